@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs the Debian packages the build, the tests and the demo need, if any
+# is missing. Idempotent and quick when everything is there.
+set -eu
+
+PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
+libcmocka-dev mosquitto mosquitto-clients jq socat"
+
+missing=""
+for p in $PKGS; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+		echo "deps: not root and no sudo; install as root: apt-get install$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+# An old or empty package list finds nothing: refresh it once if needed.
+if ! $SUDO apt-get install -y -q $missing >/dev/null 2>&1; then
+	$SUDO apt-get update -q >/dev/null
+	$SUDO apt-get install -y -q $missing >/dev/null
+fi
+# The mosquitto package starts a system broker on port 1883; the tests and the
+# demo run their own on free ports and do not need it.
+echo "deps: done" >&2

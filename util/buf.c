@@ -1,0 +1,121 @@
+#include "buf.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+void wwtp_buf_init(struct wwtp_buf *b, size_t cap)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->alloc = 0;
+	b->cap = cap;
+}
+
+void wwtp_buf_free(struct wwtp_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->alloc = 0;
+}
+
+void wwtp_buf_reset(struct wwtp_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int ensure(struct wwtp_buf *b, size_t extra)
+{
+	if (extra > b->cap || b->len > b->cap - extra)
+		return WWTP_ERR_FULL;
+	size_t need = b->len + extra + 1;
+	if (need <= b->alloc)
+		return 0;
+	size_t n = b->alloc ? b->alloc : 64;
+	while (n < need)
+		n *= 2;
+	if (n > b->cap + 1)
+		n = b->cap + 1;
+	char *p = realloc(b->data, n);
+	if (!p)
+		return WWTP_ERR_NOMEM;
+	b->data = p;
+	b->alloc = n;
+	return 0;
+}
+
+int wwtp_buf_add(struct wwtp_buf *b, const void *p, size_t n)
+{
+	int rc = ensure(b, n);
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int wwtp_buf_adds(struct wwtp_buf *b, const char *s) { return wwtp_buf_add(b, s, strlen(s)); }
+
+int wwtp_buf_printf(struct wwtp_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return WWTP_ERR_INVAL;
+	if ((size_t)n < sizeof(small))
+		return wwtp_buf_add(b, small, (size_t)n);
+	int rc = ensure(b, (size_t)n);
+	if (rc)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int wwtp_buf_add_json_string(struct wwtp_buf *b, const char *s)
+{
+	int rc = wwtp_buf_add(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
+		switch (*p) {
+		case '"': rc = wwtp_buf_add(b, "\\\"", 2); break;
+		case '\\': rc = wwtp_buf_add(b, "\\\\", 2); break;
+		case '\n': rc = wwtp_buf_add(b, "\\n", 2); break;
+		case '\r': rc = wwtp_buf_add(b, "\\r", 2); break;
+		case '\t': rc = wwtp_buf_add(b, "\\t", 2); break;
+		default:
+			if (*p < 0x20)
+				rc = wwtp_buf_printf(b, "\\u%04x", *p);
+			else
+				rc = wwtp_buf_add(b, p, 1);
+		}
+	}
+	return rc ? rc : wwtp_buf_add(b, "\"", 1);
+}
+
+int wwtp_buf_add_json_number(struct wwtp_buf *b, double v)
+{
+	char tmp[40];
+	if (!isfinite(v))
+		return WWTP_ERR_NAN;
+	/* Shortest precision that survives a round trip keeps payloads small
+	 * (42.1, not 42.100000000000001) without losing information. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return wwtp_buf_adds(b, tmp);
+}
