@@ -87,7 +87,7 @@ check: deps
 
 test: check
 
-demo: all
+demo: all $(TOOL_BIN)
 	scripts/demo.sh $(BUILD)
 
 format:

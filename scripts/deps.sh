@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
-libcmocka-dev mosquitto mosquitto-clients jq socat"
+libcmocka-dev mosquitto mosquitto-clients jq socat python3-pymodbus iproute2"
 
 missing=""
 for p in $PKGS; do

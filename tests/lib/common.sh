@@ -1,0 +1,168 @@
+# Shared fixture of the integration tests (sourced by tests/integration/*.sh).
+#
+# Real processes only: a real mosquitto, the real simulator, the real
+# collector, each on a loopback port picked at run time, waited for by
+# connecting (or by the simulator's ready file), and stopped by saved PID.
+# Results are TAP-like lines that tests/run.sh counts:
+#   ok - what was checked
+#   not ok - what was checked   (followed by "# " lines saying why)
+# Every process log is scanned for sanitizer reports when the test ends.
+
+set -u
+: "${WWTP_BUILD:=build}"
+: "${WWTP_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+cd "$WWTP_SRCDIR" || exit 1
+case "$WWTP_BUILD" in /*) ;; *) WWTP_BUILD="$WWTP_SRCDIR/$WWTP_BUILD" ;; esac
+
+COLLECTOR="$WWTP_BUILD/wwtp-collector"
+SIM="$WWTP_BUILD/wwtp-sim"
+FREEPORT="$WWTP_BUILD/tools/freeport"
+WAITPORT="$WWTP_BUILD/tools/waitport"
+# Sanitizer builds are slower: give timeouts room.
+SLOW=1
+case "$WWTP_BUILD" in *asan*) SLOW=3 ;; esac
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/wwtp-test.XXXXXX")
+PIDS=()
+FAILS=0
+
+log() { echo "# $*"; }
+ok() { echo "ok - $*"; }
+not_ok() {
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do echo "# $l"; done
+	FAILS=$((FAILS + 1))
+}
+# check DESC CMD...: runs CMD, ok when it exits 0.
+check() {
+	local desc=$1
+	shift
+	local out
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "command: $*" "$(echo "$out" | tail -n 5)"; fi
+}
+
+# Waits up to $2 seconds for command $1 (a string for eval) to succeed.
+wait_for() {
+	local cond=$1 secs=$2 i
+	for ((i = 0; i < secs * 10; i++)); do
+		if eval "$cond"; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Remembers a background PID for cleanup.
+track() { PIDS+=("$1"); }
+
+stop_pid() { # stop_pid PID [signal]: signal, then wait up to 10 s, then KILL
+	local pid=$1 sig=${2:-TERM} i
+	kill -"$sig" "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null
+}
+
+# Every *.log under $T is checked for sanitizer reports: an error inside a
+# background process would otherwise go unnoticed.
+scan_sanitizer_logs() {
+	local f
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+			not_ok "no sanitizer report in $(basename "$f")" "$(grep -m3 -E 'Sanitizer|runtime error' "$f")"
+		fi
+	done
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+	scan_sanitizer_logs
+	if [ "$FAILS" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$T"
+	else
+		echo "# files kept in $T"
+		# Show the tail of each log, so that a CI log explains the failure.
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- $(basename "$f") (last lines)"
+			tail -n 15 "$f" | sed 's/^/#   /'
+		done
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+freeport() { "$FREEPORT" "${1:-1}"; }
+
+# start_mosquitto: sets MQTT_PORT and MQTT_PID; persistence in $T/mosq so a
+# restarted broker keeps its queued messages for persistent sessions.
+start_mosquitto() {
+	MQTT_PORT=${1:-$(freeport)}
+	mkdir -p "$T/mosq"
+	cat >"$T/mosquitto.conf" <<EOF
+listener $MQTT_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $T/mosq/
+log_dest stderr
+log_type error
+log_type warning
+EOF
+	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	MQTT_PID=$!
+	track $MQTT_PID
+	if ! "$WAITPORT" 127.0.0.1 "$MQTT_PORT" 10000; then
+		not_ok "mosquitto starts on port $MQTT_PORT" "$(tail -n 5 "$T/mosquitto.log")"
+		exit 1
+	fi
+}
+
+# start_sim NAME ARGS...: runs the simulator with a ready file and waits for
+# it; the ready file's lines are in $T/NAME.ready.
+start_sim() {
+	local name=$1
+	shift
+	rm -f "$T/$name.ready"
+	"$SIM" --ready-file "$T/$name.ready" "$@" >"$T/$name.out" 2>"$T/$name.log" &
+	local pid=$!
+	track $pid
+	eval "SIM_PID_$name=$pid"
+	if ! wait_for "[ -s '$T/$name.ready' ]" $((10 * SLOW)); then
+		not_ok "simulator $name becomes ready" "$(tail -n 5 "$T/$name.log")"
+		exit 1
+	fi
+}
+
+# mqtt_sub NAME COUNT SECONDS TOPIC: collects COUNT messages into
+# $T/NAME.msgs in the background ("topic payload" per line); SUB_PID_NAME is
+# set. Returns once the broker has acknowledged the subscription (mosquitto_sub
+# -d prints the SUBACK), so nothing published afterwards can be missed.
+mqtt_sub() {
+	local name=$1 count=$2 secs=$3 topic=$4
+	mosquitto_sub -d -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -v -C "$count" -W "$secs" -t "$topic" \
+		>"$T/$name.raw" 2>"$T/$name.sub.log" &
+	local pid=$!
+	track $pid
+	eval "SUB_PID_$name=$pid"
+	if ! wait_for "grep -q 'received SUBACK' '$T/$name.raw'" 10; then
+		not_ok "subscriber $name subscribed" "$(cat "$T/$name.sub.log")"
+		exit 1
+	fi
+}
+
+# Waits for subscriber NAME to end (COUNT reached or its -W timeout) and
+# writes its messages, without the debug lines, to $T/NAME.msgs.
+sub_wait() {
+	local name=$1 pid
+	eval "pid=\$SUB_PID_$name"
+	wait "$pid" 2>/dev/null
+	grep -vE '^(Client |Subscribed \(mid)' "$T/$name.raw" >"$T/$name.msgs" || true
+}
+
+# Payload part of "topic payload" lines.
+payloads() { sed 's/^[^ ]* //' "$1"; }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs the whole suite against one or more build folders (a plain build and
+# a sanitizer build): every cmocka binary in BUILD/tests, then every script in
+# tests/integration with WWTP_BUILD=BUILD. Logs go to BUILD/test-logs/.
+# Ends with one line "N passed, N failed" and exits non-zero on any failure.
+# Usage: tests/run.sh BUILD [BUILD...]   (TESTS=pattern limits the scripts)
+set -u
+cd "$(dirname "$0")/.."
+export WWTP_SRCDIR=$PWD
+passed=0
+failed=0
+failures=()
+
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+
+count_cmocka() { # log -> sets p f
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | tail -n1)
+	p=${p:-0}
+	f=${f:-0}
+}
+
+for build in "$@"; do
+	label=$(basename "$build")
+	logs="$build/test-logs"
+	rm -rf "$logs"
+	mkdir -p "$logs"
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		log="$logs/$name.log"
+		timeout 300 "$t" >"$log" 2>&1
+		rc=$?
+		count_cmocka "$log"
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed or sanitizer abort
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$f" -ne 0 ]; then
+			failures+=("$label/$name ($log)")
+			echo "FAIL $label/$name: $p passed, $f failed (rc $rc)"
+		else
+			echo "ok   $label/$name: $p passed"
+		fi
+	done
+	for s in tests/integration/*.sh; do
+		[ -f "$s" ] || continue
+		name=$(basename "$s" .sh)
+		case "$name" in ${TESTS:-*}) ;; *) continue ;; esac
+		log="$logs/$name.log"
+		start=$(date +%s)
+		WWTP_BUILD="$build" timeout 600 bash "$s" >"$log" 2>&1
+		rc=$?
+		p=$(grep -c '^ok - ' "$log")
+		f=$(grep -c '^not ok - ' "$log")
+		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		secs=$(($(date +%s) - start))
+		if [ "$f" -ne 0 ]; then
+			failures+=("$label/$name ($log)")
+			echo "FAIL $label/$name: $p passed, $f failed (rc $rc, ${secs}s)"
+			grep -E '^not ok - |^# ' "$log" | head -20 | sed 's/^/     /'
+		else
+			echo "ok   $label/$name: $p checks (${secs}s)"
+		fi
+	done
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo
+	echo "Failed: see the logs"
+	for x in "${failures[@]}"; do echo "  $x"; done
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
