@@ -32,7 +32,7 @@ PKGS = libmodbus libconfig jansson
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 
-LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c)
+LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
 SIM_SRC := $(wildcard firmware-sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
