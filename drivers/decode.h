@@ -16,7 +16,8 @@
 /* Decodes point p from regs[0..nregs), where regs[0] is the register at
  * p->address. Returns 0 with *value set; WWTP_ERR_INVAL if nregs is smaller
  * than the type needs or the point is not a register point; WWTP_ERR_NAN when
- * a float is NaN or infinite (an instrument's "no value"), *value untouched. */
+ * a float is NaN or infinite (an instrument's "no value"), *value untouched;
+ * WWTP_ERR_RANGE when scale and offset push the value past a double's range. */
 int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nregs,
 		     double *value);
 

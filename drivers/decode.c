@@ -1,0 +1,302 @@
+/* decode.c - register words <-> engineering values. Pure: no I/O, no state.
+ *
+ * Every multi-register value goes through one step: the point's order is
+ * undone into "big-endian words" (the words of A B C D ... in order), which
+ * are then packed into a 64-bit integer and reinterpreted with memcpy. The
+ * step is its own inverse (reversing and byte-swapping twice gives back
+ * the input), so encoding uses it too. */
+#include "decode.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "../payload/payload.h"
+#include "../util/err.h"
+
+#define MAX_WORDS 4
+
+static int is_register_table(enum wwtp_table t)
+{
+	return t == WWTP_TABLE_HOLDING || t == WWTP_TABLE_INPUT;
+}
+
+static uint16_t swap16(uint16_t w)
+{
+	return (uint16_t)((w << 8) | (w >> 8));
+}
+
+/* Wire words <-> big-endian words. CDAB and DCBA reverse the words; BADC and
+ * DCBA swap the bytes in each word. For one word the reversal is a no-op,
+ * which gives the 16-bit rule of station.h (ABCD = CDAB, BADC = DCBA). */
+static void reorder(enum wwtp_order order, const uint16_t *in, uint16_t *out, int nw)
+{
+	int reverse = order == WWTP_ORDER_CDAB || order == WWTP_ORDER_DCBA;
+	int swap = order == WWTP_ORDER_BADC || order == WWTP_ORDER_DCBA;
+
+	for (int i = 0; i < nw; i++) {
+		uint16_t w = in[reverse ? nw - 1 - i : i];
+		out[i] = swap ? swap16(w) : w;
+	}
+}
+
+static uint64_t pack_be(const uint16_t *w, int nw)
+{
+	uint64_t u = 0;
+	for (int i = 0; i < nw; i++)
+		u = (u << 16) | w[i];
+	return u;
+}
+
+static void unpack_be(uint64_t u, uint16_t *w, int nw)
+{
+	for (int i = nw - 1; i >= 0; i--) {
+		w[i] = (uint16_t)(u & 0xFFFFu);
+		u >>= 16;
+	}
+}
+
+static int valid_order(enum wwtp_order o)
+{
+	return (unsigned)o <= (unsigned)WWTP_ORDER_DCBA;
+}
+
+static int valid_type(enum wwtp_type t)
+{
+	return (unsigned)t <= (unsigned)WWTP_TYPE_FLOAT64;
+}
+
+/* raw * scale + offset; a finite raw can still overflow with a large scale,
+ * and a result that JSON cannot carry is no value either. */
+static int finish(const struct wwtp_point *p, double raw, double *value)
+{
+	double v = raw * p->scale + p->offset;
+	if (!isfinite(v))
+		return WWTP_ERR_RANGE;
+	*value = v;
+	return 0;
+}
+
+int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nregs, double *value)
+{
+	if (!p || !regs || !value || !is_register_table(p->table) || !valid_type(p->type) ||
+	    !valid_order(p->order) || p->bit < -1 || p->bit > 15)
+		return WWTP_ERR_INVAL;
+
+	if (p->bit >= 0) {
+		/* A bit of one register: the type does not matter. */
+		if (nregs < 1)
+			return WWTP_ERR_INVAL;
+		return finish(p, (double)((regs[0] >> p->bit) & 1u), value);
+	}
+
+	int nw = wwtp_type_regs(p->type);
+	if (nregs < (size_t)nw)
+		return WWTP_ERR_INVAL;
+
+	uint16_t be[MAX_WORDS];
+	reorder(p->order, regs, be, nw);
+	uint64_t u = pack_be(be, nw);
+
+	double raw;
+	switch (p->type) {
+	case WWTP_TYPE_BOOL:
+		/* A whole register used as a flag: any non-zero value is "on". */
+		raw = u != 0 ? 1.0 : 0.0;
+		break;
+	case WWTP_TYPE_INT16: {
+		uint16_t v16 = (uint16_t)u;
+		int16_t s16;
+		memcpy(&s16, &v16, sizeof s16);
+		raw = s16;
+		break;
+	}
+	case WWTP_TYPE_UINT16:
+		raw = (double)(uint16_t)u;
+		break;
+	case WWTP_TYPE_INT32: {
+		uint32_t v32 = (uint32_t)u;
+		int32_t s32;
+		memcpy(&s32, &v32, sizeof s32);
+		raw = s32;
+		break;
+	}
+	case WWTP_TYPE_UINT32:
+		raw = (double)(uint32_t)u;
+		break;
+	case WWTP_TYPE_INT64: {
+		int64_t s64;
+		memcpy(&s64, &u, sizeof s64);
+		raw = (double)s64;
+		break;
+	}
+	case WWTP_TYPE_UINT64:
+		raw = (double)u;
+		break;
+	case WWTP_TYPE_FLOAT32: {
+		uint32_t v32 = (uint32_t)u;
+		float f;
+		memcpy(&f, &v32, sizeof f);
+		if (!isfinite(f))
+			return WWTP_ERR_NAN;
+		raw = f;
+		break;
+	}
+	case WWTP_TYPE_FLOAT64: {
+		double d;
+		memcpy(&d, &u, sizeof d);
+		if (!isfinite(d))
+			return WWTP_ERR_NAN;
+		raw = d;
+		break;
+	}
+	default:
+		return WWTP_ERR_INVAL;
+	}
+	return finish(p, raw, value);
+}
+
+int wwtp_decode_bit(const struct wwtp_point *p, uint8_t bit, double *value)
+{
+	if (!p || !value || is_register_table(p->table))
+		return WWTP_ERR_INVAL;
+	return finish(p, bit ? 1.0 : 0.0, value);
+}
+
+/* Rounds r to the nearest integer and checks it lies in [lo, hi]. The bounds
+ * are doubles that are exact (powers of two and small integers), so the
+ * comparison is exact too; hi_excl says hi itself is out (2^63, 2^64, which
+ * have no integer type counterpart). */
+static int round_in(double r, double lo, double hi, int hi_excl, double *out)
+{
+	double x = round(r);
+	if (x < lo || x > hi || (hi_excl && x == hi))
+		return WWTP_ERR_RANGE;
+	*out = x;
+	return 0;
+}
+
+int wwtp_encode_regs(const struct wwtp_point *p, double value, uint16_t *regs, size_t nregs)
+{
+	if (!p || !regs || !is_register_table(p->table) || !valid_type(p->type) ||
+	    !valid_order(p->order) || p->bit < -1 || p->bit > 15 || p->scale == 0.0)
+		return WWTP_ERR_INVAL;
+
+	int float_wire =
+	    p->bit < 0 && (p->type == WWTP_TYPE_FLOAT32 || p->type == WWTP_TYPE_FLOAT64);
+	int nw = p->bit >= 0 ? 1 : wwtp_type_regs(p->type);
+	if (nregs < (size_t)nw)
+		return WWTP_ERR_INVAL;
+
+	double raw = (value - p->offset) / p->scale;
+	/* A float can carry NaN on the wire (so a simulator can play an
+	 * instrument's "no value"); an integer cannot. */
+	if (isnan(raw) && !float_wire)
+		return WWTP_ERR_NAN;
+
+	if (p->bit >= 0 || p->type == WWTP_TYPE_BOOL) {
+		double b;
+		if (round_in(raw, 0.0, 1.0, 0, &b) != 0)
+			return WWTP_ERR_RANGE;
+		if (p->bit >= 0) {
+			uint16_t m = (uint16_t)(1u << p->bit);
+			regs[0] = (uint16_t)(b != 0.0 ? (regs[0] | m) : (regs[0] & ~m));
+		} else {
+			regs[0] = b != 0.0 ? 1 : 0;
+		}
+		return 0;
+	}
+
+	uint64_t u = 0;
+	double x = 0.0;
+	int rc = 0;
+	switch (p->type) {
+	case WWTP_TYPE_INT16:
+		rc = round_in(raw, -32768.0, 32767.0, 0, &x);
+		if (rc == 0) {
+			int16_t s = (int16_t)x;
+			uint16_t v;
+			memcpy(&v, &s, sizeof v);
+			u = v;
+		}
+		break;
+	case WWTP_TYPE_UINT16:
+		rc = round_in(raw, 0.0, 65535.0, 0, &x);
+		if (rc == 0)
+			u = (uint16_t)x;
+		break;
+	case WWTP_TYPE_INT32:
+		rc = round_in(raw, -2147483648.0, 2147483647.0, 0, &x);
+		if (rc == 0) {
+			int32_t s = (int32_t)x;
+			uint32_t v;
+			memcpy(&v, &s, sizeof v);
+			u = v;
+		}
+		break;
+	case WWTP_TYPE_UINT32:
+		rc = round_in(raw, 0.0, 4294967295.0, 0, &x);
+		if (rc == 0)
+			u = (uint32_t)x;
+		break;
+	case WWTP_TYPE_INT64:
+		rc = round_in(raw, -9223372036854775808.0, 9223372036854775808.0, 1, &x);
+		if (rc == 0) {
+			int64_t s = (int64_t)x;
+			memcpy(&u, &s, sizeof u);
+		}
+		break;
+	case WWTP_TYPE_UINT64:
+		rc = round_in(raw, 0.0, 18446744073709551616.0, 1, &x);
+		if (rc == 0)
+			u = (uint64_t)x;
+		break;
+	case WWTP_TYPE_FLOAT32: {
+		/* A finite value beyond FLT_MAX would become infinity on the wire,
+		 * which reads back as "no value": refuse it instead. */
+		if (isfinite(raw) && fabs(raw) > FLT_MAX)
+			return WWTP_ERR_RANGE;
+		float f = (float)raw;
+		uint32_t v;
+		memcpy(&v, &f, sizeof v);
+		u = v;
+		break;
+	}
+	case WWTP_TYPE_FLOAT64:
+		memcpy(&u, &raw, sizeof u);
+		break;
+	default:
+		return WWTP_ERR_INVAL;
+	}
+	if (rc != 0)
+		return rc;
+
+	uint16_t be[MAX_WORDS];
+	unpack_be(u, be, nw);
+	reorder(p->order, be, regs, nw);
+	return 0;
+}
+
+int wwtp_decode_status(const struct wwtp_status_src *s, uint16_t reg)
+{
+	if (!s)
+		return WWTP_READING_OK;
+	switch (s->mode) {
+	case WWTP_STATUS_VALUE:
+		if (reg == s->fault)
+			return WWTP_READING_FAULT;
+		if (reg == s->calibrating)
+			return WWTP_READING_CALIBRATING;
+		return WWTP_READING_OK;
+	case WWTP_STATUS_BITS:
+		/* A zero mask never matches: "this instrument has no such bit". */
+		if ((reg & s->fault) != 0)
+			return WWTP_READING_FAULT;
+		if ((reg & s->calibrating) != 0)
+			return WWTP_READING_CALIBRATING;
+		return WWTP_READING_OK;
+	case WWTP_STATUS_NONE:
+	default:
+		return WWTP_READING_OK;
+	}
+}
