@@ -14,18 +14,20 @@ CC ?= cc
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
        -Wno-format-nonliteral -Wundef -Wvla
+# CFLAGS from the command line or environment set optimisation and debug
+# info only; `override` keeps the project's own flags in any case.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP
+override CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP
 ifeq ($(WERROR),1)
-CFLAGS += -Werror
+override CFLAGS += -Werror
 endif
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
+override CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
 
 # Recursively expanded on purpose: pkg-config runs when linking, after `deps`.
 PKGS = libmodbus libconfig jansson

@@ -9,6 +9,8 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../payload/payload.h"
@@ -77,6 +79,21 @@ static int finish(const struct wwtp_point *p, double raw, double *value)
 	return 0;
 }
 
+/* The double nearest the shortest decimal that reads back as the same
+ * float. An analyzer that sends 42.1 as float32 means 42.1, not the
+ * 42.099998474121094 that widening the float gives; the float only carries
+ * about 7 significant digits, so nothing real is lost. */
+static double float_as_decimal(float f)
+{
+	char tmp[32];
+	for (int prec = 1; prec < 9; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, (double)f);
+		if (strtof(tmp, NULL) == f)
+			return strtod(tmp, NULL);
+	}
+	return (double)f; /* 9 digits always round-trip a float */
+}
+
 int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nregs, double *value)
 {
 	if (!p || !regs || !value || !is_register_table(p->table) || !valid_type(p->type) ||
@@ -139,7 +156,7 @@ int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nr
 		memcpy(&f, &v32, sizeof f);
 		if (!isfinite(f))
 			return WWTP_ERR_NAN;
-		raw = f;
+		raw = float_as_decimal(f);
 		break;
 	}
 	case WWTP_TYPE_FLOAT64: {

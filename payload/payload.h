@@ -45,13 +45,18 @@ void wwtp_sample_free(struct wwtp_sample *s);                         /* accepts
 /* Telemetry payload:
  * {"v":1,"station":"..","device":"..","ts":"..Z","seq":N,"readings":[
  *   {"param":"cod","value":42.1,"unit":"mg/L","status":"ok"}, ...]}
- * A reading without value has no "value" key and has "reason". Appends to
- * out (which the caller resets). Returns 0, WWTP_ERR_FULL or WWTP_ERR_NOMEM. */
+ * A reading without value has no "value" key and has "reason" (the
+ * reading's reason, "no value" if empty); a reading with a value that is not
+ * ok carries its reason when non-empty; "unit" is always there. A non-finite
+ * value is sent as no value. Appends to out (which the caller resets); on
+ * failure out is left as it was. Returns 0, WWTP_ERR_FULL (the document would
+ * pass out's cap), WWTP_ERR_NOMEM, WWTP_ERR_INVAL (unknown reading status) or
+ * WWTP_ERR_RANGE (timestamp out of range). */
 int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s,
 			   uint64_t seq, struct wwtp_buf *out);
 
 /* Status payload (retained): {"v":1,"station":"..","state":"online"|"offline",
- * "version":"..","ts":"..Z"} */
+ * "version":"..","ts":"..Z"}. Same return values and rollback as above. */
 int wwtp_payload_status(const struct wwtp_station *st, const char *state, const char *version,
 			int64_t ts_ms, struct wwtp_buf *out);
 

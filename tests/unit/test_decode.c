@@ -121,10 +121,10 @@ static const struct vec vecs[] = {
     {WWTP_TYPE_UINT64, A, {0x0011, 0x2233, 0x4455, 0x6677}, 4822678189205111.0},
     {WWTP_TYPE_UINT64, D, {0x7766, 0x5544, 0x3322, 0x1100}, 4822678189205111.0},
     /* float32 42.1f = 0x42286666 */
-    {WWTP_TYPE_FLOAT32, A, {0x4228, 0x6666}, (double)42.1f},
-    {WWTP_TYPE_FLOAT32, C, {0x6666, 0x4228}, (double)42.1f},
-    {WWTP_TYPE_FLOAT32, B, {0x2842, 0x6666}, (double)42.1f},
-    {WWTP_TYPE_FLOAT32, D, {0x6666, 0x2842}, (double)42.1f},
+    {WWTP_TYPE_FLOAT32, A, {0x4228, 0x6666}, 42.1}, /* read as the decimal the float stands for */
+    {WWTP_TYPE_FLOAT32, C, {0x6666, 0x4228}, 42.1}, /* read as the decimal the float stands for */
+    {WWTP_TYPE_FLOAT32, B, {0x2842, 0x6666}, 42.1}, /* read as the decimal the float stands for */
+    {WWTP_TYPE_FLOAT32, D, {0x6666, 0x2842}, 42.1}, /* read as the decimal the float stands for */
     /* float32 -1.5 = 0xBFC00000 */
     {WWTP_TYPE_FLOAT32, A, {0xBFC0, 0x0000}, -1.5},
     {WWTP_TYPE_FLOAT32, C, {0x0000, 0xBFC0}, -1.5},
@@ -589,7 +589,8 @@ static void test_round_trips(void **state)
 				if (rc != 0)
 					fail_msg("type %d order %d value %g: decode rc %d", t, o, v,
 						 rc);
-				double want = t == WWTP_TYPE_FLOAT32 ? (double)(float)v : v;
+				/* Float32 values come back as the short decimal they were written as. */
+				double want = v;
 				if (t == WWTP_TYPE_BOOL)
 					want = v != 0 ? 1.0 : 0.0;
 				char what[64];

@@ -1,0 +1,398 @@
+/* Payload encoding: the exact bytes of docs/mqtt.md, and a round trip
+ * through an independent JSON parser (jansson). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+
+#include "../../payload/payload.h"
+#include "../../util/err.h"
+#include "../../util/timeutil.h"
+
+/* A small station built by hand: the loader is tested elsewhere. */
+struct fixture {
+	struct wwtp_station st;
+	struct wwtp_device dev;
+	struct wwtp_point pts[4];
+	struct wwtp_buf buf;
+};
+
+static void set_point(struct wwtp_point *p, const char *param, const char *unit)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->param, sizeof(p->param), "%s", param);
+	snprintf(p->unit, sizeof(p->unit), "%s", unit);
+	p->bit = -1;
+	p->scale = 1;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	snprintf(f->st.id, sizeof(f->st.id), "thanh-thuy");
+	snprintf(f->st.mqtt.topic_prefix, sizeof(f->st.mqtt.topic_prefix), "wwtp");
+	snprintf(f->dev.name, sizeof(f->dev.name), "outlet");
+	set_point(&f->pts[0], "cod", "mg/L");
+	set_point(&f->pts[1], "ph", "");
+	set_point(&f->pts[2], "flow_out", "m3/h");
+	set_point(&f->pts[3], "tss", "mg/L");
+	f->dev.points = f->pts;
+	f->dev.npoints = 1;
+	f->st.devices = &f->dev;
+	f->st.ndevices = 1;
+	wwtp_buf_init(&f->buf, WWTP_PAYLOAD_MAX);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	wwtp_buf_free(&f->buf);
+	free(f);
+	return 0;
+}
+
+static int64_t ts(const char *s)
+{
+	int64_t ms = 0;
+	assert_int_equal(wwtp_parse_utc(s, &ms), 0);
+	return ms;
+}
+
+/* Encodes f's device with readings set by the caller. */
+static struct wwtp_sample *sample(struct fixture *f, size_t n)
+{
+	f->dev.npoints = n;
+	struct wwtp_sample *s = wwtp_sample_new(&f->dev);
+	assert_non_null(s);
+	s->ts_ms = ts("2026-01-31T17:00:00.000Z");
+	return s;
+}
+
+static void set_reading(struct wwtp_reading *r, int status, int has_value, double v,
+			const char *reason)
+{
+	r->status = status;
+	r->has_value = has_value;
+	r->value = v;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+}
+
+static void expect_telemetry(struct fixture *f, struct wwtp_sample *s, uint64_t seq,
+			     const char *want)
+{
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, seq, &f->buf), 0);
+	assert_string_equal(f->buf.data, want);
+	assert_int_equal(f->buf.len, strlen(want));
+}
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(wwtp_reading_status_name(WWTP_READING_OK), "ok");
+	assert_string_equal(wwtp_reading_status_name(WWTP_READING_CALIBRATING), "calibrating");
+	assert_string_equal(wwtp_reading_status_name(WWTP_READING_FAULT), "fault");
+	assert_string_equal(wwtp_reading_status_name(WWTP_READING_OFFLINE), "offline");
+	assert_string_equal(wwtp_reading_status_name(4), "?");
+	assert_string_equal(wwtp_reading_status_name(-1), "?");
+}
+
+static void test_sample_new(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 3);
+	assert_ptr_equal(s->device, &f->dev);
+	assert_int_equal(s->nreadings, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_ptr_equal(s->readings[i].point, &f->pts[i]);
+		assert_int_equal(s->readings[i].has_value, 0);
+		assert_int_equal(s->readings[i].status, WWTP_READING_OK);
+		assert_string_equal(s->readings[i].reason, "");
+	}
+	wwtp_sample_free(s);
+	wwtp_sample_free(NULL);
+
+	/* A device without points still gives a valid, empty sample. */
+	s = sample(f, 0);
+	assert_int_equal(s->nreadings, 0);
+	expect_telemetry(f, s, 1,
+			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":1,\"readings\":[]}");
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_ok(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 1);
+	set_reading(&s->readings[0], WWTP_READING_OK, 1, 42.1, "");
+	expect_telemetry(f, s, 41,
+			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
+			 "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_mixed(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 4);
+	s->ts_ms = ts("2026-02-01T00:00:59.999Z");
+	set_reading(&s->readings[0], WWTP_READING_CALIBRATING, 1, 7, "");
+	set_reading(&s->readings[1], WWTP_READING_CALIBRATING, 1, 6.85, "zero check");
+	set_reading(&s->readings[2], WWTP_READING_FAULT, 0, 0, "sensor fault bit 3");
+	set_reading(&s->readings[3], WWTP_READING_OFFLINE, 0, 0, "timed out");
+	expect_telemetry(f, s, UINT64_C(18446744073709551615),
+			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			 "\"ts\":\"2026-02-01T00:00:59.999Z\",\"seq\":18446744073709551615,"
+			 "\"readings\":["
+			 "{\"param\":\"cod\",\"value\":7,\"unit\":\"mg/L\",\"status\":\"calibrating\"},"
+			 "{\"param\":\"ph\",\"value\":6.85,\"unit\":\"\",\"status\":\"calibrating\","
+			 "\"reason\":\"zero check\"},"
+			 "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\","
+			 "\"reason\":\"sensor fault bit 3\"},"
+			 "{\"param\":\"tss\",\"unit\":\"mg/L\",\"status\":\"offline\","
+			 "\"reason\":\"timed out\"}]}");
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_edge_values(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 4);
+	/* An ok reading's stray reason is not sent; an empty reason without a
+	 * value becomes "no value"; NaN is never written as a number. */
+	set_reading(&s->readings[0], WWTP_READING_OK, 1, 0.1 + 0.2, "ignored");
+	set_reading(&s->readings[1], WWTP_READING_FAULT, 0, 3, "");
+	set_reading(&s->readings[2], WWTP_READING_OK, 1, NAN, "");
+	set_reading(&s->readings[3], WWTP_READING_OK, 1, -1.5e-7, "");
+	expect_telemetry(f, s, 1,
+			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":1,\"readings\":["
+			 "{\"param\":\"cod\",\"value\":0.30000000000000004,\"unit\":\"mg/L\","
+			 "\"status\":\"ok\"},"
+			 "{\"param\":\"ph\",\"unit\":\"\",\"status\":\"fault\",\"reason\":\"no value\"},"
+			 "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"ok\","
+			 "\"reason\":\"value is not a finite number\"},"
+			 "{\"param\":\"tss\",\"value\":-1.5e-07,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_escaping(void **state)
+{
+	struct fixture *f = *state;
+	snprintf(f->dev.name, sizeof(f->dev.name), "out\"let\\1");
+	snprintf(f->pts[0].param, sizeof(f->pts[0].param), "a\tb\nc\x01\x1f");
+	snprintf(f->pts[0].unit, sizeof(f->pts[0].unit), "m³/h µS/cm");
+	struct wwtp_sample *s = sample(f, 1);
+	set_reading(&s->readings[0], WWTP_READING_OFFLINE, 0, 0, "said \"no\"\r\n");
+	expect_telemetry(f, s, 2,
+			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"out\\\"let\\\\1\","
+			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":2,\"readings\":["
+			 "{\"param\":\"a\\tb\\nc\\u0001\\u001f\",\"unit\":\"m³/h µS/cm\","
+			 "\"status\":\"offline\",\"reason\":\"said \\\"no\\\"\\r\\n\"}]}");
+
+	/* The parser gives back the original bytes. */
+	json_error_t err;
+	json_t *root = json_loads(f->buf.data, JSON_REJECT_DUPLICATES, &err);
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root, "device")), "out\"let\\1");
+	json_t *r0 = json_array_get(json_object_get(root, "readings"), 0);
+	assert_string_equal(json_string_value(json_object_get(r0, "param")), "a\tb\nc\x01\x1f");
+	assert_string_equal(json_string_value(json_object_get(r0, "unit")), "m³/h µS/cm");
+	assert_string_equal(json_string_value(json_object_get(r0, "reason")), "said \"no\"\r\n");
+	json_decref(root);
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_bad_status(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 2);
+	set_reading(&s->readings[1], 9, 1, 1, "");
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_buf_adds(&f->buf, "keep"), 0);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 1, &f->buf), WWTP_ERR_INVAL);
+	assert_string_equal(f->buf.data, "keep");
+	wwtp_sample_free(s);
+}
+
+static void test_telemetry_full(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 1);
+	set_reading(&s->readings[0], WWTP_READING_OK, 1, 42.1, "");
+	const char *want = "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			   "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
+			   "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}";
+	size_t n = strlen(want);
+
+	/* Exactly the size fits; one byte less is refused and leaves the
+	 * buffer as it was, for every cap below the size. */
+	struct wwtp_buf b;
+	wwtp_buf_init(&b, n);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 41, &b), 0);
+	assert_string_equal(b.data, want);
+	wwtp_buf_free(&b);
+	for (size_t cap = 0; cap < n; cap++) {
+		wwtp_buf_init(&b, cap);
+		assert_int_equal(wwtp_payload_telemetry(&f->st, s, 41, &b), WWTP_ERR_FULL);
+		assert_int_equal(b.len, 0);
+		assert_true(b.data == NULL || b.data[0] == '\0');
+		wwtp_buf_free(&b);
+	}
+
+	/* Appending after existing content: the content survives a refusal. */
+	wwtp_buf_init(&b, n + 3);
+	assert_int_equal(wwtp_buf_adds(&b, "abcd"), 0);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 41, &b), WWTP_ERR_FULL);
+	assert_string_equal(b.data, "abcd");
+	wwtp_buf_free(&b);
+	wwtp_sample_free(s);
+}
+
+static void test_status(void **state)
+{
+	struct fixture *f = *state;
+	int64_t t = ts("2026-01-31T17:00:00.250Z");
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_status(&f->st, "online", "0.1.0", t, &f->buf), 0);
+	assert_string_equal(f->buf.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"online\","
+					 "\"version\":\"0.1.0\",\"ts\":\"2026-01-31T17:00:00.250Z\"}");
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_status(&f->st, "offline", "1.2.3-rc\"1", 0, &f->buf), 0);
+	assert_string_equal(f->buf.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"offline\","
+					 "\"version\":\"1.2.3-rc\\\"1\",\"ts\":\"1970-01-01T00:00:00.000Z\"}");
+
+	struct wwtp_buf b;
+	wwtp_buf_init(&b, 20);
+	assert_int_equal(wwtp_payload_status(&f->st, "online", "0.1.0", t, &b), WWTP_ERR_FULL);
+	assert_int_equal(b.len, 0);
+	wwtp_buf_free(&b);
+}
+
+static void test_topic(void **state)
+{
+	struct fixture *f = *state;
+	char t[64];
+	assert_int_equal(wwtp_topic(&f->st, "telemetry", t, sizeof(t)), 0);
+	assert_string_equal(t, "wwtp/thanh-thuy/telemetry");
+	assert_int_equal(wwtp_topic(&f->st, "status", t, sizeof(t)), 0);
+	assert_string_equal(t, "wwtp/thanh-thuy/status");
+	snprintf(f->st.mqtt.topic_prefix, sizeof(f->st.mqtt.topic_prefix), "hanoi/wwtp");
+	assert_int_equal(wwtp_topic(&f->st, "status", t, sizeof(t)), 0);
+	assert_string_equal(t, "hanoi/wwtp/thanh-thuy/status");
+
+	/* "wwtp/thanh-thuy/status" is 22 bytes: 23 fit, 22 do not. */
+	snprintf(f->st.mqtt.topic_prefix, sizeof(f->st.mqtt.topic_prefix), "wwtp");
+	assert_int_equal(wwtp_topic(&f->st, "status", t, 23), 0);
+	assert_string_equal(t, "wwtp/thanh-thuy/status");
+	assert_int_equal(wwtp_topic(&f->st, "status", t, 22), WWTP_ERR_RANGE);
+	assert_string_equal(t, "");
+}
+
+/* Many readings with awkward values: every field parses back as written. */
+static void test_roundtrip_jansson(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 300 };
+	static struct wwtp_point pts[N];
+	static const double values[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1e-300, 4.9e-324,
+					1.7976931348623157e308, 123456789.123, -42.75,
+					9007199254740993.0, 65535, 3.14159265358979};
+	struct wwtp_device dev = {0};
+	snprintf(dev.name, sizeof(dev.name), "inlet");
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "p%03d", i);
+		set_point(&pts[i], name, i % 2 ? "mg/L" : "°C");
+	}
+	dev.points = pts;
+	dev.npoints = N;
+	struct wwtp_sample *s = wwtp_sample_new(&dev);
+	assert_non_null(s);
+	s->ts_ms = ts("2026-12-31T23:59:59.001Z");
+	for (int i = 0; i < N; i++) {
+		int st = i % 4;
+		int hv = st == WWTP_READING_OK || st == WWTP_READING_CALIBRATING || i % 8 == 2;
+		char reason[40] = "";
+		if (st != WWTP_READING_OK)
+			snprintf(reason, sizeof(reason), "reason %d", i);
+		set_reading(&s->readings[i], st, hv, values[i % (sizeof(values) / sizeof(values[0]))],
+			    reason);
+	}
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 77, &f->buf), 0);
+
+	json_error_t err;
+	json_t *root = json_loadb(f->buf.data, f->buf.len, JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		fail_msg("jansson: %s at %d", err.text, err.position);
+	assert_int_equal(json_object_size(root), 6);
+	assert_int_equal(json_integer_value(json_object_get(root, "v")), 1);
+	assert_string_equal(json_string_value(json_object_get(root, "station")), "thanh-thuy");
+	assert_string_equal(json_string_value(json_object_get(root, "device")), "inlet");
+	assert_string_equal(json_string_value(json_object_get(root, "ts")),
+			    "2026-12-31T23:59:59.001Z");
+	assert_int_equal(json_integer_value(json_object_get(root, "seq")), 77);
+	json_t *rs = json_object_get(root, "readings");
+	assert_true(json_is_array(rs));
+	assert_int_equal(json_array_size(rs), N);
+	for (int i = 0; i < N; i++) {
+		const struct wwtp_reading *r = &s->readings[i];
+		json_t *o = json_array_get(rs, (size_t)i);
+		assert_string_equal(json_string_value(json_object_get(o, "param")), pts[i].param);
+		assert_string_equal(json_string_value(json_object_get(o, "unit")), pts[i].unit);
+		assert_string_equal(json_string_value(json_object_get(o, "status")),
+				    wwtp_reading_status_name(r->status));
+		json_t *v = json_object_get(o, "value");
+		json_t *why = json_object_get(o, "reason");
+		size_t keys = 3;
+		if (r->has_value) {
+			assert_true(json_is_number(v));
+			/* Shortest round-trip form: the double comes back bit for bit
+			 * (only the sign of zero may be lost to an integer parse). */
+			assert_true(json_number_value(v) == r->value);
+			keys++;
+		} else {
+			assert_null(v);
+		}
+		if (r->status != WWTP_READING_OK) {
+			assert_string_equal(json_string_value(why), r->reason);
+			keys++;
+		} else {
+			assert_null(why);
+		}
+		assert_int_equal(json_object_size(o), keys);
+	}
+	json_decref(root);
+	wwtp_sample_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test_setup_teardown(test_sample_new, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_edge_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_bad_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_topic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_jansson, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
