@@ -10,7 +10,10 @@
  * failed request returns an error, and the poller decides when to retry or
  * reconnect (wwtp_link_close then wwtp_link_open; never reopen without close,
  * which would leak the descriptor). After a timeout on RTU the line is
- * flushed so that late bytes do not corrupt the next answer. */
+ * flushed so that late bytes do not corrupt the next answer; on TCP the link
+ * drops the connection itself after a timeout or a bad frame (a late answer
+ * would be read as the next one), so check wwtp_link_is_open and reopen
+ * before the next request. */
 #ifndef WWTP_LINK_H
 #define WWTP_LINK_H
 

@@ -1,0 +1,142 @@
+/* link_rtu.c - Modbus RTU transport over a serial line (RS-485 bus). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/err.h"
+#include "../util/log.h"
+#include "../util/timeutil.h"
+#include "link-private.h"
+
+#define MOD "link"
+
+/* libmodbus silently falls back to 9600 baud for a rate it has no termios
+ * constant for; refuse those here so a typo does not look like a dead bus. */
+static int baud_supported(int baud)
+{
+	static const int rates[] = {110,    300,    600,     1200,    2400,    4800,   9600,
+				    19200,  38400,  57600,   115200,  230400,  460800, 500000,
+				    576000, 921600, 1000000, 1152000, 1500000, 2000000};
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (rates[i] == baud)
+			return 1;
+	return 0;
+}
+
+/* Time one character takes on the wire: start bit, data, parity, stop. */
+static long char_time_us(const struct wwtp_link_cfg *cfg)
+{
+	long bits = 1 + cfg->data_bits + (cfg->parity == 'N' ? 0 : 1) + cfg->stop_bits;
+	return (bits * 1000000L + cfg->baud - 1) / cfg->baud;
+}
+
+/* Longest silence accepted inside one frame. The standard allows 1.5
+ * character times, but USB adapters deliver bytes in bursts (FTDI's latency
+ * timer is 16 ms) and a loaded Pi reads late; 50 ms plus a few characters
+ * covers both at any rate while still catching a truncated frame quickly. */
+static long byte_timeout_us(const struct wwtp_link_cfg *cfg)
+{
+	return 50000L + 4 * char_time_us(cfg);
+}
+
+static modbus_t *rtu_create(const struct wwtp_link_cfg *cfg)
+{
+	modbus_t *ctx;
+	long bt;
+
+	if (cfg->serial[0] == '\0') {
+		LOG_ERROR(MOD, "rtu: no serial device given");
+		return NULL;
+	}
+	if (!baud_supported(cfg->baud) ||
+	    (cfg->parity != 'N' && cfg->parity != 'E' && cfg->parity != 'O') ||
+	    cfg->data_bits < 5 || cfg->data_bits > 8 || cfg->stop_bits < 1 || cfg->stop_bits > 2) {
+		LOG_ERROR(MOD, "rtu %s: unsupported line settings %d %d%c%d", cfg->serial,
+			  cfg->baud, cfg->data_bits, cfg->parity, cfg->stop_bits);
+		return NULL;
+	}
+	ctx = modbus_new_rtu(cfg->serial, cfg->baud, cfg->parity, cfg->data_bits, cfg->stop_bits);
+	if (!ctx) {
+		LOG_ERROR(MOD, "rtu %s: %s", cfg->serial, modbus_strerror(errno));
+		return NULL;
+	}
+	bt = byte_timeout_us(cfg);
+	modbus_set_byte_timeout(ctx, (uint32_t)(bt / 1000000), (uint32_t)(bt % 1000000));
+	return ctx;
+}
+
+static void rtu_describe(const struct wwtp_link_cfg *cfg, char *out, size_t n)
+{
+	snprintf(out, n, "rtu %s@%d %d%c%d", cfg->serial, cfg->baud, cfg->data_bits, cfg->parity,
+		 cfg->stop_bits);
+}
+
+/* Warns once per link: a reconnect every few minutes must not repeat it. */
+static void warn_once(struct wwtp_link *l, int flag, const char *what, int e)
+{
+	if (l->warned & flag)
+		return;
+	l->warned |= flag;
+	LOG_WARN(MOD, "%s: %s: %s", l->desc, what, modbus_strerror(e));
+}
+
+static int rtu_after_connect(struct wwtp_link *l)
+{
+	const struct wwtp_rs485 *r = &l->cfg.rs485;
+
+	if (r->enabled && modbus_rtu_set_serial_mode(l->ctx, MODBUS_RTU_RS485) != 0) {
+		/* USB adapters and pseudo-terminals have no kernel RS-485 mode
+		 * (ENOTTY); the adapters switch direction in hardware, so the
+		 * line still works. Anything else is worth a word too, but the
+		 * bus may work all the same: let the requests tell. */
+		int e = errno;
+		if (e == ENOTTY)
+			warn_once(
+			    l, WWTP_LINK_WARNED_RS485,
+			    "no kernel RS-485 mode, assuming the adapter drives direction itself",
+			    e);
+		else
+			warn_once(l, WWTP_LINK_WARNED_RS485, "cannot enable RS-485 mode", e);
+	}
+	if (r->rts == 1 || r->rts == 2) {
+		int mode = r->rts == 1 ? MODBUS_RTU_RTS_UP : MODBUS_RTU_RTS_DOWN;
+		if (modbus_rtu_set_rts(l->ctx, mode) != 0)
+			warn_once(l, WWTP_LINK_WARNED_RTS, "cannot drive RTS", errno);
+		else if (r->rts_delay_us >= 0 &&
+			 modbus_rtu_set_rts_delay(l->ctx, r->rts_delay_us) != 0)
+			warn_once(l, WWTP_LINK_WARNED_RTS, "cannot set RTS delay", errno);
+	}
+	return 0;
+}
+
+/* With recovery NONE libmodbus leaves whatever arrived after a timeout or a
+ * bad frame in the input queue, and every later answer would be read shifted
+ * by it. Wait one quiet period so a late answer has finished arriving, then
+ * drop everything queued. A vanished adapter (EIO, ENXIO) is closed instead:
+ * reopening is what brings it back when it is plugged in again. */
+static void rtu_after_error(struct wwtp_link *l, int err)
+{
+	switch (err) {
+	case WWTP_ERR_TIMEOUT:
+	case WWTP_ERR_PROTO:
+		wwtp_sleep_ms((byte_timeout_us(&l->cfg) + 999) / 1000, NULL);
+		if (modbus_flush(l->ctx) < 0)
+			LOG_DEBUG(MOD, "%s: flush: %s", l->desc, modbus_strerror(errno));
+		break;
+	case WWTP_ERR_CONN:
+		LOG_DEBUG(MOD, "%s: closing after: %s", l->desc, l->last_error);
+		modbus_close(l->ctx);
+		l->open = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+const struct wwtp_link_backend wwtp_link_rtu_backend = {
+    .name = "rtu",
+    .create = rtu_create,
+    .describe = rtu_describe,
+    .after_connect = rtu_after_connect,
+    .after_error = rtu_after_error,
+};
