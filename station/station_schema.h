@@ -1,0 +1,149 @@
+/* station_schema.h - private to the station loader: the descriptor-table
+ * walker over a libconfig tree, and the loader state it reports into.
+ *
+ * A group is described by one `const struct wwtp_opt[]` table (key, kinds
+ * accepted, required, bounds, default, field offset or parser). wwtp_walk()
+ * checks every member of a group against the table (unknown keys are
+ * refused), type-checks and range-checks what is there, stores it into the
+ * object at the entry's offset and applies defaults for what is not. Nested
+ * groups and lists are not walked here: their setting is stored (as a
+ * `const config_setting_t *`) for the caller to walk in the order it needs. */
+#ifndef WWTP_STATION_SCHEMA_H
+#define WWTP_STATION_SCHEMA_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/diag.h"
+#include "station.h"
+
+/* Characters allowed in ids (station), names (device, profile) and params. */
+#define CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
+#define CS_NAME "abcdefghijklmnopqrstuvwxyz0123456789-_"
+#define CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
+#define HINT_ID "lowercase letters a-z, digits and '-'"
+#define HINT_NAME "lowercase letters a-z, digits, '-' and '_'"
+#define HINT_PARAM "lowercase letters a-z, digits and '_'"
+
+/* Loader state shared by the walker and the loader. */
+struct wwtp_ld {
+	struct wwtp_diag *diag;
+	const char *file;	 /* file being read, for messages without a setting */
+	const char *include_dir; /* where libconfig found its @include files */
+	int nomem;		 /* an allocation failed: the load fails with NOMEM */
+};
+
+/* The file setting s comes from, as a path usable from the working folder:
+ * libconfig names an @include'd file as written, relative to include_dir.
+ * Writes into buf (n bytes) when it has to join; returns 0, or -1 when the
+ * path does not fit. */
+int wwtp_ld_source(const struct wwtp_ld *L, const config_setting_t *s, char *buf, size_t n);
+
+/* Adds "FILE:LINE: message" for setting s (file/line of s; L->file and no
+ * line when s is NULL or has none). */
+void wwtp_ld_problem(struct wwtp_ld *L, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+enum wwtp_opt_kind {
+	WWTP_OPT_STR,	/* char[size] at off; too long is an error, never truncated */
+	WWTP_OPT_ENUM,	/* a string turned into a field by parse() */
+	WWTP_OPT_INT,	/* int, uint16_t or long long (by size) at off */
+	WWTP_OPT_FLOAT, /* double at off; integers accepted */
+	WWTP_OPT_BOOL,	/* int at off, 0 or 1 */
+	WWTP_OPT_GROUP, /* const config_setting_t * at off */
+	WWTP_OPT_LIST,	/* const config_setting_t * at off; ( ... ) */
+	WWTP_OPT_SEQ,	/* const config_setting_t * at off; [ ... ] or ( ... ) */
+};
+
+#define WWTP_OPT_REQ 0x01      /* must be present */
+#define WWTP_OPT_NONEMPTY 0x02 /* string must not be "" */
+#define WWTP_OPT_NONZERO 0x04  /* number must not be 0 */
+#define WWTP_OPT_TCP 0x08      /* only for transport "tcp" (checked by the caller) */
+#define WWTP_OPT_RTU 0x10      /* only for transport "rtu" (checked by the caller) */
+
+struct wwtp_opt {
+	const char *key;
+	enum wwtp_opt_kind kind;
+	unsigned flags;
+	double min, max;			  /* INT and FLOAT bounds, inclusive */
+	size_t off, size;			  /* field in the object; size of it */
+	const char *charset;			  /* STR: the bytes allowed, NULL for any */
+	const char *def_s;			  /* STR and ENUM default (NULL: leave the field) */
+	double def_n;				  /* INT, FLOAT, BOOL default */
+	int (*parse)(const char *s, void *field); /* ENUM: 0 or -1 */
+	int (*valid)(long long v);		  /* INT: extra check, 1 = ok */
+	const char *hint; /* what is allowed, for messages ("\"tcp\" or \"rtu\"") */
+};
+
+/* Walks group `grp` (may be NULL: only defaults are applied, nothing is
+ * required). `what` names the group in messages ("device 'outlet'"; "" for
+ * the top level). Returns a mask of the entries present (bit i = tab[i]);
+ * tables have at most 64 entries. *bad (if not NULL) gets the mask of the
+ * entries present but refused: their field holds the default. Problems go
+ * to L's diag. */
+uint64_t wwtp_walk(struct wwtp_ld *L, const config_setting_t *grp, const struct wwtp_opt *tab,
+		   size_t n, void *obj, const char *what, uint64_t *bad);
+
+/* Short name of a libconfig type, for messages ("an integer", "a list"). */
+const char *wwtp_cfg_type_name(int type);
+
+/* Warns about integer literals libconfig 1.5 would silently wrap (it stores
+ * 5000000000 as 705032704): reads `path` and reports each decimal literal
+ * outside the 32-bit range and each hex literal above 0x7FFFFFFF that has
+ * no L suffix. Comments and strings are skipped. Files above 1 MiB are
+ * refused. Returns the number of problems reported. */
+int wwtp_scan_int_literals(struct wwtp_ld *L, const char *path); /* station_lex.c */
+
+/* What the walker fills: the model plus the nested settings, which the
+ * loader walks itself in the order it needs. */
+
+struct top_in {
+	const config_setting_t *station, *devices, *mqtt;
+	char profiles_dir[WWTP_PATH_MAX];
+};
+struct dev_in {
+	struct wwtp_device d;
+	const config_setting_t *points, *status, *rs485, *rename, *omit;
+};
+struct point_in {
+	struct wwtp_point p;
+	long long address; /* as written; the base is applied afterwards */
+	const config_setting_t *status;
+};
+struct status_in {
+	struct wwtp_status_src s;
+	long long address;
+};
+struct prof_in {
+	const config_setting_t *profile, *points, *status;
+};
+struct prof_hdr {
+	char name[WWTP_ID_MAX];
+	char vendor[WWTP_NAME_MAX];
+	char model[WWTP_NAME_MAX];
+	char description[512];
+	int address_base;
+};
+
+/* The schema: one table per group (station_schema.c). */
+extern const struct wwtp_opt wwtp_top_opts[];
+extern const size_t wwtp_ntop_opts;
+extern const struct wwtp_opt wwtp_station_opts[];
+extern const size_t wwtp_nstation_opts;
+extern const struct wwtp_opt wwtp_device_opts[];
+extern const size_t wwtp_ndevice_opts;
+extern const struct wwtp_opt wwtp_rs485_opts[];
+extern const size_t wwtp_nrs485_opts;
+extern const struct wwtp_opt wwtp_point_opts[];
+extern const size_t wwtp_npoint_opts;
+extern const struct wwtp_opt wwtp_status_opts[];
+extern const size_t wwtp_nstatus_opts;
+extern const struct wwtp_opt wwtp_mqtt_opts[];
+extern const size_t wwtp_nmqtt_opts;
+extern const struct wwtp_opt wwtp_prof_top_opts[];
+extern const size_t wwtp_nprof_top_opts;
+extern const struct wwtp_opt wwtp_prof_hdr_opts[];
+extern const size_t wwtp_nprof_hdr_opts;
+
+#endif
