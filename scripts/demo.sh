@@ -49,6 +49,9 @@ port_busy $MQTT_PORT && MQTT_PORT=$("$BUILD/tools/freeport")
 cat >"$DEMO/mosquitto.conf" <<EOF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
+# Started as root, mosquitto would switch to its own user, which cannot
+# write our private folder: stay the user who runs the test.
+user $(id -un)
 persistence true
 persistence_location $PWD/$DEMO/mosq/
 EOF

@@ -107,6 +107,9 @@ start_mosquitto() {
 	cat >"$T/mosquitto.conf" <<EOF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
+# Started as root, mosquitto would switch to its own user, which cannot
+# write our private folder: stay the user who runs the test.
+user $(id -un)
 persistence true
 persistence_location $T/mosq/
 log_dest stderr
@@ -144,7 +147,7 @@ start_sim() {
 # -d prints the SUBACK), so nothing published afterwards can be missed.
 mqtt_sub() {
 	local name=$1 count=$2 secs=$3 topic=$4
-	mosquitto_sub -d -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -v -C "$count" -W "$secs" -t "$topic" \
+	stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -v -C "$count" -W "$secs" -t "$topic" \
 		>"$T/$name.raw" 2>"$T/$name.sub.log" &
 	local pid=$!
 	track $pid

@@ -1,0 +1,521 @@
+#include "mqtt.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../util/err.h"
+#include "../util/log.h"
+
+#define MOD "mqtt"
+
+/* Seconds for one connection attempt: short enough that a dead broker is
+ * noticed quickly, long enough for a slow 3G uplink. */
+#define CONNECT_TIMEOUT_S 10
+#define RETRY_MIN_S 1
+#define RETRY_MAX_S 60
+/* QoS 1 messages sent before their acknowledgement; the rest wait in the
+ * library's buffer. A window this size keeps a broker busy without flooding
+ * it after a long outage. */
+#define MAX_INFLIGHT 100
+
+/* One message the library accepted and has not acknowledged yet. The
+ * record is the callbacks' context, so no lookup by the library's token
+ * (which is reused) is needed. */
+struct pub_rec {
+	struct pub_rec *prev, *next;
+	struct wwtp_mqtt *m;
+	uint64_t token;
+};
+
+struct wwtp_mqtt {
+	MQTTAsync client;
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* connected, acknowledged, disconnected */
+	char uri_safe[WWTP_URI_MAX];
+	char *will_topic;
+	char *will_payload;
+	int keepalive_s;
+	int connected;
+	int disc_done; /* the disconnect request finished (either way) */
+	uint64_t next_token;
+	struct wwtp_mqtt_stats stats;
+	struct pub_rec pending; /* list head; pending.next is the oldest */
+	size_t npending;
+	struct wwtp_complain conn_complain;
+	struct wwtp_complain full_complain;
+	struct wwtp_complain fail_complain;
+	char last_error[160];
+	wwtp_mqtt_ack_cb ack_cb;
+	void *ack_ctx;
+};
+
+/* "tcp://user:secret@host:1883" -> "tcp://host:1883": a URI may one day carry
+ * credentials, and logs end up in bug reports. */
+static void redact_uri(const char *uri, char *out, size_t n)
+{
+	const char *scheme = strstr(uri, "://");
+	const char *host = scheme ? scheme + 3 : uri;
+	const char *at = strchr(host, '@');
+	if (at && (!strchr(host, '/') || at < strchr(host, '/')))
+		snprintf(out, n, "%.*s%s", (int)(host - uri), uri, at + 1);
+	else
+		snprintf(out, n, "%s", uri);
+}
+
+static const char *connack_text(int code)
+{
+	switch (code) {
+	case 1: return "refused: unacceptable protocol version";
+	case 2: return "refused: client id rejected";
+	case 3: return "refused: server unavailable";
+	case 4: return "refused: bad user name or password";
+	case 5: return "refused: not authorised";
+	default: return NULL;
+	}
+}
+
+static void deadline_after(struct timespec *ts, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* --- callbacks, on Paho's threads ------------------------------------- */
+
+static void on_connected(void *ctx, char *cause)
+{
+	struct wwtp_mqtt *m = ctx;
+	(void)cause;
+	pthread_mutex_lock(&m->lock);
+	m->connected = 1;
+	m->stats.connects++;
+	uint64_t n = m->stats.connects;
+	m->last_error[0] = '\0';
+	pthread_cond_broadcast(&m->cond);
+	if (m->conn_complain.interval_ms != 0)
+		wwtp_complain_release(&m->conn_complain, MOD, "connected to %s", m->uri_safe);
+	else if (n == 1)
+		LOG_INFO(MOD, "connected to %s", m->uri_safe);
+	else
+		LOG_INFO(MOD, "reconnected to %s", m->uri_safe);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void on_connection_lost(void *ctx, char *cause)
+{
+	struct wwtp_mqtt *m = ctx;
+	pthread_mutex_lock(&m->lock);
+	m->connected = 0;
+	snprintf(m->last_error, sizeof(m->last_error), "connection lost%s%s",
+		 cause ? ": " : "", cause ? cause : "");
+	LOG_WARN(MOD, "connection to %s lost%s%s; reconnecting", m->uri_safe, cause ? ": " : "",
+		 cause ? cause : "");
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct wwtp_mqtt *m = ctx;
+	int code = resp ? resp->code : MQTTASYNC_FAILURE;
+	const char *what = connack_text(code);
+
+	if (!what)
+		what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
+	pthread_mutex_lock(&m->lock);
+	snprintf(m->last_error, sizeof(m->last_error), "%s", what);
+	/* A broker that is down for a day would otherwise log every minute. */
+	wwtp_complain(&m->conn_complain, WWTP_LOG_WARN, MOD,
+		      "cannot connect to %s: %s (code %d); retrying", m->uri_safe, what, code);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
+{
+	/* We subscribe to nothing; a message can only come from an old session.
+	 * Returning 1 tells the library it is handled. */
+	(void)ctx;
+	(void)topic_len;
+	MQTTAsync_freeMessage(&msg);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+static void unlink_rec(struct pub_rec *r)
+{
+	r->prev->next = r->next;
+	r->next->prev = r->prev;
+	r->prev = r->next = r;
+}
+
+static void finish(struct pub_rec *r, int ok)
+{
+	struct wwtp_mqtt *m = r->m;
+
+	pthread_mutex_lock(&m->lock);
+	/* Under the lock, so that once wwtp_mqtt_set_ack_cb(m, NULL, NULL)
+	 * returns no callback is still running into its context; and before
+	 * the counters change, so that a wwtp_mqtt_wait_all_acked that wakes
+	 * up finds the callback already done. */
+	if (m->ack_cb)
+		m->ack_cb(r->token, ok, m->ack_ctx);
+	unlink_rec(r);
+	m->npending--;
+	if (ok) {
+		m->stats.acked++;
+	} else {
+		m->stats.failed++;
+		wwtp_complain(&m->fail_complain, WWTP_LOG_WARN, MOD,
+			      "the MQTT library gave up %llu message(s) so far (broker session lost?)",
+			      (unsigned long long)m->stats.failed);
+	}
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	free(r);
+}
+
+static void on_publish_ok(void *ctx, MQTTAsync_successData *resp)
+{
+	(void)resp;
+	finish(ctx, 1);
+}
+
+static void on_publish_failure(void *ctx, MQTTAsync_failureData *resp)
+{
+	(void)resp;
+	finish(ctx, 0);
+}
+
+static void on_disconnect_done(void *ctx, MQTTAsync_successData *resp)
+{
+	struct wwtp_mqtt *m = ctx;
+	(void)resp;
+	pthread_mutex_lock(&m->lock);
+	m->disc_done = 1;
+	m->connected = 0;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void on_disconnect_failure(void *ctx, MQTTAsync_failureData *resp)
+{
+	(void)resp;
+	on_disconnect_done(ctx, NULL);
+}
+
+/* --- API --------------------------------------------------------------- */
+
+struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *will_topic,
+				const char *will_payload)
+{
+	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+	pthread_condattr_t ca;
+	struct wwtp_mqtt *m;
+	int rc;
+
+	if (cfg->client_id[0] == '\0' || cfg->uri[0] == '\0' || (!will_topic != !will_payload)) {
+		LOG_ERROR(MOD, "need a client id and a broker uri; a will needs topic and payload");
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	redact_uri(cfg->uri, m->uri_safe, sizeof(m->uri_safe));
+	m->keepalive_s = cfg->keepalive_s;
+	m->next_token = 1;
+	m->pending.next = m->pending.prev = &m->pending;
+	m->conn_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	m->full_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	m->fail_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	if (will_topic) {
+		m->will_topic = strdup(will_topic);
+		m->will_payload = strdup(will_payload);
+		if (!m->will_topic || !m->will_payload)
+			goto fail_mem;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	/* Without sendWhileDisconnected the library refuses every message
+	 * while a reconnect is under way; its default buffer of 100 would
+	 * last under two minutes at a large plant; refusing the newest when
+	 * full (rather than deleting the oldest) keeps the loss visible to us. */
+	co.sendWhileDisconnected = 1;
+	co.maxBufferedMessages = WWTP_MQTT_MAX_BUFFERED;
+	co.deleteOldestMessages = 0;
+	co.MQTTVersion = MQTTVERSION_3_1_1;
+	/* In-memory persistence: the session survives reconnects while the
+	 * process lives; surviving restarts is the durable outbox's job, and
+	 * Paho's file store would wear the SD card on every message. */
+	rc = MQTTAsync_createWithOptions(&m->client, cfg->uri, cfg->client_id,
+					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
+	if (rc != MQTTASYNC_SUCCESS) {
+		LOG_ERROR(MOD, "cannot create MQTT client for %s: %s", m->uri_safe,
+			  MQTTAsync_strerror(rc));
+		m->client = NULL;
+		wwtp_mqtt_free(m);
+		return NULL;
+	}
+	rc = MQTTAsync_setCallbacks(m->client, m, on_connection_lost, on_message, NULL);
+	if (rc == MQTTASYNC_SUCCESS)
+		rc = MQTTAsync_setConnected(m->client, m, on_connected);
+	if (rc != MQTTASYNC_SUCCESS) {
+		LOG_ERROR(MOD, "cannot set MQTT callbacks: %s", MQTTAsync_strerror(rc));
+		wwtp_mqtt_free(m);
+		return NULL;
+	}
+	return m;
+
+fail_mem:
+	free(m->will_topic);
+	free(m->will_payload);
+	free(m);
+	return NULL;
+}
+
+void wwtp_mqtt_free(struct wwtp_mqtt *m)
+{
+	if (!m)
+		return;
+	if (m->client) {
+		/* Also needed when not connected: it stops reconnect attempts. */
+		wwtp_mqtt_disconnect(m, 0);
+		MQTTAsync_destroy(&m->client);
+	}
+	/* The library is gone: what it never acknowledged is freed here. */
+	while (m->pending.next != &m->pending) {
+		struct pub_rec *r = m->pending.next;
+		unlink_rec(r);
+		free(r);
+	}
+	pthread_cond_destroy(&m->cond);
+	pthread_mutex_destroy(&m->lock);
+	free(m->will_topic);
+	free(m->will_payload);
+	free(m);
+}
+
+void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx)
+{
+	pthread_mutex_lock(&m->lock);
+	m->ack_cb = cb;
+	m->ack_ctx = ctx;
+	pthread_mutex_unlock(&m->lock);
+}
+
+int wwtp_mqtt_connect(struct wwtp_mqtt *m)
+{
+	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+	int rc;
+
+	o.keepAliveInterval = m->keepalive_s;
+	/* A persistent session: QoS 1 messages in flight when the link drops
+	 * are sent again after the reconnect instead of being forgotten. */
+	o.cleansession = 0;
+	o.maxInflight = MAX_INFLIGHT;
+	o.connectTimeout = CONNECT_TIMEOUT_S;
+	o.MQTTVersion = MQTTVERSION_3_1_1;
+	o.automaticReconnect = 1;
+	o.minRetryInterval = RETRY_MIN_S;
+	o.maxRetryInterval = RETRY_MAX_S;
+	o.onFailure = on_connect_failure;
+	o.context = m;
+	if (m->will_topic) {
+		will.topicName = m->will_topic;
+		will.message = m->will_payload;
+		will.retained = 1;
+		will.qos = 1;
+		o.will = &will;
+	}
+	rc = MQTTAsync_connect(m->client, &o);
+	if (rc != MQTTASYNC_SUCCESS) {
+		LOG_ERROR(MOD, "cannot start connecting to %s: %s", m->uri_safe,
+			  MQTTAsync_strerror(rc));
+		return WWTP_ERR_MQTT;
+	}
+	LOG_DEBUG(MOD, "connecting to %s", m->uri_safe);
+	return 0;
+}
+
+int wwtp_mqtt_disconnect(struct wwtp_mqtt *m, int timeout_ms)
+{
+	MQTTAsync_disconnectOptions o = MQTTAsync_disconnectOptions_initializer;
+	struct timespec until;
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	m->disc_done = 0;
+	pthread_mutex_unlock(&m->lock);
+	o.timeout = timeout_ms < 0 ? 0 : timeout_ms;
+	o.onSuccess = on_disconnect_done;
+	o.onFailure = on_disconnect_failure;
+	o.context = m;
+	/* Even when not connected this call matters: it ends the library's
+	 * reconnect attempts. */
+	rc = MQTTAsync_disconnect(m->client, &o);
+	if (rc != MQTTASYNC_SUCCESS)
+		return WWTP_ERR_CONN;
+	/* The library lets in-flight messages finish for up to `timeout`, then
+	 * closes; a second more covers the DISCONNECT packet itself. */
+	deadline_after(&until, o.timeout + 1000);
+	pthread_mutex_lock(&m->lock);
+	rc = 0;
+	while (!m->disc_done && rc == 0)
+		rc = pthread_cond_timedwait(&m->cond, &m->lock, &until);
+	int done = m->disc_done;
+	pthread_mutex_unlock(&m->lock);
+	if (!done)
+		return WWTP_ERR_TIMEOUT;
+	LOG_DEBUG(MOD, "disconnected from %s", m->uri_safe);
+	return 0;
+}
+
+int wwtp_mqtt_wait_connected(struct wwtp_mqtt *m, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0, connected;
+
+	deadline_after(&until, timeout_ms < 0 ? 0 : timeout_ms);
+	pthread_mutex_lock(&m->lock);
+	while (!m->connected && rc == 0)
+		rc = pthread_cond_timedwait(&m->cond, &m->lock, &until);
+	connected = m->connected;
+	pthread_mutex_unlock(&m->lock);
+	return connected ? 0 : WWTP_ERR_TIMEOUT;
+}
+
+int wwtp_mqtt_is_connected(struct wwtp_mqtt *m)
+{
+	int c;
+	pthread_mutex_lock(&m->lock);
+	c = m->connected;
+	pthread_mutex_unlock(&m->lock);
+	return c;
+}
+
+int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payload, size_t len,
+		      int qos, int retained, uint64_t *token_out)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	struct pub_rec *r;
+	int rc;
+
+	if (!topic || !topic[0] || qos < 0 || qos > 2 || len > INT_MAX)
+		return WWTP_ERR_INVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return WWTP_ERR_NOMEM;
+	r->m = m;
+	/* Listed before the call: the acknowledgement may arrive on another
+	 * thread before MQTTAsync_sendMessage has even returned. */
+	pthread_mutex_lock(&m->lock);
+	r->token = m->next_token++;
+	r->prev = m->pending.prev;
+	r->next = &m->pending;
+	m->pending.prev->next = r;
+	m->pending.prev = r;
+	m->npending++;
+	pthread_mutex_unlock(&m->lock);
+
+	msg.payload = (void *)payload; /* the library copies it */
+	msg.payloadlen = (int)len;
+	msg.qos = qos;
+	msg.retained = retained ? 1 : 0;
+	ro.onSuccess = on_publish_ok;
+	ro.onFailure = on_publish_failure;
+	ro.context = r;
+	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
+
+	pthread_mutex_lock(&m->lock);
+	if (rc == MQTTASYNC_SUCCESS) {
+		m->stats.published++;
+		if (token_out)
+			*token_out = r->token;
+		if (m->full_complain.interval_ms != 0)
+			wwtp_complain_release(&m->full_complain, MOD,
+					      "MQTT library buffer accepts messages again");
+		pthread_mutex_unlock(&m->lock);
+		return 0;
+	}
+	/* Refused synchronously: the library calls no callback for it. */
+	unlink_rec(r);
+	m->npending--;
+	m->stats.refused++;
+	if (rc == MQTTASYNC_MAX_BUFFERED_MESSAGES || rc == MQTTASYNC_MAX_BUFFERED)
+		wwtp_complain(&m->full_complain, WWTP_LOG_ERROR, MOD,
+			      "MQTT library buffer full (%d messages waiting for %s); "
+			      "%llu refusals so far",
+			      WWTP_MQTT_MAX_BUFFERED, m->uri_safe,
+			      (unsigned long long)m->stats.refused);
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	free(r);
+	switch (rc) {
+	case MQTTASYNC_DISCONNECTED: return WWTP_ERR_CONN;
+	case MQTTASYNC_MAX_BUFFERED_MESSAGES:
+	case MQTTASYNC_MAX_BUFFERED: return WWTP_ERR_FULL;
+	case MQTTASYNC_BAD_UTF8_STRING:
+	case MQTTASYNC_BAD_QOS:
+	case MQTTASYNC_NULL_PARAMETER: return WWTP_ERR_INVAL;
+	default:
+		LOG_ERROR(MOD, "cannot queue a message on %s: %s", topic, MQTTAsync_strerror(rc));
+		return WWTP_ERR_MQTT;
+	}
+}
+
+size_t wwtp_mqtt_pending(struct wwtp_mqtt *m)
+{
+	size_t n;
+	pthread_mutex_lock(&m->lock);
+	n = m->npending;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+int wwtp_mqtt_wait_all_acked(struct wwtp_mqtt *m, int timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	deadline_after(&until, timeout_ms < 0 ? 0 : timeout_ms);
+	pthread_mutex_lock(&m->lock);
+	while (m->npending > 0 && rc == 0)
+		rc = pthread_cond_timedwait(&m->cond, &m->lock, &until);
+	if (m->npending > 0)
+		rc = WWTP_ERR_TIMEOUT;
+	else
+		rc = m->stats.failed > 0 ? WWTP_ERR_MQTT : 0;
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+void wwtp_mqtt_get_stats(struct wwtp_mqtt *m, struct wwtp_mqtt_stats *out)
+{
+	pthread_mutex_lock(&m->lock);
+	*out = m->stats;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void wwtp_mqtt_last_error(struct wwtp_mqtt *m, char *out, size_t n)
+{
+	pthread_mutex_lock(&m->lock);
+	snprintf(out, n, "%s", m->last_error);
+	pthread_mutex_unlock(&m->lock);
+}
+
+const char *wwtp_mqtt_uri(const struct wwtp_mqtt *m) { return m->uri_safe; }
