@@ -1,0 +1,264 @@
+/* cli.c - wwtp-sim's command line and the station files it names. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, getopt_long: also when built without the Makefile's flags */
+#endif
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <modbus.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../station/station_config.h"
+#include "../util/diag.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "../util/timeutil.h"
+
+#ifndef WWTP_VERSION
+#define WWTP_VERSION "0.0.0"
+#endif
+
+static const char usage_text[] =
+    "usage: wwtp-sim (-c STATION_FILE [-c ...] | --dir FOLDER) [options]\n"
+    "\n"
+    "Serves simulated Modbus devices (TCP and RTU) for the stations described\n"
+    "by station files, with values from a plant model. See docs/simulator.md.\n"
+    "\n"
+    "  -c, --config FILE     serve the station in FILE (repeatable)\n"
+    "  -d, --dir FOLDER      serve every *.cfg station file of FOLDER\n"
+    "  -s, --scenario NAME   healthy (default) or degraded (failed aeration)\n"
+    "      --seed N          model seed (default 1); same seed, same start, same values\n"
+    "      --start TIME      model time at start: YYYY-MM-DDTHH:MM:SS[.mmm]Z or now\n"
+    "                        (default " WWTP_SIM_DEFAULT_START ", a Monday 08:00 in Hanoi)\n"
+    "      --serial PATH     serve every RTU device on this existing serial line or pty\n"
+    "                        instead of creating one pty per bus\n"
+    "  -b, --bind ADDR       listen on ADDR instead of each device's host (127.0.0.1)\n"
+    "  -o, --port-offset N   add N to every TCP port\n"
+    "  -r, --ready-file FILE write \"ready\" and the endpoints to FILE once all listen\n"
+    "  -p, --profiles DIR    device profiles folder (default: next to the stations)\n"
+    "  -l, --log-level L     error, warn, info (default) or debug\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         version\n";
+
+static int parse_start(const char *s, int64_t *out)
+{
+	char buf[32];
+	int64_t ms;
+
+	if (strcmp(s, "now") == 0) {
+		*out = wwtp_now_ms() / 1000;
+		return 0;
+	}
+	/* Accept the project's timestamp with or without milliseconds. */
+	if (strlen(s) == 20 && s[19] == 'Z') {
+		snprintf(buf, sizeof(buf), "%.19s.000Z", s);
+		s = buf;
+	}
+	if (wwtp_parse_utc(s, &ms) != 0)
+		return WWTP_ERR_INVAL;
+	*out = ms / 1000;
+	return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return WWTP_ERR_INVAL;
+	*out = v;
+	return 0;
+}
+
+int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
+{
+	enum { OPT_SEED = 256, OPT_START, OPT_SERIAL };
+	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+						 {"dir", required_argument, NULL, 'd'},
+						 {"scenario", required_argument, NULL, 's'},
+						 {"seed", required_argument, NULL, OPT_SEED},
+						 {"start", required_argument, NULL, OPT_START},
+						 {"serial", required_argument, NULL, OPT_SERIAL},
+						 {"bind", required_argument, NULL, 'b'},
+						 {"port-offset", required_argument, NULL, 'o'},
+						 {"ready-file", required_argument, NULL, 'r'},
+						 {"profiles", required_argument, NULL, 'p'},
+						 {"log-level", required_argument, NULL, 'l'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'V'},
+						 {NULL, 0, NULL, 0}};
+	enum wwtp_log_level level;
+	long v;
+	int c;
+
+	a->o.seed = 1;
+	parse_start(WWTP_SIM_DEFAULT_START, &a->o.start_s);
+	while ((c = getopt_long(argc, argv, "c:d:s:b:o:r:p:l:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (a->nconfigs == WWTP_SIM_MAX_STATIONS) {
+				fprintf(stderr, "wwtp-sim: at most %d station files\n",
+					WWTP_SIM_MAX_STATIONS);
+				return 2;
+			}
+			a->configs[a->nconfigs++] = optarg;
+			break;
+		case 'd':
+			a->dir = optarg;
+			break;
+		case 's':
+			if (wwtp_sim_scenario_parse(optarg, &a->o.scenario) != 0) {
+				fprintf(stderr,
+					"wwtp-sim: --scenario: healthy or degraded, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			unsigned long long s = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				fprintf(stderr, "wwtp-sim: --seed: not a number: '%s'\n", optarg);
+				return 2;
+			}
+			a->o.seed = s;
+			break;
+		}
+		case OPT_START:
+			if (parse_start(optarg, &a->o.start_s) != 0) {
+				fprintf(stderr,
+					"wwtp-sim: --start: YYYY-MM-DDTHH:MM:SS[.mmm]Z or now, "
+					"not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_SERIAL:
+			a->o.serial = optarg;
+			break;
+		case 'b':
+			a->o.bind = optarg;
+			break;
+		case 'o':
+			if (parse_long(optarg, -65535, 65535, &v) != 0) {
+				fprintf(stderr,
+					"wwtp-sim: --port-offset: -65535..65535, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			a->o.port_offset = (int)v;
+			break;
+		case 'r':
+			a->ready = optarg;
+			break;
+		case 'p':
+			a->profiles = optarg;
+			break;
+		case 'l':
+			if (wwtp_log_parse_level(optarg, &level) != 0) {
+				fprintf(stderr,
+					"wwtp-sim: --log-level: error, warn, info or debug\n");
+				return 2;
+			}
+			wwtp_log_set_level(level);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("wwtp-sim %s (libmodbus %s)\n", WWTP_VERSION,
+			       LIBMODBUS_VERSION_STRING);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc || (a->nconfigs == 0 && !a->dir)) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	return -1;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Appends FOLDER/<name>.cfg for every station file of dir, sorted, so the
+ * order (and the "first device on a line") does not depend on readdir. */
+static int list_dir(const char *dir, char **paths, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t first = *n;
+
+	if (!d) {
+		fprintf(stderr, "wwtp-sim: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".cfg") != 0)
+			continue;
+		if (*n == WWTP_SIM_MAX_STATIONS) {
+			fprintf(stderr, "wwtp-sim: %s: more than %d station files\n", dir,
+				WWTP_SIM_MAX_STATIONS);
+			closedir(d);
+			return 2;
+		}
+		size_t sz = strlen(dir) + len + 2;
+		if (!(paths[*n] = malloc(sz))) {
+			closedir(d);
+			return 1;
+		}
+		snprintf(paths[(*n)++], sz, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (*n == first) {
+		fprintf(stderr, "wwtp-sim: %s: no *.cfg station files\n", dir);
+		return 2;
+	}
+	qsort(paths + first, *n - first, sizeof(*paths), cmp_str);
+	return 0;
+}
+
+int wwtp_sim_load_stations(const struct wwtp_sim_args *a, struct wwtp_station **st, size_t *n)
+{
+	char *paths[WWTP_SIM_MAX_STATIONS];
+	size_t np = 0;
+	int rc = 0;
+	struct wwtp_load_opts lo = {.profiles_dir = a->profiles};
+
+	for (size_t i = 0; i < a->nconfigs; i++)
+		if (!(paths[np++] = strdup(a->configs[i])))
+			return 1;
+	if (a->dir && (rc = list_dir(a->dir, paths, &np)) != 0)
+		goto out;
+	for (size_t i = 0; i < np && rc == 0; i++) {
+		struct wwtp_diag *diag = wwtp_diag_new();
+		if (!diag) {
+			rc = 1;
+			break;
+		}
+		if (wwtp_station_load(paths[i], &lo, &st[*n], diag) != 0) {
+			wwtp_diag_print(diag, stderr);
+			fprintf(stderr, "wwtp-sim: %s: not loaded\n", paths[i]);
+			rc = 2;
+		} else {
+			(*n)++;
+		}
+		wwtp_diag_free(diag);
+	}
+out:
+	for (size_t i = 0; i < np; i++)
+		free(paths[i]);
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* image.h - the register image of one simulated device: a libmodbus mapping
+ * covering every address its points and status registers use, filled from
+ * the plant model with the points' own type, order, scale and offset
+ * (wwtp_encode_regs), so the simulator always agrees with the config.
+ *
+ * Thread-safety: each image has its own mutex. The updater (main thread)
+ * writes under it once a second; the serving threads answer requests under
+ * it, so a client never sees half of a 32-bit value from one second and
+ * half from the next. */
+#ifndef WWTP_SIM_IMAGE_H
+#define WWTP_SIM_IMAGE_H
+
+#include <modbus.h>
+#include <stdint.h>
+
+#include "../station/station.h"
+#include "model.h"
+
+struct wwtp_sim_image;
+
+/* dev must outlive the image. The mapping spans, per table, the lowest to
+ * the highest address used; requests outside it get exception 2 (illegal
+ * data address) from libmodbus. NULL on no memory (logged). */
+struct wwtp_sim_image *wwtp_sim_image_new(const struct wwtp_device *dev);
+void wwtp_sim_image_free(struct wwtp_sim_image *img); /* accepts NULL */
+
+const struct wwtp_device *wwtp_sim_image_device(const struct wwtp_sim_image *img);
+
+/* Writes every point's value and every status register for instant t (UTC
+ * epoch seconds) of site. One updater thread per image (it uses scratch
+ * space of the image). Returns the number of points whose value could
+ * not be encoded (out of range for the type: logged once per point, the
+ * register keeps its old content); 0 normally. */
+int wwtp_sim_image_update(struct wwtp_sim_image *img, const struct wwtp_sim_site *site, int64_t t);
+
+/* Answers req (req_len bytes, as modbus_receive gives it for ctx's backend)
+ * with modbus_reply under the image's lock. Returns what modbus_reply does. */
+int wwtp_sim_image_reply(struct wwtp_sim_image *img, modbus_t *ctx, const uint8_t *req,
+			 int req_len);
+
+/* Copies count registers of table (HOLDING or INPUT) from address, or one bit
+ * of a bit table (COIL or DISCRETE). For the tests and for debugging.
+ * Returns 0, or WWTP_ERR_RANGE if not all of it is in the image. */
+int wwtp_sim_image_read_regs(struct wwtp_sim_image *img, enum wwtp_table table, uint16_t address,
+			     uint16_t count, uint16_t *out);
+int wwtp_sim_image_read_bit(struct wwtp_sim_image *img, enum wwtp_table table, uint16_t address,
+			    uint8_t *out);
+
+#endif

@@ -1,0 +1,77 @@
+/* model.h - the simulated plant: what each instrument of a station reads at
+ * a given instant. Pure: no I/O, no clocks, no global state.
+ *
+ * A value depends only on (seed, station id, design flow, scenario, param,
+ * t): the same inputs give the same value, bit for bit, in any order and on
+ * any thread. That is what makes simulator runs repeatable and lets the
+ * tests sample a week in milliseconds. t is UTC epoch seconds; daily
+ * patterns follow Hanoi local time (UTC+7, no daylight saving).
+ *
+ * Each known param has a band per scenario (wwtp_sim_model_band) that its
+ * value never leaves; inside it the value is the sum of a daily pattern
+ * (factories work by day), a slow drift (a smooth pseudo-random curve over
+ * hours, the closed form of a random walk held in a band) and a little
+ * noise, held between analyzer updates where real analyzers update slowly.
+ * docs/simulator.md lists the numbers. */
+#ifndef WWTP_SIM_MODEL_H
+#define WWTP_SIM_MODEL_H
+
+#include <stdint.h>
+
+#include "../station/station.h"
+
+enum wwtp_sim_scenario {
+	WWTP_SIM_HEALTHY = 0,  /* effluent within QCVN 40:2011 column B */
+	WWTP_SIM_DEGRADED = 1, /* failed aeration: COD, NH4, TSS over column B, DO ~ 0,
+				  analyzers in fault part of the time */
+};
+
+/* Returns 0 or WWTP_ERR_INVAL. */
+int wwtp_sim_scenario_parse(const char *s, enum wwtp_sim_scenario *out);
+const char *wwtp_sim_scenario_name(enum wwtp_sim_scenario sc);
+
+/* Hanoi local time offset: the plant's day follows it. */
+#define WWTP_SIM_UTC_OFFSET_S (7 * 3600)
+/* Design flow assumed when a station file gives none (m3/day). */
+#define WWTP_SIM_DEFAULT_DESIGN_M3D 2000.0
+
+/* One simulated plant. Plain data; fill with wwtp_sim_site_init. */
+struct wwtp_sim_site {
+	uint64_t seed;
+	char station[WWTP_ID_MAX];
+	double design_flow_m3d; /* > 0 */
+	enum wwtp_sim_scenario scenario;
+	uint64_t key; /* derived from seed and station: decorrelates plants */
+};
+
+/* design_flow_m3d <= 0 selects WWTP_SIM_DEFAULT_DESIGN_M3D. */
+void wwtp_sim_site_init(struct wwtp_sim_site *s, uint64_t seed, const char *station,
+			double design_flow_m3d, enum wwtp_sim_scenario sc);
+
+/* Whether the model knows param (one of the names listed in
+ * docs/simulator.md: quality, flows, totalisers, PLC states). Unknown
+ * params still get a value: a slow sine around 10 with noise. */
+int wwtp_sim_model_knows(const char *param);
+
+/* The value of param at t (UTC epoch seconds), in the param's usual unit
+ * (m3/h, degC, mg/L, Pt/Co, NTU; 0/1 for equipment states). */
+double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, int64_t t);
+
+/* param as a bit: equipment states (blower_run, pump_run) as they are;
+ * anything else is 1 while its value is above the middle of its band, so a
+ * bit point bound to an unexpected param still changes now and then. */
+int wwtp_sim_model_flag(const struct wwtp_sim_site *s, const char *param, int64_t t);
+
+/* The band [lo, hi] that param's value stays in for the site's scenario.
+ * Returns 0, or WWTP_ERR_NOTFOUND for an unknown param (whose sine still
+ * has a band: 10 +- 2.3, given anyway). */
+int wwtp_sim_model_band(const struct wwtp_sim_site *s, const char *param, double *lo, double *hi);
+
+/* Status of the analyzer named `analyzer` (a point's param, or a device
+ * name for a device-wide status register) at t: WWTP_READING_OK,
+ * WWTP_READING_CALIBRATING or WWTP_READING_FAULT (payload/payload.h). In
+ * the healthy scenario always OK; the degraded windows are the table
+ * status_rules in model.c. */
+int wwtp_sim_model_status(const struct wwtp_sim_site *s, const char *analyzer, int64_t t);
+
+#endif

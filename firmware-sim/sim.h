@@ -1,0 +1,51 @@
+/* sim.h - the simulator as a whole: loaded stations, one register image per
+ * device, the endpoints that serve them, and the once-a-second update.
+ *
+ * Devices are grouped into endpoints: TCP devices by (bind host, port), so
+ * that the devices behind one station gateway share a listening socket;
+ * RTU devices by (station, serial line), one pseudo-terminal per bus (or
+ * all on the one line given with --serial). Two devices that would answer
+ * the same unit id on one endpoint are refused at start. */
+#ifndef WWTP_SIM_SIM_H
+#define WWTP_SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../station/station.h"
+#include "model.h"
+
+struct wwtp_sim_opts {
+	enum wwtp_sim_scenario scenario;
+	uint64_t seed;
+	int64_t start_s;    /* model time at elapsed 0, UTC epoch seconds */
+	const char *bind;   /* NULL: each device's own host */
+	int port_offset;    /* added to every TCP port */
+	const char *serial; /* NULL: a pty per RTU bus; else every RTU device on it */
+};
+
+struct wwtp_sim;
+
+/* stations[0..n) must outlive the simulator. Returns 0, WWTP_ERR_CONFIG
+ * (conflicts, bad ports: logged) or WWTP_ERR_NOMEM / WWTP_ERR_ERRNO. */
+int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct wwtp_sim_opts *o,
+		 struct wwtp_sim **out);
+void wwtp_sim_free(struct wwtp_sim *s); /* stops first; accepts NULL */
+
+/* Writes every register for model time start_s + elapsed_s. */
+void wwtp_sim_update(struct wwtp_sim *s, int64_t elapsed_s);
+
+/* Listens / creates the ptys, then prints one line per station endpoint to
+ * out ("tcp <station> <host>:<port> -> <bind> <port>", "rtu <station>
+ * <serial> -> /dev/pts/N"). Returns 0 or the first error (logged). */
+int wwtp_sim_open(struct wwtp_sim *s, FILE *out);
+/* Starts one thread per endpoint. */
+int wwtp_sim_start(struct wwtp_sim *s);
+/* Writes "ready\n" and one line per endpoint ("tcp 127.0.0.1 15011",
+ * "rtu /dev/pts/7") to path, atomically (temporary file + rename). */
+int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path);
+/* Wakes and joins the threads, closes the endpoints, logs counters. */
+void wwtp_sim_stop(struct wwtp_sim *s);
+
+#endif
