@@ -413,6 +413,7 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	struct pub_rec *r;
+	uint64_t token;
 	int rc;
 
 	if (!topic || !topic[0] || qos < 0 || qos > 2 || len > INT_MAX)
@@ -425,6 +426,9 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	 * thread before MQTTAsync_sendMessage has even returned. */
 	pthread_mutex_lock(&m->lock);
 	r->token = m->next_token++;
+	/* A copy: once MQTTAsync_sendMessage succeeds, r belongs to the
+	 * library's thread, which frees it on the acknowledgement. */
+	token = r->token;
 	r->prev = m->pending.prev;
 	r->next = &m->pending;
 	m->pending.prev->next = r;
@@ -445,7 +449,7 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	if (rc == MQTTASYNC_SUCCESS) {
 		m->stats.published++;
 		if (token_out)
-			*token_out = r->token;
+			*token_out = token;
 		if (m->full_complain.interval_ms != 0)
 			wwtp_complain_release(&m->full_complain, MOD,
 					      "MQTT library buffer accepts messages again");
