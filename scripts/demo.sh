@@ -130,7 +130,7 @@ for f in "$DEMO"/config/stations/*.cfg; do
 done
 
 cat <<EOF
-demo: mosquitto on 127.0.0.1:$MQTT_PORT, simulator for $n stations (Modbus TCP from port $((15010 + OFFSET))),
+demo: mosquitto on 127.0.0.1:$MQTT_PORT (times below are UTC), simulator for $n stations (Modbus TCP from port $((15010 + OFFSET))),
       $n collectors. Watch it yourself:  mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
       Logs: $DEMO/logs/   Configs used: $DEMO/config/stations/   Ctrl-C stops everything.
 EOF
