@@ -30,13 +30,14 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 override CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
 
 # Recursively expanded on purpose: pkg-config runs when linking, after `deps`.
-PKGS = libmodbus libconfig jansson
+PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 
 LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
 SIM_SRC := $(wildcard firmware-sim/*.c)
+CENTRAL_SRC := $(wildcard central/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 
@@ -44,14 +45,16 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ := $(call obj,$(LIB_SRC))
 COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
 SIM_OBJ := $(call obj,$(SIM_SRC))
+CENTRAL_OBJ := $(call obj,$(CENTRAL_SRC))
+PROGRAMS := $(BUILD)/wwtp-collector $(BUILD)/wwtp-sim $(if $(CENTRAL_SRC),$(BUILD)/wwtp-central)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 .PHONY: all deps check check-build test demo clean format lint
-all: $(BUILD)/wwtp-collector $(BUILD)/wwtp-sim
+all: $(PROGRAMS)
 
 # Every build starts by making sure the packages are there (fast when they are).
-$(LIB_OBJ) $(COLLECTOR_OBJ) $(SIM_OBJ): | deps
+$(LIB_OBJ) $(COLLECTOR_OBJ) $(SIM_OBJ) $(CENTRAL_OBJ): | deps
 
 deps:
 	@scripts/deps.sh
@@ -68,6 +71,9 @@ $(BUILD)/wwtp-collector: $(COLLECTOR_OBJ) $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/wwtp-sim: $(SIM_OBJ) $(BUILD)/libwwtp.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/wwtp-central: $(CENTRAL_OBJ) $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwwtp.a | deps
@@ -93,12 +99,12 @@ demo: all $(TOOL_BIN)
 	scripts/demo.sh $(BUILD)
 
 format:
-	clang-format -i $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h
+	clang-format -i $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h
 
 # Functions that have no place here: unbounded copies and silent conversions.
 lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok|gets)\s*\(' \
-		$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) */*.h || \
+		$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) */*.h || \
 		(echo "lint: use snprintf/strtol/strtok_r and bounded copies" && false)
 
 clean:

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
-libcmocka-dev mosquitto mosquitto-clients jq socat python3-pymodbus iproute2"
+libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosquitto-clients
+influxdb influxdb-client jq socat python3-pymodbus procps"
 
 missing=""
 for p in $PKGS; do
