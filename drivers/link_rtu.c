@@ -125,8 +125,7 @@ static void rtu_after_error(struct wwtp_link *l, int err)
 		break;
 	case WWTP_ERR_CONN:
 		LOG_DEBUG(MOD, "%s: closing after: %s", l->desc, l->last_error);
-		modbus_close(l->ctx);
-		l->open = 0;
+		wwtp_link_close(l);
 		break;
 	default:
 		break;

@@ -57,8 +57,7 @@ static void tcp_after_error(struct wwtp_link *l, int err)
 	case WWTP_ERR_CONN:
 	case WWTP_ERR_ERRNO:
 		LOG_DEBUG(MOD, "%s: closing after: %s", l->desc, l->last_error);
-		modbus_close(l->ctx);
-		l->open = 0;
+		wwtp_link_close(l);
 		break;
 	default:
 		break;
