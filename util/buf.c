@@ -1,6 +1,7 @@
 #include "buf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +33,19 @@ void wwtp_buf_reset(struct wwtp_buf *b)
 
 static int ensure(struct wwtp_buf *b, size_t extra)
 {
-	if (extra > b->cap || b->len > b->cap - extra)
+	/* len + extra + 1 (the NUL) must neither pass the cap nor wrap around,
+	 * whatever the cap (SIZE_MAX means "no cap"). */
+	if (extra > b->cap || b->len > b->cap - extra || b->len + extra == SIZE_MAX)
 		return WWTP_ERR_FULL;
 	size_t need = b->len + extra + 1;
 	if (need <= b->alloc)
 		return 0;
 	size_t n = b->alloc ? b->alloc : 64;
-	while (n < need)
+	while (n < need && n <= SIZE_MAX / 2)
 		n *= 2;
-	if (n > b->cap + 1)
+	if (n < need)
+		n = need;
+	if (b->cap < SIZE_MAX && n > b->cap + 1)
 		n = b->cap + 1;
 	char *p = realloc(b->data, n);
 	if (!p)
@@ -108,11 +113,20 @@ int wwtp_buf_add_json_string(struct wwtp_buf *b, const char *s)
 int wwtp_buf_add_json_number(struct wwtp_buf *b, double v)
 {
 	char tmp[40];
+	int prec = 1;
 	if (!isfinite(v))
 		return WWTP_ERR_NAN;
+	/* %g switches to an exponent when the precision is below the number of
+	 * integer digits (100 -> "1e+02"): start at that number, so that whole
+	 * numbers a person reads stay whole (100, 3000000000) up to 17 digits. */
+	double mag = fabs(v);
+	while (mag >= 10.0 && mag < 1e17) {
+		mag /= 10.0;
+		prec++;
+	}
 	/* Shortest precision that survives a round trip keeps payloads small
 	 * (42.1, not 42.100000000000001) without losing information. */
-	for (int prec = 1; prec <= 17; prec++) {
+	for (; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)
 			break;
