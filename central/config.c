@@ -1,0 +1,306 @@
+/* config.c - central.cfg through descriptor tables (see config.h). */
+#include "config.h"
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../station/station_schema.h"
+#include "../util/err.h"
+
+#define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define CFG_FSIZE(T, f) sizeof(((T *)0)->f)
+
+/* One table line per key; the walker's fields by name. */
+#define C_STR(k, fl, T, f, cs, def, h)                                                             \
+	{                                                                                          \
+		.key = k, .kind = WWTP_OPT_STR, .flags = fl, .off = offsetof(T, f),                \
+		.size = CFG_FSIZE(T, f), .charset = cs, .def_s = def, .hint = h                    \
+	}
+#define C_INT(k, T, f, lo, hi, def)                                                                \
+	{                                                                                          \
+		.key = k, .kind = WWTP_OPT_INT, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),    \
+		.min = lo, .max = hi, .def_n = def                                                 \
+	}
+#define C_BOOL(k, T, f, def)                                                                       \
+	{                                                                                          \
+		.key = k, .kind = WWTP_OPT_BOOL, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),   \
+		.def_n = def                                                                       \
+	}
+#define C_GROUP(k, fl, T, f, h)                                                                    \
+	{                                                                                          \
+		.key = k, .kind = WWTP_OPT_GROUP, .flags = fl, .off = offsetof(T, f),              \
+		.size = CFG_FSIZE(T, f), .hint = h                                                 \
+	}
+
+struct cfg_top {
+	const config_setting_t *mqtt, *influxdb, *http;
+	char stations_dir[WWTP_PATH_MAX];
+	char profiles_dir[WWTP_PATH_MAX];
+	int stats_interval_s;
+};
+
+struct cfg_http {
+	char listen[WWTP_NAME_MAX];
+};
+
+#define CS_PREFIX "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/"
+
+static const struct wwtp_opt top_opts[] = {
+    C_GROUP("mqtt", WWTP_OPT_REQ, struct cfg_top, mqtt,
+	    "add mqtt = { uri = \"tcp://127.0.0.1:1883\"; };"),
+    C_GROUP("influxdb", WWTP_OPT_REQ, struct cfg_top, influxdb,
+	    "add influxdb = { url = \"http://127.0.0.1:8086\"; database = \"wwtp\"; };"),
+    C_GROUP("http", 0, struct cfg_top, http, NULL),
+    C_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
+	  NULL, "the folder of station files, e.g. \"config/stations\""),
+    C_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
+    C_INT("stats_interval_s", struct cfg_top, stats_interval_s, 0, 86400, 300),
+};
+
+static const struct wwtp_opt mqtt_opts[] = {
+    C_STR("uri", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, uri, NULL, NULL,
+	  "a broker URI such as \"tcp://127.0.0.1:1883\""),
+    C_STR("topic_prefix", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, topic_prefix, CS_PREFIX,
+	  "wwtp", "letters, digits, '-', '_' and '/'"),
+    C_STR("client_id", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, client_id, NULL, "wwtp-central",
+	  NULL),
+    C_INT("keepalive_s", struct wwtp_central_mqtt, keepalive_s, 5, 65535, 30),
+    C_INT("qos", struct wwtp_central_mqtt, qos, 1, 2, 1),
+};
+
+static const struct wwtp_opt influx_opts[] = {
+    C_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_influx, url, NULL, NULL,
+	  "the server's base URL, e.g. \"http://127.0.0.1:8086\""),
+    C_STR("database", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, database, NULL, "", NULL),
+    C_STR("retention_policy", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, retention_policy, NULL,
+	  "", NULL),
+    C_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, username, NULL, "", NULL),
+    C_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, password_file, NULL, "",
+	  NULL),
+    C_BOOL("create_database", struct wwtp_central_influx, create_database, 0),
+    C_STR("org", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, org, NULL, "", NULL),
+    C_STR("bucket", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, bucket, NULL, "", NULL),
+    C_STR("token_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, token_file, NULL, "", NULL),
+    C_INT("batch_max_points", struct wwtp_central_influx, batch_max_points, 1, 100000, 5000),
+    C_INT("batch_max_ms", struct wwtp_central_influx, batch_max_ms, 10, 600000, 1000),
+    C_INT("gzip_min_bytes", struct wwtp_central_influx, gzip_min_bytes, 0, 1000000000, 4096),
+    C_INT("timeout_ms", struct wwtp_central_influx, timeout_ms, 100, 600000, 10000),
+    C_INT("connect_timeout_ms", struct wwtp_central_influx, connect_timeout_ms, 100, 600000, 3000),
+    C_INT("retry_min_ms", struct wwtp_central_influx, retry_min_ms, 10, 3600000, 1000),
+    C_INT("retry_max_ms", struct wwtp_central_influx, retry_max_ms, 10, 3600000, 60000),
+    C_STR("spool_dir", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, spool_dir, NULL,
+	  "/var/lib/wwtp-central/spool", NULL),
+    C_INT("spool_max_mb", struct wwtp_central_influx, spool_max_mb, 1, 1048576, 1024),
+};
+
+static const struct wwtp_opt http_opts[] = {
+    C_STR("listen", WWTP_OPT_NONEMPTY, struct cfg_http, listen, NULL, "127.0.0.1:8080",
+	  "\"host:port\", e.g. \"127.0.0.1:8080\""),
+};
+
+static void cfg_parse_error(struct wwtp_ld *L, const config_t *cf)
+{
+	const char *ef = config_error_file(cf), *text = config_error_text(cf);
+	char file[512];
+
+	if (!ef || strcmp(ef, L->file) == 0 || ef[0] == '/' || !L->include_dir)
+		snprintf(file, sizeof(file), "%s", ef ? ef : L->file);
+	else
+		snprintf(file, sizeof(file), "%s/%s", L->include_dir, ef);
+	if (config_error_type(cf) == CONFIG_ERR_FILE_IO)
+		wwtp_diag_add(L->diag, file, 0, "cannot read file");
+	else
+		wwtp_diag_add(L->diag, file, config_error_line(cf), "%s",
+			      text ? text : "syntax error");
+}
+
+static const config_setting_t *member(const config_setting_t *grp, const char *key)
+{
+	return grp ? config_setting_get_member(grp, key) : NULL;
+}
+
+/* "host:port" with a port 1..65535; the host may be a [v6] literal. */
+static int valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	long port = 0;
+
+	if (!colon || colon == s || colon[1] == '\0')
+		return 0;
+	for (const char *p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || port > 65535)
+			return 0;
+		port = port * 10 + (*p - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+static int has_scheme(const char *uri, const char *const *schemes)
+{
+	for (size_t i = 0; schemes[i]; i++)
+		if (strncmp(uri, schemes[i], strlen(schemes[i])) == 0 && uri[strlen(schemes[i])])
+			return 1;
+	return 0;
+}
+
+static void check_mqtt(struct wwtp_ld *L, const config_setting_t *g, struct wwtp_central_mqtt *m)
+{
+	static const char *const schemes[] = {"tcp://", "mqtt://", "ssl://", "mqtts://",
+					      "ws://",	"wss://",  NULL};
+	size_t n = strlen(m->topic_prefix);
+
+	if (m->uri[0] && !has_scheme(m->uri, schemes))
+		wwtp_ld_problem(L, member(g, "uri"),
+				"mqtt: uri \"%.64s\" must start with tcp://, ssl://, mqtt://, "
+				"mqtts://, ws:// or wss://",
+				m->uri);
+	if (n > 0 && (m->topic_prefix[0] == '/' || m->topic_prefix[n - 1] == '/' ||
+		      strstr(m->topic_prefix, "//")))
+		wwtp_ld_problem(L, member(g, "topic_prefix"),
+				"mqtt: topic_prefix \"%s\" must not begin or end with '/' or hold "
+				"an empty level",
+				m->topic_prefix);
+}
+
+static void check_influx(struct wwtp_ld *L, const config_setting_t *g,
+			 struct wwtp_central_influx *f)
+{
+	static const char *const schemes[] = {"http://", "https://", NULL};
+	int v1 = f->database[0] != '\0';
+	int v2 = f->org[0] || f->bucket[0] || f->token_file[0];
+	size_t n;
+
+	if (f->url[0] && !has_scheme(f->url, schemes))
+		wwtp_ld_problem(L, member(g, "url"),
+				"influxdb: url \"%.64s\" must start with http:// or https://",
+				f->url);
+	/* A base URL: paths are appended to it. */
+	n = strlen(f->url);
+	while (n > 0 && f->url[n - 1] == '/')
+		f->url[--n] = '\0';
+	if (strchr(f->url, '?'))
+		wwtp_ld_problem(
+		    L, member(g, "url"),
+		    "influxdb: url must not hold a query ('?'): give the server's base URL");
+
+	if (v1 && v2) {
+		wwtp_ld_problem(L, g,
+				"influxdb: set either database (InfluxDB 1.x) or org, bucket and "
+				"token_file (2.x, 3.x), not both");
+	} else if (!v1 && !v2) {
+		wwtp_ld_problem(L, g,
+				"influxdb: say where to write: database = \"wwtp\"; (InfluxDB 1.x) "
+				"or org, bucket and token_file (2.x, 3.x)");
+	} else if (v2) {
+		f->api = WWTP_INFLUX_V2;
+		if (!f->org[0] || !f->bucket[0] || !f->token_file[0])
+			wwtp_ld_problem(L, g,
+					"influxdb: the 2.x write API needs all of org, bucket and "
+					"token_file");
+		static const char *const v1_only[] = {"retention_policy", "username",
+						      "password_file", "create_database", NULL};
+		for (size_t i = 0; v1_only[i]; i++)
+			if (member(g, v1_only[i]))
+				wwtp_ld_problem(L, member(g, v1_only[i]),
+						"influxdb: %s is for InfluxDB 1.x (database = ...) "
+						"only",
+						v1_only[i]);
+	} else {
+		f->api = WWTP_INFLUX_V1;
+		if (!f->username[0] != !f->password_file[0])
+			wwtp_ld_problem(L, member(g, f->username[0] ? "username" : "password_file"),
+					"influxdb: username and password_file go together");
+	}
+	if (f->retry_min_ms > f->retry_max_ms)
+		wwtp_ld_problem(L, member(g, "retry_min_ms"),
+				"influxdb: retry_min_ms (%d) must not exceed retry_max_ms (%d)",
+				f->retry_min_ms, f->retry_max_ms);
+}
+
+static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central_cfg *cfg)
+{
+	const config_setting_t *root = config_root_setting(cf);
+	struct cfg_top top;
+	struct cfg_http http;
+
+	memset(&top, 0, sizeof(top));
+	memset(&http, 0, sizeof(http));
+	wwtp_walk(L, root, top_opts, CFG_NELEM(top_opts), &top, "", NULL);
+	wwtp_walk(L, top.mqtt, mqtt_opts, CFG_NELEM(mqtt_opts), &cfg->mqtt, "mqtt", NULL);
+	wwtp_walk(L, top.influxdb, influx_opts, CFG_NELEM(influx_opts), &cfg->influx, "influxdb",
+		  NULL);
+	wwtp_walk(L, top.http, http_opts, CFG_NELEM(http_opts), &http, "http", NULL);
+	if (top.mqtt)
+		check_mqtt(L, top.mqtt, &cfg->mqtt);
+	if (top.influxdb)
+		check_influx(L, top.influxdb, &cfg->influx);
+	if (!valid_listen(http.listen))
+		wwtp_ld_problem(L, member(top.http, "listen"),
+				"http: listen \"%.64s\" must be \"host:port\" with a port 1..65535",
+				http.listen);
+	memcpy(cfg->http_listen, http.listen, sizeof(cfg->http_listen));
+	memcpy(cfg->stations_dir, top.stations_dir, sizeof(cfg->stations_dir));
+	memcpy(cfg->profiles_dir, top.profiles_dir, sizeof(cfg->profiles_dir));
+	cfg->stats_interval_s = top.stats_interval_s;
+}
+
+int wwtp_central_config_load(const char *path, struct wwtp_central_cfg *cfg, struct wwtp_diag *diag)
+{
+	struct wwtp_diag *own = NULL;
+	struct wwtp_ld L;
+	char dir[WWTP_PATH_MAX];
+	struct stat sb;
+	size_t before;
+	config_t cf;
+
+	if (!diag) {
+		own = wwtp_diag_new();
+		if (!own)
+			return WWTP_ERR_NOMEM;
+		diag = own;
+	}
+	before = wwtp_diag_count(diag);
+	memset(cfg, 0, sizeof(*cfg));
+	memset(&L, 0, sizeof(L));
+	L.diag = diag;
+	L.file = path;
+	if (strlen(path) >= sizeof(cfg->path)) {
+		wwtp_diag_add(diag, path, 0, "path too long (at most %zu bytes)",
+			      sizeof(cfg->path) - 1);
+		wwtp_diag_free(own);
+		return WWTP_ERR_CONFIG;
+	}
+	memcpy(cfg->path, path, strlen(path) + 1);
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		int is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+		wwtp_diag_add(diag, path, 0, "cannot read the configuration file (%s)",
+			      is_dir ? "it is a folder" : "no such file");
+		wwtp_diag_free(own);
+		return WWTP_ERR_CONFIG;
+	}
+	/* @include is relative to the file, as in station files. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	L.include_dir = dir;
+
+	config_init(&cf);
+	config_set_include_dir(&cf, dir);
+	wwtp_scan_int_literals(&L, path);
+	if (config_read_file(&cf, path))
+		load_tree(&L, &cf, cfg);
+	else
+		cfg_parse_error(&L, &cf);
+	config_destroy(&cf);
+
+	int rc =
+	    (L.nomem ? WWTP_ERR_NOMEM : (wwtp_diag_count(diag) != before ? WWTP_ERR_CONFIG : 0));
+	wwtp_diag_free(own);
+	return rc;
+}

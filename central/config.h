@@ -1,0 +1,68 @@
+/* config.h - central.cfg (libconfig), the central side's settings.
+ *
+ * Walked with the station loader's descriptor tables (station_schema.h):
+ * unknown keys are refused, every problem is reported as "FILE:LINE: what"
+ * into a diag, defaults fill what is not written. The keys are documented
+ * in docs/central.md; config/central.cfg is an annotated example. */
+#ifndef WWTP_CENTRAL_CONFIG_H
+#define WWTP_CENTRAL_CONFIG_H
+
+#include "../station/station.h"
+#include "../util/diag.h"
+
+enum wwtp_influx_api {
+	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
+	WWTP_INFLUX_V2 = 2, /* /api/v2/write?org=..&bucket=..: InfluxDB 2.x and 3.x */
+};
+
+struct wwtp_central_mqtt {
+	char uri[WWTP_URI_MAX];
+	char topic_prefix[WWTP_ID_MAX];
+	char client_id[WWTP_ID_MAX * 2]; /* the persistent session's name */
+	int keepalive_s;
+	int qos; /* of the subscriptions: 1 or 2 */
+};
+
+struct wwtp_central_influx {
+	enum wwtp_influx_api api; /* from which keys are set */
+	char url[WWTP_URI_MAX];	  /* base URL, no trailing '/' */
+	/* 1.x */
+	char database[WWTP_NAME_MAX];
+	char retention_policy[WWTP_NAME_MAX]; /* "" = the database's default */
+	char username[WWTP_NAME_MAX];	      /* "" = no authentication */
+	char password_file[WWTP_PATH_MAX];
+	int create_database; /* CREATE DATABASE at start (1.x only) */
+	/* 2.x / 3.x */
+	char org[WWTP_NAME_MAX];
+	char bucket[WWTP_NAME_MAX];
+	char token_file[WWTP_PATH_MAX];
+	/* batching and retries */
+	int batch_max_points;
+	int batch_max_ms;
+	int gzip_min_bytes;
+	int timeout_ms;
+	int connect_timeout_ms;
+	int retry_min_ms;
+	int retry_max_ms;
+	/* the on-disk queue */
+	char spool_dir[WWTP_PATH_MAX];
+	int spool_max_mb;
+};
+
+struct wwtp_central_cfg {
+	struct wwtp_central_mqtt mqtt;
+	struct wwtp_central_influx influx;
+	char http_listen[WWTP_NAME_MAX]; /* "host:port"; the HTTP API comes later */
+	char stations_dir[WWTP_PATH_MAX];
+	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
+	int stats_interval_s;		  /* 0 = only at exit */
+	char path[WWTP_PATH_MAX];	  /* file it was loaded from */
+};
+
+/* Loads and checks `path` into *cfg. Returns 0, or WWTP_ERR_CONFIG with every
+ * problem in diag (which may be NULL). Secret files (token_file,
+ * password_file) are only named here; the InfluxDB client reads them. */
+int wwtp_central_config_load(const char *path, struct wwtp_central_cfg *cfg,
+			     struct wwtp_diag *diag);
+
+#endif
