@@ -41,6 +41,13 @@ static const char usage_text[] =
     "  -r, --ready-file FILE write \"ready\" and the endpoints to FILE once all listen\n"
     "  -p, --profiles DIR    device profiles folder (default: next to the stations)\n"
     "  -l, --log-level L     error, warn, info (default) or debug\n"
+    "      --fault STATION/DEVICE=KIND[:ARG]\n"
+    "                        make a device misbehave from the start (repeatable);\n"
+    "                        KIND: none, delay:MS, drop[:P], exception:CODE, crc,\n"
+    "                        close, silent:SECONDS, wrong-unit, bad-address:ADDR\n"
+    "      --set STATION/PARAM=VALUE\n"
+    "                        pin a param to a value (repeatable)\n"
+    "      --control PORT    line-based control port on 127.0.0.1 (0: any free port)\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n";
 
@@ -77,7 +84,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 
 int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 {
-	enum { OPT_SEED = 256, OPT_START, OPT_SERIAL };
+	enum { OPT_SEED = 256, OPT_START, OPT_SERIAL, OPT_FAULT, OPT_SET, OPT_CONTROL };
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
 						 {"dir", required_argument, NULL, 'd'},
 						 {"scenario", required_argument, NULL, 's'},
@@ -89,6 +96,9 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 						 {"ready-file", required_argument, NULL, 'r'},
 						 {"profiles", required_argument, NULL, 'p'},
 						 {"log-level", required_argument, NULL, 'l'},
+						 {"fault", required_argument, NULL, OPT_FAULT},
+						 {"set", required_argument, NULL, OPT_SET},
+						 {"control", required_argument, NULL, OPT_CONTROL},
 						 {"help", no_argument, NULL, 'h'},
 						 {"version", no_argument, NULL, 'V'},
 						 {NULL, 0, NULL, 0}};
@@ -97,6 +107,7 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 	int c;
 
 	a->o.seed = 1;
+	a->o.control_port = -1;
 	parse_start(WWTP_SIM_DEFAULT_START, &a->o.start_s);
 	while ((c = getopt_long(argc, argv, "c:d:s:b:o:r:p:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -167,6 +178,35 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 				return 2;
 			}
 			wwtp_log_set_level(level);
+			break;
+		case OPT_FAULT:
+		case OPT_SET: {
+			const char *opt = c == OPT_FAULT ? "--fault" : "--set";
+			char err[WWTP_SIM_ERR_MAX];
+			int rc;
+			if (a->ncmds == WWTP_SIM_MAX_CMDS) {
+				fprintf(stderr, "wwtp-sim: at most %d --fault and --set options\n",
+					WWTP_SIM_MAX_CMDS);
+				return 2;
+			}
+			rc = c == OPT_FAULT ? wwtp_sim_fault_spec_parse(optarg, &a->cmds[a->ncmds],
+									err, sizeof(err))
+					    : wwtp_sim_set_spec_parse(optarg, &a->cmds[a->ncmds],
+								      err, sizeof(err));
+			if (rc != 0) {
+				fprintf(stderr, "wwtp-sim: %s %s: %s\n", opt, optarg, err);
+				return 2;
+			}
+			a->cmd_text[a->ncmds++] = opt;
+			break;
+		}
+		case OPT_CONTROL:
+			if (parse_long(optarg, 0, 65535, &v) != 0) {
+				fprintf(stderr, "wwtp-sim: --control: a port 0..65535, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			a->o.control_port = (int)v;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

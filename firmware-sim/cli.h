@@ -12,6 +12,7 @@
  * Hanoi. Fixed, so that a seed alone makes a run repeatable. */
 #define WWTP_SIM_DEFAULT_START "2025-06-02T01:00:00.000Z"
 #define WWTP_SIM_MAX_STATIONS 256
+#define WWTP_SIM_MAX_CMDS 256 /* --fault and --set, together */
 
 struct wwtp_sim_args {
 	const char *configs[WWTP_SIM_MAX_STATIONS]; /* -c, in order */
@@ -20,6 +21,11 @@ struct wwtp_sim_args {
 	const char *profiles; /* --profiles, or NULL */
 	const char *ready;    /* --ready-file, or NULL */
 	struct wwtp_sim_opts o;
+	/* --fault and --set, parsed, in command-line order; carried out by
+	 * wwtp_sim_exec once the stations are loaded. */
+	struct wwtp_sim_cmd cmds[WWTP_SIM_MAX_CMDS];
+	const char *cmd_text[WWTP_SIM_MAX_CMDS]; /* "--fault X", for messages */
+	size_t ncmds;
 };
 
 /* Fills a (zeroed by the caller) from argv; sets the log level. Returns -1

@@ -3,6 +3,7 @@
 #endif
 #include "image.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "../payload/payload.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "control_parse.h"
 
 #define MOD "image"
 
@@ -21,6 +23,11 @@ struct wwtp_sim_image {
 	unsigned char *warned; /* per point: encode failure already logged */
 	int *status;	       /* scratch: npoints + 1 analyzer states of one update */
 	double *values;	       /* scratch: npoints values of one update */
+	/* Control (under lock): values pinned by `set`, and the status
+	 * forced by `status` (WWTP_SIM_STATUS_AUTO: the model's). */
+	unsigned char *pinned; /* per point */
+	double *pin;	       /* per point: the pinned value */
+	int forced;
 };
 
 /* Lowest and one-past-highest address used on a table; lo > hi = unused. */
@@ -68,12 +75,15 @@ struct wwtp_sim_image *wwtp_sim_image_new(const struct wwtp_device *dev)
 	img->warned = calloc(dev->npoints + 1, 1);
 	img->status = calloc(dev->npoints + 1, sizeof(*img->status));
 	img->values = calloc(dev->npoints + 1, sizeof(*img->values));
+	img->pinned = calloc(dev->npoints + 1, 1);
+	img->pin = calloc(dev->npoints + 1, sizeof(*img->pin));
+	img->forced = WWTP_SIM_STATUS_AUTO;
 	img->map = modbus_mapping_new_start_address(
 	    sp[WWTP_TABLE_COIL].lo, sp[WWTP_TABLE_COIL].hi - sp[WWTP_TABLE_COIL].lo,
 	    sp[WWTP_TABLE_DISCRETE].lo, sp[WWTP_TABLE_DISCRETE].hi - sp[WWTP_TABLE_DISCRETE].lo,
 	    sp[WWTP_TABLE_HOLDING].lo, sp[WWTP_TABLE_HOLDING].hi - sp[WWTP_TABLE_HOLDING].lo,
 	    sp[WWTP_TABLE_INPUT].lo, sp[WWTP_TABLE_INPUT].hi - sp[WWTP_TABLE_INPUT].lo);
-	if (!img->warned || !img->status || !img->values || !img->map)
+	if (!img->warned || !img->status || !img->values || !img->pinned || !img->pin || !img->map)
 		goto nomem;
 	pthread_mutex_init(&img->lock, NULL);
 	return img;
@@ -83,6 +93,8 @@ nomem:
 		free(img->warned);
 		free(img->status);
 		free(img->values);
+		free(img->pinned);
+		free(img->pin);
 		if (img->map)
 			modbus_mapping_free(img->map);
 		free(img);
@@ -99,6 +111,8 @@ void wwtp_sim_image_free(struct wwtp_sim_image *img)
 	free(img->warned);
 	free(img->status);
 	free(img->values);
+	free(img->pinned);
+	free(img->pin);
 	free(img);
 }
 
@@ -153,10 +167,9 @@ static int point_is_flag(const struct wwtp_point *p)
 	return is_bit_table(p->table) || p->bit >= 0 || p->type == WWTP_TYPE_BOOL;
 }
 
-static int write_point(struct wwtp_sim_image *img, size_t i)
+static int write_point(struct wwtp_sim_image *img, size_t i, double v)
 {
 	const struct wwtp_point *p = &img->dev->points[i];
-	double v = img->values[i];
 	int rc;
 
 	if (is_bit_table(p->table)) {
@@ -242,7 +255,10 @@ int wwtp_sim_image_update(struct wwtp_sim_image *img, const struct wwtp_sim_site
 
 	pthread_mutex_lock(&img->lock);
 	for (size_t i = 0; i < dev->npoints; i++)
-		failed += write_point(img, i);
+		failed += write_point(img, i, img->pinned[i] ? img->pin[i] : img->values[i]);
+	if (img->forced != WWTP_SIM_STATUS_AUTO)
+		for (size_t i = 0; i <= dev->npoints; i++)
+			img->status[i] = img->forced;
 	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < dev->npoints; i++)
 			write_status(img, &dev->points[i].status, img->status[i], pass);
@@ -284,6 +300,116 @@ int wwtp_sim_image_read_bit(struct wwtp_sim_image *img, enum wwtp_table table, u
 	if (b) {
 		*out = *b;
 		rc = 0;
+	}
+	pthread_mutex_unlock(&img->lock);
+	return rc;
+}
+
+/* Whether v can be written to point p: what wwtp_encode_regs accepts for a
+ * register point; for a coil or discrete input, a value that decodes from
+ * raw 0 or 1 (with *norm set to exactly that value, since write_point
+ * tests against the offset). */
+static int pin_fits(const struct wwtp_point *p, double v, double *norm)
+{
+	uint16_t scratch[4] = {0, 0, 0, 0};
+
+	*norm = v;
+	if (is_bit_table(p->table)) {
+		double raw = (v - p->offset) / p->scale;
+		if (!(raw > -0.5 && raw < 1.5))
+			return isnan(raw) ? WWTP_ERR_NAN : WWTP_ERR_RANGE;
+		*norm = (raw >= 0.5 ? 1.0 : 0.0) * p->scale + p->offset;
+		return 0;
+	}
+	return wwtp_encode_regs(p, v, scratch, 4);
+}
+
+int wwtp_sim_image_pin(struct wwtp_sim_image *img, const char *param, int on, double value,
+		       const struct wwtp_point **bad)
+{
+	const struct wwtp_device *dev = img->dev;
+	int n = 0, rc;
+	double norm;
+
+	if (bad)
+		*bad = NULL;
+	/* Check every point of param first: all pinned or none. */
+	for (size_t i = 0; on && i < dev->npoints; i++) {
+		if (strcmp(dev->points[i].param, param) != 0)
+			continue;
+		if ((rc = pin_fits(&dev->points[i], value, &norm)) != 0) {
+			if (bad)
+				*bad = &dev->points[i];
+			return rc;
+		}
+	}
+	pthread_mutex_lock(&img->lock);
+	for (size_t i = 0; i < dev->npoints; i++) {
+		if (strcmp(dev->points[i].param, param) != 0)
+			continue;
+		if (on)
+			pin_fits(&dev->points[i], value, &img->pin[i]);
+		img->pinned[i] = (unsigned char)(on != 0);
+		n++;
+	}
+	pthread_mutex_unlock(&img->lock);
+	return n;
+}
+
+int wwtp_sim_image_has_status(const struct wwtp_sim_image *img)
+{
+	const struct wwtp_device *dev = img->dev;
+
+	if (dev->status.mode != WWTP_STATUS_NONE)
+		return 1;
+	for (size_t i = 0; i < dev->npoints; i++)
+		if (dev->points[i].status.mode != WWTP_STATUS_NONE)
+			return 1;
+	return 0;
+}
+
+int wwtp_sim_image_force_status(struct wwtp_sim_image *img, int status)
+{
+	if (!wwtp_sim_image_has_status(img))
+		return WWTP_ERR_NOTFOUND;
+	pthread_mutex_lock(&img->lock);
+	img->forced = status;
+	pthread_mutex_unlock(&img->lock);
+	return 0;
+}
+
+int wwtp_sim_image_forced_status(struct wwtp_sim_image *img)
+{
+	int st;
+	pthread_mutex_lock(&img->lock);
+	st = img->forced;
+	pthread_mutex_unlock(&img->lock);
+	return st;
+}
+
+int wwtp_sim_image_get(struct wwtp_sim_image *img, const char *param, double *value, int *pinned)
+{
+	const struct wwtp_device *dev = img->dev;
+	int rc = WWTP_ERR_NOTFOUND;
+
+	pthread_mutex_lock(&img->lock);
+	for (size_t i = 0; i < dev->npoints; i++) {
+		const struct wwtp_point *p = &dev->points[i];
+		if (strcmp(p->param, param) != 0)
+			continue;
+		/* Decoded from the registers, as a client would: the answer
+		 * is what the collector reads, not what the model meant. */
+		if (is_bit_table(p->table)) {
+			const uint8_t *b = bit_at(img, p->table, p->address);
+			rc = b ? wwtp_decode_bit(p, *b, value) : WWTP_ERR_RANGE;
+		} else {
+			unsigned n = (unsigned)wwtp_type_regs(p->type);
+			const uint16_t *r = regs_at(img, p->table, p->address, n);
+			rc = r ? wwtp_decode_regs(p, r, n, value) : WWTP_ERR_RANGE;
+		}
+		if (pinned)
+			*pinned = img->pinned[i];
+		break;
 	}
 	pthread_mutex_unlock(&img->lock);
 	return rc;

@@ -46,4 +46,33 @@ int wwtp_sim_image_read_regs(struct wwtp_sim_image *img, enum wwtp_table table, 
 int wwtp_sim_image_read_bit(struct wwtp_sim_image *img, enum wwtp_table table, uint16_t address,
 			    uint8_t *out);
 
+/* Control: `set` / `unset` (docs/simulator.md). */
+
+/* Pins (on) or releases (!on) every point of param on this device. A pinned
+ * point is written with value, through the same encoding as model values,
+ * from the next wwtp_sim_image_update on. Returns the number of points of
+ * param (0: the device has none, nothing done), or, when on, WWTP_ERR_RANGE
+ * / WWTP_ERR_NAN / WWTP_ERR_INVAL if value cannot be encoded for one of
+ * them (*bad names it, if bad is not NULL; nothing is pinned then). A bit
+ * point takes a value that decodes from raw 0 or 1, rounded to it. */
+int wwtp_sim_image_pin(struct wwtp_sim_image *img, const char *param, int on, double value,
+		       const struct wwtp_point **bad);
+
+/* Whether the device has any status register (its own, or a point's). */
+int wwtp_sim_image_has_status(const struct wwtp_sim_image *img);
+
+/* Forces every status register of the device to status (WWTP_READING_OK,
+ * _CALIBRATING, _FAULT) from the next update on, or back to the model's
+ * (WWTP_SIM_STATUS_AUTO). Returns 0, or WWTP_ERR_NOTFOUND when the device
+ * has no status register. */
+int wwtp_sim_image_force_status(struct wwtp_sim_image *img, int status);
+int wwtp_sim_image_forced_status(struct wwtp_sim_image *img);
+
+/* The value of param's (first) point on this device, decoded from the
+ * registers with the collector's decoder. Returns 0, WWTP_ERR_NOTFOUND
+ * (no such point), WWTP_ERR_NAN (a float holding NaN or infinity: *value
+ * untouched) or another decoder error. *pinned (if not NULL) says whether
+ * the point is pinned. */
+int wwtp_sim_image_get(struct wwtp_sim_image *img, const char *param, double *value, int *pinned);
+
 #endif

@@ -74,6 +74,15 @@ int main(int argc, char **argv)
 	rc = wwtp_sim_load_stations(&a, st, &nst);
 	if (rc == 0 && (rc = wwtp_sim_new(st, nst, &a.o, &sim)) != 0)
 		rc = rc == WWTP_ERR_CONFIG ? 2 : 1; /* conflicts between files: logged */
+	/* --fault and --set: names are checked against the loaded stations. */
+	for (size_t i = 0; rc == 0 && i < a.ncmds; i++) {
+		char reply[512];
+		if (wwtp_sim_exec(sim, &a.cmds[i], reply, sizeof(reply)) != 0) {
+			fprintf(stderr, "wwtp-sim: %s %s/%s: %s\n", a.cmd_text[i],
+				a.cmds[i].station, a.cmds[i].name, reply);
+			rc = 2;
+		}
+	}
 	if (rc == 0) {
 		int64_t t0 = wwtp_mono_ms();
 		wwtp_sim_update(sim, 0); /* values are there before the first client */

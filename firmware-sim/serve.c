@@ -11,6 +11,8 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/timeutil.h"
+#include "fault.h"
 
 #define MOD "serve"
 
@@ -94,28 +96,16 @@ static int capture_reply(struct wwtp_sim_replier *r, struct wwtp_sim_image *img,
 	return (int)n;
 }
 
-/* ---- Fault injection ------------------------------------------------------
- * Nothing is injected yet. A later change decides here, from the endpoint,
- * unit, function and address of x (reserved addresses, as libmodbus's own
- * unit-test server does, or a schedule from the command line), to delay,
- * drop, answer an exception, corrupt the CRC (RTU: x->rsp's last two
- * bytes), close the connection, stay silent for a while or answer with
- * another unit id. The transports already honour every action and delay. */
-enum wwtp_sim_action wwtp_sim_fault_hook(struct wwtp_sim_exchange *x)
-{
-	(void)x;
-	return WWTP_SIM_SEND;
-}
-
 enum wwtp_sim_action wwtp_sim_answer(struct wwtp_sim_endpoint *ep, int hdr, const uint8_t *req,
 				     int req_len, struct wwtp_sim_exchange *x)
 {
 	struct wwtp_sim_image *img;
 	enum wwtp_sim_action act;
-	int rc;
+	char what[64];
 
 	memset(x, 0, sizeof(*x));
 	x->ep = ep;
+	x->hdr = hdr;
 	x->req = req;
 	x->req_len = req_len;
 	x->unit = req[hdr - 1];
@@ -131,21 +121,26 @@ enum wwtp_sim_action wwtp_sim_answer(struct wwtp_sim_endpoint *ep, int hdr, cons
 			  x->function);
 		return WWTP_SIM_DROP;
 	}
-	rc = capture_reply(&ep->rep, img, req, req_len, x->rsp, sizeof(x->rsp));
-	if (rc < 0) {
-		LOG_WARN(MOD, "%s: unit %d fc %d: libmodbus could not build an answer: %s",
-			 ep->desc, x->unit, x->function, modbus_strerror(errno));
-		return WWTP_SIM_DROP;
+	wwtp_sim_faultbox_take(ep->faults[x->unit], x, wwtp_mono_ms(), &x->fault);
+	if (!wwtp_sim_fault_preempts(&x->fault)) {
+		int rc = capture_reply(&ep->rep, img, req, req_len, x->rsp, sizeof(x->rsp));
+		if (rc < 0) {
+			LOG_WARN(MOD, "%s: unit %d fc %d: libmodbus could not build an answer: %s",
+				 ep->desc, x->unit, x->function, modbus_strerror(errno));
+			return WWTP_SIM_DROP;
+		}
+		x->rsp_len = rc;
 	}
-	x->rsp_len = rc;
-
-	act = wwtp_sim_fault_hook(x);
-	if (x->delay_ms > 0 && wwtp_sim_wait_stop(ep, x->delay_ms))
-		return WWTP_SIM_DROP;
+	act = wwtp_sim_fault_apply(&x->fault, x);
+	if (x->fault.kind != WWTP_SIM_FAULT_NONE)
+		ep->faulted++;
 	if (act == WWTP_SIM_SEND && x->rsp_len > 0)
 		ep->answered++;
-	LOG_DEBUG(MOD, "%s: unit %d (%s) fc %d addr %d: %s %d bytes", ep->desc, x->unit,
-		  wwtp_sim_image_device(img)->name, x->function, x->address,
+	else
+		ep->ignored++;
+	wwtp_sim_fault_format(&x->fault, what, sizeof(what));
+	LOG_DEBUG(MOD, "%s: unit %d (%s) fc %d addr %d: fault %s: %s %d bytes", ep->desc, x->unit,
+		  wwtp_sim_image_device(img)->name, x->function, x->address, what,
 		  act == WWTP_SIM_SEND	 ? "answer"
 		  : act == WWTP_SIM_DROP ? "drop"
 					 : "close",

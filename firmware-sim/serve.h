@@ -14,10 +14,10 @@
  *
  * Every answer is produced by libmodbus's modbus_reply() (so exceptions,
  * bounds and encodings are libmodbus's own) but written into a local
- * socket pair rather than to the client; the frame is read back, passed to
- * wwtp_sim_fault_hook(), and only then sent. That one hook is where faults
- * are to be injected (delay, drop, exception, corrupt CRC, close, silence,
- * wrong unit id) without touching the transports. */
+ * socket pair rather than to the client; the frame is read back, passed
+ * through the device's fault (fault.h: delay, drop, exception, corrupt CRC,
+ * close, silence, wrong unit id, one bad address), and only then sent. The
+ * transports carry out what the fault asks (wait, send nothing, close). */
 #ifndef WWTP_SIM_SERVE_H
 #define WWTP_SIM_SERVE_H
 
@@ -26,12 +26,14 @@
 #include <stdint.h>
 
 #include "../station/station.h"
+#include "control_parse.h"
 #include "image.h"
 
 #define WWTP_SIM_MAX_CLIENTS 32 /* TCP connections per endpoint; more are refused */
 #define WWTP_SIM_MAX_ADU 260	/* largest Modbus frame, TCP (RTU: 256) */
 
 struct wwtp_sim_endpoint;
+struct wwtp_sim_faultbox;
 
 /* What a transport does. open: create/listen (0 or a negative code, logged);
  * run: the thread body, returns when stop_fd becomes readable; close: frees
@@ -59,9 +61,10 @@ struct wwtp_sim_endpoint {
 	int port;		    /* TCP: port to listen on */
 	char serial[WWTP_PATH_MAX]; /* RTU: existing line (--serial); "" = make a pty */
 	int baud, data_bits, stop_bits;
-	char parity;			   /* RTU line settings (of the first device on it) */
-	struct wwtp_sim_image *units[256]; /* image answering each unit id; NULL: silence */
-	int stop_fd;			   /* readable once the simulator stops */
+	char parity;			       /* RTU line settings (of the first device on it) */
+	struct wwtp_sim_image *units[256];     /* image answering each unit id; NULL: silence */
+	struct wwtp_sim_faultbox *faults[256]; /* that device's fault (fault.h) */
+	int stop_fd;			       /* readable once the simulator stops */
 
 	/* Set by open. */
 	char path[WWTP_PATH_MAX];      /* RTU: what clients open (pty slave or --serial) */
@@ -73,7 +76,7 @@ struct wwtp_sim_endpoint {
 	/* Thread and counters (written by the endpoint thread only). */
 	pthread_t thread;
 	int running;
-	uint64_t requests, answered, ignored;
+	uint64_t requests, answered, ignored, faulted;
 };
 
 /* Sets the descriptors to -1 and copies the stop descriptor; the caller
@@ -89,14 +92,16 @@ void wwtp_sim_replier_free(struct wwtp_sim_replier *r); /* accepts a zeroed/fail
 /* One request and its answer on their way through the endpoint. */
 struct wwtp_sim_exchange {
 	const struct wwtp_sim_endpoint *ep;
+	int hdr;	    /* offset of the function code: TCP 7 (MBAP), RTU 1 */
 	int unit;	    /* unit id of the request */
 	int function;	    /* function code, -1 if the frame has none */
 	int address;	    /* first address the request names, -1 if none */
 	const uint8_t *req; /* the frame as received (TCP: MBAP + PDU; RTU: with CRC) */
 	int req_len;
+	struct wwtp_sim_fault fault;   /* the fault applied to this request (NONE: none) */
 	uint8_t rsp[WWTP_SIM_MAX_ADU]; /* the frame about to be sent, same framing */
 	int rsp_len;		       /* 0: nothing to send */
-	int delay_ms;		       /* wait this long before sending */
+	int delay_ms;		       /* the transport waits this long before sending */
 };
 
 enum wwtp_sim_action {
@@ -105,17 +110,14 @@ enum wwtp_sim_action {
 	WWTP_SIM_CLOSE = 2, /* TCP: close the connection; RTU: as DROP */
 };
 
-/* FAULT INJECTION GOES HERE (serve.c). Sees every answered request with the
- * answer libmodbus built; may rewrite x->rsp / x->rsp_len (exception,
- * corrupt CRC, wrong unit id), set x->delay_ms (delay), or return DROP
- * (drop, silence) or CLOSE (close). Today: always SEND, unchanged. Runs on
- * the endpoint's thread. */
-enum wwtp_sim_action wwtp_sim_fault_hook(struct wwtp_sim_exchange *x);
-
 /* Everything between "a complete, valid frame arrived" and "these bytes go
- * out": picks the image by unit id (none: DROP, no answer), builds the
- * answer, runs the fault hook and the delay. hdr is the offset of the
- * function code in req (TCP 7, RTU 1). */
+ * out": picks the image by unit id (none: DROP, no answer), takes the
+ * device's fault for this request, builds the answer (unless the fault
+ * answers an exception in its place or the device is silent, so that a
+ * refused write changes nothing) and lets the fault rewrite it. Does not wait: x->delay_ms is
+ * the transport's to honour (TCP holds that client's answer back while
+ * serving others; RTU holds the bus, as a slow slave does). hdr is the
+ * offset of the function code in req (TCP 7, RTU 1). */
 enum wwtp_sim_action wwtp_sim_answer(struct wwtp_sim_endpoint *ep, int hdr, const uint8_t *req,
 				     int req_len, struct wwtp_sim_exchange *x);
 

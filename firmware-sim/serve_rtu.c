@@ -164,6 +164,11 @@ static void rtu_frame(struct wwtp_sim_endpoint *ep, const uint8_t *frame, size_t
 		return;
 	}
 	act = wwtp_sim_answer(ep, RTU_HDR, frame, (int)n, &x);
+	/* A slow slave holds the half-duplex bus: whatever else arrives
+	 * meanwhile waits in the pty and is served after this answer. */
+	if (act == WWTP_SIM_SEND && x.rsp_len > 0 && x.delay_ms > 0 &&
+	    wwtp_sim_wait_stop(ep, x.delay_ms))
+		return;
 	if (act == WWTP_SIM_SEND && x.rsp_len > 0 &&
 	    wwtp_sim_write_all(ep->fd, x.rsp, (size_t)x.rsp_len, 0) != 0)
 		LOG_WARN(MOD, "%s: cannot send the answer to unit %d: %s", ep->desc, x.unit,

@@ -10,6 +10,7 @@
 #endif
 #include <errno.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/timeutil.h"
 #include "serve.h"
 
 #define MOD "tcp"
@@ -112,37 +114,65 @@ static void skip_tail(int fd, const uint8_t *req, int got)
 	}
 }
 
-/* Serves one request of a readable client. Returns 0, or -1 to close it. */
-static int tcp_client(struct wwtp_sim_endpoint *ep, int fd)
-{
-	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
-	struct wwtp_sim_exchange x;
-	enum wwtp_sim_action act;
-	int rc;
+/* One connection. An answer a delay fault holds back waits here; until it
+ * is sent the connection's next requests stay unread in the socket, so
+ * pipelined requests are still answered in order, while other clients and
+ * the other unit ids of the endpoint are served as usual. */
+struct tcp_conn {
+	int fd;
+	int held; /* an answer is waiting for due_ms */
+	int64_t due_ms;
+	int len;
+	uint8_t rsp[WWTP_SIM_MAX_ADU];
+};
 
-	modbus_set_socket(ep->rep.ctx, fd);
-	rc = modbus_receive(ep->rep.ctx, req);
-	if (rc <= TCP_HDR) {
-		/* ECONNRESET is also how libmodbus reports an orderly close. */
-		if (rc < 0 && errno != ECONNRESET)
-			LOG_DEBUG(MOD, "%s: client %d: %s; closing", ep->desc, fd,
-				  modbus_strerror(errno));
-		return -1;
-	}
-	skip_tail(fd, req, rc);
-	act = wwtp_sim_answer(ep, TCP_HDR, req, rc, &x);
-	if (act == WWTP_SIM_CLOSE)
-		return -1;
-	if (act == WWTP_SIM_SEND && x.rsp_len > 0 &&
-	    wwtp_sim_write_all(fd, x.rsp, (size_t)x.rsp_len, 1) != 0) {
-		LOG_DEBUG(MOD, "%s: client %d: cannot send: %s; closing", ep->desc, fd,
+/* Sends a (possibly held) answer. Returns 0, or -1 to close the client. */
+static int tcp_send(struct wwtp_sim_endpoint *ep, struct tcp_conn *c, const uint8_t *rsp, int len)
+{
+	if (len > 0 && wwtp_sim_write_all(c->fd, rsp, (size_t)len, 1) != 0) {
+		LOG_DEBUG(MOD, "%s: client %d: cannot send: %s; closing", ep->desc, c->fd,
 			  strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
-static void tcp_accept(struct wwtp_sim_endpoint *ep, int *clients, int *nclients,
+/* Serves one request of a readable client. Returns 0, or -1 to close it. */
+static int tcp_client(struct wwtp_sim_endpoint *ep, struct tcp_conn *c)
+{
+	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
+	struct wwtp_sim_exchange x;
+	enum wwtp_sim_action act;
+	int rc;
+
+	modbus_set_socket(ep->rep.ctx, c->fd);
+	rc = modbus_receive(ep->rep.ctx, req);
+	if (rc <= TCP_HDR) {
+		/* ECONNRESET is also how libmodbus reports an orderly close. */
+		if (rc < 0 && errno != ECONNRESET)
+			LOG_DEBUG(MOD, "%s: client %d: %s; closing", ep->desc, c->fd,
+				  modbus_strerror(errno));
+		return -1;
+	}
+	skip_tail(c->fd, req, rc);
+	act = wwtp_sim_answer(ep, TCP_HDR, req, rc, &x);
+	if (act == WWTP_SIM_CLOSE) {
+		LOG_DEBUG(MOD, "%s: client %d: closed by a fault", ep->desc, c->fd);
+		return -1;
+	}
+	if (act != WWTP_SIM_SEND || x.rsp_len <= 0)
+		return 0;
+	if (x.delay_ms > 0) {
+		c->held = 1;
+		c->due_ms = wwtp_mono_ms() + x.delay_ms;
+		c->len = x.rsp_len;
+		memcpy(c->rsp, x.rsp, (size_t)x.rsp_len);
+		return 0;
+	}
+	return tcp_send(ep, c, x.rsp, x.rsp_len);
+}
+
+static void tcp_accept(struct wwtp_sim_endpoint *ep, struct tcp_conn *clients, int *nclients,
 		       struct wwtp_complain *full)
 {
 	for (;;) {
@@ -164,16 +194,35 @@ static void tcp_accept(struct wwtp_sim_endpoint *ep, int *clients, int *nclients
 			close(fd);
 			continue;
 		}
-		clients[(*nclients)++] = fd;
+		clients[*nclients].fd = fd;
+		clients[*nclients].held = 0;
+		(*nclients)++;
 		LOG_DEBUG(MOD, "%s: client %d connected (%d open)", ep->desc, fd, *nclients);
 	}
+}
+
+/* poll() timeout until the earliest held answer is due; -1 if none. */
+static int next_due(const struct tcp_conn *clients, int nclients)
+{
+	int64_t now = wwtp_mono_ms(), best = -1;
+
+	for (int i = 0; i < nclients; i++) {
+		if (!clients[i].held)
+			continue;
+		int64_t left = clients[i].due_ms > now ? clients[i].due_ms - now : 0;
+		if (best < 0 || left < best)
+			best = left;
+	}
+	return best > INT32_MAX ? INT32_MAX : (int)best;
 }
 
 static void *tcp_run(void *arg)
 {
 	struct wwtp_sim_endpoint *ep = arg;
 	struct pollfd pfd[2 + WWTP_SIM_MAX_CLIENTS];
-	int clients[WWTP_SIM_MAX_CLIENTS];
+	/* static would be shared by every endpoint thread: on the stack,
+	 * 32 connections with a frame each are 9 KiB. */
+	struct tcp_conn clients[WWTP_SIM_MAX_CLIENTS];
 	int nclients = 0;
 	struct wwtp_complain full = WWTP_COMPLAIN_INIT;
 
@@ -181,9 +230,12 @@ static void *tcp_run(void *arg)
 		int n = 0;
 		pfd[n++] = (struct pollfd){.fd = ep->stop_fd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = ep->fd, .events = POLLIN};
+		/* A client with a held answer is not read (its requests
+		 * queue in order); poll still reports its errors. */
 		for (int i = 0; i < nclients; i++)
-			pfd[n++] = (struct pollfd){.fd = clients[i], .events = POLLIN};
-		if (poll(pfd, (nfds_t)n, -1) < 0) {
+			pfd[n++] = (struct pollfd){.fd = clients[i].fd,
+						   .events = clients[i].held ? 0 : POLLIN};
+		if (poll(pfd, (nfds_t)n, next_due(clients, nclients)) < 0) {
 			if (errno == EINTR)
 				continue;
 			LOG_ERROR(MOD, "%s: poll: %s", ep->desc, strerror(errno));
@@ -194,10 +246,20 @@ static void *tcp_run(void *arg)
 		/* Clients first, from the end, so removing one (swap with the
 		 * last) never skips another. pfd[2 + i] is clients[i]. */
 		for (int i = nclients - 1; i >= 0; i--) {
-			if (!pfd[2 + i].revents)
-				continue;
-			if (tcp_client(ep, clients[i]) != 0) {
-				close(clients[i]);
+			struct tcp_conn *c = &clients[i];
+			int drop = 0;
+			if (c->held) {
+				if (pfd[2 + i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+					drop = 1;
+				} else if (wwtp_mono_ms() >= c->due_ms) {
+					c->held = 0;
+					drop = tcp_send(ep, c, c->rsp, c->len) != 0;
+				}
+			} else if (pfd[2 + i].revents) {
+				drop = tcp_client(ep, c) != 0;
+			}
+			if (drop) {
+				close(c->fd);
 				clients[i] = clients[--nclients];
 			}
 		}
@@ -205,7 +267,7 @@ static void *tcp_run(void *arg)
 			tcp_accept(ep, clients, &nclients, &full);
 	}
 	for (int i = 0; i < nclients; i++)
-		close(clients[i]);
+		close(clients[i].fd);
 	return NULL;
 }
 

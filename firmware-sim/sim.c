@@ -5,12 +5,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../payload/payload.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/timeutil.h"
+#include "control.h"
+#include "fault.h"
 #include "image.h"
 #include "serve.h"
 
@@ -27,6 +33,7 @@ struct sim_dev {
 	size_t station; /* index into stations and sites */
 	const struct wwtp_device *dev;
 	struct wwtp_sim_image *img;
+	struct wwtp_sim_faultbox *fb;
 	size_t ep; /* index into eps */
 };
 
@@ -41,6 +48,11 @@ struct wwtp_sim {
 	size_t neps;
 	int stop_pipe[2];
 	int started;
+	/* One update at a time: the main loop's, or a control command's
+	 * (which redoes the current second so that a change shows at once). */
+	pthread_mutex_t upd;
+	int64_t elapsed_s; /* of the last update */
+	struct wwtp_sim_control *ctl;
 };
 
 static struct sim_ep *add_ep(struct wwtp_sim *s, const struct wwtp_sim_transport *tp)
@@ -116,6 +128,19 @@ static long place(struct wwtp_sim *s, size_t station, const struct wwtp_device *
 	return (long)s->neps - 1;
 }
 
+/* The drop draws of a device: from the seed and the device's full name, so
+ * that devices do not drop in step and runs repeat. FNV-1a, then mixed. */
+static uint64_t device_seed(uint64_t seed, const char *station, const char *device)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *parts[3] = {station, "/", device};
+
+	for (int k = 0; k < 3; k++)
+		for (const char *c = parts[k]; *c; c++)
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	return h ^ (seed * 0x9E3779B97F4A7C15ull);
+}
+
 static int claim_unit(struct wwtp_sim *s, size_t di)
 {
 	struct sim_dev *sd = &s->devs[di];
@@ -139,6 +164,7 @@ static int claim_unit(struct wwtp_sim *s, size_t di)
 	}
 	e->owner[u] = di + 1;
 	e->ep.units[u] = sd->img;
+	e->ep.faults[u] = sd->fb;
 	return 0;
 }
 
@@ -153,6 +179,7 @@ int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct ww
 	if (!s)
 		return WWTP_ERR_NOMEM;
 	s->stop_pipe[0] = s->stop_pipe[1] = -1;
+	pthread_mutex_init(&s->upd, NULL);
 	s->stations = stations;
 	s->nstations = n;
 	s->o = *o;
@@ -183,8 +210,13 @@ int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct ww
 			sd->station = i;
 			sd->dev = &stations[i]->devices[k];
 			sd->img = wwtp_sim_image_new(sd->dev);
-			if (!sd->img)
+			sd->fb = wwtp_sim_faultbox_new(
+			    device_seed(o->seed, stations[i]->id, sd->dev->name));
+			if (!sd->img || !sd->fb) {
+				wwtp_sim_image_free(sd->img);
+				wwtp_sim_faultbox_free(sd->fb);
 				goto fail;
+			}
 			s->ndevs++;
 			ep = place(s, i, sd->dev);
 			if (ep < 0) {
@@ -204,11 +236,282 @@ fail:
 	return rc;
 }
 
-void wwtp_sim_update(struct wwtp_sim *s, int64_t elapsed_s)
+static void update_locked(struct wwtp_sim *s)
 {
-	int64_t t = s->o.start_s + elapsed_s;
+	int64_t t = s->o.start_s + s->elapsed_s;
 	for (size_t i = 0; i < s->ndevs; i++)
 		wwtp_sim_image_update(s->devs[i].img, &s->sites[s->devs[i].station], t);
+}
+
+void wwtp_sim_update(struct wwtp_sim *s, int64_t elapsed_s)
+{
+	pthread_mutex_lock(&s->upd);
+	s->elapsed_s = elapsed_s;
+	update_locked(s);
+	pthread_mutex_unlock(&s->upd);
+}
+
+/* Rewrites the registers for the current second, after a control change. */
+static void refresh(struct wwtp_sim *s)
+{
+	pthread_mutex_lock(&s->upd);
+	update_locked(s);
+	pthread_mutex_unlock(&s->upd);
+}
+
+/* ---- Control commands ---------------------------------------------------- */
+
+/* A reply built in pieces; text that does not fit is cut and ends in "...". */
+struct reply {
+	char *buf;
+	size_t n, len;
+	int cut;
+};
+
+static void say(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (r->cut || r->n == 0)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(r->buf + r->len, r->n - r->len, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= r->n - r->len) {
+		r->cut = 1;
+		if (r->n >= 4)
+			memcpy(r->buf + r->n - 4, "...", 4);
+		r->len = r->n - 1;
+		return;
+	}
+	r->len += (size_t)w;
+}
+
+static int say_error(struct reply *r, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int say_error(struct reply *r, int rc, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->len = 0;
+	r->cut = 0;
+	if (r->n)
+		r->buf[0] = '\0';
+	say(r, "error: %s", msg);
+	return rc;
+}
+
+static long find_station(const struct wwtp_sim *s, const char *id)
+{
+	for (size_t i = 0; i < s->nstations; i++)
+		if (strcmp(s->stations[i]->id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+static struct sim_dev *find_dev(struct wwtp_sim *s, size_t st, const char *name)
+{
+	for (size_t i = 0; i < s->ndevs; i++)
+		if (s->devs[i].station == st && strcmp(s->devs[i].dev->name, name) == 0)
+			return &s->devs[i];
+	return NULL;
+}
+
+static int has_param(const struct wwtp_device *d, const char *param)
+{
+	for (size_t i = 0; i < d->npoints; i++)
+		if (strcmp(d->points[i].param, param) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *status_name(int st)
+{
+	switch (st) {
+	case WWTP_SIM_STATUS_AUTO:
+		return "auto";
+	case WWTP_READING_CALIBRATING:
+		return "calibrating";
+	case WWTP_READING_FAULT:
+		return "fault";
+	default:
+		return "ok";
+	}
+}
+
+static int exec_set(struct wwtp_sim *s, size_t st, const struct wwtp_sim_cmd *c, struct reply *r)
+{
+	int on = c->verb == WWTP_SIM_CMD_SET, total = 0;
+
+	for (size_t i = 0; i < s->ndevs; i++) {
+		const struct wwtp_point *bad;
+		int n;
+		if (s->devs[i].station != st)
+			continue;
+		n = wwtp_sim_image_pin(s->devs[i].img, c->name, on, c->value, &bad);
+		if (n < 0)
+			return say_error(r, WWTP_ERR_RANGE,
+					 "%g does not fit point %s of device %s (%s, scale %g, "
+					 "offset %g)",
+					 c->value, bad->param, s->devs[i].dev->name,
+					 wwtp_type_name(bad->type), bad->scale, bad->offset);
+		total += n;
+	}
+	if (total == 0)
+		return say_error(r, WWTP_ERR_NOTFOUND, "station %s has no param '%s'", c->station,
+				 c->name);
+	refresh(s);
+	if (on)
+		LOG_INFO(MOD, "%s/%s pinned to %g", c->station, c->name, c->value);
+	else
+		LOG_INFO(MOD, "%s/%s follows the model again", c->station, c->name);
+	say(r, "ok");
+	return 0;
+}
+
+static int exec_get(struct wwtp_sim *s, size_t st, const struct wwtp_sim_cmd *c, struct reply *r)
+{
+	for (size_t i = 0; i < s->ndevs; i++) {
+		double v;
+		int rc;
+		if (s->devs[i].station != st || !has_param(s->devs[i].dev, c->name))
+			continue;
+		rc = wwtp_sim_image_get(s->devs[i].img, c->name, &v, NULL);
+		if (rc == WWTP_ERR_NAN) {
+			say(r, "ok nan"); /* a float point playing "no value" */
+			return 0;
+		}
+		if (rc != 0)
+			return say_error(r, rc, "cannot read %s: %s", c->name, wwtp_strerror(rc));
+		/* 15 digits: the decoder's arithmetic noise (raw x scale) goes,
+		 * every digit a user typed stays. */
+		say(r, "ok %.15g", v);
+		return 0;
+	}
+	return say_error(r, WWTP_ERR_NOTFOUND, "station %s has no param '%s'", c->station, c->name);
+}
+
+static void exec_show(struct wwtp_sim *s, struct sim_dev *d, struct reply *r)
+{
+	struct wwtp_sim_fault f;
+	int64_t left;
+	char what[64];
+	int any = 0;
+
+	wwtp_sim_faultbox_get(d->fb, &f, wwtp_mono_ms(), &left);
+	wwtp_sim_fault_format(&f, what, sizeof(what));
+	say(r, "ok unit=%d transport=%s fault=%s", d->dev->unit_id, s->eps[d->ep]->ep.tp->name,
+	    what);
+	if (f.kind == WWTP_SIM_FAULT_SILENT)
+		say(r, " silent_left_ms=%lld", (long long)left);
+	say(r, " status=%s",
+	    wwtp_sim_image_has_status(d->img) ? status_name(wwtp_sim_image_forced_status(d->img))
+					      : "none");
+	say(r, " pinned=");
+	for (size_t i = 0; i < d->dev->npoints; i++) {
+		double v;
+		int pinned = 0;
+		wwtp_sim_image_get(d->img, d->dev->points[i].param, &v, &pinned);
+		if (pinned) {
+			say(r, "%s%s", any ? "," : "", d->dev->points[i].param);
+			any = 1;
+		}
+	}
+	if (!any)
+		say(r, "-");
+}
+
+static void exec_list(struct wwtp_sim *s, struct reply *r)
+{
+	say(r, "ok");
+	for (size_t i = 0; i < s->ndevs; i++) {
+		const struct sim_dev *d = &s->devs[i];
+		say(r, " %s/%s:", s->stations[d->station]->id, d->dev->name);
+		for (size_t k = 0; k < d->dev->npoints; k++)
+			say(r, "%s%s", k ? "," : "", d->dev->points[k].param);
+	}
+}
+
+int wwtp_sim_exec(struct wwtp_sim *s, const struct wwtp_sim_cmd *c, char *reply, size_t n)
+{
+	struct reply r = {reply, n, 0, 0};
+	struct sim_dev *d = NULL;
+	long st = -1;
+	char what[64];
+	int rc;
+
+	if (n)
+		reply[0] = '\0';
+	switch (c->verb) {
+	case WWTP_SIM_CMD_LIST:
+		exec_list(s, &r);
+		return 0;
+	case WWTP_SIM_CMD_HELP:
+		say(&r, "ok %s", wwtp_sim_cmd_help);
+		return 0;
+	case WWTP_SIM_CMD_QUIT:
+		say(&r, "ok bye");
+		return 0;
+	default:
+		break;
+	}
+	if ((st = find_station(s, c->station)) < 0)
+		return say_error(&r, WWTP_ERR_NOTFOUND, "unknown station '%s'", c->station);
+	if (c->verb == WWTP_SIM_CMD_FAULT || c->verb == WWTP_SIM_CMD_STATUS ||
+	    c->verb == WWTP_SIM_CMD_SHOW) {
+		if (!(d = find_dev(s, (size_t)st, c->name)))
+			return say_error(&r, WWTP_ERR_NOTFOUND, "station %s has no device '%s'",
+					 c->station, c->name);
+	}
+	switch (c->verb) {
+	case WWTP_SIM_CMD_FAULT:
+		wwtp_sim_faultbox_set(d->fb, &c->fault, wwtp_mono_ms());
+		wwtp_sim_fault_format(&c->fault, what, sizeof(what));
+		LOG_INFO(MOD, "%s/%s: fault %s", c->station, c->name, what);
+		say(&r, "ok");
+		return 0;
+	case WWTP_SIM_CMD_SET:
+	case WWTP_SIM_CMD_UNSET:
+		return exec_set(s, (size_t)st, c, &r);
+	case WWTP_SIM_CMD_STATUS:
+		rc = wwtp_sim_image_force_status(d->img, c->status);
+		if (rc != 0)
+			return say_error(&r, rc, "device %s of station %s has no status register",
+					 c->name, c->station);
+		refresh(s);
+		LOG_INFO(MOD, "%s/%s: status %s", c->station, c->name, status_name(c->status));
+		say(&r, "ok");
+		return 0;
+	case WWTP_SIM_CMD_GET:
+		return exec_get(s, (size_t)st, c, &r);
+	case WWTP_SIM_CMD_SHOW:
+		exec_show(s, d, &r);
+		return 0;
+	default:
+		return say_error(&r, WWTP_ERR_INVAL, "command not handled");
+	}
+}
+
+/* The control port's callback: one line in, one answer out. */
+static int control_line(void *ctx, const char *line, char *reply, size_t n)
+{
+	struct wwtp_sim_cmd c;
+	char err[WWTP_SIM_ERR_MAX];
+
+	if (wwtp_sim_cmd_parse(line, &c, err, sizeof(err)) != 0) {
+		snprintf(reply, n, "error: %s", err);
+		return 0;
+	}
+	wwtp_sim_exec(ctx, &c, reply, n);
+	return c.verb == WWTP_SIM_CMD_QUIT;
 }
 
 /* Whether an earlier device already printed the same station line. */
@@ -235,6 +538,12 @@ int wwtp_sim_open(struct wwtp_sim *s, FILE *out)
 		if (rc != 0)
 			return rc;
 	}
+	if (s->o.control_port >= 0) {
+		int rc = wwtp_sim_control_open(s->o.control_port, s->stop_pipe[0], control_line, s,
+					       &s->ctl);
+		if (rc != 0)
+			return rc;
+	}
 	for (size_t i = 0; i < s->ndevs; i++) {
 		const struct sim_dev *d = &s->devs[i];
 		const struct wwtp_sim_endpoint *ep = &s->eps[d->ep]->ep;
@@ -247,6 +556,8 @@ int wwtp_sim_open(struct wwtp_sim *s, FILE *out)
 			fprintf(out, "tcp %s %s:%d -> %s %d\n", st, d->dev->host, d->dev->port,
 				ep->host, ep->port);
 	}
+	if (s->ctl)
+		fprintf(out, "control 127.0.0.1 %d\n", wwtp_sim_control_port(s->ctl));
 	fflush(out);
 	return 0;
 }
@@ -264,7 +575,7 @@ int wwtp_sim_start(struct wwtp_sim *s)
 		}
 		ep->running = 1;
 	}
-	return 0;
+	return s->ctl ? wwtp_sim_control_start(s->ctl) : 0;
 }
 
 int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path)
@@ -285,6 +596,8 @@ int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path)
 	ok = fputs("ready\n", f) >= 0;
 	for (size_t i = 0; i < s->neps; i++)
 		ok = ok && fprintf(f, "%s\n", s->eps[i]->ep.desc) > 0;
+	if (s->ctl)
+		ok = ok && fprintf(f, "control 127.0.0.1 %d\n", wwtp_sim_control_port(s->ctl)) > 0;
 	ok = (fclose(f) == 0) && ok;
 	/* rename() is atomic: a test polling for the file never reads half. */
 	if (!ok || rename(tmp, path) != 0) {
@@ -308,11 +621,17 @@ void wwtp_sim_stop(struct wwtp_sim *s)
 		if (ep->running) {
 			pthread_join(ep->thread, NULL);
 			ep->running = 0;
-			LOG_INFO(MOD, "%s: %llu requests, %llu answered, %llu without answer",
+			LOG_INFO(MOD,
+				 "%s: %llu requests, %llu answered, %llu without answer, %llu "
+				 "changed by a fault",
 				 ep->desc, (unsigned long long)ep->requests,
-				 (unsigned long long)ep->answered, (unsigned long long)ep->ignored);
+				 (unsigned long long)ep->answered, (unsigned long long)ep->ignored,
+				 (unsigned long long)ep->faulted);
 		}
 	}
+	/* Joins the control thread, which may be in the middle of a command. */
+	wwtp_sim_control_free(s->ctl);
+	s->ctl = NULL;
 }
 
 void wwtp_sim_free(struct wwtp_sim *s)
@@ -320,12 +639,17 @@ void wwtp_sim_free(struct wwtp_sim *s)
 	if (!s)
 		return;
 	wwtp_sim_stop(s);
+	wwtp_sim_control_free(s->ctl); /* opened but never started */
+	s->ctl = NULL;
 	for (size_t i = 0; i < s->neps; i++) {
 		s->eps[i]->ep.tp->close(&s->eps[i]->ep);
 		free(s->eps[i]);
 	}
-	for (size_t i = 0; i < s->ndevs; i++)
+	for (size_t i = 0; i < s->ndevs; i++) {
 		wwtp_sim_image_free(s->devs[i].img);
+		wwtp_sim_faultbox_free(s->devs[i].fb);
+	}
+	pthread_mutex_destroy(&s->upd);
 	for (int i = 0; i < 2; i++)
 		if (s->stop_pipe[i] >= 0)
 			close(s->stop_pipe[i]);

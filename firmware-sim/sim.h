@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "../station/station.h"
+#include "control_parse.h"
 #include "model.h"
 
 struct wwtp_sim_opts {
@@ -23,6 +24,7 @@ struct wwtp_sim_opts {
 	const char *bind;   /* NULL: each device's own host */
 	int port_offset;    /* added to every TCP port */
 	const char *serial; /* NULL: a pty per RTU bus; else every RTU device on it */
+	int control_port;   /* -1: no control port; 0: one the kernel picks */
 };
 
 struct wwtp_sim;
@@ -33,17 +35,29 @@ int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct ww
 		 struct wwtp_sim **out);
 void wwtp_sim_free(struct wwtp_sim *s); /* stops first; accepts NULL */
 
-/* Writes every register for model time start_s + elapsed_s. */
+/* Writes every register for model time start_s + elapsed_s. Thread-safe
+ * against wwtp_sim_exec (one update at a time). */
 void wwtp_sim_update(struct wwtp_sim *s, int64_t elapsed_s);
 
-/* Listens / creates the ptys, then prints one line per station endpoint to
- * out ("tcp <station> <host>:<port> -> <bind> <port>", "rtu <station>
- * <serial> -> /dev/pts/N"). Returns 0 or the first error (logged). */
+/* Carries out one control command (control_parse.h), from the command line
+ * (before wwtp_sim_open) or the control port, and writes its one-line
+ * answer to reply[0..n): "ok", "ok <value>" (get, show, list, help) or
+ * "error: <what is wrong>" (unknown station, device or param; a value the
+ * point cannot hold; no status register). A change to values or statuses
+ * is in the registers when it returns. Returns 0, or WWTP_ERR_NOTFOUND /
+ * WWTP_ERR_RANGE / WWTP_ERR_INVAL with the answer saying why. Thread-safe. */
+int wwtp_sim_exec(struct wwtp_sim *s, const struct wwtp_sim_cmd *c, char *reply, size_t n);
+
+/* Listens / creates the ptys (and the control port), then prints one line
+ * per station endpoint to out ("tcp <station> <host>:<port> -> <bind>
+ * <port>", "rtu <station> <serial> -> /dev/pts/N", "control 127.0.0.1
+ * PORT"). Returns 0 or the first error (logged). */
 int wwtp_sim_open(struct wwtp_sim *s, FILE *out);
-/* Starts one thread per endpoint. */
+/* Starts one thread per endpoint, and the control port's. */
 int wwtp_sim_start(struct wwtp_sim *s);
 /* Writes "ready\n" and one line per endpoint ("tcp 127.0.0.1 15011",
- * "rtu /dev/pts/7") to path, atomically (temporary file + rename). */
+ * "rtu /dev/pts/7"), then "control 127.0.0.1 PORT" if the control port is
+ * on, to path, atomically (temporary file + rename). */
 int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path);
 /* Wakes and joins the threads, closes the endpoints, logs counters. */
 void wwtp_sim_stop(struct wwtp_sim *s);
