@@ -72,7 +72,17 @@ static int valid_type(enum wwtp_type t)
  * and a result that JSON cannot carry is no value either. */
 static int finish(const struct wwtp_point *p, double raw, double *value)
 {
-	double v = raw * p->scale + p->offset;
+	/* Scales are usually 0.1, 0.01, 0.001: decimal fractions that a double
+	 * cannot hold exactly, so 777 x 0.01 gives 7.7700000000000005. Dividing
+	 * by the exact integer 100 gives the double nearest 7.77, which is what
+	 * the instrument meant. */
+	double v;
+	double inv = 1.0 / p->scale;
+	double inv_int = round(inv);
+	if (fabs(p->scale) < 1.0 && inv_int != 0.0 && fabs(inv - inv_int) <= 1e-9 * fabs(inv))
+		v = raw / inv_int + p->offset;
+	else
+		v = raw * p->scale + p->offset;
 	if (!isfinite(v))
 		return WWTP_ERR_RANGE;
 	*value = v;

@@ -692,9 +692,39 @@ static void test_status_none(void **state)
 	assert_int_equal(wwtp_decode_status(NULL, 1), WWTP_READING_OK);
 }
 
+/* A decimal scale gives the decimal the instrument meant: 777 x 0.01 is 7.77
+ * exactly as a double can hold it, not 7.7700000000000005. */
+static void test_decimal_scale_is_exact(void **state)
+{
+	(void)state;
+	struct wwtp_point p = mkpoint(WWTP_TYPE_UINT16, WWTP_ORDER_ABCD);
+	uint16_t r[1] = {777};
+	double v = 0;
+	p.scale = 0.01;
+	assert_int_equal(wwtp_decode_regs(&p, r, 1, &v), 0);
+	check_exact(v, 7.77, "777 x 0.01");
+	r[0] = 4210;
+	assert_int_equal(wwtp_decode_regs(&p, r, 1, &v), 0);
+	check_exact(v, 42.1, "4210 x 0.01");
+	p.scale = 0.1;
+	p.offset = -40.0;
+	r[0] = 653;
+	assert_int_equal(wwtp_decode_regs(&p, r, 1, &v), 0);
+	check_exact(v, 65.3 - 40.0, "653 x 0.1 - 40");
+	p.scale = 0.25; /* not 1/integer... but 1/4 is: still exact either way */
+	p.offset = 0;
+	r[0] = 3;
+	assert_int_equal(wwtp_decode_regs(&p, r, 1, &v), 0);
+	check_exact(v, 0.75, "3 x 0.25");
+	p.scale = 2.5; /* above 1: multiplied */
+	assert_int_equal(wwtp_decode_regs(&p, r, 1, &v), 0);
+	check_exact(v, 7.5, "3 x 2.5");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_decimal_scale_is_exact),
 	    cmocka_unit_test(test_every_type_and_order_decodes),
 	    cmocka_unit_test(test_every_type_and_order_encodes),
 	    cmocka_unit_test(test_wrong_order_values),
