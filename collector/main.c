@@ -4,13 +4,16 @@
  * docs/collector.md; the work itself is in run.c. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../compliance/limits.h"
 #include "../station/station.h"
 #include "../station/station_config.h"
+#include "../util/buf.h"
 #include "../util/diag.h"
 #include "../util/err.h"
 #include "../util/log.h"
@@ -33,8 +36,8 @@ static void on_signal(int sig)
 }
 
 #define SYNOPSIS                                                                                   \
-	"Usage: " PROG " -c FILE [--check] [--once] [--print] [--ack-timeout SEC]\n"              \
-	"                      [--log-level LEVEL] [--profiles DIR]\n"                            \
+	"Usage: " PROG " -c FILE [--check | --limits] [--once] [--print] [--ack-timeout SEC]\n"    \
+	"                      [--log-level LEVEL] [--profiles DIR] [--limits-dir DIR]\n"          \
 	"       " PROG " --help | --version\n"
 
 static void usage(FILE *f)
@@ -42,19 +45,25 @@ static void usage(FILE *f)
 	fprintf(f,
 		SYNOPSIS
 		"\n"
-		"Polls the Modbus devices of the station described in FILE and publishes\n"
-		"one telemetry message per device poll to the station's MQTT broker, until\n"
-		"SIGTERM or SIGINT.\n"
+		"Polls the Modbus devices of the station described in FILE, judges the\n"
+		"readings against the station's limits, and publishes one telemetry message\n"
+		"per device poll (with the evaluation) and one alert message per alert raised\n"
+		"or cleared to the station's MQTT broker, until SIGTERM or SIGINT.\n"
 		"\n"
 		"  -c, --config FILE     the station file (required)\n"
 		"      --check           only load and check FILE: print \"FILE: ok (...)\" and\n"
 		"                        exit 0, or print every problem and exit 2\n"
+		"      --limits          only load FILE and print its effective discharge\n"
+		"                        limits (parameter, unit, C, Kq, Kf, Cmax, source) and\n"
+		"                        which of its params are judged; exit 0, or 2 on a\n"
+		"                        bad file\n"
 		"      --once            poll every device once, publish, wait for the broker's\n"
 		"                        acknowledgements and exit: 0 when all were\n"
 		"                        acknowledged, 1 when not\n"
-		"      --print           write each telemetry message as one JSON line to\n"
-		"                        standard output instead of publishing (no MQTT at\n"
-		"                        all); with --once, one line per device, then exit\n"
+		"      --print           write each telemetry and alert message as one JSON\n"
+		"                        line to standard output instead of publishing (no\n"
+		"                        MQTT at all; alert lines have \"event\"); with --once,\n"
+		"                        one telemetry line per device, then exit\n"
 		"      --ack-timeout SEC how long --once, and a shutdown, wait for the\n"
 		"                        broker's acknowledgements (default %d, 1..86400);\n"
 		"                        a second signal ends the wait at shutdown\n"
@@ -62,6 +71,10 @@ static void usage(FILE *f)
 		"                        standard error\n"
 		"      --profiles DIR    folder of device profiles (default: the \"profiles\"\n"
 		"                        folder next to FILE's folder)\n"
+		"      --limits-dir DIR  folder of regulation files (default: the file's\n"
+		"                        limits_dir, else the first that exists of \"limits\"\n"
+		"                        next to FILE's folder, next to the profiles folder,\n"
+		"                        and config/limits)\n"
 		"  -h, --help            show this help and exit\n"
 		"  -V, --version         show the version and exit\n"
 		"\n"
@@ -104,9 +117,124 @@ static int check_only(const char *path, const struct wwtp_station *st)
 	return 0;
 }
 
+/* "135", "5.5-9", ">= 2": a limit as the table prints it. */
+static void cmax_text(char *buf, size_t n, const struct wwtp_limit *l)
+{
+	if (isfinite(l->cmax_min) && isfinite(l->cmax_max))
+		snprintf(buf, n, "%.6g-%.6g", l->cmax_min, l->cmax_max);
+	else if (isfinite(l->cmax_min))
+		snprintf(buf, n, ">= %.6g", l->cmax_min);
+	else
+		snprintf(buf, n, "%.6g", l->cmax_max);
+}
+
+/* After the regulation's table, what it means for this station: which of
+ * its params are judged, with which Cmax, and which are not and why. */
+static void print_station_params(const struct wwtp_station *st)
+{
+	const struct wwtp_limits_table *t = st->limits;
+	size_t total = 0, judged = 0, unlisted = 0, wp = 0, wd = 0;
+	char c[64];
+
+	for (size_t i = 0; i < st->ndevices; i++) {
+		const struct wwtp_device *d = &st->devices[i];
+		for (size_t k = 0; k < d->npoints; k++) {
+			const struct wwtp_limit *l = wwtp_limits_find(t, d->points[k].param);
+			total++;
+			unlisted += !l;
+			if (!l || !l->has_limit)
+				continue;
+			judged++;
+			if (strlen(d->points[k].param) > wp)
+				wp = strlen(d->points[k].param);
+			if (strlen(d->name) > wd)
+				wd = strlen(d->name);
+		}
+	}
+	printf("\nStation %s measures %zu params; %zu judged:\n", st->id, total, judged);
+	for (size_t i = 0; i < st->ndevices; i++) {
+		const struct wwtp_device *d = &st->devices[i];
+		for (size_t k = 0; k < d->npoints; k++) {
+			const struct wwtp_point *p = &d->points[k];
+			const struct wwtp_limit *l = wwtp_limits_find(t, p->param);
+			if (!l || !l->has_limit)
+				continue;
+			cmax_text(c, sizeof(c), l);
+			int unit = l->unit[0] && strcmp(l->unit, "-") != 0;
+			printf("  %-*s  %-*s  Cmax %s%s%s", (int)wp, p->param, (int)wd, d->name, c,
+			       unit ? " " : "", unit ? l->unit : "");
+			/* The evaluator compares numbers: a unit that differs from the
+			 * regulation's is worth a look (pH's "-" is no unit at all). */
+			if (unit && p->unit[0] && strcmp(p->unit, l->unit) != 0)
+				printf("  (the station reads it in \"%s\": check the unit)",
+				       p->unit);
+			printf("\n");
+		}
+	}
+	/* Params the regulation lists without a value (a 2025 table not filled
+	 * in, chloride into saline water) say why, one per line; the others,
+	 * not in the regulation at all, on one line. */
+	for (size_t i = 0; i < st->ndevices; i++) {
+		const struct wwtp_device *d = &st->devices[i];
+		for (size_t k = 0; k < d->npoints; k++) {
+			const struct wwtp_limit *l = wwtp_limits_find(t, d->points[k].param);
+			if (l && !l->has_limit)
+				printf("Not judged: %s: %s\n", d->points[k].param, l->source);
+		}
+	}
+	if (!unlisted)
+		return;
+	printf("Not judged, no limit in %s column %s (%zu):", t->regulation, t->column, unlisted);
+	const char *sep = " ";
+	for (size_t i = 0; i < st->ndevices; i++) {
+		const struct wwtp_device *d = &st->devices[i];
+		for (size_t k = 0; k < d->npoints; k++) {
+			if (wwtp_limits_find(t, d->points[k].param))
+				continue;
+			printf("%s%s", sep, d->points[k].param);
+			sep = ", ";
+		}
+	}
+	printf("\n");
+}
+
+static int limits_only(const char *path, const struct wwtp_station *st)
+{
+	struct wwtp_buf b;
+	int rc;
+
+	if (!st->limits) {
+		printf("%s: station %s has no limits group: its readings are not judged (fault, "
+		       "calibration and offline alerts still apply)\n",
+		       path, st->id);
+		return 0;
+	}
+	printf("Station %s (%s), limits from %s\n", st->id, path, st->limits_file);
+	wwtp_buf_init(&b, 1024 * 1024);
+	rc = wwtp_limits_format(st->limits, &b);
+	if (rc) {
+		fprintf(stderr, PROG ": cannot format the limits: %s\n", wwtp_strerror(rc));
+		wwtp_buf_free(&b);
+		return 1;
+	}
+	fwrite(b.data, 1, b.len, stdout);
+	wwtp_buf_free(&b);
+	print_station_params(st);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_ONCE, OPT_PRINT, OPT_LOG, OPT_PROFILES, OPT_ACK };
+	enum {
+		OPT_CHECK = 256,
+		OPT_ONCE,
+		OPT_PRINT,
+		OPT_LOG,
+		OPT_PROFILES,
+		OPT_ACK,
+		OPT_LIMITS,
+		OPT_LIMITS_DIR
+	};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, OPT_CHECK},
@@ -114,15 +242,17 @@ int main(int argc, char **argv)
 		{"print", no_argument, NULL, OPT_PRINT},
 		{"log-level", required_argument, NULL, OPT_LOG},
 		{"profiles", required_argument, NULL, OPT_PROFILES},
+		{"limits", no_argument, NULL, OPT_LIMITS},
+		{"limits-dir", required_argument, NULL, OPT_LIMITS_DIR},
 		{"ack-timeout", required_argument, NULL, OPT_ACK},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	struct wwtp_run_opts ro = {.ack_timeout_ms = DEFAULT_ACK_TIMEOUT_S * 1000};
-	struct wwtp_load_opts lo = {.profiles_dir = NULL};
+	struct wwtp_load_opts lo = {.profiles_dir = NULL, .limits_dir = NULL};
 	const char *config = NULL;
-	int check = 0, c;
+	int check = 0, limits = 0, c;
 
 	wwtp_log_set_ident(PROG);
 	opterr = 0; /* our own messages, followed by the usage */
@@ -133,6 +263,8 @@ int main(int argc, char **argv)
 		case OPT_ONCE: ro.once = 1; break;
 		case OPT_PRINT: ro.print = 1; break;
 		case OPT_PROFILES: lo.profiles_dir = optarg; break;
+		case OPT_LIMITS: limits = 1; break;
+		case OPT_LIMITS_DIR: lo.limits_dir = optarg; break;
 		case OPT_LOG: {
 			enum wwtp_log_level level;
 			if (wwtp_log_parse_level(optarg, &level) != 0)
@@ -161,6 +293,8 @@ int main(int argc, char **argv)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config)
 		return bad_usage("%s", "no station file: give one with -c FILE");
+	if (check && limits)
+		return bad_usage("%s", "--check and --limits do not go together: give one");
 
 	/* Nothing starts on a bad file: every problem is reported, then exit. */
 	struct wwtp_diag *diag = wwtp_diag_new();
@@ -178,8 +312,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	wwtp_diag_free(diag);
-	if (check) {
-		rc = check_only(config, st);
+	if (check || limits) {
+		rc = check ? check_only(config, st) : limits_only(config, st);
 		wwtp_station_free(st);
 		return rc;
 	}

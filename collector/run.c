@@ -10,6 +10,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "judge.h"
 #include "mqtt.h"
 #include "outbox.h"
 #include "poller.h"
@@ -28,6 +29,9 @@
 #define LOOP_WAIT_MS 200
 /* After the acknowledgements: time for DISCONNECT itself. */
 #define DISCONNECT_MS 1000
+/* How often the evaluator is told the time without a reading, so that
+ * silence becomes an offline alert and windows slide between polls. */
+#define TICK_MS 1000
 
 struct run {
 	const struct wwtp_station *st;
@@ -39,6 +43,9 @@ struct run {
 	struct wwtp_buf buf;
 	char topic_telemetry[WWTP_ID_MAX * 2 + 16];
 	char topic_status[WWTP_ID_MAX * 2 + 16];
+	char topic_alert[WWTP_ID_MAX * 2 + 16];
+	struct wwtp_judge *judge;
+	int64_t next_tick; /* monotonic */
 	/* Per station, one per device poll, from 1. It starts again at 1 when
 	 * the process restarts; keeping it across restarts comes with the
 	 * durable store (SQLite outbox). */
@@ -47,6 +54,7 @@ struct run {
 	uint64_t refused_seen;
 	struct wwtp_complain queue_complain;
 	struct wwtp_complain encode_complain;
+	struct wwtp_complain alert_complain;
 	int out_failed;
 };
 
@@ -89,6 +97,31 @@ static int print_line(struct run *r)
 	return 0;
 }
 
+/* One alert raised or cleared: published on <prefix>/<station>/alert at
+ * QoS 1, not retained (a retained message would replay a raise to every
+ * new subscriber long after its clear), or printed with --print. A
+ * one-shot run publishes none: it could never send the clear, and the
+ * service beside it judges the same station. */
+static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_about *a, void *ctx)
+{
+	struct run *r = ctx;
+	int rc;
+
+	if (r->o->once)
+		return;
+	wwtp_buf_reset(&r->buf);
+	rc = wwtp_payload_alert(r->st, e, a->device, a->param, a->unit, &r->buf);
+	if (rc) {
+		wwtp_complain(&r->alert_complain, WWTP_LOG_ERROR, MOD, "cannot encode alert %s: %s",
+			      e->id, wwtp_strerror(rc));
+		return;
+	}
+	if (r->o->print)
+		print_line(r);
+	else
+		wwtp_outbox_put(r->outbox, r->topic_alert, r->buf.data, r->buf.len, 1, 0);
+}
+
 static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
@@ -97,8 +130,11 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	int rc;
 
 	r->polls++;
+	/* Judged first, so that the telemetry carries the averages and limits
+	 * that this very poll was judged with; its alerts follow it. */
+	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
 	wwtp_buf_reset(&r->buf);
-	rc = wwtp_payload_telemetry(r->st, s, seq, &r->buf);
+	rc = wwtp_payload_telemetry_eval(r->st, s, seq, v, &r->buf);
 	if (rc) {
 		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD,
 			      "cannot encode the poll of device %s (seq %" PRIu64 "): %s",
@@ -113,6 +149,18 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 				r->st->mqtt.qos, 0);
 	}
 	wwtp_sample_free(s);
+	wwtp_judge_flush(r->judge, on_alert, r);
+}
+
+/* Tells the evaluator the time once a second. */
+static void tick(struct run *r)
+{
+	int64_t now = wwtp_mono_ms();
+	if (now < r->next_tick)
+		return;
+	r->next_tick = now + TICK_MS;
+	wwtp_judge_tick(r->judge, wwtp_now_ms());
+	wwtp_judge_flush(r->judge, on_alert, r);
 }
 
 /* Handles what the poller delivered, waiting up to wait_ms for the first. */
@@ -268,6 +316,7 @@ static int run_forever(struct run *r)
 	}
 	while (!*r->o->stop && !r->out_failed) {
 		drain(r, LOOP_WAIT_MS);
+		tick(r);
 		if (!r->mqtt)
 			continue;
 		struct wwtp_mqtt_stats ms;
@@ -300,10 +349,18 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 
 	r.queue_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	r.encode_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	r.alert_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&r.buf, WWTP_PAYLOAD_MAX);
 	if (wwtp_topic(st, "telemetry", r.topic_telemetry, sizeof(r.topic_telemetry)) ||
-	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status))) {
+	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status)) ||
+	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert))) {
 		fprintf(stderr, "wwtp-collector: topic prefix too long\n");
+		goto out;
+	}
+	r.judge = wwtp_judge_new(st);
+	if (!r.judge) {
+		fprintf(stderr,
+			"wwtp-collector: cannot set up the evaluation (see the log above)\n");
 		goto out;
 	}
 	r.samples = wwtp_queue_new(SAMPLE_QUEUE_MAX);
@@ -334,6 +391,7 @@ out:
 	wwtp_poller_free(r.poller);
 	stop_mqtt(&r);
 	wwtp_queue_free(r.samples, free_sample);
+	wwtp_judge_free(r.judge);
 	wwtp_buf_free(&r.buf);
 	return status;
 }

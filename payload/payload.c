@@ -4,7 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "../compliance/evaluator.h"
 #include "../util/err.h"
 #include "../util/timeutil.h"
 
@@ -70,7 +72,10 @@ static int add_head(struct wwtp_buf *b, const struct wwtp_station *st)
 	return rc;
 }
 
-static int add_reading(struct wwtp_buf *b, const struct wwtp_reading *r)
+static int add_eval(struct wwtp_buf *b, const struct wwtp_verdict *v);
+
+static int add_reading(struct wwtp_buf *b, const struct wwtp_reading *r,
+		       const struct wwtp_verdict *v)
 {
 	const char *status = wwtp_reading_status_name(r->status);
 	/* A non-finite value would make the whole document invalid JSON; the
@@ -110,6 +115,11 @@ static int add_reading(struct wwtp_buf *b, const struct wwtp_reading *r)
 		if (!rc)
 			rc = add_str_field(b, "reason", reason[0] ? reason : "no value");
 	}
+	if (!rc && v && v->param[0]) {
+		if (strcmp(v->param, r->point->param) != 0)
+			return WWTP_ERR_INVAL;
+		rc = add_eval(b, v);
+	}
 	if (!rc)
 		rc = wwtp_buf_add(b, "}", 1);
 	return rc;
@@ -126,8 +136,215 @@ static int rollback(struct wwtp_buf *b, size_t len, int rc)
 	return rc;
 }
 
+/* ---- evaluation and alerts ---- */
+
+/* Limits are products of factors (50 x 0.9 x 1.1 is 49.50000000000001 in
+ * binary) and averages are sums divided by counts: 12 significant digits
+ * keep every digit a probe can give without the binary noise. */
+static double sig12(double v)
+{
+	char tmp[40];
+	snprintf(tmp, sizeof(tmp), "%.12g", v);
+	return strtod(tmp, NULL);
+}
+
+/* Ratios and availabilities are read by people and compared with 1 or a
+ * threshold: 4 decimals say all there is (the flags next to them carry
+ * the exact verdict). */
+static double dec4(double v)
+{
+	return round(v * 1e4) / 1e4;
+}
+
+/* A finite number; whole ones in plain digits, since the shortest form
+ * would write a limit of 90 as 9e+01. */
+static int add_num(struct wwtp_buf *b, double v)
+{
+	if (v == trunc(v) && fabs(v) < 1e15)
+		return wwtp_buf_printf(b, "%.0f", v == 0 ? 0.0 : v); /* no "-0" */
+	return wwtp_buf_add_json_number(b, v);
+}
+
+/* Appends `,"key":number`; the number must be finite. */
+static int add_num_field(struct wwtp_buf *b, const char *key, double v)
+{
+	int rc = wwtp_buf_add(b, ",", 1);
+	if (!rc)
+		rc = add_key(b, key);
+	if (!rc)
+		rc = add_num(b, v);
+	return rc;
+}
+
+static int add_bool_field(struct wwtp_buf *b, const char *key, int v)
+{
+	int rc = wwtp_buf_add(b, ",", 1);
+	if (!rc)
+		rc = add_key(b, key);
+	if (!rc)
+		rc = wwtp_buf_adds(b, v ? "true" : "false");
+	return rc;
+}
+
+static int add_window(struct wwtp_buf *b, const struct wwtp_verdict *v,
+		      const struct wwtp_window_verdict *w)
+{
+	int rc = wwtp_buf_printf(b, "{\"s\":%d", w->window_s);
+	if (!rc && w->count > 0 && isfinite(w->average))
+		rc = add_num_field(b, "avg", sig12(w->average));
+	if (!rc)
+		rc = wwtp_buf_printf(b, ",\"n\":%u", (unsigned)w->count);
+	if (!rc)
+		rc = add_num_field(b, "avail",
+				   isfinite(w->availability) ? dec4(w->availability) : 0);
+	if (!rc)
+		rc = add_bool_field(b, "judged", w->judged);
+	if (!rc && v->has_limit && w->judged)
+		rc = add_bool_field(b, "exceeds", w->exceeds);
+	if (!rc && isfinite(w->ratio))
+		rc = add_num_field(b, "ratio", dec4(w->ratio));
+	if (!rc && w->alert)
+		rc = add_bool_field(b, "alert", 1);
+	if (!rc && w->availability_alert)
+		rc = add_bool_field(b, "avail_alert", 1);
+	if (!rc)
+		rc = wwtp_buf_add(b, "}", 1);
+	return rc;
+}
+
+/* `,"eval":{...}` of one reading (see payload.h). */
+static int add_eval(struct wwtp_buf *b, const struct wwtp_verdict *v)
+{
+	int rc = wwtp_buf_adds(b, ",\"eval\":{");
+	const char *sep = "";
+
+	if (!rc && v->has_limit) {
+		rc = wwtp_buf_adds(b, "\"limit\":{");
+		const char *in = "";
+		if (!rc && isfinite(v->cmax_min)) {
+			rc = wwtp_buf_adds(b, "\"min\":");
+			if (!rc)
+				rc = add_num(b, sig12(v->cmax_min));
+			in = ",";
+		}
+		if (!rc && isfinite(v->cmax_max)) {
+			rc = wwtp_buf_printf(b, "%s\"max\":", in);
+			if (!rc)
+				rc = add_num(b, sig12(v->cmax_max));
+		}
+		if (!rc)
+			rc = wwtp_buf_add(b, "}", 1);
+		sep = ",";
+		if (!rc && v->instant_exceeds)
+			rc = add_bool_field(b, "instant_exceeds", 1);
+	}
+	if (!rc)
+		rc = wwtp_buf_printf(b, "%s\"windows\":[", sep);
+	for (size_t i = 0; !rc && i < v->nwindows && i < WWTP_EVAL_WINDOWS_MAX; i++) {
+		if (i > 0)
+			rc = wwtp_buf_add(b, ",", 1);
+		if (!rc)
+			rc = add_window(b, v, &v->windows[i]);
+	}
+	if (!rc)
+		rc = wwtp_buf_add(b, "]", 1);
+	if (!rc && (v->fault_alert || v->calibration_alert || v->offline_alert)) {
+		const char *names[3];
+		size_t n = 0;
+		if (v->fault_alert)
+			names[n++] = "fault";
+		if (v->calibration_alert)
+			names[n++] = "calibration";
+		if (v->offline_alert)
+			names[n++] = "offline";
+		rc = wwtp_buf_adds(b, ",\"alerts\":[");
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = wwtp_buf_printf(b, "%s\"%s\"", i ? "," : "", names[i]);
+		if (!rc)
+			rc = wwtp_buf_add(b, "]", 1);
+	}
+	if (!rc)
+		rc = wwtp_buf_add(b, "}", 1);
+	return rc;
+}
+
+static int add_opt_str_field(struct wwtp_buf *b, const char *key, const char *val)
+{
+	if (!val || !val[0])
+		return 0;
+	int rc = wwtp_buf_add(b, ",", 1);
+	return rc ? rc : add_str_field(b, key, val);
+}
+
+static int add_time_field(struct wwtp_buf *b, const char *key, int64_t ms)
+{
+	char ts[32];
+	int rc = wwtp_format_utc(ms, ts, sizeof(ts));
+	if (!rc)
+		rc = wwtp_buf_add(b, ",", 1);
+	return rc ? rc : add_str_field(b, key, ts);
+}
+
+int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_event *e,
+		       const char *device, const char *param, const char *unit,
+		       struct wwtp_buf *out)
+{
+	size_t start = out->len;
+	const char *kind = wwtp_alert_kind_name(e->kind);
+	int cleared = e->edge == WWTP_ALERT_CLEARED;
+	int rc = 0;
+
+	if ((e->edge != WWTP_ALERT_RAISED && !cleared) || strcmp(kind, "unknown") == 0)
+		return WWTP_ERR_INVAL;
+	rc = add_head(out, st);
+	if (!rc)
+		rc = add_str_field(out, "id", e->id);
+	if (!rc)
+		rc = wwtp_buf_add(out, ",", 1);
+	if (!rc)
+		rc = add_str_field(out, "event", wwtp_alert_edge_name(e->edge));
+	if (!rc)
+		rc = wwtp_buf_add(out, ",", 1);
+	if (!rc)
+		rc = add_str_field(out, "kind", kind);
+	if (!rc)
+		rc = add_opt_str_field(out, "device", device);
+	if (!rc)
+		rc = add_opt_str_field(out, "param", param);
+	if (!rc)
+		rc = add_opt_str_field(out, "unit", unit);
+	if (!rc && e->window_s)
+		rc = wwtp_buf_printf(out, ",\"window_s\":%d", e->window_s);
+	if (!rc && isfinite(e->value))
+		rc = add_num_field(out, "value", sig12(e->value));
+	if (!rc && isfinite(e->limit))
+		rc = add_num_field(out, "limit", sig12(e->limit));
+	if (!rc && isfinite(e->ratio))
+		rc = add_num_field(out, "ratio", dec4(e->ratio));
+	if (!rc)
+		rc = add_time_field(out, "since", e->since_ms);
+	if (!rc)
+		rc = add_time_field(out, "start", e->start_ms);
+	if (!rc && cleared)
+		rc = add_time_field(out, "end", e->end_ms);
+	if (!rc)
+		rc = add_time_field(out, "ts", cleared ? e->end_ms : e->start_ms);
+	if (!rc)
+		rc = wwtp_buf_add(out, "}", 1);
+	return rollback(out, start, rc);
+}
+
+/* ---- telemetry and status ---- */
+
 int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s,
 			   uint64_t seq, struct wwtp_buf *out)
+{
+	return wwtp_payload_telemetry_eval(st, s, seq, NULL, out);
+}
+
+int wwtp_payload_telemetry_eval(const struct wwtp_station *st, const struct wwtp_sample *s,
+				uint64_t seq, const struct wwtp_verdict *verdicts,
+				struct wwtp_buf *out)
 {
 	size_t start = out->len;
 	char ts[32];
@@ -147,7 +364,7 @@ int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_samp
 		if (i > 0)
 			rc = wwtp_buf_add(out, ",", 1);
 		if (!rc)
-			rc = add_reading(out, &s->readings[i]);
+			rc = add_reading(out, &s->readings[i], verdicts ? &verdicts[i] : NULL);
 	}
 	if (!rc)
 		rc = wwtp_buf_adds(out, "]}");

@@ -55,6 +55,47 @@ void wwtp_sample_free(struct wwtp_sample *s);                         /* accepts
 int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s,
 			   uint64_t seq, struct wwtp_buf *out);
 
+/* Defined in compliance/evaluator.h; only pointers are taken here. */
+struct wwtp_verdict;
+struct wwtp_alert_event;
+
+/* Telemetry payload with each reading's evaluation: verdicts is NULL (no
+ * "eval" at all, as wwtp_payload_telemetry) or s->nreadings verdicts, the
+ * i-th being that of s->readings[i] after it was fed to the evaluator; an
+ * entry whose param is "" adds no "eval" to its reading. Each other reading
+ * gets, after its existing keys (docs/mqtt.md, "eval"):
+ *   "eval":{"limit":{"min":5.5,"max":9},"instant_exceeds":true,
+ *           "windows":[{"s":3600,"avg":42.1,"n":58,"avail":0.9667,
+ *                       "judged":true,"exceeds":false,"ratio":0.2835,
+ *                       "alert":true,"avail_alert":true}],
+ *           "alerts":["fault","calibration","offline"]}
+ * "limit" only for a judged parameter, with the bounds it has;
+ * "instant_exceeds", "alert", "avail_alert" only when true; "alerts" only
+ * when one is active; "avg" only with readings in the window; "exceeds" only
+ * when judged against a limit; "ratio" only when finite. Limits and
+ * averages are written to 12 significant digits, "avail" and "ratio"
+ * rounded to 4 decimals. Same return values and rollback as
+ * wwtp_payload_telemetry, plus WWTP_ERR_INVAL when a verdict's param is
+ * not its reading's. */
+int wwtp_payload_telemetry_eval(const struct wwtp_station *st, const struct wwtp_sample *s,
+				uint64_t seq, const struct wwtp_verdict *verdicts,
+				struct wwtp_buf *out);
+
+/* Alert payload (docs/mqtt.md, "Alert"), for one raise or clear:
+ * {"v":1,"station":"..","id":"..","event":"raised"|"cleared","kind":"..",
+ *  "device":"..","param":"..","unit":"..","window_s":3600,"value":212.4,
+ *  "limit":148.5,"ratio":1.4303,"since":"..Z","start":"..Z","end":"..Z",
+ *  "ts":"..Z"}
+ * device, param and unit are what the alert is about, as the caller names
+ * them (each omitted when NULL or ""); the event's own param and unit are
+ * not used. "window_s" only when not 0; "value", "limit", "ratio" only when
+ * finite; "end" only on a clear. "ts" is the time of the edge: start on a
+ * raise, end on a clear. Same return values and rollback as above
+ * (WWTP_ERR_INVAL: unknown edge or kind). */
+int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_event *e,
+		       const char *device, const char *param, const char *unit,
+		       struct wwtp_buf *out);
+
 /* Status payload (retained): {"v":1,"station":"..","state":"online"|"offline",
  * "version":"..","ts":"..Z"}. Same return values and rollback as above. */
 int wwtp_payload_status(const struct wwtp_station *st, const char *state, const char *version,

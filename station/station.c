@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../compliance/evaluator.h"
+#include "../compliance/limits.h"
 #include "../util/err.h"
 
 void wwtp_station_free(struct wwtp_station *st)
@@ -12,6 +14,9 @@ void wwtp_station_free(struct wwtp_station *st)
 	for (size_t i = 0; i < st->ndevices; i++)
 		free(st->devices[i].points);
 	free(st->devices);
+	free(st->limits_spec);
+	wwtp_limits_table_free(st->limits);
+	free(st->evaluation);
 	free(st);
 }
 

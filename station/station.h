@@ -127,6 +127,12 @@ struct wwtp_mqtt_cfg {
 	int qos; /* 1 */
 };
 
+/* Compliance data (compliance/limits.h, compliance/evaluator.h), declared
+ * here only by name so that the station model does not depend on them. */
+struct wwtp_limits_spec;
+struct wwtp_limits_table;
+struct wwtp_eval_config;
+
 struct wwtp_station {
 	char id[WWTP_ID_MAX]; /* [a-z0-9-], used in topics */
 	char name[WWTP_NAME_MAX];
@@ -138,6 +144,15 @@ struct wwtp_station {
 	size_t ndevices;
 	struct wwtp_mqtt_cfg mqtt;
 	char path[WWTP_PATH_MAX]; /* file it was loaded from */
+	/* The `limits` group as written (design_flow_m3d copied in from the
+	 * station when the group gives neither kf nor a flow); NULL without one. */
+	struct wwtp_limits_spec *limits_spec;
+	/* The effective limits computed from it; NULL without a `limits` group,
+	 * and then no reading of the station is judged. */
+	struct wwtp_limits_table *limits;
+	char limits_file[WWTP_PATH_MAX]; /* regulation file they come from; "" without */
+	/* The `evaluation` group, or the defaults; never NULL after a load. */
+	struct wwtp_eval_config *evaluation;
 };
 
 void wwtp_station_free(struct wwtp_station *st); /* accepts NULL */

@@ -8,12 +8,15 @@
 
 #include <errno.h>
 #include <libconfig.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../compliance/evaluator.h"
+#include "../compliance/limits.h"
 #include "../util/err.h"
 #include "station_schema.h"
 
@@ -724,6 +727,135 @@ static void dir_of(char *out, size_t n, const char *path)
 		snprintf(out, n, "%.*s", (int)(slash - path), path);
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The folder of regulation files: the caller's, the file's limits_dir
+ * (relative to the file's folder), else the first that exists of
+ * "<file's folder>/../limits" (as for profiles), "<profiles folder>/../limits"
+ * (a station file copied elsewhere and loaded with an explicit profiles
+ * folder) and WWTP_LIMITS_DIR in the working folder (the compliance core's
+ * own default). When none exists the first is named in the message.
+ * Returns 0 or -1 (too long). */
+static int limits_folder(const struct loader *Lo, const struct top_in *top,
+			 const struct wwtp_load_opts *opts, char *out, size_t n)
+{
+	int w;
+	if (opts && opts->limits_dir)
+		w = snprintf(out, n, "%s", opts->limits_dir);
+	else if (top->limits_dir[0] == '/')
+		w = snprintf(out, n, "%s", top->limits_dir);
+	else if (top->limits_dir[0])
+		w = snprintf(out, n, "%s/%s", Lo->dir, top->limits_dir);
+	else {
+		w = snprintf(out, n, "%s/../limits", Lo->dir);
+		if (w >= 0 && (size_t)w < n && !is_dir(out)) {
+			char alt[WWTP_PATH_MAX];
+			int wa = snprintf(alt, sizeof(alt), "%s/../limits", Lo->profiles_dir);
+			if (wa >= 0 && (size_t)wa < sizeof(alt) && is_dir(alt))
+				w = snprintf(out, n, "%s", alt);
+			else if (is_dir(WWTP_LIMITS_DIR))
+				w = snprintf(out, n, "%s", WWTP_LIMITS_DIR);
+		}
+	}
+	return (w < 0 || (size_t)w >= n) ? -1 : 0;
+}
+
+/* The `limits` group: parsed by compliance/, then the regulation is found by
+ * id and the effective limits computed, so that a wrong id, column or
+ * override is a load error (and --check catches it), not a surprise when
+ * the collector starts judging. */
+static void load_limits(struct loader *Lo, const struct top_in *top,
+			const struct wwtp_load_opts *opts, struct wwtp_station *st)
+{
+	struct wwtp_ld *L = &Lo->ld;
+
+	if (!top->limits)
+		return;
+
+	struct wwtp_limits_spec *spec = malloc(sizeof(*spec));
+	if (!spec) {
+		L->nomem = 1;
+		return;
+	}
+	st->limits_spec = spec;
+	if (wwtp_limits_spec_parse(top->limits, st->path, spec, L->diag) != 0)
+		return;
+	/* Kf follows the plant's design flow unless the permit gives Kf (or the
+	 * limits group its own flow): one figure, written once in the file. */
+	if (!isfinite(spec->kf) && !isfinite(spec->design_flow_m3d) && st->design_flow_m3d > 0)
+		spec->design_flow_m3d = st->design_flow_m3d;
+
+	const config_setting_t *at = config_setting_get_member(top->limits, "regulation");
+	char dir[WWTP_PATH_MAX], path[WWTP_PATH_MAX];
+	if (limits_folder(Lo, top, opts, dir, sizeof(dir)) != 0) {
+		wwtp_ld_problem(L, at,
+				"limits: the path of the folder of regulation files is too long");
+		return;
+	}
+	/* The finder's own message names only the folder: it is repeated here
+	 * at the line of the station file that asked for the id. */
+	struct wwtp_diag *found = wwtp_diag_new();
+	if (!found) {
+		L->nomem = 1;
+		return;
+	}
+	int rc = wwtp_regulation_find_file(dir, spec->regulation, path, sizeof(path), found);
+	if (rc == WWTP_ERR_NOMEM) {
+		L->nomem = 1;
+	} else if (rc == WWTP_ERR_RANGE) {
+		wwtp_ld_problem(L, at, "limits: the path of regulation \"%s\" in %s is too long",
+				spec->regulation, dir);
+	} else if (rc != 0) {
+		const char *why = wwtp_diag_get(found, 0);
+		wwtp_ld_problem(L, at,
+				"limits: regulation \"%s\" not found: %s (fix the id, or set "
+				"limits_dir or --limits-dir to the folder of regulation files)",
+				spec->regulation, why ? why : wwtp_strerror(rc));
+	}
+	wwtp_diag_free(found);
+	if (rc != 0)
+		return;
+
+	struct wwtp_regulation *reg = NULL;
+	size_t before = wwtp_diag_count(L->diag);
+	rc = wwtp_regulation_load(path, L->diag, &reg);
+	if (rc == WWTP_ERR_NOMEM) {
+		L->nomem = 1;
+		return;
+	}
+	if (rc != 0) {
+		if (wwtp_diag_count(L->diag) == before)
+			wwtp_diag_add(L->diag, path, 0, "%s", wwtp_strerror(rc));
+		wwtp_ld_problem(L, at, "limits: regulation file %s has problems (above)", path);
+		return;
+	}
+	rc = wwtp_limits_effective(reg, spec, &st->limits, L->diag);
+	wwtp_regulation_free(reg);
+	if (rc == WWTP_ERR_NOMEM)
+		L->nomem = 1;
+	else if (rc == 0)
+		memcpy(st->limits_file, path, sizeof(st->limits_file));
+}
+
+/* The `limits` group, then `evaluation` (the defaults when absent). */
+static void load_compliance(struct loader *Lo, const struct top_in *top,
+			    const struct wwtp_load_opts *opts, struct wwtp_station *st)
+{
+	load_limits(Lo, top, opts, st);
+	if (Lo->ld.nomem)
+		return;
+	st->evaluation = malloc(sizeof(*st->evaluation));
+	if (!st->evaluation) {
+		Lo->ld.nomem = 1;
+		return;
+	}
+	wwtp_eval_config_parse(top->evaluation, st->path, st->evaluation, Lo->ld.diag);
+}
+
 static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opts *opts,
 		     struct wwtp_station *st)
 {
@@ -793,6 +925,8 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 				 "wwtp-collector-%s", st->id); /* id < 48, fits in 96 */
 	}
 	check_station(Lo, st);
+	if (!L->nomem)
+		load_compliance(Lo, &top, opts, st);
 	return L->nomem ? WWTP_ERR_NOMEM : 0;
 }
 

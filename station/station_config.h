@@ -15,6 +15,11 @@ struct wwtp_load_opts {
 	/* Folder of device profiles. NULL: the file's profiles_dir key, else
 	 * "<folder of the station file>/../profiles". */
 	const char *profiles_dir;
+	/* Folder of regulation files (config/limits), searched by regulation id
+	 * for a `limits` group. NULL: the file's limits_dir key, else the first
+	 * folder that exists of "<folder of the station file>/../limits",
+	 * "<profiles folder>/../limits" and WWTP_LIMITS_DIR (working folder). */
+	const char *limits_dir;
 };
 
 /* Loads and validates `path`. On success returns 0 and *out (free with

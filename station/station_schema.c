@@ -466,6 +466,11 @@ const struct wwtp_opt wwtp_top_opts[] = {
     E_SUB("mqtt", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, mqtt,
 	  "add mqtt = { uri = \"tcp://127.0.0.1:1883\"; };"),
     E_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct top_in, profiles_dir, NULL, "", NULL),
+    /* The two compliance groups are only stored here: their own tables are
+     * in compliance/ (limits.c, eval_config.c). */
+    E_SUB("limits", WWTP_OPT_GROUP, 0, struct top_in, limits, NULL),
+    E_SUB("evaluation", WWTP_OPT_GROUP, 0, struct top_in, evaluation, NULL),
+    E_STR("limits_dir", WWTP_OPT_NONEMPTY, struct top_in, limits_dir, NULL, "", NULL),
 };
 
 const struct wwtp_opt wwtp_station_opts[] = {

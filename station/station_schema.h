@@ -100,7 +100,9 @@ int wwtp_scan_int_literals(struct wwtp_ld *L, const char *path); /* station_lex.
 
 struct top_in {
 	const config_setting_t *station, *devices, *mqtt;
+	const config_setting_t *limits, *evaluation; /* walked by compliance/ */
 	char profiles_dir[WWTP_PATH_MAX];
+	char limits_dir[WWTP_PATH_MAX];
 };
 struct dev_in {
 	struct wwtp_device d;

@@ -15,12 +15,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../compliance/evaluator.h"
+#include "../../compliance/limits.h"
 #include "../../station/station_config.h"
 #include "../../util/err.h"
 
@@ -1141,6 +1144,12 @@ static void test_shipped_stations(void **state)
 			assert_non_null(find_point(st, must[m]));
 		}
 		assert_string_equal(st->mqtt.uri, "tcp://127.0.0.1:1883");
+		/* Judged: QCVN 40:2011 column B, the no-data Kq of a river. */
+		assert_non_null(st->limits);
+		assert_string_equal(st->limits->regulation, "QCVN40:2011");
+		assert_string_equal(st->limits->column, "B");
+		assert_true(st->limits->kq == 0.9);
+		assert_non_null(st->evaluation);
 	}
 	wwtp_station_list_free(list, n);
 	wwtp_diag_free(d);
@@ -1241,6 +1250,232 @@ static void test_garbage(void **state)
 	}
 }
 
+/* ---- limits and evaluation ---- */
+
+/* <tmpdir>/<rel_dir>/qcvn40-2011.cfg: a copy of the shipped regulation. */
+static void copy_regulation(const char *rel_dir)
+{
+	char src[600], dir[600], *text = malloc(1 << 20);
+	assert_non_null(text);
+	snprintf(src, sizeof(src), "%s/config/limits/qcvn40-2011.cfg", srcdir());
+	FILE *f = fopen(src, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, rel_dir);
+	assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+	snprintf(dir, sizeof(dir), "%s/qcvn40-2011.cfg", rel_dir);
+	write_file(dir, text);
+	free(text);
+}
+
+static const struct wwtp_limit *row_of(const struct wwtp_station *st, const char *param)
+{
+	const struct wwtp_limit *l = wwtp_limits_find(st->limits, param);
+	assert_non_null(l);
+	return l;
+}
+
+static void test_limits_groups(void **state)
+{
+	(void)state;
+	copy_regulation("limits");
+	/* Kq from the river without flow data, Kf from the station's design
+	 * flow, one permit override, and the evaluation group. */
+	struct parts p = {
+	    .station_x = "design_flow_m3d = 1000;",
+	    .more_points =
+		", { param = \"ph\"; table = \"holding\"; address = 2; type = \"float32\"; }",
+	    .top =
+		"limits = { regulation = \"QCVN40:2011\"; column = \"B\"; water = \"river\";\n"
+		"  overrides = ( { param = \"tss\"; max = 60.0; source = \"permit 1\"; } ); };\n"
+		"evaluation = { windows_s = [ 3600, 600 ]; min_availability = 0.8; bucket_s = 30;\n"
+		"  offline_after_s = 120; };"};
+	char *text = build(&p);
+	struct wwtp_station *st = load_ok(text);
+	free(text);
+
+	assert_non_null(st->limits_spec);
+	assert_int_equal(st->limits_spec->present, 1);
+	assert_true(st->limits_spec->design_flow_m3d == 1000.0); /* copied from the station */
+	assert_non_null(st->limits);
+	assert_string_equal(st->limits->regulation, "QCVN40:2011");
+	assert_string_equal(st->limits->column, "B");
+	assert_true(st->limits->kq == 0.9);
+	assert_true(st->limits->kf == 1.0);
+	assert_true(fabs(row_of(st, "cod")->cmax_max - 135.0) < 1e-9);
+	assert_true(row_of(st, "tss")->cmax_max == 60.0);
+	assert_int_equal(row_of(st, "tss")->overridden, 1);
+	assert_true(row_of(st, "ph")->cmax_min == 5.5 && row_of(st, "ph")->cmax_max == 9.0);
+	char want[700];
+	snprintf(want, sizeof(want), "%s/stations/../limits/qcvn40-2011.cfg", tmpdir);
+	assert_string_equal(st->limits_file, want);
+
+	assert_non_null(st->evaluation);
+	assert_int_equal(st->evaluation->nwindows, 2);
+	assert_int_equal(st->evaluation->windows_s[0], 600); /* sorted */
+	assert_int_equal(st->evaluation->windows_s[1], 3600);
+	assert_true(st->evaluation->min_availability == 0.8);
+	assert_int_equal(st->evaluation->bucket_s, 30);
+	assert_int_equal(st->evaluation->offline_after_s, 120);
+	assert_true(st->evaluation->hysteresis == WWTP_EVAL_DEFAULT_HYSTERESIS);
+	wwtp_station_free(st);
+
+	/* kf from the permit: the design flow is not copied in. */
+	p.top = "limits = { regulation = \"QCVN40:2011\"; column = \"A\"; kq = 1.0; kf = 1.1; };";
+	text = build(&p);
+	st = load_ok(text);
+	free(text);
+	assert_true(isnan(st->limits_spec->design_flow_m3d));
+	assert_true(fabs(row_of(st, "cod")->cmax_max - 75 * 1.1) < 1e-9);
+	wwtp_station_free(st);
+}
+
+static void test_no_limits(void **state)
+{
+	(void)state;
+	struct parts p = {0};
+	char *text = build(&p);
+	struct wwtp_station *st = load_ok(text);
+	free(text);
+	/* Not judged; evaluated with the defaults. */
+	assert_null(st->limits);
+	assert_null(st->limits_spec);
+	assert_string_equal(st->limits_file, "");
+	assert_non_null(st->evaluation);
+	assert_int_equal(st->evaluation->nwindows, 2);
+	assert_int_equal(st->evaluation->windows_s[0], 3600);
+	assert_int_equal(st->evaluation->windows_s[1], 86400);
+	assert_true(st->evaluation->min_availability == WWTP_EVAL_DEFAULT_MIN_AVAILABILITY);
+	assert_int_equal(st->evaluation->bucket_s, WWTP_EVAL_DEFAULT_BUCKET_S);
+	wwtp_station_free(st);
+}
+
+static void test_limits_errors(void **state)
+{
+	(void)state;
+	copy_regulation("limits");
+	EXPECT(
+	    9, "regulation \"QCVN40:1999\" not found", .station_x = "design_flow_m3d = 100;",
+	    .top =
+		"limits = { regulation = \"QCVN40:1999\"; column = \"B\"; water = \"river\"; };");
+	EXPECT(
+	    9, "has no column \"C\"", .station_x = "design_flow_m3d = 100;",
+	    .top =
+		"limits = { regulation = \"QCVN40:2011\"; column = \"C\"; water = \"river\"; };");
+	EXPECT(10, "override of 'xyz', which QCVN40:2011 does not list: give its unit",
+	       .station_x = "design_flow_m3d = 100;",
+	       .top =
+		   "limits = { regulation = \"QCVN40:2011\"; column = \"B\"; water = \"river\";\n"
+		   "  overrides = ( { param = \"xyz\"; max = 3.0; } ); };");
+	EXPECT(
+	    9, "Kf unknown",
+	    .top =
+		"limits = { regulation = \"QCVN40:2011\"; column = \"B\"; water = \"river\"; };");
+	EXPECT(9, "Kq unknown", .station_x = "design_flow_m3d = 100;",
+	       .top = "limits = { regulation = \"QCVN40:2011\"; column = \"B\"; };");
+	EXPECT(9, "unknown key 'colum'",
+	       .top = "limits = { regulation = \"QCVN40:2011\"; colum = \"B\"; kq = 1; kf = 1; };");
+	EXPECT(9, "limits", .top = "limits = 5;");
+	EXPECT(9, "min_availability", .top = "evaluation = { min_availability = 1.5; };");
+	EXPECT(9, "unknown key 'window'", .top = "evaluation = { window = [ 60 ]; };");
+	EXPECT(9, "unknown top-level key 'limit'", .top = "limit = { regulation = \"x\"; };");
+	/* Every problem at once: the limits group's and the evaluation's. */
+	struct parts p = {
+	    .top = "limits = { regulation = \"QCVN40:2011\"; column = \"Z\"; kq = 1; kf = 1; };\n"
+		   "evaluation = { hysteresis = 0.9; };"};
+	char *text = build(&p);
+	struct wwtp_diag *d = wwtp_diag_new();
+	struct wwtp_station *st = NULL;
+	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
+	free(text);
+	assert_true(diag_has(d, station_path, 9, "no column \"Z\""));
+	assert_true(diag_has(d, station_path, 10, "hysteresis"));
+	wwtp_diag_free(d);
+}
+
+static void test_limits_dir(void **state)
+{
+	(void)state;
+	char dir[600];
+	copy_regulation("regs");
+	const char *lim =
+	    "limits = { regulation = \"QCVN40:2011\"; column = \"B\"; kq = 1; kf = 1; };";
+
+	/* The file's limits_dir, relative to the file's folder. */
+	struct parts p = {.top = lim};
+	char top[400];
+	snprintf(top, sizeof(top), "%s\nlimits_dir = \"../regs\";", lim);
+	p.top = top;
+	char *text = build(&p);
+	struct wwtp_station *st = load_ok(text);
+	char want[700];
+	snprintf(want, sizeof(want), "%s/stations/../regs/qcvn40-2011.cfg", tmpdir);
+	assert_string_equal(st->limits_file, want);
+	wwtp_station_free(st);
+
+	/* The caller's folder wins over the file's: one without the id is an
+	 * error at the regulation key, naming the folder. */
+	snprintf(dir, sizeof(dir), "%s/profiles", tmpdir);
+	struct wwtp_load_opts opts = {.limits_dir = dir};
+	struct wwtp_diag *d = wwtp_diag_new();
+	write_file("stations/t.cfg", text);
+	free(text);
+	assert_int_equal(wwtp_station_load(station_path, &opts, &st, d), WWTP_ERR_CONFIG);
+	assert_true(diag_has(d, station_path, 9, "regulation \"QCVN40:2011\" not found"));
+	assert_true(diag_has(d, station_path, 9, dir));
+	wwtp_diag_free(d);
+
+	/* A folder that is not there. */
+	snprintf(top, sizeof(top), "%s\nlimits_dir = \"/nonexistent/limits\";", lim);
+	EXPECT(9, "cannot read the folder of limit tables", .top = top);
+
+	/* A station file away from any limits folder (<tmp>/away/deep/../limits
+	 * does not exist): the limits folder next to the profiles is used. */
+	snprintf(dir, sizeof(dir), "%s/away", tmpdir);
+	assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+	snprintf(dir, sizeof(dir), "%s/away/deep", tmpdir);
+	assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+	p.top = lim;
+	text = build(&p);
+	write_file("away/deep/t.cfg", text);
+	free(text);
+	char away[700];
+	snprintf(away, sizeof(away), "%s/away/deep/t.cfg", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/regs/x", tmpdir); /* its ../limits: regs/limits, absent */
+	struct wwtp_load_opts po = {.profiles_dir = dir};
+	/* Last, config/limits of the working folder: from the source tree it
+	 * is there, from the test's own folder not (then the message names the
+	 * folder next to the file). */
+	d = wwtp_diag_new();
+	char cwd[600];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(srcdir()), 0);
+	if (wwtp_station_load(away, &po, &st, d) != 0)
+		dump(d);
+	assert_non_null(st);
+	assert_string_equal(st->limits_file, "config/limits/qcvn40-2011.cfg");
+	wwtp_station_free(st);
+	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(wwtp_station_load(away, &po, &st, d), WWTP_ERR_CONFIG);
+	snprintf(want, sizeof(want), "%s/away/deep/../limits", tmpdir);
+	assert_true(diag_has(d, away, 9, want));
+	assert_int_equal(chdir(cwd), 0);
+	wwtp_diag_free(d);
+	copy_regulation("limits");
+	snprintf(dir, sizeof(dir), "%s/profiles", tmpdir);
+	po.profiles_dir = dir;
+	d = wwtp_diag_new();
+	if (wwtp_station_load(away, &po, &st, d) != 0)
+		dump(d);
+	assert_non_null(st);
+	snprintf(want, sizeof(want), "%s/profiles/../limits/qcvn40-2011.cfg", tmpdir);
+	assert_string_equal(st->limits_file, want);
+	wwtp_station_free(st);
+	wwtp_diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1270,6 +1505,10 @@ int main(void)
 	    cmocka_unit_test(test_shipped_examples),
 	    cmocka_unit_test(test_shipped_profiles),
 	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_limits_groups),
+	    cmocka_unit_test(test_no_limits),
+	    cmocka_unit_test(test_limits_errors),
+	    cmocka_unit_test(test_limits_dir),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

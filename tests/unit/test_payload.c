@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "../../compliance/evaluator.h"
+#include "../../compliance/limits.h"
 #include "../../payload/payload.h"
 #include "../../util/err.h"
 #include "../../util/timeutil.h"
@@ -379,6 +381,275 @@ static void test_roundtrip_jansson(void **state)
 	wwtp_sample_free(s);
 }
 
+/* ---- evaluation in telemetry, and alerts ---- */
+
+static void set_verdict(struct wwtp_verdict *v, const char *param, double lo, double hi)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->param, sizeof(v->param), "%s", param);
+	v->has_limit = isfinite(lo) || isfinite(hi);
+	v->is_range = isfinite(lo);
+	v->cmax_min = lo;
+	v->cmax_max = hi;
+}
+
+static void set_window(struct wwtp_window_verdict *w, int s, double avg, uint32_t n, double avail,
+		       int judged, int exceeds, double ratio)
+{
+	memset(w, 0, sizeof(*w));
+	w->window_s = s;
+	w->average = avg;
+	w->count = n;
+	w->availability = avail;
+	w->judged = judged;
+	w->exceeds = exceeds;
+	w->ratio = ratio;
+}
+
+static void test_telemetry_eval(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_sample *s = sample(f, 4);
+	struct wwtp_verdict v[4];
+
+	set_reading(&s->readings[0], WWTP_READING_OK, 1, 212.4, "");
+	set_reading(&s->readings[1], WWTP_READING_OK, 1, 7.1, "");
+	set_reading(&s->readings[2], WWTP_READING_FAULT, 0, 0, "no value (NaN)");
+	set_reading(&s->readings[3], WWTP_READING_OK, 1, 20.5, "");
+
+	/* cod: judged 1 h window above Cmax with its alert on; a 24 h window
+	 * without enough data (no exceeds, no ratio). The limit carries the
+	 * factors' binary noise, the averages a division's: both are cut to 12
+	 * significant digits; ratio and availability to 4 decimals. */
+	set_verdict(&v[0], "cod", NAN, 150 * 0.9 * 1.1);
+	v[0].instant_exceeds = 1;
+	v[0].nwindows = 2;
+	set_window(&v[0].windows[0], 3600, 212.4 / 3 * 3, 58, 58.0 / 60, 1, 1, 212.4 / 148.5);
+	v[0].windows[0].alert = 1;
+	set_window(&v[0].windows[1], 86400, 42.099999999999994, 58, 58.0 / 1440, 0, 0, NAN);
+	/* ph: a range, judged inside; a whole limit is written in plain digits. */
+	set_verdict(&v[1], "ph", 5.5, 9);
+	v[1].nwindows = 1;
+	set_window(&v[1].windows[0], 3600, 7.1, 60, 1, 1, 0, 7.1 / 9);
+	/* flow_out: no limit, no readings, an availability alert, fault and
+	 * offline alerts. */
+	set_verdict(&v[2], "flow_out", NAN, NAN);
+	v[2].nwindows = 1;
+	set_window(&v[2].windows[0], 3600, NAN, 0, 0, 0, 0, NAN);
+	v[2].windows[0].availability_alert = 1;
+	v[2].fault_alert = 1;
+	v[2].offline_alert = 1;
+	/* tss: no verdict. */
+	memset(&v[3], 0, sizeof(v[3]));
+
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_telemetry_eval(&f->st, s, 5, v, &f->buf), 0);
+	assert_string_equal(
+	    f->buf.data,
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":5,\"readings\":["
+	    "{\"param\":\"cod\",\"value\":212.4,\"unit\":\"mg/L\",\"status\":\"ok\","
+	    "\"eval\":{\"limit\":{\"max\":148.5},\"instant_exceeds\":true,\"windows\":["
+	    "{\"s\":3600,\"avg\":212.4,\"n\":58,\"avail\":0.9667,\"judged\":true,\"exceeds\":true,"
+	    "\"ratio\":1.4303,\"alert\":true},"
+	    "{\"s\":86400,\"avg\":42.1,\"n\":58,\"avail\":0.0403,\"judged\":false}]}},"
+	    "{\"param\":\"ph\",\"value\":7.1,\"unit\":\"\",\"status\":\"ok\","
+	    "\"eval\":{\"limit\":{\"min\":5.5,\"max\":9},\"windows\":["
+	    "{\"s\":3600,\"avg\":7.1,\"n\":60,\"avail\":1,\"judged\":true,\"exceeds\":false,"
+	    "\"ratio\":0.7889}]}},"
+	    "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\",\"reason\":\"no value (NaN)\","
+	    "\"eval\":{\"windows\":[{\"s\":3600,\"n\":0,\"avail\":0,\"judged\":false,"
+	    "\"avail_alert\":true}],\"alerts\":[\"fault\",\"offline\"]}},"
+	    "{\"param\":\"tss\",\"value\":20.5,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
+
+	/* The document parses, and the limit reads back as the regulation's
+	 * rounded value. */
+	json_error_t err;
+	json_t *root = json_loadb(f->buf.data, f->buf.len, JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		fail_msg("jansson: %s at %d", err.text, err.position);
+	json_t *ev = json_object_get(json_array_get(json_object_get(root, "readings"), 0), "eval");
+	assert_true(json_number_value(json_object_get(json_object_get(ev, "limit"), "max")) == 148.5);
+	json_decref(root);
+
+	/* Without verdicts: the plain telemetry, byte for byte. */
+	struct wwtp_buf plain;
+	wwtp_buf_init(&plain, WWTP_PAYLOAD_MAX);
+	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 5, &plain), 0);
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_telemetry_eval(&f->st, s, 5, NULL, &f->buf), 0);
+	assert_string_equal(f->buf.data, plain.data);
+	wwtp_buf_free(&plain);
+
+	/* A verdict of another param is a caller's bug: refused, nothing kept. */
+	snprintf(v[1].param, sizeof(v[1].param), "temp");
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_buf_adds(&f->buf, "keep"), 0);
+	assert_int_equal(wwtp_payload_telemetry_eval(&f->st, s, 5, v, &f->buf), WWTP_ERR_INVAL);
+	assert_string_equal(f->buf.data, "keep");
+	wwtp_sample_free(s);
+}
+
+/* A real evaluator's verdict, through the encoder and back. */
+static void test_telemetry_eval_from_evaluator(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_limit row = {0};
+	struct wwtp_limits_table t = {0};
+	struct wwtp_eval_config cfg;
+	struct wwtp_eval *ev = NULL;
+	struct wwtp_alert_event out[WWTP_EVAL_FEED_EVENTS_MAX];
+	const struct wwtp_eval_param params[] = {{"cod", 1000}};
+
+	snprintf(row.param, sizeof(row.param), "cod");
+	snprintf(row.unit, sizeof(row.unit), "mg/L");
+	row.has_limit = 1;
+	row.cmax_min = NAN;
+	row.cmax_max = 100;
+	t.n = 1;
+	t.rows = &row;
+	wwtp_eval_config_default(&cfg);
+	cfg.nwindows = 1;
+	cfg.windows_s[0] = 10;
+	cfg.bucket_s = 1;
+	cfg.min_availability = 0.5;
+	assert_int_equal(wwtp_eval_new("thanh-thuy", &t, &cfg, params, 1, &ev), 0);
+
+	int64_t t0 = ts("2026-01-31T17:00:00.000Z");
+	int raised = 0;
+	for (int i = 0; i < 10; i++) {
+		int n = wwtp_eval_feed(ev, "cod", t0 + i * 1000, WWTP_READING_OK, 1, 120.25, out,
+				       WWTP_EVAL_FEED_EVENTS_MAX);
+		assert_true(n >= 0);
+		raised += n;
+	}
+	assert_int_equal(raised, 1);
+	struct wwtp_sample *s = sample(f, 1);
+	s->ts_ms = t0 + 9000;
+	set_reading(&s->readings[0], WWTP_READING_OK, 1, 120.25, "");
+	struct wwtp_verdict v;
+	assert_int_equal(wwtp_eval_get(ev, "cod", &v), 0);
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_telemetry_eval(&f->st, s, 1, &v, &f->buf), 0);
+	assert_string_equal(f->buf.data,
+			    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			    "\"ts\":\"2026-01-31T17:00:09.000Z\",\"seq\":1,\"readings\":["
+			    "{\"param\":\"cod\",\"value\":120.25,\"unit\":\"mg/L\",\"status\":\"ok\","
+			    "\"eval\":{\"limit\":{\"max\":100},\"instant_exceeds\":true,\"windows\":["
+			    "{\"s\":10,\"avg\":120.25,\"n\":10,\"avail\":1,\"judged\":true,"
+			    "\"exceeds\":true,\"ratio\":1.2025,\"alert\":true}]}}]}");
+	wwtp_sample_free(s);
+	wwtp_eval_free(ev);
+}
+
+static void set_event(struct wwtp_alert_event *e, int edge, int kind, int window_s, double value,
+		      double limit, double ratio)
+{
+	memset(e, 0, sizeof(*e));
+	e->edge = edge;
+	e->kind = kind;
+	snprintf(e->id, sizeof(e->id), "thanh-thuy:cod:%s:%d:1769878800000",
+		 wwtp_alert_kind_name(kind), window_s);
+	snprintf(e->station, sizeof(e->station), "thanh-thuy");
+	snprintf(e->param, sizeof(e->param), "not-used");
+	e->window_s = window_s;
+	e->value = value;
+	e->limit = limit;
+	e->ratio = ratio;
+	e->start_ms = ts("2026-01-31T17:00:00.000Z");
+	e->since_ms = e->start_ms;
+	if (edge == WWTP_ALERT_CLEARED)
+		e->end_ms = ts("2026-01-31T18:30:00.500Z");
+}
+
+static void expect_alert(struct fixture *f, const struct wwtp_alert_event *e, const char *device,
+			 const char *param, const char *unit, const char *want)
+{
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_alert(&f->st, e, device, param, unit, &f->buf), 0);
+	assert_string_equal(f->buf.data, want);
+	json_error_t err;
+	json_t *root = json_loadb(f->buf.data, f->buf.len, JSON_REJECT_DUPLICATES, &err);
+	if (!root)
+		fail_msg("jansson: %s at %d", err.text, err.position);
+	json_decref(root);
+}
+
+static void test_alert(void **state)
+{
+	struct fixture *f = *state;
+	struct wwtp_alert_event e;
+
+	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_EXCEEDANCE, 3600, 212.4, 150 * 0.9 * 1.1,
+		  212.4 / (150 * 0.9 * 1.1));
+	expect_alert(f, &e, "outlet", "cod", "mg/L",
+		     "{\"v\":1,\"station\":\"thanh-thuy\","
+		     "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"raised\","
+		     "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+		     "\"window_s\":3600,\"value\":212.4,\"limit\":148.5,\"ratio\":1.4303,"
+		     "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+		     "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
+
+	/* The clear repeats id, start and since, adds end; ts is the end. */
+	set_event(&e, WWTP_ALERT_CLEARED, WWTP_ALERT_EXCEEDANCE, 3600, 140.2, 148.5, 140.2 / 148.5);
+	expect_alert(f, &e, "outlet", "cod", "mg/L",
+		     "{\"v\":1,\"station\":\"thanh-thuy\","
+		     "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"cleared\","
+		     "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+		     "\"window_s\":3600,\"value\":140.2,\"limit\":148.5,\"ratio\":0.9441,"
+		     "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+		     "\"end\":\"2026-01-31T18:30:00.500Z\",\"ts\":\"2026-01-31T18:30:00.500Z\"}");
+
+	/* A fault without a value: no window, value, limit or ratio (NaN
+	 * fields are left out, never written). */
+	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_FAULT, 0, NAN, NAN, NAN);
+	e.since_ms = ts("2026-01-31T16:59:50.000Z");
+	expect_alert(f, &e, "outlet", "cod", NULL,
+		     "{\"v\":1,\"station\":\"thanh-thuy\","
+		     "\"id\":\"thanh-thuy:cod:fault:0:1769878800000\",\"event\":\"raised\","
+		     "\"kind\":\"fault\",\"device\":\"outlet\",\"param\":\"cod\","
+		     "\"since\":\"2026-01-31T16:59:50.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+		     "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
+
+	/* A device offline: no param, no unit; a whole number of seconds. */
+	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_OFFLINE, 0, 90, 60, 1.5);
+	expect_alert(f, &e, "flow-out", NULL, "",
+		     "{\"v\":1,\"station\":\"thanh-thuy\","
+		     "\"id\":\"thanh-thuy:cod:offline:0:1769878800000\",\"event\":\"raised\","
+		     "\"kind\":\"offline\",\"device\":\"flow-out\",\"value\":90,\"limit\":60,"
+		     "\"ratio\":1.5,\"since\":\"2026-01-31T17:00:00.000Z\","
+		     "\"start\":\"2026-01-31T17:00:00.000Z\",\"ts\":\"2026-01-31T17:00:00.000Z\"}");
+
+	/* Availability and range kinds keep their names. */
+	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_AVAILABILITY, 86400, 0.5, 0.75, 0.5 / 0.75);
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_payload_alert(&f->st, &e, "outlet", "cod", NULL, &f->buf), 0);
+	assert_non_null(strstr(f->buf.data, "\"kind\":\"availability\","));
+	assert_non_null(strstr(f->buf.data, "\"window_s\":86400,\"value\":0.5,\"limit\":0.75,"
+					    "\"ratio\":0.6667,"));
+
+	/* Unknown edge or kind: refused, the buffer kept. */
+	wwtp_buf_reset(&f->buf);
+	assert_int_equal(wwtp_buf_adds(&f->buf, "keep"), 0);
+	e.edge = 0;
+	assert_int_equal(wwtp_payload_alert(&f->st, &e, "outlet", "cod", NULL, &f->buf),
+			 WWTP_ERR_INVAL);
+	e.edge = WWTP_ALERT_RAISED;
+	e.kind = 42;
+	assert_int_equal(wwtp_payload_alert(&f->st, &e, "outlet", "cod", NULL, &f->buf),
+			 WWTP_ERR_INVAL);
+	assert_string_equal(f->buf.data, "keep");
+
+	/* Too small a buffer: refused, nothing half written. */
+	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_EXCEEDANCE, 3600, 212.4, 148.5, 1.43);
+	struct wwtp_buf b;
+	wwtp_buf_init(&b, 60);
+	assert_int_equal(wwtp_payload_alert(&f->st, &e, "outlet", "cod", "mg/L", &b),
+			 WWTP_ERR_FULL);
+	assert_int_equal(b.len, 0);
+	wwtp_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +664,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip_jansson, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_eval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_telemetry_eval_from_evaluator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
