@@ -96,17 +96,9 @@ void wwtp_lp_float(struct wwtp_lp *p, const char *key, double v)
 	if (p->err)
 		return;
 	/* The shortest text that reads back as the same double, as in the
-	 * payloads (42.1, -1.5e-07), except that whole numbers are written
-	 * whole (100, not 1e+02) for people reading the spool. Without an "i"
-	 * InfluxDB reads a float either way. */
-	int rc;
-	if (isfinite(v) && v == trunc(v) && fabs(v) < 1e15) {
-		char tmp[32];
-		int n = snprintf(tmp, sizeof(tmp), "%.0f", v);
-		rc = wwtp_buf_add(p->b, tmp, (size_t)n);
-	} else {
-		rc = wwtp_buf_add_json_number(p->b, v);
-	}
+	 * payloads (42.1, -1.5e-07, 100). Without an "i" InfluxDB reads a
+	 * float either way. */
+	int rc = wwtp_buf_add_json_number(p->b, v);
 	if (rc != 0)
 		lp_fail(p, rc);
 }
