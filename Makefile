@@ -30,7 +30,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 override CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
 
 # Recursively expanded on purpose: pkg-config runs when linking, after `deps`.
-PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd
+PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd sqlite3
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 
@@ -106,6 +106,71 @@ lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok|gets)\s*\(' \
 		$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) */*.h || \
 		(echo "lint: use snprintf/strtol/strtok_r and bounded copies" && false)
+
+# ---- fuzzing (docs/fuzzing.md) ------------------------------------------------
+# libFuzzer harnesses tests/fuzz/fuzz_*.c, built with clang whatever CC is,
+# always under ASan+UBSan: the parsers' objects with fuzzer-no-link (coverage
+# only), each harness linked with -fsanitize=fuzzer (libFuzzer's main), into
+# $(BUILD)/fuzz/. A sanitizer build's check-build builds them, and the suite
+# runs them briefly (tests/integration/fuzz_short.sh, sanitizer pass only).
+#   make fuzz-build                         the harnesses
+#   make fuzz-check                         the short run alone (seconds each)
+#   make fuzz [FUZZ_SECONDS=300] [FUZZ_TARGETS="lineproto modbus"]
+#                                           longer runs; the corpora grow in
+#                                           $(BUILD)/fuzz/corpus/, crashes land
+#                                           in $(BUILD)/fuzz/crashes/
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?=
+FUZZ_DIR = $(BUILD)/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(if $(filter 1,$(WERROR)),-Werror) \
+	      -MMD -MP $(FUZZ_SAN) -DWWTP_VERSION=\"$(VERSION)\"
+# Only what the harnesses reach: the rest (links, MQTT and HTTP glue) has
+# no parser of outside input of its own.
+FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
+		drivers/decode.c drivers/plan.c \
+		central/decode.c central/lineproto.c central/config.c central/registry.c \
+		$(wildcard central/api.c central/monitor.c central/alerts.c central/flags.c \
+			   central/hourly.c central/influx.c) \
+		firmware-sim/rtu_frame.c firmware-sim/control_parse.c firmware-sim/fault.c
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(filter-out tests/fuzz/fuzz_common.c,$(FUZZ_SRC)))
+FUZZ_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+.PHONY: fuzz fuzz-build fuzz-check
+fuzz-build: $(FUZZ_BIN)
+
+ifneq ($(SANITIZE),)
+check-build: fuzz-build
+endif
+
+$(FUZZ_DIR)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libwwtp-fuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The checkout's path is built in: the harnesses read config/profiles and
+# config/limits from it ($$WWTP_SRCDIR overrides).
+$(FUZZ_DIR)/fuzz_common.o: tests/fuzz/fuzz_common.c | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -DWWTP_FUZZ_SRCDIR=\"$(CURDIR)\" -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/fuzz_common.o $(FUZZ_DIR)/libwwtp-fuzz.a | deps
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
+		$(FUZZ_DIR)/fuzz_common.o $(FUZZ_DIR)/libwwtp-fuzz.a $(FUZZ_LIBS)
+
+fuzz-check: fuzz-build
+	tests/fuzz/run.sh $(BUILD) short
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(BUILD) long $(FUZZ_TARGETS)
+
+-include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
+# ---- end of fuzzing -------------------------------------------------------------
 
 clean:
 	rm -rf build

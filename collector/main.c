@@ -37,6 +37,7 @@ static void on_signal(int sig)
 
 #define SYNOPSIS                                                                                   \
 	"Usage: " PROG " -c FILE [--check | --limits] [--once] [--print] [--ack-timeout SEC]\n"    \
+	"                      [--store PATH] [--clock MODE] [--health-interval SEC]\n"            \
 	"                      [--log-level LEVEL] [--profiles DIR] [--limits-dir DIR]\n"          \
 	"       " PROG " --help | --version\n"
 
@@ -67,6 +68,14 @@ static void usage(FILE *f)
 		"      --ack-timeout SEC how long --once, and a shutdown, wait for the\n"
 		"                        broker's acknowledgements (default %d, 1..86400);\n"
 		"                        a second signal ends the wait at shutdown\n"
+		"      --store PATH      keep every message in this SQLite file until the broker\n"
+		"                        has it (default: the file's store group, else\n"
+		"                        $STATE_DIRECTORY/<station>.db under systemd, else\n"
+		"                        messages wait in memory only); not with --once, --print\n"
+		"      --clock MODE      auto (ask the kernel and timesyncd, default), synced or\n"
+		"                        unsynced: whether readings are marked \"clock\":\"unsynced\"\n"
+		"      --health-interval SEC  publish the retained health message this often\n"
+		"                        (default 60, 1..86400)\n"
 		"      --log-level LEVEL error, warn, info or debug (default info); logs go to\n"
 		"                        standard error\n"
 		"      --profiles DIR    folder of device profiles (default: the \"profiles\"\n"
@@ -233,7 +242,10 @@ int main(int argc, char **argv)
 		OPT_PROFILES,
 		OPT_ACK,
 		OPT_LIMITS,
-		OPT_LIMITS_DIR
+		OPT_LIMITS_DIR,
+		OPT_STORE,
+		OPT_CLOCK,
+		OPT_HEALTH
 	};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -245,6 +257,9 @@ int main(int argc, char **argv)
 		{"limits", no_argument, NULL, OPT_LIMITS},
 		{"limits-dir", required_argument, NULL, OPT_LIMITS_DIR},
 		{"ack-timeout", required_argument, NULL, OPT_ACK},
+		{"store", required_argument, NULL, OPT_STORE},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"health-interval", required_argument, NULL, OPT_HEALTH},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -265,6 +280,25 @@ int main(int argc, char **argv)
 		case OPT_PROFILES: lo.profiles_dir = optarg; break;
 		case OPT_LIMITS: limits = 1; break;
 		case OPT_LIMITS_DIR: lo.limits_dir = optarg; break;
+		case OPT_STORE:
+			if (!optarg[0])
+				return bad_usage("%s", "--store needs a file name");
+			ro.store_path = optarg;
+			break;
+		case OPT_CLOCK:
+			if (wwtp_clock_parse_mode(optarg, &ro.clock_mode) != 0)
+				return bad_usage("--clock is auto, synced or unsynced, not '%s'", optarg);
+			break;
+		case OPT_HEALTH: {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 86400)
+				return bad_usage(
+				    "--health-interval wants whole seconds, 1..86400, not '%s'", optarg);
+			ro.health_interval_ms = (int)v * 1000;
+			break;
+		}
 		case OPT_LOG: {
 			enum wwtp_log_level level;
 			if (wwtp_log_parse_level(optarg, &level) != 0)
@@ -295,6 +329,8 @@ int main(int argc, char **argv)
 		return bad_usage("%s", "no station file: give one with -c FILE");
 	if (check && limits)
 		return bad_usage("%s", "--check and --limits do not go together: give one");
+	if (ro.store_path && (ro.once || ro.print))
+		return bad_usage("%s", "--store is for the service: --once and --print keep nothing");
 
 	/* Nothing starts on a bad file: every problem is reported, then exit. */
 	struct wwtp_diag *diag = wwtp_diag_new();

@@ -18,6 +18,8 @@ struct msg {
 	uint64_t token;          /* the client's, while in flight */
 	int tries;               /* times handed to the client */
 	int failed;              /* the client gave it up; retry it */
+	int tagged;              /* the owner keeps it (see outbox.h) */
+	uint64_t tag;
 	char *topic;
 	int qos;
 	int retained;
@@ -38,8 +40,11 @@ struct wwtp_outbox {
 	struct msg inflight;       /* list head; by token, oldest first */
 	size_t ninflight;
 	size_t max_inflight;
-	uint64_t put, acked, retried, dropped;
+	size_t ntagged; /* tagged messages held or in flight */
+	uint64_t put, acked, retried, dropped, returned;
 	struct wwtp_complain drop_complain;
+	wwtp_outbox_done_cb done_cb;
+	void *done_ctx;
 };
 
 static void msg_free(void *p)
@@ -101,7 +106,7 @@ void wwtp_outbox_free(struct wwtp_outbox *o)
 	if (!o)
 		return;
 	wwtp_mqtt_set_ack_cb(o->mqtt, NULL, NULL);
-	size_t n = wwtp_queue_len(o->held) + o->ninflight;
+	size_t n = wwtp_queue_len(o->held) + o->ninflight - o->ntagged;
 	if (n > 0)
 		LOG_WARN(MOD, "%zu messages not acknowledged by the broker are lost", n);
 	while (o->inflight.next != &o->inflight) {
@@ -119,6 +124,17 @@ static int ever_connected(struct wwtp_outbox *o)
 	struct wwtp_mqtt_stats st;
 	wwtp_mqtt_get_stats(o->mqtt, &st);
 	return st.connects > 0;
+}
+
+/* A tagged message is given back to its owner (which still has it); the
+ * outbox forgets it. */
+static void give_back(struct wwtp_outbox *o, struct msg *m)
+{
+	o->returned++;
+	o->ntagged--;
+	if (o->done_cb)
+		o->done_cb(m->tag, 0, o->done_ctx);
+	msg_free(m);
 }
 
 static void drop(struct wwtp_outbox *o, const char *topic, const char *why)
@@ -172,6 +188,11 @@ static int take_event(struct wwtp_outbox *o, struct ack_event *ev)
 		unlink_msg(m);
 		o->ninflight--;
 		o->acked++;
+		if (m->tagged) {
+			o->ntagged--;
+			if (o->done_cb)
+				o->done_cb(m->tag, 1, o->done_ctx);
+		}
 		msg_free(m);
 	} else if (m) {
 		m->failed = 1;
@@ -191,7 +212,9 @@ static void requeue_failed(struct wwtp_outbox *o)
 			continue;
 		unlink_msg(m);
 		o->ninflight--;
-		if (m->tries >= WWTP_OUTBOX_TRIES) {
+		if (m->tagged) {
+			give_back(o, m);
+		} else if (m->tries >= WWTP_OUTBOX_TRIES) {
 			drop(o, m->topic, "given up by the MQTT client too many times");
 			msg_free(m);
 		} else if (wwtp_queue_push_front(o->held, m) != 0) {
@@ -225,7 +248,9 @@ static void send_held(struct wwtp_outbox *o)
 		if (rc != 0 && retry_later(rc))
 			break;
 		wwtp_queue_pop(o->held, 0);
-		if (rc != 0) {
+		if (rc != 0 && m->tagged) {
+			give_back(o, m);
+		} else if (rc != 0) {
 			drop(o, m->topic, wwtp_strerror(rc));
 			msg_free(m);
 		}
@@ -238,8 +263,8 @@ void wwtp_outbox_pump(struct wwtp_outbox *o)
 	send_held(o);
 }
 
-int wwtp_outbox_put(struct wwtp_outbox *o, const char *topic, const void *payload, size_t len,
-		    int qos, int retained)
+static int put_msg(struct wwtp_outbox *o, const char *topic, const void *payload, size_t len,
+		   int qos, int retained, int tagged, uint64_t tag)
 {
 	struct msg *m;
 	int rc;
@@ -248,15 +273,22 @@ int wwtp_outbox_put(struct wwtp_outbox *o, const char *topic, const void *payloa
 	m = calloc(1, sizeof(*m) + len);
 	if (!m || !(m->topic = strdup(topic))) {
 		free(m);
-		drop(o, topic, "out of memory");
+		if (!tagged)
+			drop(o, topic, "out of memory");
 		return WWTP_ERR_NOMEM;
 	}
 	m->prev = m->next = m;
 	m->qos = qos;
 	m->retained = retained;
+	m->tagged = tagged;
+	m->tag = tag;
 	m->len = len;
 	if (len)
 		memcpy(m->payload, payload, len);
+	/* Counted now, uncounted below on refusal: send_msg may already see
+	 * its acknowledgement arrive. */
+	if (tagged)
+		o->ntagged++;
 
 	/* Once anything waits here, newer messages queue up behind it rather
 	 * than overtake it. */
@@ -265,13 +297,19 @@ int wwtp_outbox_put(struct wwtp_outbox *o, const char *topic, const void *payloa
 		if (rc == 0)
 			goto accepted;
 		if (!retry_later(rc)) {
-			drop(o, topic, wwtp_strerror(rc));
+			if (tagged)
+				o->ntagged--;
+			else
+				drop(o, topic, wwtp_strerror(rc));
 			msg_free(m);
 			return rc;
 		}
 	}
 	if (wwtp_queue_push(o->held, m) != 0) {
-		drop(o, topic, "outbox full (broker unreachable for too long)");
+		if (tagged)
+			o->ntagged--;
+		else
+			drop(o, topic, "outbox full (broker unreachable for too long)");
 		msg_free(m);
 		return WWTP_ERR_FULL;
 	}
@@ -281,7 +319,27 @@ accepted:
 	return 0;
 }
 
+int wwtp_outbox_put(struct wwtp_outbox *o, const char *topic, const void *payload, size_t len,
+		    int qos, int retained)
+{
+	return put_msg(o, topic, payload, len, qos, retained, 0, 0);
+}
+
+int wwtp_outbox_put_tagged(struct wwtp_outbox *o, const char *topic, const void *payload,
+			   size_t len, int qos, int retained, uint64_t tag)
+{
+	return put_msg(o, topic, payload, len, qos, retained, 1, tag);
+}
+
+void wwtp_outbox_set_done_cb(struct wwtp_outbox *o, wwtp_outbox_done_cb cb, void *ctx)
+{
+	o->done_cb = cb;
+	o->done_ctx = ctx;
+}
+
 size_t wwtp_outbox_pending(struct wwtp_outbox *o) { return wwtp_queue_len(o->held) + o->ninflight; }
+
+size_t wwtp_outbox_pending_tagged(struct wwtp_outbox *o) { return o->ntagged; }
 
 int wwtp_outbox_flush(struct wwtp_outbox *o, int timeout_ms)
 {
@@ -309,6 +367,7 @@ void wwtp_outbox_get_stats(struct wwtp_outbox *o, struct wwtp_outbox_stats *out)
 	out->acked = o->acked;
 	out->retried = o->retried;
 	out->dropped = o->dropped;
+	out->returned = o->returned;
 	out->held = wwtp_queue_len(o->held);
 	out->inflight = o->ninflight;
 }

@@ -36,6 +36,7 @@ struct wwtp_outbox_stats {
 	uint64_t acked;   /* acknowledged by the broker */
 	uint64_t retried; /* handed to the client again after it gave them up */
 	uint64_t dropped; /* lost: outbox full, tries used up, refused by the client */
+	uint64_t returned; /* tagged messages given back to their owner unsent */
 	size_t held;      /* waiting here for the client */
 	size_t inflight;  /* with the client, not acknowledged yet */
 };
@@ -44,7 +45,8 @@ struct wwtp_outbox_stats {
  * most max_held are with the client. NULL when out of memory. */
 struct wwtp_outbox *wwtp_outbox_new(struct wwtp_mqtt *m, size_t max_held);
 /* Unregisters from the MQTT client (so free the outbox first), then frees;
- * messages not yet acknowledged are lost (and logged). Accepts NULL. */
+ * untagged messages not yet acknowledged are lost (and logged); tagged ones
+ * are their owner's. Accepts NULL. */
 void wwtp_outbox_free(struct wwtp_outbox *o);
 
 /* Takes a copy of the message. 0 when it was queued (sent or held);
@@ -52,6 +54,19 @@ void wwtp_outbox_free(struct wwtp_outbox *o);
  * WWTP_ERR_NOMEM or WWTP_ERR_INVAL. */
 int wwtp_outbox_put(struct wwtp_outbox *o, const char *topic, const void *payload, size_t len,
 		    int qos, int retained);
+/* Tagged messages belong to a caller that keeps them itself (the durable
+ * store, forward.h): the outbox only carries them to the broker. Their
+ * outcome is reported once to the done callback, on the thread that calls
+ * pump or flush: acked = 1 when the broker acknowledged it, 0 when the
+ * outbox gave it back unsent (the client gave it up: the owner sends it
+ * again later, so it is neither retried nor counted as dropped here). A
+ * tagged message refused by wwtp_outbox_put_tagged (an error return) is
+ * not reported. */
+typedef void (*wwtp_outbox_done_cb)(uint64_t tag, int acked, void *ctx);
+void wwtp_outbox_set_done_cb(struct wwtp_outbox *o, wwtp_outbox_done_cb cb, void *ctx);
+int wwtp_outbox_put_tagged(struct wwtp_outbox *o, const char *topic, const void *payload,
+			   size_t len, int qos, int retained, uint64_t tag);
+
 /* Takes note of the broker's acknowledgements and hands held messages,
  * oldest first, to the MQTT client while it takes them. Cheap: call it on
  * every loop turn. */
@@ -59,6 +74,8 @@ void wwtp_outbox_pump(struct wwtp_outbox *o);
 
 /* Messages not yet acknowledged by the broker: held here or in flight. */
 size_t wwtp_outbox_pending(struct wwtp_outbox *o);
+/* Of those, the tagged ones. */
+size_t wwtp_outbox_pending_tagged(struct wwtp_outbox *o);
 /* Pumps and waits up to timeout_ms until every message put so far has been
  * acknowledged or dropped. 0 when every one was acknowledged,
  * WWTP_ERR_TIMEOUT (some still pending) or WWTP_ERR_MQTT (none pending, but

@@ -71,6 +71,10 @@ struct dev_state {
 	struct wwtp_complain c_offline;
 	struct wwtp_complain c_points;
 
+	/* Failed requests by kind, counted by the link's thread during a poll
+	 * and folded into health by account(). */
+	struct wwtp_device_health errs;
+
 	/* Counters, under wwtp_poller.lock. */
 	struct wwtp_device_health health;
 };
@@ -271,6 +275,18 @@ static int dev_init(struct dev_state *ds, const struct wwtp_device *dev)
 
 /* ---- one poll ------------------------------------------------------------ */
 
+/* Counts one failed request of ds by kind (link thread only). */
+static void count_error(struct dev_state *ds, int rc)
+{
+	switch (rc) {
+	case WWTP_ERR_TIMEOUT: ds->errs.err_timeout++; break;
+	case WWTP_ERR_EXCEPTION: ds->errs.err_exception++; break;
+	case WWTP_ERR_PROTO: ds->errs.err_frame++; break;
+	case WWTP_ERR_CONN: ds->errs.err_conn++; break;
+	default: ds->errs.err_other++; break;
+	}
+}
+
 /* One read with the device's retries. A Modbus exception is an answer and is
  * not retried; a timeout, a bad frame or a lost connection is, reopening the
  * link first when it was closed (by us, or by the transport after an error).
@@ -290,6 +306,7 @@ static int read_range(struct link_state *ls, struct dev_state *ds, enum wwtp_tab
 			rc = wwtp_link_open(ls->link);
 			if (rc != 0) {
 				set_text(reason, n, "%s", wwtp_link_last_error(ls->link));
+				count_error(ds, WWTP_ERR_CONN);
 				return WWTP_ERR_CONN;
 			}
 		}
@@ -301,6 +318,7 @@ static int read_range(struct link_state *ls, struct dev_state *ds, enum wwtp_tab
 						 ls->regs);
 		if (rc == 0)
 			return 0;
+		count_error(ds, rc);
 		set_text(reason, n, "%s", wwtp_link_last_error(ls->link));
 		if (rc == WWTP_ERR_CONN)
 			wwtp_link_close(ls->link);
@@ -558,6 +576,12 @@ static void account(struct wwtp_poller *p, struct dev_state *ds, const struct po
 	ds->health.polls++;
 	ds->health.last_poll_ms = ts_ms;
 	ds->health.interval_ms = (int)ds->eff_interval_ms;
+	ds->health.last_unread = unread;
+	ds->health.err_timeout = ds->errs.err_timeout;
+	ds->health.err_exception = ds->errs.err_exception;
+	ds->health.err_frame = ds->errs.err_frame;
+	ds->health.err_conn = ds->errs.err_conn;
+	ds->health.err_other = ds->errs.err_other;
 	if (failed) {
 		ds->health.failures++;
 		ds->health.consecutive_failures++;

@@ -43,18 +43,8 @@ void wwtp_poller_stop(struct wwtp_poller *p);
  * (an unreachable device is not an error: its sample says offline). */
 int wwtp_poller_run_once(struct wwtp_poller *p);
 
-/* What the poller knows about one device, for the health topic. */
-struct wwtp_device_health {
-	uint64_t polls;    /* samples delivered */
-	uint64_t failures; /* polls the device did not answer at all */
-	uint64_t partial;  /* answered polls where some points could not be read */
-	uint64_t skipped;  /* scheduled polls dropped because the link fell behind */
-	unsigned consecutive_failures;
-	int interval_ms;      /* current effective interval: grows while failing */
-	int64_t last_poll_ms; /* wall clock of the last poll, 0 = none yet */
-	int64_t last_ok_ms;   /* wall clock of the last answered poll, 0 = never */
-	char last_error[128]; /* last failure's reason, "" if none yet */
-};
+/* What the poller knows about one device: struct wwtp_device_health, in
+ * payload/payload.h (the health payload carries it). */
 
 /* Copies the counters of st->devices[i] into *out. Thread-safe. Returns 0 or
  * WWTP_ERR_NOTFOUND when i is out of range. */

@@ -4,17 +4,23 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../payload/payload.h"
 #include "../util/buf.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "clock.h"
+#include "forward.h"
 #include "judge.h"
 #include "mqtt.h"
+#include "notify.h"
 #include "outbox.h"
 #include "poller.h"
 #include "queue.h"
+#include "store.h"
+#include "tt10.h"
 
 #define MOD "collector"
 
@@ -32,6 +38,12 @@
 /* How often the evaluator is told the time without a reading, so that
  * silence becomes an offline alert and windows slide between polls. */
 #define TICK_MS 1000
+/* The retained health message: this often, and at start and stop. */
+#define HEALTH_INTERVAL_MS 60000
+/* Stored messages with the broker at once (see forward.h). */
+#define FORWARD_WINDOW 200
+/* At shutdown, the wait for the last health message's acknowledgement. */
+#define FINAL_HEALTH_MS 1000
 
 struct run {
 	const struct wwtp_station *st;
@@ -44,11 +56,23 @@ struct run {
 	char topic_telemetry[WWTP_ID_MAX * 2 + 16];
 	char topic_status[WWTP_ID_MAX * 2 + 16];
 	char topic_alert[WWTP_ID_MAX * 2 + 16];
+	char topic_health[WWTP_ID_MAX * 2 + 16];
+	/* The durable store and its forwarder; NULL without a store (then
+	 * telemetry and alerts wait in the outbox's memory). */
+	struct wwtp_store *store;
+	struct wwtp_forward *fwd;
+	enum wwtp_clock_state clock; /* refreshed every tick */
+	int64_t started_ms, started_mono;
+	int64_t next_health;   /* monotonic; 0: health is not published */
+	int64_t watchdog_ms;   /* systemd's WatchdogSec, 0 without */
+	int64_t next_watchdog; /* monotonic */
+	uint64_t lost;	       /* polls and alerts lost before the store or outbox */
 	struct wwtp_judge *judge;
+	struct wwtp_tt10 *tt10; /* NULL without an enabled tt10 group, and with --once */
 	int64_t next_tick; /* monotonic */
-	/* Per station, one per device poll, from 1. It starts again at 1 when
-	 * the process restarts; keeping it across restarts comes with the
-	 * durable store (SQLite outbox). */
+	/* Per station, one per device poll, from 1. With a store it goes on
+	 * from the number the store kept; without one it starts again at 1
+	 * when the process restarts. */
 	uint64_t seq;
 	uint64_t polls;
 	uint64_t refused_seen;
@@ -77,6 +101,7 @@ static void report_refused(struct run *r)
 		return;
 	/* Lost polls use up their numbers too: the gap in seq tells. */
 	r->seq += n - r->refused_seen;
+	r->lost += n - r->refused_seen;
 	wwtp_complain(&r->queue_complain, WWTP_LOG_ERROR, MOD,
 		      "sample queue full (%zu): %llu polls lost so far", wwtp_queue_cap(r->samples),
 		      (unsigned long long)n);
@@ -95,6 +120,21 @@ static int print_line(struct run *r)
 		return WWTP_ERR_ERRNO;
 	}
 	return 0;
+}
+
+/* A telemetry or alert message in r->buf: into the store when there is
+ * one (it goes out once committed), else straight into the outbox. */
+static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq)
+{
+	if (r->fwd) {
+		int flags = r->clock == WWTP_CLOCK_UNSYNCED ? WWTP_STORE_UNSYNCED : 0;
+		if (wwtp_forward_put(r->fwd, topic, r->buf.data, r->buf.len, qos, ts_ms, seq,
+				     flags) != 0)
+			r->lost++; /* logged by the forwarder */
+		return;
+	}
+	/* Errors are counted and logged by the outbox. */
+	wwtp_outbox_put(r->outbox, topic, r->buf.data, r->buf.len, qos, 0);
 }
 
 /* One alert raised or cleared: published on <prefix>/<station>/alert at
@@ -119,7 +159,8 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 	if (r->o->print)
 		print_line(r);
 	else
-		wwtp_outbox_put(r->outbox, r->topic_alert, r->buf.data, r->buf.len, 1, 0);
+		put_record(r, r->topic_alert, 1, e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms,
+			   0);
 }
 
 static void handle_sample(struct run *r, struct wwtp_sample *s)
@@ -130,12 +171,14 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	int rc;
 
 	r->polls++;
+	s->clock_unsynced = r->clock == WWTP_CLOCK_UNSYNCED;
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
 	wwtp_buf_reset(&r->buf);
 	rc = wwtp_payload_telemetry_eval(r->st, s, seq, v, &r->buf);
 	if (rc) {
+		r->lost++;
 		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD,
 			      "cannot encode the poll of device %s (seq %" PRIu64 "): %s",
 			      s->device->name, seq, wwtp_strerror(rc));
@@ -144,10 +187,10 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	} else {
 		LOG_DEBUG(MOD, "device %s: seq %" PRIu64 ", %zu bytes", s->device->name, seq,
 			  r->buf.len);
-		/* Errors are counted and logged by the outbox. */
-		wwtp_outbox_put(r->outbox, r->topic_telemetry, r->buf.data, r->buf.len,
-				r->st->mqtt.qos, 0);
+		put_record(r, r->topic_telemetry, r->st->mqtt.qos, s->ts_ms, seq);
 	}
+	if (r->tt10)
+		wwtp_tt10_sample(r->tt10, s);
 	wwtp_sample_free(s);
 	wwtp_judge_flush(r->judge, on_alert, r);
 }
@@ -159,7 +202,10 @@ static void tick(struct run *r)
 	if (now < r->next_tick)
 		return;
 	r->next_tick = now + TICK_MS;
+	r->clock = wwtp_clock_state(r->o->clock_mode);
 	wwtp_judge_tick(r->judge, wwtp_now_ms());
+	if (r->tt10)
+		wwtp_tt10_tick(r->tt10, wwtp_now_ms());
 	wwtp_judge_flush(r->judge, on_alert, r);
 }
 
@@ -172,6 +218,8 @@ static void drain(struct run *r, int wait_ms)
 		s = wwtp_queue_pop(r->samples, 0);
 	}
 	report_refused(r);
+	if (r->fwd)
+		wwtp_forward_set_seq(r->fwd, r->seq);
 }
 
 static int put_status(struct run *r, const char *state)
@@ -184,6 +232,167 @@ static int put_status(struct run *r, const char *state)
 	if (rc)
 		LOG_ERROR(MOD, "cannot queue status \"%s\": %s", state, wwtp_strerror(rc));
 	return rc;
+}
+
+/* The collector's own health, retained on <prefix>/<station>/health
+ * (docs/mqtt.md, "Health"). Not stored: only the latest one matters. */
+static void put_health(struct run *r)
+{
+	const struct wwtp_station *st = r->st;
+	struct wwtp_device_health *dh = calloc(st->ndevices ? st->ndevices : 1, sizeof(*dh));
+	struct wwtp_health h;
+	int rc;
+
+	if (!dh)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.ts_ms = wwtp_now_ms();
+	h.started_ms = r->started_ms;
+	h.uptime_s = (wwtp_mono_ms() - r->started_mono) / 1000;
+	h.version = WWTP_VERSION;
+	h.clock = wwtp_clock_state_name(r->clock);
+	h.polls = r->polls;
+	h.dropped_lost = r->lost;
+	h.ndevices = st->ndevices;
+	h.devices = dh;
+	for (size_t i = 0; i < st->ndevices; i++)
+		wwtp_poller_device_health(r->poller, i, &dh[i]);
+	if (r->fwd) {
+		struct wwtp_forward_stats fs;
+		wwtp_forward_get_stats(r->fwd, &fs);
+		h.durable = 1;
+		h.backlog = fs.store.rows;
+		h.oldest_ms = fs.store.oldest_ts_ms;
+		h.store_bytes = fs.store.bytes;
+		h.store_max_bytes = fs.store.max_bytes;
+		h.dropped_full = fs.store.dropped_full;
+		h.dropped_age = fs.store.dropped_age;
+	} else {
+		struct wwtp_outbox_stats os;
+		wwtp_outbox_get_stats(r->outbox, &os);
+		h.backlog = os.held + os.inflight;
+		h.dropped_lost += os.dropped;
+	}
+	wwtp_buf_reset(&r->buf);
+	rc = wwtp_payload_health(st, &h, &r->buf);
+	if (rc == 0)
+		rc = wwtp_outbox_put(r->outbox, r->topic_health, r->buf.data, r->buf.len, 1, 1);
+	if (rc)
+		LOG_WARN(MOD, "cannot queue the health message: %s", wwtp_strerror(rc));
+	else
+		LOG_DEBUG(MOD, "health: %s", r->buf.data);
+	if (rc == 0) {
+		char status[160];
+		snprintf(status, sizeof(status), "STATUS=%" PRIu64 " polls, %" PRIu64
+			 " messages waiting for the broker, clock %s",
+			 h.polls, h.backlog, h.clock);
+		wwtp_notify(status);
+	}
+	free(dh);
+}
+
+/* systemd's watchdog: pinged from the main loop, so a stuck loop (not a
+ * stuck Modbus device, which the poller works around) gets the service
+ * restarted. */
+static void watchdog(struct run *r)
+{
+	int64_t now;
+	if (r->watchdog_ms <= 0)
+		return;
+	now = wwtp_mono_ms();
+	if (now < r->next_watchdog)
+		return;
+	r->next_watchdog = now + r->watchdog_ms / 2;
+	wwtp_notify("WATCHDOG=1");
+}
+
+/* Opens the durable store when there is to be one: --store, the file's
+ * store group, or systemd's StateDirectory=. Without any of them the
+ * messages wait in memory, as they always did (said once at start). */
+static int start_store(struct run *r)
+{
+	const struct wwtp_station *st = r->st;
+	const char *state_dir = getenv("STATE_DIRECTORY");
+	/* The loader fills in the defaults also without a group. */
+	const struct wwtp_store_cfg sc = st->store;
+	struct wwtp_forward_cfg fc;
+	char path[WWTP_PATH_MAX + 64], dir[WWTP_PATH_MAX + 64];
+	uint64_t max_bytes, per_day = 0;
+	size_t msg_bytes = 0;
+	int rc, w = 0;
+
+	if (!r->o->store_path && !sc.present && !(state_dir && state_dir[0])) {
+		LOG_WARN(MOD, "no durable store: messages wait in memory only (at most %d) and are "
+			      "lost if the collector stops; add store = { }; to %s or give --store "
+			      "(docs/reliability.md)",
+			 OUTBOX_MAX_HELD, st->path);
+		return 0;
+	}
+	if (r->o->store_path || sc.path[0]) {
+		rc = wwtp_forward_store_path(st, r->o->store_path, path, sizeof(path));
+	} else if (state_dir && state_dir[0]) {
+		/* StateDirectory=a b gives "a:b": the first is ours. */
+		w = snprintf(path, sizeof(path), "%.*s/%s.db", (int)strcspn(state_dir, ":"),
+			     state_dir, st->id);
+		rc = (w < 0 || (size_t)w >= sizeof(path)) ? WWTP_ERR_RANGE : 0;
+	} else {
+		rc = wwtp_forward_store_path(st, NULL, path, sizeof(path));
+	}
+	if (rc) {
+		fprintf(stderr, "wwtp-collector: store path too long\n");
+		return rc;
+	}
+	/* One level is made if missing (/var/lib/wwtp on a fresh system);
+	 * deeper is a mistake worth hearing about. */
+	w = snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (w > 0 && slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+			fprintf(stderr,
+				"wwtp-collector: cannot create the store's folder %s: %s (give a "
+				"writable place with --store PATH or store.path)\n",
+				dir, strerror(errno));
+			return WWTP_ERR_ERRNO;
+		}
+	}
+	max_bytes = wwtp_forward_default_bytes(st, sc.max_age_days, &per_day, &msg_bytes);
+	if (sc.max_mb > 0)
+		max_bytes = (uint64_t)sc.max_mb * 1024 * 1024;
+	rc = wwtp_store_open(path, max_bytes, (int64_t)sc.max_age_days * 86400000LL, &r->store);
+	if (rc) {
+		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n", path,
+			wwtp_strerror(rc));
+		return rc;
+	}
+	fc.commit_ms = sc.commit_ms;
+	fc.replay_rate = sc.replay_rate;
+	fc.window = FORWARD_WINDOW;
+	fc.age_check_ms = 0;
+	r->fwd = wwtp_forward_new(r->store, r->outbox, r->mqtt, &fc);
+	if (!r->fwd)
+		return WWTP_ERR_NOMEM;
+	r->seq = wwtp_forward_last_seq(r->fwd);
+
+	struct wwtp_store_stats ss;
+	char oldest[32] = "-";
+	wwtp_store_get_stats(r->store, &ss);
+	if (ss.rows > 0)
+		wwtp_format_utc(ss.oldest_ts_ms, oldest, sizeof(oldest));
+	LOG_INFO(MOD,
+		 "store %s: %" PRIu64 " messages waiting (oldest %s), seq goes on from %" PRIu64
+		 "; bound %" PRIu64 " MB%s, %d days; commits every %d ms; backlog at %d/s",
+		 path, ss.rows, oldest, r->seq, max_bytes / (1024 * 1024),
+		 sc.max_mb > 0 ? "" : " (default)", sc.max_age_days, sc.commit_ms, sc.replay_rate);
+	if (sc.max_mb == 0)
+		LOG_INFO(MOD,
+			 "store: the default bound is %d days of %" PRIu64
+			 " messages a day of about %zu bytes, plus a quarter",
+			 sc.max_age_days, per_day, msg_bytes);
+	if (st->mqtt.qos == 0)
+		LOG_WARN(MOD, "mqtt.qos is 0: a stored message is deleted once written to the "
+			      "socket, not when the broker has it (use qos 1)");
+	return 0;
 }
 
 /* Waits up to --ack-timeout for the broker's acknowledgements; in slices,
@@ -265,7 +474,19 @@ static void stop_mqtt(struct run *r)
 
 	if (!r->mqtt)
 		return;
-	if (r->outbox) {
+	if (r->fwd) {
+		struct wwtp_forward_stats fs;
+		wwtp_forward_get_stats(r->fwd, &fs);
+		LOG_INFO(MOD,
+			 "%llu polls, %llu messages stored: %llu acknowledged, %llu waiting in the "
+			 "store for the next start, %llu dropped (store full %llu, too old %llu), "
+			 "%llu lost",
+			 (unsigned long long)r->polls, (unsigned long long)fs.stored,
+			 (unsigned long long)fs.acked, (unsigned long long)fs.store.rows,
+			 (unsigned long long)(fs.dropped_full + fs.dropped_age),
+			 (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
+			 (unsigned long long)r->lost);
+	} else if (r->outbox) {
 		wwtp_outbox_get_stats(r->outbox, &os);
 		LOG_INFO(MOD,
 			 "%llu polls, %llu messages: %llu acknowledged, %zu pending, %llu dropped, "
@@ -276,7 +497,12 @@ static void stop_mqtt(struct run *r)
 	}
 	if (wwtp_mqtt_is_connected(r->mqtt))
 		wwtp_mqtt_disconnect(r->mqtt, DISCONNECT_MS);
-	/* The outbox first: it unregisters its callback from the client. */
+	/* The forwarder before the outbox (it is the outbox's done callback),
+	 * the outbox before the client (it is the client's ack callback). */
+	wwtp_forward_free(r->fwd);
+	r->fwd = NULL;
+	wwtp_store_close(r->store);
+	r->store = NULL;
 	wwtp_outbox_free(r->outbox);
 	r->outbox = NULL;
 	wwtp_mqtt_free(r->mqtt);
@@ -314,9 +540,18 @@ static int run_forever(struct run *r)
 		fprintf(stderr, "wwtp-collector: cannot start polling: %s\n", wwtp_strerror(rc));
 		return 1;
 	}
+	r->watchdog_ms = wwtp_notify_watchdog_ms();
+	wwtp_notify("READY=1");
+	if (r->mqtt) {
+		r->next_health = wwtp_mono_ms();
+		put_health(r);
+		r->next_health += r->o->health_interval_ms > 0 ? r->o->health_interval_ms
+							       : HEALTH_INTERVAL_MS;
+	}
 	while (!*r->o->stop && !r->out_failed) {
 		drain(r, LOOP_WAIT_MS);
 		tick(r);
+		watchdog(r);
 		if (!r->mqtt)
 			continue;
 		struct wwtp_mqtt_stats ms;
@@ -327,18 +562,46 @@ static int run_forever(struct run *r)
 		if (ms.connects > seen_connects && (seen_connects > 0 || ms.connects > 1))
 			put_status(r, "online");
 		seen_connects = ms.connects;
+		/* Acknowledgements first: they free the forwarder's window. */
 		wwtp_outbox_pump(r->outbox);
+		if (r->fwd)
+			wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 0);
+		if (wwtp_mono_ms() >= r->next_health) {
+			put_health(r);
+			r->next_health += r->o->health_interval_ms > 0 ? r->o->health_interval_ms
+								       : HEALTH_INTERVAL_MS;
+			if (r->next_health < wwtp_mono_ms())
+				r->next_health = wwtp_mono_ms();
+		}
 	}
 	LOG_INFO(MOD, "stopping");
+	wwtp_notify("STOPPING=1");
 	wwtp_poller_stop(r->poller);
 	drain(r, 0);
 	if (!r->mqtt)
 		return r->out_failed;
+	/* The last batch is committed now, and sent if the window allows;
+	 * what the broker has not acknowledged in the end stays stored. */
+	if (r->fwd) {
+		wwtp_outbox_pump(r->outbox);
+		wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
+	}
 	put_status(r, "offline");
 	rc = flush_outbox(r, 2);
-	if (rc)
+	/* The last word on health, with what the flush achieved; it only
+	 * gets a short wait of its own. */
+	if (wwtp_mqtt_is_connected(r->mqtt) && *r->o->stop < 2) {
+		put_health(r);
+		wwtp_outbox_flush(r->outbox, FINAL_HEALTH_MS);
+	}
+	if (rc && r->fwd)
+		LOG_INFO(MOD, "%zu stored messages not acknowledged by %s at shutdown: they stay "
+			      "in the store for the next start",
+			 wwtp_outbox_pending_tagged(r->outbox), wwtp_mqtt_uri(r->mqtt));
+	if (rc && wwtp_outbox_pending(r->outbox) > wwtp_outbox_pending_tagged(r->outbox))
 		LOG_WARN(MOD, "%zu messages not acknowledged by %s at shutdown: %s",
-			 wwtp_outbox_pending(r->outbox), wwtp_mqtt_uri(r->mqtt), wwtp_strerror(rc));
+			 wwtp_outbox_pending(r->outbox) - wwtp_outbox_pending_tagged(r->outbox),
+			 wwtp_mqtt_uri(r->mqtt), wwtp_strerror(rc));
 	return 0;
 }
 
@@ -351,9 +614,13 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	r.encode_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	r.alert_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&r.buf, WWTP_PAYLOAD_MAX);
+	r.started_ms = wwtp_now_ms();
+	r.started_mono = wwtp_mono_ms();
+	r.clock = wwtp_clock_state(o->clock_mode);
 	if (wwtp_topic(st, "telemetry", r.topic_telemetry, sizeof(r.topic_telemetry)) ||
 	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status)) ||
-	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert))) {
+	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert)) ||
+	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health))) {
 		fprintf(stderr, "wwtp-collector: topic prefix too long\n");
 		goto out;
 	}
@@ -361,6 +628,12 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	if (!r.judge) {
 		fprintf(stderr,
 			"wwtp-collector: cannot set up the evaluation (see the log above)\n");
+		goto out;
+	}
+	/* One poll makes no period: only the service transmits TT 10 files. */
+	if (!o->once && wwtp_tt10_wanted(st) && !(r.tt10 = wwtp_tt10_new(st))) {
+		fprintf(stderr,
+			"wwtp-collector: cannot set up the tt10 files (see the log above)\n");
 		goto out;
 	}
 	r.samples = wwtp_queue_new(SAMPLE_QUEUE_MAX);
@@ -374,6 +647,10 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 			fprintf(stderr, "wwtp-collector: cannot set up MQTT: %s\n", wwtp_strerror(rc));
 			goto out;
 		}
+		/* A one-shot run keeps nothing: it says by its exit status
+		 * whether the broker has everything. */
+		if (!o->once && start_store(&r) != 0)
+			goto out;
 	}
 	r.poller = wwtp_poller_new(st, on_sample, &r);
 	if (!r.poller) {
@@ -391,6 +668,7 @@ out:
 	wwtp_poller_free(r.poller);
 	stop_mqtt(&r);
 	wwtp_queue_free(r.samples, free_sample);
+	wwtp_tt10_free(r.tt10); /* after the poller: it writes what ended */
 	wwtp_judge_free(r.judge);
 	wwtp_buf_free(&r.buf);
 	return status;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "../station/station.h"
+#include "clock.h"
 
 struct wwtp_run_opts {
 	int once;           /* poll every device once, then exit */
@@ -15,6 +16,12 @@ struct wwtp_run_opts {
 	int ack_timeout_ms; /* --once, and shutdown: wait this long for acks */
 	FILE *out;          /* for print */
 	const volatile sig_atomic_t *stop; /* set by the signal handlers */
+	/* The durable store (the service only): --store, else the file's
+	 * store group, else $STATE_DIRECTORY under systemd; NULL = not given
+	 * on the command line. docs/reliability.md. */
+	const char *store_path;
+	enum wwtp_clock_mode clock_mode; /* --clock */
+	int health_interval_ms;		 /* --health-interval; 0: the default */
 };
 
 /* Runs until done (--once) or until *o->stop. Returns the exit status:

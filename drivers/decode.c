@@ -279,9 +279,11 @@ int wwtp_encode_regs(const struct wwtp_point *p, double value, uint16_t *regs, s
 			u = (uint64_t)x;
 		break;
 	case WWTP_TYPE_FLOAT32: {
-		/* A finite value beyond FLT_MAX would become infinity on the wire,
-		 * which reads back as "no value": refuse it instead. */
-		if (isfinite(raw) && fabs(raw) > FLT_MAX)
+		/* A finite value that rounds to infinity would read back as "no
+		 * value": refuse it instead. The limit is FLT_MAX plus half its
+		 * ulp, not FLT_MAX: the decoder gives FLT_MAX as 3.4028235e+38,
+		 * a little above it, and that must encode back to FLT_MAX. */
+		if (isfinite(raw) && fabs(raw) >= 0x1.ffffffp+127)
 			return WWTP_ERR_RANGE;
 		float f = (float)raw;
 		uint32_t v;

@@ -11,6 +11,7 @@
 
 #include <modbus.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../station/station.h"
 #include "link.h"
@@ -45,6 +46,15 @@ struct wwtp_link_backend {
 	/* Called after a request failed with err (a WWTP_ERR_* code), to bring
 	 * the line back to a known state. May close the link. May be NULL. */
 	void (*after_error)(struct wwtp_link *l, int err);
+	/* Reads count items of Modbus function `function` (1..4) at address
+	 * from the link's current unit id, into regs (functions 3, 4) or bits
+	 * (1, 2, one byte 0/1 each), checking the answer itself. Returns count,
+	 * or -1 with errno set as libmodbus would (EMBBADSLAVE for an answer
+	 * from another unit id), and may then explain in l->detail. NULL: the
+	 * libmodbus read functions, which check everything this transport
+	 * needs. */
+	int (*read)(struct wwtp_link *l, int function, uint16_t address, uint16_t count,
+		    uint16_t *regs, uint8_t *bits);
 };
 
 struct wwtp_link {
@@ -57,6 +67,9 @@ struct wwtp_link {
 	int warned; /* backend's "said it once" flags, so reconnects stay quiet */
 	char desc[WWTP_LINK_DESC_MAX];
 	char last_error[WWTP_LINK_ERR_MAX];
+	/* A backend's own words for the failure of its last read, used for
+	 * last_error instead of libmodbus's; "" if none. */
+	char detail[WWTP_LINK_ERR_MAX];
 };
 
 /* Bits of wwtp_link.warned. */

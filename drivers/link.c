@@ -252,9 +252,13 @@ static int request_failed(struct wwtp_link *l, int e)
 		wwtp_link_set_error(l, "exception %d (%s)", exc, exception_name(exc));
 		break;
 	default:
-		wwtp_link_set_error(l, "%s", modbus_strerror(e));
+		if (l->detail[0])
+			wwtp_link_set_error(l, "%s", l->detail);
+		else
+			wwtp_link_set_error(l, "%s", modbus_strerror(e));
 		break;
 	}
+	l->detail[0] = '\0';
 	if (l->backend->after_error)
 		l->backend->after_error(l, err);
 	if (err == WWTP_ERR_ERRNO)
@@ -279,7 +283,11 @@ int wwtp_link_read_regs(struct wwtp_link *l, int unit_id, enum wwtp_table table,
 
 	if (rc != 0)
 		return rc;
-	if (table == WWTP_TABLE_HOLDING) {
+	l->detail[0] = '\0';
+	if (l->backend->read && (table == WWTP_TABLE_HOLDING || table == WWTP_TABLE_INPUT)) {
+		n = l->backend->read(l, table == WWTP_TABLE_HOLDING ? 3 : 4, address, count, regs,
+				     NULL);
+	} else if (table == WWTP_TABLE_HOLDING) {
 		n = modbus_read_registers(l->ctx, address, count, regs);
 	} else if (table == WWTP_TABLE_INPUT) {
 		n = modbus_read_input_registers(l->ctx, address, count, regs);
@@ -301,7 +309,11 @@ int wwtp_link_read_bits(struct wwtp_link *l, int unit_id, enum wwtp_table table,
 
 	if (rc != 0)
 		return rc;
-	if (table == WWTP_TABLE_COIL) {
+	l->detail[0] = '\0';
+	if (l->backend->read && (table == WWTP_TABLE_COIL || table == WWTP_TABLE_DISCRETE)) {
+		n = l->backend->read(l, table == WWTP_TABLE_COIL ? 1 : 2, address, count, NULL,
+				     bits);
+	} else if (table == WWTP_TABLE_COIL) {
 		n = modbus_read_bits(l->ctx, address, count, bits);
 	} else if (table == WWTP_TABLE_DISCRETE) {
 		n = modbus_read_input_bits(l->ctx, address, count, bits);

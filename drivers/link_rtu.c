@@ -1,7 +1,9 @@
 /* link_rtu.c - Modbus RTU transport over a serial line (RS-485 bus). */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/err.h"
 #include "../util/log.h"
@@ -109,17 +111,59 @@ static int rtu_after_connect(struct wwtp_link *l)
 	return 0;
 }
 
-/* With recovery NONE libmodbus leaves whatever arrived after a timeout or a
+/* Reads and throws away what arrives on the line: for up to wait_ms if
+ * nothing comes, and once something came, until the line has been quiet for
+ * quiet_ms (a whole late frame goes, not half of it). A device that never
+ * stops talking is cut off at twice wait_ms. */
+static void drain(struct wwtp_link *l, long wait_ms, long quiet_ms)
+{
+	int fd = modbus_get_socket(l->ctx);
+	int64_t start = wwtp_mono_ms(), last = -1;
+	size_t dropped = 0;
+	uint8_t junk[256];
+
+	if (fd < 0) {
+		wwtp_sleep_ms(wait_ms, NULL);
+		return;
+	}
+	for (;;) {
+		int64_t now = wwtp_mono_ms();
+		int64_t left = last < 0 ? start + wait_ms - now : last + quiet_ms - now;
+		if (left <= 0 || now - start >= 2 * wait_ms + quiet_ms)
+			break;
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int rc = poll(&pf, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			continue; /* quiet: the next turn ends it */
+		ssize_t n = read(fd, junk, sizeof(junk));
+		if (n <= 0)
+			break;
+		dropped += (size_t)n;
+		last = wwtp_mono_ms();
+	}
+	if (dropped)
+		LOG_DEBUG(MOD, "%s: %zu late or stray byte(s) thrown away", l->desc, dropped);
+}
+
+/* With recovery NONE libmodbus leaves whatever arrives after a timeout or a
  * bad frame in the input queue, and every later answer would be read shifted
- * by it. Wait one quiet period so a late answer has finished arriving, then
- * drop everything queued. A vanished adapter (EIO, ENXIO) is closed instead:
- * reopening is what brings it back when it is plugged in again. */
+ * by it. After a timeout the answer may still come: the line gets one more
+ * response timeout (at most a second, as libmodbus's own PROTOCOL recovery
+ * sleeps a response timeout) and whatever arrives is thrown away; after a bad
+ * frame only the rest of it. Then the queue is flushed. A vanished adapter
+ * (EIO, ENXIO) is closed instead: reopening is what brings it back when it is
+ * plugged in again. */
 static void rtu_after_error(struct wwtp_link *l, int err)
 {
+	long gap_ms = (byte_timeout_us(&l->cfg) + 999) / 1000;
+
 	switch (err) {
 	case WWTP_ERR_TIMEOUT:
 	case WWTP_ERR_PROTO:
-		wwtp_sleep_ms((byte_timeout_us(&l->cfg) + 999) / 1000, NULL);
+		drain(l, err == WWTP_ERR_TIMEOUT ? (l->timeout_ms < 1000 ? l->timeout_ms : 1000) : gap_ms,
+		      gap_ms);
 		if (modbus_flush(l->ctx) < 0)
 			LOG_DEBUG(MOD, "%s: flush: %s", l->desc, modbus_strerror(errno));
 		break;

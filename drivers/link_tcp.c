@@ -64,10 +64,77 @@ static void tcp_after_error(struct wwtp_link *l, int err)
 	}
 }
 
+/* Modbus TCP carries the unit id in the MBAP header, and libmodbus 3.1.6
+ * does not compare the answer's with the request's: a gateway that answers
+ * for the wrong serial slave (or a misconfigured device) would pass its
+ * registers off as another device's. So reads go out as raw requests and
+ * the answer is checked here, as libmodbus checks it and then some:
+ * transaction id (a raw request carries 0), protocol id, unit id, function,
+ * byte count and length. */
+#define MBAP_LEN 7 /* transaction id, protocol id, length, unit id */
+
+static int tcp_read(struct wwtp_link *l, int function, uint16_t address, uint16_t count,
+		    uint16_t *regs, uint8_t *bits)
+{
+	uint8_t req[6];
+	uint8_t rsp[MODBUS_TCP_MAX_ADU_LENGTH];
+	int unit = modbus_get_slave(l->ctx);
+	int bitwise = function == 1 || function == 2;
+	int want_bytes = bitwise ? (count + 7) / 8 : 2 * count;
+	int n;
+
+	req[0] = (uint8_t)unit;
+	req[1] = (uint8_t)function;
+	req[2] = (uint8_t)(address >> 8);
+	req[3] = (uint8_t)(address & 0xff);
+	req[4] = (uint8_t)(count >> 8);
+	req[5] = (uint8_t)(count & 0xff);
+	if (modbus_send_raw_request(l->ctx, req, (int)sizeof(req)) < 0)
+		return -1;
+	n = modbus_receive_confirmation(l->ctx, rsp);
+	if (n < 0)
+		return -1;
+	if (n < MBAP_LEN + 2 || rsp[0] != 0 || rsp[1] != 0 || rsp[2] != 0 || rsp[3] != 0) {
+		snprintf(l->detail, sizeof(l->detail),
+			 "invalid answer (transaction or protocol id, or too short)");
+		errno = EMBBADDATA;
+		return -1;
+	}
+	if (rsp[6] != (uint8_t)unit) {
+		snprintf(l->detail, sizeof(l->detail), "answer from unit id %u, not %d (wrong unit id)",
+			 (unsigned)rsp[6], unit);
+		errno = EMBBADSLAVE;
+		return -1;
+	}
+	if (rsp[7] == (uint8_t)(function | 0x80)) {
+		/* libmodbus's reading of exception codes: 1..11 are known. */
+		errno = rsp[8] >= 1 && rsp[8] <= MODBUS_EXCEPTION_GATEWAY_TARGET
+			    ? (int)(MODBUS_ENOBASE + rsp[8])
+			    : EMBBADEXC;
+		return -1;
+	}
+	if (rsp[7] != (uint8_t)function || rsp[8] != want_bytes || n != MBAP_LEN + 2 + want_bytes) {
+		snprintf(l->detail, sizeof(l->detail),
+			 "invalid answer: function %u, %u data bytes in %d (wanted function %d, %d)",
+			 (unsigned)rsp[7], (unsigned)rsp[8], n, function, want_bytes);
+		errno = EMBBADDATA;
+		return -1;
+	}
+	for (int i = 0; i < count; i++) {
+		const uint8_t *d = rsp + MBAP_LEN + 2;
+		if (bitwise)
+			bits[i] = (uint8_t)((d[i / 8] >> (i % 8)) & 1);
+		else
+			regs[i] = (uint16_t)((d[2 * i] << 8) | d[2 * i + 1]);
+	}
+	return count;
+}
+
 const struct wwtp_link_backend wwtp_link_tcp_backend = {
     .name = "tcp",
     .create = tcp_create,
     .describe = tcp_describe,
     .after_connect = NULL,
     .after_error = tcp_after_error,
+    .read = tcp_read,
 };

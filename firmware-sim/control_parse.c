@@ -145,6 +145,8 @@ int wwtp_sim_fault_parse(const char *kind, const char *arg, struct wwtp_sim_faul
 				       "silent: seconds, more than 0 and at most %d, not '%s'",
 				       WWTP_SIM_SILENT_MAX_S, arg);
 		out->ms = (int)ceil(d * 1000.0 - 1e-6); /* 0.3 s is 300 ms, not 301 */
+		if (out->ms < 1)
+			out->ms = 1; /* 7e-77 s passed the check above and rounds to 0 */
 		break;
 	case WWTP_SIM_FAULT_BAD_ADDRESS:
 		if (parse_int(arg, 0, 65535, &n) != 0)

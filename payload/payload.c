@@ -359,7 +359,13 @@ int wwtp_payload_telemetry_eval(const struct wwtp_station *st, const struct wwtp
 	if (!rc)
 		rc = add_str_field(out, "ts", ts);
 	if (!rc)
-		rc = wwtp_buf_printf(out, ",\"seq\":%" PRIu64 ",\"readings\":[", seq);
+		rc = wwtp_buf_printf(out, ",\"seq\":%" PRIu64, seq);
+	/* Only when unsynced: a reader that knows nothing of it reads the
+	 * message as before, and a synced clock is the normal case. */
+	if (!rc && s->clock_unsynced)
+		rc = wwtp_buf_adds(out, ",\"clock\":\"unsynced\"");
+	if (!rc)
+		rc = wwtp_buf_adds(out, ",\"readings\":[");
 	for (size_t i = 0; !rc && i < s->nreadings; i++) {
 		if (i > 0)
 			rc = wwtp_buf_add(out, ",", 1);
@@ -392,6 +398,115 @@ int wwtp_payload_status(const struct wwtp_station *st, const char *state, const 
 		rc = add_str_field(out, "ts", ts);
 	if (!rc)
 		rc = wwtp_buf_add(out, "}", 1);
+	return rollback(out, start, rc);
+}
+
+/* ---- health ---- */
+
+const char *wwtp_device_state_name(const struct wwtp_device_health *h)
+{
+	if (h->polls == 0)
+		return "unknown";
+	if (h->consecutive_failures > 0)
+		return "offline";
+	return h->last_unread > 0 ? "partial" : "ok";
+}
+
+static int add_u64_field(struct wwtp_buf *b, const char *key, uint64_t v)
+{
+	return wwtp_buf_printf(b, ",\"%s\":%" PRIu64, key, v);
+}
+
+static int add_device_health(struct wwtp_buf *b, const struct wwtp_device *d,
+			     const struct wwtp_device_health *h)
+{
+	int rc = wwtp_buf_add(b, "{", 1);
+	if (!rc)
+		rc = add_str_field(b, "device", d->name);
+	if (!rc)
+		rc = wwtp_buf_add(b, ",", 1);
+	if (!rc)
+		rc = add_str_field(b, "state", wwtp_device_state_name(h));
+	if (!rc)
+		rc = add_u64_field(b, "polls", h->polls);
+	if (!rc)
+		rc = add_u64_field(b, "failures", h->failures);
+	if (!rc)
+		rc = add_u64_field(b, "partial", h->partial);
+	if (!rc)
+		rc = add_u64_field(b, "skipped", h->skipped);
+	if (!rc)
+		rc = add_u64_field(b, "consecutive_failures", h->consecutive_failures);
+	if (!rc)
+		rc = wwtp_buf_printf(b, ",\"interval_ms\":%d", h->interval_ms);
+	if (!rc && h->last_poll_ms > 0)
+		rc = add_time_field(b, "last_poll", h->last_poll_ms);
+	if (!rc && h->last_ok_ms > 0)
+		rc = add_time_field(b, "last_ok", h->last_ok_ms);
+	if (!rc)
+		rc = add_opt_str_field(b, "last_error", h->last_error);
+	if (!rc)
+		rc = wwtp_buf_printf(b,
+				     ",\"errors\":{\"timeout\":%" PRIu64 ",\"exception\":%" PRIu64
+				     ",\"frame\":%" PRIu64 ",\"connection\":%" PRIu64
+				     ",\"other\":%" PRIu64 "}}",
+				     h->err_timeout, h->err_exception, h->err_frame, h->err_conn,
+				     h->err_other);
+	return rc;
+}
+
+int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health *h,
+			struct wwtp_buf *out)
+{
+	size_t start = out->len;
+	char ts[32];
+	int rc;
+
+	if (!h->version || !h->clock || (h->ndevices > 0 && !h->devices) ||
+	    h->ndevices != st->ndevices)
+		return WWTP_ERR_INVAL;
+	rc = wwtp_format_utc(h->ts_ms, ts, sizeof(ts));
+	if (!rc)
+		rc = add_head(out, st);
+	if (!rc)
+		rc = add_str_field(out, "ts", ts);
+	if (!rc)
+		rc = add_opt_str_field(out, "version", h->version);
+	if (!rc && h->started_ms > 0)
+		rc = add_time_field(out, "started", h->started_ms);
+	if (!rc)
+		rc = wwtp_buf_printf(out, ",\"uptime_s\":%" PRId64, h->uptime_s);
+	if (!rc)
+		rc = wwtp_buf_add(out, ",", 1);
+	if (!rc)
+		rc = add_str_field(out, "clock", h->clock);
+	if (!rc)
+		rc = wwtp_buf_printf(out, ",\"backlog\":{\"durable\":%s,\"messages\":%" PRIu64,
+				     h->durable ? "true" : "false", h->backlog);
+	if (!rc && h->backlog > 0 && h->oldest_ms > 0)
+		rc = add_time_field(out, "oldest", h->oldest_ms);
+	if (!rc && h->durable)
+		rc = add_u64_field(out, "bytes", h->store_bytes);
+	if (!rc && h->durable)
+		rc = add_u64_field(out, "max_bytes", h->store_max_bytes);
+	if (!rc)
+		rc = wwtp_buf_printf(out,
+				     "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
+				     ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64 "}",
+				     h->dropped_full + h->dropped_age + h->dropped_lost,
+				     h->dropped_full, h->dropped_age, h->dropped_lost);
+	if (!rc)
+		rc = add_u64_field(out, "polls", h->polls);
+	if (!rc)
+		rc = wwtp_buf_adds(out, ",\"devices\":[");
+	for (size_t i = 0; !rc && i < h->ndevices; i++) {
+		if (i > 0)
+			rc = wwtp_buf_add(out, ",", 1);
+		if (!rc)
+			rc = add_device_health(out, &st->devices[i], &h->devices[i]);
+	}
+	if (!rc)
+		rc = wwtp_buf_adds(out, "]}");
 	return rollback(out, start, rc);
 }
 

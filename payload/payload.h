@@ -35,6 +35,10 @@ struct wwtp_reading {
 struct wwtp_sample {
 	const struct wwtp_device *device;
 	int64_t ts_ms; /* poll time, UTC epoch ms */
+	/* The clock was not known to be synchronised when the sample was taken
+	 * (a Pi has no hardware clock: before NTP, ts may be far off). Adds
+	 * "clock":"unsynced" to the telemetry. */
+	int clock_unsynced;
 	size_t nreadings;
 	struct wwtp_reading *readings; /* owned; device->npoints long */
 };
@@ -100,6 +104,66 @@ int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_ev
  * "version":"..","ts":"..Z"}. Same return values and rollback as above. */
 int wwtp_payload_status(const struct wwtp_station *st, const char *state, const char *version,
 			int64_t ts_ms, struct wwtp_buf *out);
+
+/* What the collector knows about one device's polling (filled by the
+ * poller, published in the health payload). Counts are since the collector
+ * started. */
+struct wwtp_device_health {
+	uint64_t polls;    /* samples delivered */
+	uint64_t failures; /* polls the device did not answer at all */
+	uint64_t partial;  /* answered polls where some points could not be read */
+	uint64_t skipped;  /* scheduled polls dropped because the link fell behind */
+	unsigned consecutive_failures;
+	int interval_ms;      /* current effective interval: grows while failing */
+	int64_t last_poll_ms; /* wall clock of the last poll, 0 = none yet */
+	int64_t last_ok_ms;   /* wall clock of the last answered poll, 0 = never */
+	size_t last_unread;   /* values not read at the last poll */
+	char last_error[128]; /* last failure's reason, "" if none yet */
+	/* Failed requests by kind, every attempt (retries included). */
+	uint64_t err_timeout;	/* no answer in time */
+	uint64_t err_exception; /* a Modbus exception answer */
+	uint64_t err_frame;	/* bad CRC, malformed answer, answer from another unit id */
+	uint64_t err_conn;	/* cannot connect, connection lost, serial line gone */
+	uint64_t err_other;
+};
+
+/* "ok", "partial" (answered, some values unread), "offline" (the last poll
+ * got no answer) or "unknown" (not polled yet). */
+const char *wwtp_device_state_name(const struct wwtp_device_health *h);
+
+/* The collector's own health (docs/mqtt.md, "Health"). */
+struct wwtp_health {
+	int64_t ts_ms;	     /* when it was taken */
+	int64_t started_ms;  /* when the collector started (wall clock) */
+	int64_t uptime_s;    /* monotonic */
+	const char *version; /* collector version */
+	const char *clock;   /* "synced", "unsynced" or "unknown" */
+	int durable;	     /* messages wait in a durable store (else in memory) */
+	uint64_t backlog;    /* messages not acknowledged by the broker yet */
+	int64_t oldest_ms;   /* ts of the oldest of them; 0 = none or unknown */
+	uint64_t store_bytes, store_max_bytes; /* durable only */
+	uint64_t polls;			       /* device polls since start */
+	uint64_t dropped_full; /* store full: oldest unsent dropped (store's lifetime) */
+	uint64_t dropped_age;  /* older than max_age_days (store's lifetime) */
+	uint64_t dropped_lost; /* since start: queue full, encoding, memory outbox */
+	size_t ndevices;       /* st->ndevices */
+	const struct wwtp_device_health *devices; /* in the station's order */
+};
+
+/* Health payload (retained on <prefix>/<station>/health):
+ * {"v":1,"station":"..","ts":"..Z","version":"..","started":"..Z",
+ *  "uptime_s":N,"clock":"synced",
+ *  "backlog":{"durable":true,"messages":N,"oldest":"..Z","bytes":N,"max_bytes":N},
+ *  "dropped":{"total":N,"store_full":N,"too_old":N,"lost":N},"polls":N,
+ *  "devices":[{"device":"..","state":"ok","polls":N,"failures":N,"partial":N,
+ *    "skipped":N,"consecutive_failures":N,"interval_ms":N,"last_poll":"..Z",
+ *    "last_ok":"..Z","last_error":"..",
+ *    "errors":{"timeout":N,"exception":N,"frame":N,"connection":N,"other":N}}]}
+ * "oldest" only with a backlog; "bytes" and "max_bytes" only when durable;
+ * "last_poll", "last_ok", "last_error" only when there is one. Same return
+ * values and rollback as above. */
+int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health *h,
+			struct wwtp_buf *out);
 
 /* Topic "<prefix>/<station>/<leaf>" into out (size n). 0 or WWTP_ERR_RANGE. */
 int wwtp_topic(const struct wwtp_station *st, const char *leaf, char *out, size_t n);

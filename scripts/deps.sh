@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosquitto-clients
-influxdb influxdb-client jq socat python3-pymodbus procps"
+influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3 python3-pyftpdlib
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

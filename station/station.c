@@ -17,6 +17,7 @@ void wwtp_station_free(struct wwtp_station *st)
 	free(st->limits_spec);
 	wwtp_limits_table_free(st->limits);
 	free(st->evaluation);
+	free(st->tt10); /* one allocation, no pointers inside */
 	free(st);
 }
 

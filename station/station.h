@@ -127,11 +127,24 @@ struct wwtp_mqtt_cfg {
 	int qos; /* 1 */
 };
 
+/* The `store` group: the collector's durable store-and-forward queue
+ * (docs/reliability.md). Parsed by station/store_config.c. */
+struct wwtp_store_cfg {
+	int present;		  /* the file has a store group */
+	char path[WWTP_PATH_MAX]; /* "" = the default, /var/lib/wwtp/<station id>.db */
+	int max_mb;		  /* size bound; 0 = the default, 60 days of this station */
+	int max_age_days;	  /* age bound of unsent messages */
+	int commit_ms;		  /* batching window: the most a power cut can lose */
+	int replay_rate;	  /* backlog messages per second after an outage */
+	int line;		  /* of the group, for messages; 0 without one */
+};
+
 /* Compliance data (compliance/limits.h, compliance/evaluator.h), declared
  * here only by name so that the station model does not depend on them. */
 struct wwtp_limits_spec;
 struct wwtp_limits_table;
 struct wwtp_eval_config;
+struct wwtp_tt10_config;
 
 struct wwtp_station {
 	char id[WWTP_ID_MAX]; /* [a-z0-9-], used in topics */
@@ -153,6 +166,11 @@ struct wwtp_station {
 	char limits_file[WWTP_PATH_MAX]; /* regulation file they come from; "" without */
 	/* The `evaluation` group, or the defaults; never NULL after a load. */
 	struct wwtp_eval_config *evaluation;
+	/* The `store` group, or its defaults (present = 0). */
+	struct wwtp_store_cfg store;
+	/* The `tt10` group (station/tt10_config.h): the Circular 10/2021 files
+	 * sent to the Department over FTP; NULL without one. */
+	struct wwtp_tt10_config *tt10;
 };
 
 void wwtp_station_free(struct wwtp_station *st); /* accepts NULL */

@@ -19,6 +19,8 @@
 #include "../compliance/limits.h"
 #include "../util/err.h"
 #include "station_schema.h"
+#include "store_config.h"
+#include "tt10_config.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -924,9 +926,12 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 			snprintf(st->mqtt.client_id, sizeof(st->mqtt.client_id),
 				 "wwtp-collector-%s", st->id); /* id < 48, fits in 96 */
 	}
+	wwtp_store_cfg_parse(L, top.store, &st->store);
 	check_station(Lo, st);
 	if (!L->nomem)
 		load_compliance(Lo, &top, opts, st);
+	if (!L->nomem && top.tt10) /* after the devices: its params must be theirs */
+		wwtp_tt10_config_load(L, top.tt10, Lo->dir, st);
 	return L->nomem ? WWTP_ERR_NOMEM : 0;
 }
 

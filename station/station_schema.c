@@ -471,6 +471,10 @@ const struct wwtp_opt wwtp_top_opts[] = {
     E_SUB("limits", WWTP_OPT_GROUP, 0, struct top_in, limits, NULL),
     E_SUB("evaluation", WWTP_OPT_GROUP, 0, struct top_in, evaluation, NULL),
     E_STR("limits_dir", WWTP_OPT_NONEMPTY, struct top_in, limits_dir, NULL, "", NULL),
+    /* Its own table is in tt10_config.c. */
+    E_SUB("tt10", WWTP_OPT_GROUP, 0, struct top_in, tt10, NULL),
+    /* The collector's durable queue: its table is in store_config.c. */
+    E_SUB("store", WWTP_OPT_GROUP, 0, struct top_in, store, NULL),
 };
 
 const struct wwtp_opt wwtp_station_opts[] = {

@@ -1,0 +1,594 @@
+/* store.c - the durable message store over SQLite (see store.h).
+ *
+ * Why SQLite in WAL mode: it is the most tested embedded store there is, a
+ * commit is atomic whatever the moment of a crash or a power cut, and in
+ * WAL mode a commit is one sequential append plus one fsync. Readers (the
+ * sqlite3 shell, a test) can look at the file while the collector writes. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/err.h"
+#include "../util/log.h"
+
+#define MOD "store"
+
+/* The file format this code writes (PRAGMA user_version). */
+#define SCHEMA_VERSION 1
+/* Rows looked at per round when the bounds are applied. */
+#define DROP_BATCH 32
+
+enum { Q_INSERT, Q_DELETE, Q_SCAN, Q_OLDEST, Q_GET_META, Q_SET_META, Q_PAGES, Q_FREE, Q_COUNT };
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_INSERT] =
+	"INSERT INTO msg(ts_ms, seq, flags, qos, topic, payload) VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_DELETE] = "DELETE FROM msg WHERE id = ?",
+    [Q_SCAN] = "SELECT id, ts_ms, seq, flags, topic, payload, qos FROM msg "
+	       "WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+    [Q_OLDEST] = "SELECT id, ts_ms, flags FROM msg ORDER BY id LIMIT ?",
+    [Q_GET_META] = "SELECT value FROM meta WHERE key = ?",
+    [Q_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+    [Q_PAGES] = "PRAGMA page_count",
+    [Q_FREE] = "PRAGMA freelist_count",
+};
+
+struct wwtp_store {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	char *path;
+	int lock_fd; /* flock on "<path>.lock": one collector per store */
+	int in_txn;
+	int dirty;
+	uint64_t max_bytes;
+	int64_t max_age_ms;
+	int64_t page_size;
+	int64_t last_id;      /* highest id appended */
+	int64_t committed_id; /* highest id committed */
+	uint64_t rows;
+	uint64_t dropped_full, dropped_age;
+	uint64_t commits;
+	int reset;
+};
+
+static int db_error(struct wwtp_store *s, const char *what)
+{
+	LOG_ERROR(MOD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return WWTP_ERR_ERRNO;
+}
+
+static int exec(struct wwtp_store *s, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		LOG_ERROR(MOD, "%s: %s: %s", s->path, sql, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+	}
+	return rc;
+}
+
+/* One integer from a statement without parameters or with them bound. */
+static int step_int(struct wwtp_store *s, sqlite3_stmt *q, int64_t *out)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s, "query");
+	return rc == SQLITE_ROW ? 0 : WWTP_ERR_NOTFOUND;
+}
+
+static int begin(struct wwtp_store *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
+		return WWTP_ERR_ERRNO;
+	s->in_txn = 1;
+	return 0;
+}
+
+/* Takes the lock file next to the store: two collectors sending the same
+ * backlog would each delete on the other's acknowledgements. */
+static int take_lock(struct wwtp_store *s)
+{
+	char lock[4096];
+	int w = snprintf(lock, sizeof(lock), "%s.lock", s->path);
+
+	s->lock_fd = -1;
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	if (w < 0 || (size_t)w >= sizeof(lock))
+		return WWTP_ERR_INVAL;
+	s->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->lock_fd < 0) {
+		LOG_ERROR(MOD, "cannot create %s: %s", lock, strerror(errno));
+		return WWTP_ERR_ERRNO;
+	}
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		LOG_ERROR(MOD, "%s is in use by another process (%s): one collector per store",
+			  s->path, e == EWOULDBLOCK ? "locked" : strerror(e));
+		close(s->lock_fd);
+		s->lock_fd = -1;
+		return WWTP_ERR_ERRNO;
+	}
+	return 0;
+}
+
+static void close_db(struct wwtp_store *s)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		sqlite3_finalize(s->q[i]);
+		s->q[i] = NULL;
+	}
+	if (s->db)
+		sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+/* Opens the file and brings its schema up; a damaged file shows here as
+ * SQLITE_NOTADB or SQLITE_CORRUPT, returned as *sqlite_rc. */
+static int open_db(struct wwtp_store *s, int *sqlite_rc)
+{
+	int64_t v = 0;
+	int rc;
+
+	*sqlite_rc = SQLITE_OK;
+	rc =
+	    sqlite3_open_v2(s->path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*sqlite_rc = rc;
+		LOG_ERROR(MOD, "cannot open %s: %s", s->path,
+			  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return WWTP_ERR_ERRNO;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	/* A reader (the sqlite3 shell) may hold the file for a moment. */
+	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL: a commit appends to the log and syncs it once (FULL); the
+	 * database file is written at checkpoints. The log is cut back to
+	 * 4 MB after a checkpoint, so a drained backlog does not leave a large
+	 * file behind. */
+	const char *setup[] = {
+	    "PRAGMA journal_mode=WAL",
+	    "PRAGMA synchronous=FULL",
+	    "PRAGMA journal_size_limit=4194304",
+	    "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " ts_ms INTEGER NOT NULL, seq INTEGER NOT NULL, flags INTEGER NOT NULL,"
+	    " qos INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL)",
+	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+	};
+	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
+		char *msg = NULL;
+		rc = sqlite3_exec(s->db, setup[i], NULL, NULL, &msg);
+		if (rc != SQLITE_OK) {
+			*sqlite_rc = rc;
+			LOG_ERROR(MOD, "%s: %s: %s", s->path, setup[i],
+				  msg ? msg : sqlite3_errstr(rc));
+			sqlite3_free(msg);
+			return WWTP_ERR_ERRNO;
+		}
+	}
+	for (int i = 0; i < Q_COUNT; i++) {
+		rc = sqlite3_prepare_v2(s->db, sql_text[i], -1, &s->q[i], NULL);
+		if (rc != SQLITE_OK) {
+			*sqlite_rc = rc;
+			return db_error(s, sql_text[i]);
+		}
+	}
+	sqlite3_stmt *q = NULL;
+	const char *facts[] = {"PRAGMA user_version", "PRAGMA page_size",
+			       "SELECT count(*) FROM msg", "SELECT coalesce(max(id), 0) FROM msg"};
+	int64_t val[4] = {0, 4096, 0, 0};
+	for (size_t i = 0; i < 4; i++) {
+		rc = sqlite3_prepare_v2(s->db, facts[i], -1, &q, NULL);
+		if (rc != SQLITE_OK) {
+			*sqlite_rc = rc;
+			return db_error(s, facts[i]);
+		}
+		rc = step_int(s, q, &val[i]);
+		sqlite3_finalize(q);
+		if (rc == WWTP_ERR_ERRNO) {
+			*sqlite_rc = sqlite3_errcode(s->db);
+			return rc;
+		}
+	}
+	v = val[0];
+	if (v > SCHEMA_VERSION) {
+		LOG_ERROR(MOD,
+			  "%s was written by a newer collector (format %" PRId64 ", this one "
+			  "knows %d): refusing to touch it",
+			  s->path, v, SCHEMA_VERSION);
+		return WWTP_ERR_INVAL;
+	}
+	if (v < SCHEMA_VERSION && exec(s, "PRAGMA user_version=1") != SQLITE_OK)
+		return WWTP_ERR_ERRNO;
+	s->page_size = val[1] > 0 ? val[1] : 4096;
+	s->rows = (uint64_t)val[2];
+	s->last_id = s->committed_id = val[3];
+	if (wwtp_store_get_meta(s, "dropped_full", &v) == 0)
+		s->dropped_full = (uint64_t)v;
+	if (wwtp_store_get_meta(s, "dropped_age", &v) == 0)
+		s->dropped_age = (uint64_t)v;
+	return 0;
+}
+
+/* Moves a damaged store (and its WAL) out of the way, keeping it for a
+ * post-mortem rather than deleting what may hold unsent readings. */
+static int set_aside(struct wwtp_store *s)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	long now = (long)time(NULL);
+
+	for (size_t i = 0; i < 3; i++) {
+		char from[4096], to[4200];
+		int a = snprintf(from, sizeof(from), "%s%s", s->path, suffix[i]);
+		int b = snprintf(to, sizeof(to), "%s.corrupt-%ld%s", s->path, now, suffix[i]);
+		if (a < 0 || b < 0 || (size_t)a >= sizeof(from) || (size_t)b >= sizeof(to))
+			return WWTP_ERR_INVAL;
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			LOG_ERROR(MOD, "cannot move %s aside: %s", from, strerror(errno));
+			return WWTP_ERR_ERRNO;
+		}
+		if (i == 0)
+			LOG_ERROR(MOD, "%s is damaged or not a store: moved to %s, starting empty",
+				  from, to);
+	}
+	return 0;
+}
+
+int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
+		    struct wwtp_store **out)
+{
+	struct wwtp_store *s;
+	int rc, src;
+
+	*out = NULL;
+	if (!path || !path[0])
+		return WWTP_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return WWTP_ERR_NOMEM;
+	s->path = strdup(path);
+	if (!s->path) {
+		free(s);
+		return WWTP_ERR_NOMEM;
+	}
+	s->max_bytes = max_bytes;
+	s->max_age_ms = max_age_ms;
+	rc = take_lock(s);
+	if (rc == 0) {
+		rc = open_db(s, &src);
+		if (rc != 0 && (src == SQLITE_NOTADB || src == SQLITE_CORRUPT)) {
+			close_db(s);
+			rc = set_aside(s);
+			if (rc == 0) {
+				s->reset = 1;
+				rc = open_db(s, &src);
+			}
+		}
+	}
+	if (rc != 0) {
+		wwtp_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void wwtp_store_close(struct wwtp_store *s)
+{
+	if (!s)
+		return;
+	if (s->db && s->in_txn)
+		wwtp_store_commit(s);
+	close_db(s);
+	/* After the database is closed: closing another descriptor of a file
+	 * would drop SQLite's own POSIX locks on it, so the lock is a file of
+	 * its own anyway. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->path);
+	free(s);
+}
+
+int wwtp_store_append(struct wwtp_store *s, const char *topic, const void *payload, size_t len,
+		      int qos, int64_t ts_ms, uint64_t seq, int flags, int64_t *id_out)
+{
+	sqlite3_stmt *q = s->q[Q_INSERT];
+	int rc = begin(s);
+
+	if (rc)
+		return rc;
+	if (len > (size_t)INT32_MAX)
+		return WWTP_ERR_INVAL;
+	sqlite3_bind_int64(q, 1, ts_ms);
+	sqlite3_bind_int64(q, 2, (int64_t)seq);
+	sqlite3_bind_int(q, 3, flags);
+	sqlite3_bind_int(q, 4, qos);
+	sqlite3_bind_text(q, 5, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 6, len ? payload : "", (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot store a message");
+	s->last_id = sqlite3_last_insert_rowid(s->db);
+	s->rows++;
+	s->dirty = 1;
+	if (id_out)
+		*id_out = s->last_id;
+	return 0;
+}
+
+int wwtp_store_delete(struct wwtp_store *s, int64_t id)
+{
+	sqlite3_stmt *q = s->q[Q_DELETE];
+	int rc = begin(s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot delete a message");
+	int n = sqlite3_changes(s->db);
+	if (n > 0) {
+		s->rows = s->rows >= (uint64_t)n ? s->rows - (uint64_t)n : 0;
+		s->dirty = 1;
+	}
+	return 0;
+}
+
+int wwtp_store_commit(struct wwtp_store *s)
+{
+	if (!s->in_txn)
+		return 0;
+	if (exec(s, "COMMIT") != SQLITE_OK) {
+		/* The transaction is still open (SQLITE_BUSY) or was rolled
+		 * back (an I/O error): either way nothing above committed_id
+		 * was published, and the next commit tries again. */
+		if (sqlite3_get_autocommit(s->db)) {
+			sqlite3_stmt *q = NULL;
+			int64_t n = 0;
+			s->in_txn = 0;
+			s->dirty = 0;
+			s->last_id = s->committed_id;
+			if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM msg", -1, &q, NULL) ==
+				SQLITE_OK &&
+			    step_int(s, q, &n) == 0)
+				s->rows = (uint64_t)n;
+			sqlite3_finalize(q);
+			LOG_ERROR(MOD, "%s: the last batch was rolled back: its messages are lost",
+				  s->path);
+		}
+		return WWTP_ERR_ERRNO;
+	}
+	s->in_txn = 0;
+	s->dirty = 0;
+	s->committed_id = s->last_id;
+	s->commits++;
+	return 0;
+}
+
+int wwtp_store_dirty(const struct wwtp_store *s)
+{
+	return s->dirty;
+}
+
+int64_t wwtp_store_committed_id(const struct wwtp_store *s)
+{
+	return s->committed_id;
+}
+
+int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int max,
+		    wwtp_store_visit_cb cb, void *ctx)
+{
+	sqlite3_stmt *q = s->q[Q_SCAN];
+	int n = 0, rc;
+
+	sqlite3_bind_int64(q, 1, from_id);
+	sqlite3_bind_int64(q, 2, below_id > 0 ? below_id : INT64_MAX);
+	sqlite3_bind_int(q, 3, max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct wwtp_store_msg m;
+		m.id = sqlite3_column_int64(q, 0);
+		m.ts_ms = sqlite3_column_int64(q, 1);
+		m.seq = (uint64_t)sqlite3_column_int64(q, 2);
+		m.flags = sqlite3_column_int(q, 3);
+		m.topic = (const char *)sqlite3_column_text(q, 4);
+		m.payload = sqlite3_column_blob(q, 5);
+		m.len = (size_t)sqlite3_column_bytes(q, 5);
+		m.qos = sqlite3_column_int(q, 6);
+		if (!m.topic)
+			continue; /* NOT NULL in the schema: cannot happen */
+		n++;
+		if (cb(&m, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(q);
+		return db_error(s, "cannot read messages");
+	}
+	sqlite3_reset(q);
+	return n;
+}
+
+static int pages_in_use(struct wwtp_store *s, uint64_t *bytes)
+{
+	int64_t pages = 0, freep = 0;
+	if (step_int(s, s->q[Q_PAGES], &pages) == WWTP_ERR_ERRNO ||
+	    step_int(s, s->q[Q_FREE], &freep) == WWTP_ERR_ERRNO)
+		return WWTP_ERR_ERRNO;
+	*bytes = pages > freep ? (uint64_t)(pages - freep) * (uint64_t)s->page_size : 0;
+	return 0;
+}
+
+static int oldest_rows(struct wwtp_store *s, int64_t *ids, int64_t *ts, int *flags, int max)
+{
+	sqlite3_stmt *q = s->q[Q_OLDEST];
+	int n = 0, rc;
+
+	sqlite3_bind_int(q, 1, max);
+	while (n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(q, 0);
+		ts[n] = sqlite3_column_int64(q, 1);
+		flags[n] = sqlite3_column_int(q, 2);
+		n++;
+	}
+	sqlite3_reset(q);
+	return n;
+}
+
+static int drop_ids(struct wwtp_store *s, const int64_t *ids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = wwtp_store_delete(s, ids[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_store_keep_cb keep,
+		       void *ctx, uint64_t *full, uint64_t *age)
+{
+	int64_t ids[DROP_BATCH], ts[DROP_BATCH], del[DROP_BATCH];
+	int flags[DROP_BATCH];
+	uint64_t nfull = 0, nage = 0, used = 0;
+	int rc = 0;
+
+	/* Age first: rows that would go anyway should not push out younger
+	 * ones. Only whole-heartedly with a synchronised clock: right after a
+	 * boot without one, every row would look years old (or in the future). */
+	if (s->max_age_ms > 0 && clock_ok) {
+		int64_t cutoff = now_ms - s->max_age_ms;
+		int64_t from = 0;
+		for (;;) {
+			sqlite3_stmt *q = s->q[Q_SCAN];
+			int n = 0, nd = 0, stop = 0;
+			/* The oldest rows from `from` on: id and ts only. */
+			sqlite3_bind_int64(q, 1, from);
+			sqlite3_bind_int64(q, 2, INT64_MAX);
+			sqlite3_bind_int(q, 3, DROP_BATCH);
+			while (n < DROP_BATCH && sqlite3_step(q) == SQLITE_ROW) {
+				ids[n] = sqlite3_column_int64(q, 0);
+				ts[n] = sqlite3_column_int64(q, 1);
+				flags[n] = sqlite3_column_int(q, 3);
+				n++;
+			}
+			sqlite3_reset(q);
+			for (int i = 0; i < n && !stop; i++) {
+				from = ids[i] + 1;
+				if (flags[i] & WWTP_STORE_UNSYNCED)
+					continue;
+				if (ts[i] >= cutoff) {
+					stop =
+					    1; /* append order is time order: the rest is younger */
+					break;
+				}
+				if (!keep || keep(ids[i], ctx))
+					del[nd++] = ids[i];
+			}
+			rc = drop_ids(s, del, nd);
+			if (rc)
+				return rc;
+			nage += (uint64_t)nd;
+			if (stop || n < DROP_BATCH)
+				break;
+		}
+	}
+	if (s->max_bytes > 0) {
+		rc = pages_in_use(s, &used);
+		while (rc == 0 && used > s->max_bytes) {
+			int n = oldest_rows(s, ids, ts, flags, DROP_BATCH), nd = 0;
+			for (int i = 0; i < n; i++)
+				if (!keep || keep(ids[i], ctx))
+					del[nd++] = ids[i];
+			if (nd == 0)
+				break; /* nothing left that may go */
+			rc = drop_ids(s, del, nd);
+			nfull += (uint64_t)nd;
+			if (rc == 0)
+				rc = pages_in_use(s, &used);
+		}
+		if (rc)
+			return rc;
+	}
+	if (nfull) {
+		s->dropped_full += nfull;
+		rc = wwtp_store_set_meta(s, "dropped_full", (int64_t)s->dropped_full);
+	}
+	if (nage && rc == 0) {
+		s->dropped_age += nage;
+		rc = wwtp_store_set_meta(s, "dropped_age", (int64_t)s->dropped_age);
+	}
+	if (full)
+		*full += nfull;
+	if (age)
+		*age += nage;
+	return rc;
+}
+
+int wwtp_store_get_meta(struct wwtp_store *s, const char *key, int64_t *value)
+{
+	sqlite3_stmt *q = s->q[Q_GET_META];
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return step_int(s, q, value);
+}
+
+int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value)
+{
+	sqlite3_stmt *q = s->q[Q_SET_META];
+	int rc = begin(s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, value);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return db_error(s, "cannot write metadata");
+	s->dirty = 1;
+	return 0;
+}
+
+void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
+{
+	int64_t id[1], ts[1];
+	int flags[1];
+
+	memset(out, 0, sizeof(*out));
+	out->rows = s->rows;
+	if (s->rows > 0 && oldest_rows(s, id, ts, flags, 1) == 1)
+		out->oldest_ts_ms = ts[0];
+	pages_in_use(s, &out->bytes);
+	out->max_bytes = s->max_bytes;
+	out->dropped_full = s->dropped_full;
+	out->dropped_age = s->dropped_age;
+	out->committed_id = s->committed_id;
+	out->commits = s->commits;
+	out->reset = s->reset;
+}
+
+const char *wwtp_store_path(const struct wwtp_store *s)
+{
+	return s->path;
+}

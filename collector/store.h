@@ -1,0 +1,104 @@
+/* store.h - the collector's durable message store: an SQLite database in
+ * WAL mode holding every message until the broker has acknowledged it.
+ *
+ * Writes (appends, deletes, metadata) go into one open transaction that
+ * wwtp_store_commit() makes durable (the WAL is synced to the card), so a
+ * batch of messages costs one sync. What is not committed yet is lost on a
+ * crash or power cut, and must not have left the station: rows above
+ * wwtp_store_committed_id() are not to be published (forward.c keeps to
+ * that). Rows are numbered in the order they were appended, never reusing
+ * a number. The store is bounded by size and by age: wwtp_store_enforce()
+ * drops the oldest rows and counts them (docs/reliability.md).
+ *
+ * Used by one thread. Every function returns 0 or a negative WWTP_ERR_*;
+ * SQLite's own message is logged (module "store") where it happens. */
+#ifndef WWTP_STORE_H
+#define WWTP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct wwtp_store;
+
+/* Bit of wwtp_store_msg.flags: taken before the clock was synchronised. */
+#define WWTP_STORE_UNSYNCED 0x1
+
+struct wwtp_store_msg {
+	int64_t id;	   /* 1, 2, 3...: append order, never reused */
+	int64_t ts_ms;	   /* the reading's time (the age bound uses it) */
+	uint64_t seq;	   /* telemetry seq; 0 for other messages */
+	int flags;	   /* WWTP_STORE_* */
+	int qos;	   /* MQTT QoS to publish it with */
+	const char *topic; /* valid during the callback only */
+	const void *payload;
+	size_t len;
+};
+
+/* Counts kept in the store itself, so they survive restarts. */
+struct wwtp_store_stats {
+	uint64_t rows;	       /* messages held (committed or not) */
+	int64_t oldest_ts_ms;  /* ts of the oldest held; 0 when empty */
+	uint64_t bytes;	       /* pages in use, in bytes */
+	uint64_t max_bytes;    /* the size bound */
+	uint64_t dropped_full; /* dropped because the store was full (lifetime) */
+	uint64_t dropped_age;  /* dropped because too old (lifetime) */
+	int64_t committed_id;  /* highest id that is committed */
+	uint64_t commits;      /* commits (syncs) since open */
+	int reset;	       /* the file was unreadable and was set aside at open */
+};
+
+/* Opens (creating it and its folder's file if needed) the store at path;
+ * ":memory:" for a store that lasts as long as the process (tests).
+ * max_bytes > 0 bounds its size, max_age_ms > 0 the age of what it holds. A
+ * file that is not a database (or is damaged beyond opening) is renamed to
+ * "<path>.corrupt-<epoch s>" and a new one made (logged at ERROR, and
+ * stats.reset is set): the station goes on collecting. 0 and *out, or
+ * WWTP_ERR_ERRNO / WWTP_ERR_NOMEM / WWTP_ERR_INVAL (logged). */
+int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
+		    struct wwtp_store **out);
+/* Commits what is pending, then closes. Accepts NULL. */
+void wwtp_store_close(struct wwtp_store *s);
+
+/* Appends a message (in the open transaction); *id_out gets its id. */
+int wwtp_store_append(struct wwtp_store *s, const char *topic, const void *payload, size_t len,
+		      int qos, int64_t ts_ms, uint64_t seq, int flags, int64_t *id_out);
+/* Deletes message id (acknowledged); deleting a missing id is not an
+ * error. */
+int wwtp_store_delete(struct wwtp_store *s, int64_t id);
+
+/* Makes everything pending durable (one WAL sync). Nothing pending: 0 at
+ * once. */
+int wwtp_store_commit(struct wwtp_store *s);
+/* 1 when appends, deletes or metadata wait for a commit. */
+int wwtp_store_dirty(const struct wwtp_store *s);
+/* Highest id a commit made durable (0: none). */
+int64_t wwtp_store_committed_id(const struct wwtp_store *s);
+
+/* Calls cb for the messages with from_id <= id < below_id (below_id <= 0:
+ * no upper limit), oldest first, at most max of them, until cb returns
+ * non-zero. Returns the number of messages cb saw, or a negative code. */
+typedef int (*wwtp_store_visit_cb)(const struct wwtp_store_msg *m, void *ctx);
+int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int max,
+		    wwtp_store_visit_cb cb, void *ctx);
+
+/* Says whether row id may be dropped now (0: keep it, e.g. it is with the
+ * broker and its acknowledgement is on the way). */
+typedef int (*wwtp_store_keep_cb)(int64_t id, void *ctx);
+
+/* Applies the bounds (in the open transaction): while the pages in use
+ * exceed max_bytes, the oldest rows go; when clock_ok, rows older than
+ * max_age_ms before now_ms go too (rows taken while the clock was unsynced
+ * are not aged: their ts means little). keep (may be NULL) spares rows.
+ * Adds what it dropped to *full and *age (may be NULL) and to the lifetime
+ * counters. */
+int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_store_keep_cb keep,
+		       void *ctx, uint64_t *full, uint64_t *age);
+
+/* A number kept with the data (in the open transaction): the last seq. */
+int wwtp_store_get_meta(struct wwtp_store *s, const char *key, int64_t *value);
+int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value);
+
+void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out);
+const char *wwtp_store_path(const struct wwtp_store *s);
+
+#endif

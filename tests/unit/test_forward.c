@@ -1,0 +1,450 @@
+/* Store and forward (collector/forward.c) over the real store (an SQLite
+ * file) and the real outbox, against a fake MQTT client whose connection
+ * and acknowledgements the tests control: nothing leaves before its commit,
+ * an acknowledgement deletes, live messages go first and the backlog
+ * follows oldest first at its rate, a message the client gives up goes
+ * again in order, the window holds, seq survives a restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* One translation unit: each module's MOD goes before the next one's. */
+#include "../../collector/forward.c"
+#undef MOD
+#include "../../collector/outbox.c"
+#undef MOD
+#include "../../collector/queue.c"
+#include "../../collector/store.c"
+
+/* --- the fake client ---------------------------------------------------- */
+
+#define FAKE_MAX 512
+
+struct wwtp_mqtt {
+	uint64_t connects;
+	int connected;
+	uint64_t next_token;
+	size_t n; /* messages accepted */
+	uint64_t token[FAKE_MAX];
+	char payload[FAKE_MAX][16];
+	int done[FAKE_MAX];
+	wwtp_mqtt_ack_cb cb;
+	void *ctx;
+};
+
+int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payload, size_t len,
+		      int qos, int retained, uint64_t *token_out)
+{
+	assert_string_equal(topic, "wwtp/t/telemetry");
+	assert_int_equal(qos, 1);
+	assert_int_equal(retained, 0);
+	if (!m->connects)
+		return WWTP_ERR_CONN;
+	assert_true(m->n < FAKE_MAX);
+	assert_true(len < sizeof(m->payload[0]));
+	m->token[m->n] = ++m->next_token;
+	memcpy(m->payload[m->n], payload, len);
+	m->payload[m->n][len] = '\0';
+	m->n++;
+	*token_out = m->next_token;
+	return 0;
+}
+
+void wwtp_mqtt_get_stats(struct wwtp_mqtt *m, struct wwtp_mqtt_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->connects = m->connects;
+}
+
+int wwtp_mqtt_is_connected(struct wwtp_mqtt *m)
+{
+	return m->connected;
+}
+
+void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx)
+{
+	m->cb = cb;
+	m->ctx = ctx;
+}
+
+static void connect_fake(struct wwtp_mqtt *m)
+{
+	m->connects++;
+	m->connected = 1;
+}
+
+/* Acknowledges (ok = 1) or gives up (ok = 0) the i-th accepted message. */
+static void ack(struct wwtp_mqtt *m, size_t i, int ok)
+{
+	assert_false(m->done[i]);
+	m->done[i] = 1;
+	m->cb(m->token[i], ok, m->ctx);
+}
+
+static void ack_all(struct wwtp_mqtt *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!m->done[i])
+			ack(m, i, 1);
+}
+
+/* Payloads accepted from the first-th on, joined by spaces. */
+static const char *sent_from(struct wwtp_mqtt *m, size_t first)
+{
+	static char all[FAKE_MAX * 17];
+	size_t at = 0;
+	all[0] = '\0';
+	for (size_t i = first; i < m->n; i++)
+		at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i > first ? " " : "",
+				       m->payload[i]);
+	return all;
+}
+
+/* --- fixture ------------------------------------------------------------ */
+
+static char path[256];
+
+struct fx {
+	struct wwtp_mqtt m;
+	struct wwtp_store *s;
+	struct wwtp_outbox *o;
+	struct wwtp_forward *f;
+};
+
+static void fx_open(struct fx *x, int rate, size_t window)
+{
+	struct wwtp_forward_cfg cfg = {.commit_ms = 60000, .replay_rate = rate, .window = window};
+	assert_int_equal(wwtp_store_open(path, 0, 0, &x->s), 0);
+	x->o = wwtp_outbox_new(&x->m, 1000);
+	assert_non_null(x->o);
+	x->f = wwtp_forward_new(x->s, x->o, &x->m, &cfg);
+	assert_non_null(x->f);
+}
+
+static void fx_close(struct fx *x)
+{
+	wwtp_forward_free(x->f);
+	wwtp_outbox_free(x->o);
+	wwtp_store_close(x->s);
+	x->f = NULL;
+	x->o = NULL;
+	x->s = NULL;
+}
+
+static void put(struct fx *x, const char *text, uint64_t seq)
+{
+	assert_int_equal(wwtp_forward_put(x->f, "wwtp/t/telemetry", text, strlen(text), 1,
+					  wwtp_now_ms(), seq, 0),
+			 0);
+}
+
+/* One loop turn: the outbox takes the acknowledgements, then the forwarder
+ * commits (commit = 1: now) and sends. */
+static void turn(struct fx *x, int commit)
+{
+	wwtp_outbox_pump(x->o);
+	wwtp_forward_pump(x->f, 1, commit);
+}
+
+static uint64_t rows(struct fx *x)
+{
+	struct wwtp_store_stats st;
+	wwtp_store_get_stats(x->s, &st);
+	return st.rows;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof(path), "%s/wwtp-forward-%d.db",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[300];
+	(void)state;
+	const char *suffix[] = {"", "-wal", "-shm", ".lock"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		unlink(p);
+	}
+	return 0;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_commit_before_send_ack_deletes(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 100, 50);
+	connect_fake(&x.m);
+	turn(&x, 0); /* takes note of the connection */
+
+	put(&x, "a", 1);
+	put(&x, "b", 2);
+	turn(&x, 0);
+	assert_int_equal(x.m.n, 0); /* not committed yet: nothing leaves */
+	turn(&x, 1);
+	assert_string_equal(sent_from(&x.m, 0), "a b");
+	assert_int_equal(rows(&x), 2); /* kept until acknowledged */
+
+	ack(&x.m, 1, 1);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 1);
+	ack(&x.m, 0, 1);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 0);
+
+	struct wwtp_forward_stats fs;
+	wwtp_forward_get_stats(x.f, &fs);
+	assert_int_equal(fs.stored, 2);
+	assert_int_equal(fs.acked, 2);
+	assert_int_equal(fs.sent_live, 2);
+	assert_int_equal(fs.sent_backlog, 0);
+	assert_int_equal(fs.inflight, 0);
+	fx_close(&x);
+}
+
+static void test_outage_backlog_then_restart(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 100, 50);
+
+	/* Never connected: everything waits in the store. */
+	for (int i = 1; i <= 5; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "o%d", i);
+		put(&x, p, (uint64_t)i);
+	}
+	turn(&x, 1);
+	assert_int_equal(x.m.n, 0);
+	fx_close(&x); /* stopped before the broker came: all stays */
+
+	fx_open(&x, 100, 50);
+	assert_int_equal(wwtp_forward_last_seq(x.f), 5);
+	connect_fake(&x.m);
+	turn(&x, 0);
+	/* Backlog at 100/s with one token to start with: one goes now. */
+	assert_string_equal(sent_from(&x.m, 0), "o1");
+	wwtp_sleep_ms(60, NULL);
+	turn(&x, 0);
+	assert_string_equal(sent_from(&x.m, 0), "o1 o2 o3 o4 o5");
+	ack_all(&x.m);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 0);
+	fx_close(&x);
+}
+
+static void test_live_first_backlog_at_its_rate(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 20, 100);
+	for (int i = 1; i <= 60; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "b%d", i);
+		put(&x, p, (uint64_t)i);
+	}
+	turn(&x, 1);
+	connect_fake(&x.m);
+	int64_t start = wwtp_mono_ms();
+	turn(&x, 0);
+	size_t before_live = x.m.n;
+	put(&x, "live1", 61);
+	turn(&x, 1);
+	/* The live message goes at once, not behind 60 backlog messages. */
+	assert_string_equal(x.m.payload[before_live], "live1");
+
+	/* For half a second the backlog trickles at 20/s (plus the burst of
+	 * one second's worth it may have saved up, at most 20). */
+	while (wwtp_mono_ms() - start < 500) {
+		ack_all(&x.m);
+		turn(&x, 0);
+		wwtp_sleep_ms(20, NULL);
+	}
+	size_t backlog_sent = x.m.n - 1;
+	int64_t secs_ms = wwtp_mono_ms() - start;
+	assert_true(backlog_sent >= 5);
+	assert_true(backlog_sent <= (size_t)(1 + 20 * secs_ms / 1000 + 2));
+	/* Oldest first, none twice. */
+	for (size_t i = 0, k = 1; i < x.m.n; i++) {
+		char want[8];
+		if (strcmp(x.m.payload[i], "live1") == 0)
+			continue;
+		snprintf(want, sizeof(want), "b%zu", k++);
+		assert_string_equal(x.m.payload[i], want);
+	}
+	fx_close(&x);
+}
+
+static void test_given_back_goes_again_in_order(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 1000, 50);
+	connect_fake(&x.m);
+	turn(&x, 0);
+	put(&x, "a", 1);
+	put(&x, "b", 2);
+	put(&x, "c", 3);
+	turn(&x, 1);
+	assert_string_equal(sent_from(&x.m, 0), "a b c");
+	/* The broker lost its session: the client gives a and c up. */
+	ack(&x.m, 0, 0);
+	ack(&x.m, 1, 1);
+	ack(&x.m, 2, 0);
+	turn(&x, 1);
+	assert_string_equal(sent_from(&x.m, 3), "a c");
+	ack_all(&x.m);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 0);
+	struct wwtp_forward_stats fs;
+	wwtp_forward_get_stats(x.f, &fs);
+	assert_int_equal(fs.given_back, 2);
+	struct wwtp_outbox_stats os;
+	wwtp_outbox_get_stats(x.o, &os);
+	assert_int_equal(os.dropped, 0); /* not lost: the store had them */
+	fx_close(&x);
+}
+
+static void test_window_and_disconnect(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 1000, 3);
+	connect_fake(&x.m);
+	turn(&x, 0);
+	for (int i = 1; i <= 7; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "w%d", i);
+		put(&x, p, (uint64_t)i);
+	}
+	turn(&x, 1);
+	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3");
+	ack(&x.m, 0, 1);
+	turn(&x, 0);
+	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3 w4");
+
+	/* The link drops: nothing more goes; after the reconnect the rest is
+	 * backlog, and goes in order. */
+	x.m.connected = 0;
+	ack(&x.m, 1, 1);
+	turn(&x, 0);
+	assert_int_equal(x.m.n, 4);
+	connect_fake(&x.m);
+	ack(&x.m, 2, 1);
+	ack(&x.m, 3, 1);
+	for (int i = 0; i < 20 && x.m.n < 7; i++) {
+		turn(&x, 0);
+		ack_all(&x.m);
+		wwtp_sleep_ms(5, NULL);
+	}
+	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3 w4 w5 w6 w7");
+	fx_close(&x);
+}
+
+static void test_seq_kept_with_its_batch(void **state)
+{
+	struct fx x = {0};
+	(void)state;
+	fx_open(&x, 100, 10);
+	assert_int_equal(wwtp_forward_last_seq(x.f), 0);
+	put(&x, "s1", 1);
+	wwtp_forward_set_seq(x.f, 3); /* two polls lost after it */
+	turn(&x, 1);
+	fx_close(&x);
+	fx_open(&x, 100, 10);
+	assert_int_equal(wwtp_forward_last_seq(x.f), 3);
+	fx_close(&x);
+}
+
+/* The in-flight set against a plain array, through many random adds and
+ * deletes (deletion shifts members back: every member must stay found). */
+static void test_idset(void **state)
+{
+	struct idset set;
+	unsigned char ref[400] = {0};
+	size_t n = 0;
+	unsigned seed = 12345;
+	(void)state;
+
+	assert_int_equal(idset_init(&set, 100), 0);
+	for (int k = 0; k < 20000; k++) {
+		seed = seed * 1103515245u + 12345u;
+		int64_t id = 1 + (int64_t)((seed >> 8) % 399);
+		if (ref[id]) {
+			assert_true(idset_del(&set, id));
+			ref[id] = 0;
+			n--;
+		} else if (n < 100) {
+			idset_add(&set, id);
+			ref[id] = 1;
+			n++;
+		}
+		assert_int_equal(set.n, n);
+		if (k % 97 == 0)
+			for (int64_t i = 1; i < 400; i++)
+				assert_int_equal(idset_has(&set, i), ref[i]);
+	}
+	assert_false(idset_del(&set, 1000));
+	free(set.slot);
+}
+
+static void test_default_bound(void **state)
+{
+	struct wwtp_station st;
+	struct wwtp_device dev[2];
+	struct wwtp_point pts[3];
+	uint64_t per_day = 0;
+	size_t bytes = 0;
+	(void)state;
+
+	memset(&st, 0, sizeof(st));
+	memset(dev, 0, sizeof(dev));
+	memset(pts, 0, sizeof(pts));
+	snprintf(st.id, sizeof(st.id), "t");
+	snprintf(st.mqtt.topic_prefix, sizeof(st.mqtt.topic_prefix), "wwtp");
+	for (int i = 0; i < 3; i++) {
+		snprintf(pts[i].param, sizeof(pts[i].param), "p%d", i);
+		snprintf(pts[i].unit, sizeof(pts[i].unit), "mg/L");
+	}
+	snprintf(dev[0].name, sizeof(dev[0].name), "a");
+	dev[0].interval_ms = 10000;
+	dev[0].points = pts;
+	dev[0].npoints = 2;
+	snprintf(dev[1].name, sizeof(dev[1].name), "b");
+	dev[1].interval_ms = 30000;
+	dev[1].points = pts + 2;
+	dev[1].npoints = 1;
+	st.devices = dev;
+	st.ndevices = 2;
+	uint64_t b = wwtp_forward_default_bytes(&st, 60, &per_day, &bytes);
+	assert_int_equal(per_day, 8640 + 2880);
+	assert_true(bytes > 300 && bytes < 2000);
+	/* 60 days of it, a quarter more, never below 16 MB. */
+	assert_true(b >= (uint64_t)(60.0 * per_day * bytes));
+	assert_true(b <= (uint64_t)(60.0 * per_day * bytes * 1.3));
+	assert_int_equal(wwtp_forward_default_bytes(&st, 1, NULL, NULL), 16ull * 1024 * 1024);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_commit_before_send_ack_deletes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outage_backlog_then_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_live_first_backlog_at_its_rate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_given_back_goes_again_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_window_and_disconnect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seq_kept_with_its_batch, setup, teardown),
+	    cmocka_unit_test(test_idset),
+	    cmocka_unit_test(test_default_bound),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
