@@ -24,6 +24,11 @@
 		.key = k, .kind = WWTP_OPT_INT, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),    \
 		.min = lo, .max = hi, .def_n = def                                                 \
 	}
+#define C_FLOAT(k, T, f, lo, hi, def)                                                              \
+	{                                                                                          \
+		.key = k, .kind = WWTP_OPT_FLOAT, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),  \
+		.min = lo, .max = hi, .def_n = def                                                 \
+	}
 #define C_BOOL(k, T, f, def)                                                                       \
 	{                                                                                          \
 		.key = k, .kind = WWTP_OPT_BOOL, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),   \
@@ -36,7 +41,7 @@
 	}
 
 struct cfg_top {
-	const config_setting_t *mqtt, *influxdb, *http;
+	const config_setting_t *mqtt, *influxdb, *http, *flags;
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX];
 	int stats_interval_s;
@@ -54,6 +59,7 @@ static const struct wwtp_opt top_opts[] = {
     C_GROUP("influxdb", WWTP_OPT_REQ, struct cfg_top, influxdb,
 	    "add influxdb = { url = \"http://127.0.0.1:8086\"; database = \"wwtp\"; };"),
     C_GROUP("http", 0, struct cfg_top, http, NULL),
+    C_GROUP("flags", 0, struct cfg_top, flags, NULL),
     C_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
 	  NULL, "the folder of station files, e.g. \"config/stations\""),
     C_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
@@ -99,6 +105,21 @@ static const struct wwtp_opt influx_opts[] = {
 static const struct wwtp_opt http_opts[] = {
     C_STR("listen", WWTP_OPT_NONEMPTY, struct cfg_http, listen, NULL, "127.0.0.1:8080",
 	  "\"host:port\", e.g. \"127.0.0.1:8080\""),
+};
+
+/* Defaults: docs/flags.md says why each. */
+static const struct wwtp_opt flag_opts[] = {
+    C_INT("window_h", struct wwtp_flag_cfg, window_h, 1, 744, 168),
+    C_INT("min_hours", struct wwtp_flag_cfg, min_hours, 1, 744, 12),
+    C_INT("refresh_s", struct wwtp_flag_cfg, refresh_s, 1, 3600, 10),
+    C_FLOAT("hour_min_ok", struct wwtp_flag_cfg, hour_min_ok, 0.0, 1.0, 0.75),
+    C_FLOAT("compliance_min", struct wwtp_flag_cfg, compliance_min, 0.0, 1.0, 0.90),
+    C_FLOAT("availability_min", struct wwtp_flag_cfg, availability_min, 0.0, 1.0, 0.75),
+    C_FLOAT("fault_max", struct wwtp_flag_cfg, fault_max, 0.0, 1.0, 0.20),
+    C_FLOAT("cod_removal_min", struct wwtp_flag_cfg, cod_removal_min, 0.0, 1.0, 0.80),
+    C_FLOAT("nh4_removal_min", struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
+    C_FLOAT("hydraulic_max", struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
+    C_FLOAT("hysteresis", struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
 };
 
 static void cfg_parse_error(struct wwtp_ld *L, const config_t *cf)
@@ -233,6 +254,12 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 	wwtp_walk(L, top.influxdb, influx_opts, CFG_NELEM(influx_opts), &cfg->influx, "influxdb",
 		  NULL);
 	wwtp_walk(L, top.http, http_opts, CFG_NELEM(http_opts), &http, "http", NULL);
+	wwtp_walk(L, top.flags, flag_opts, CFG_NELEM(flag_opts), &cfg->flags, "flags", NULL);
+	if (cfg->flags.min_hours > cfg->flags.window_h)
+		wwtp_ld_problem(L, member(top.flags, "min_hours"),
+				"flags: min_hours (%d) must not exceed window_h (%d)",
+				cfg->flags.min_hours, cfg->flags.window_h);
+	cfg->http_enabled = top.http != NULL;
 	if (top.mqtt)
 		check_mqtt(L, top.mqtt, &cfg->mqtt);
 	if (top.influxdb)

@@ -9,6 +9,7 @@
 
 #include "../station/station.h"
 #include "../util/diag.h"
+#include "flags.h"
 
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
@@ -52,7 +53,9 @@ struct wwtp_central_influx {
 struct wwtp_central_cfg {
 	struct wwtp_central_mqtt mqtt;
 	struct wwtp_central_influx influx;
-	char http_listen[WWTP_NAME_MAX]; /* "host:port"; the HTTP API comes later */
+	int http_enabled;		 /* the file has an http group: serve the API */
+	char http_listen[WWTP_NAME_MAX]; /* "host:port" */
+	struct wwtp_flag_cfg flags;	 /* the flags group, or the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */

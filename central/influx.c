@@ -27,7 +27,9 @@ struct wwtp_influx {
 	struct curl_slist *hdr_plain, *hdr_gzip;
 	char *write_url;
 	char *query_url;
-	char *create_body; /* "q=CREATE%20DATABASE%20..." */
+	char *read_url;		     /* /query?db=..&epoch=ms: reads (both APIs) */
+	struct curl_slist *hdr_form; /* form-encoded body, with the token if any */
+	char *create_body;	     /* "q=CREATE%20DATABASE%20..." */
 	char *username, *password;
 	char target[WWTP_URI_MAX + 2 * WWTP_NAME_MAX + 32];
 	char errbuf[CURL_ERROR_SIZE];
@@ -234,6 +236,10 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		}
 		ix->write_url = make_url(ix->curl, cfg->url, "/api/v2/write", "org", cfg->org,
 					 "bucket", cfg->bucket, "precision", "ms", NULL);
+		/* Reads go through the 1.x compatibility API: the bucket needs
+		 * a DBRP mapping named like it (docs/central.md). */
+		ix->read_url =
+		    make_url(ix->curl, cfg->url, "/query", "db", cfg->bucket, "epoch", "ms", NULL);
 		snprintf(ix->target, sizeof(ix->target), "%s org %s bucket %s", cfg->url, cfg->org,
 			 cfg->bucket);
 	} else {
@@ -248,12 +254,14 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		ix->write_url = make_url(ix->curl, cfg->url, "/write", "db", cfg->database, "rp",
 					 cfg->retention_policy, "precision", "ms", NULL);
 		ix->query_url = make_url(ix->curl, cfg->url, "/query", NULL);
+		ix->read_url = make_url(ix->curl, cfg->url, "/query", "db", cfg->database, "rp",
+					cfg->retention_policy, "epoch", "ms", NULL);
 		ix->create_body = make_create_body(ix->curl, cfg->database);
 		if (!ix->query_url || !ix->create_body)
 			goto fail;
 		snprintf(ix->target, sizeof(ix->target), "%s database %s", cfg->url, cfg->database);
 	}
-	if (!ix->write_url)
+	if (!ix->write_url || !ix->read_url)
 		goto fail;
 
 	/* "Expect:" off: curl would wait for a 100-continue before large
@@ -273,6 +281,10 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 	if (!a)
 		goto fail;
 	ix->hdr_gzip = a;
+	a = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	if (!a)
+		goto fail;
+	ix->hdr_form = a;
 	if (token) {
 		size_t n = strlen(token) + 32;
 		char *h = malloc(n);
@@ -281,12 +293,14 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		snprintf(h, n, "Authorization: Token %s", token);
 		a = curl_slist_append(ix->hdr_plain, h);
 		struct curl_slist *b = a ? curl_slist_append(ix->hdr_gzip, h) : NULL;
+		struct curl_slist *f = b ? curl_slist_append(ix->hdr_form, h) : NULL;
 		memset(h, 0, n);
 		free(h);
-		if (!a || !b)
+		if (!a || !b || !f)
 			goto fail;
 		ix->hdr_plain = a;
 		ix->hdr_gzip = b;
+		ix->hdr_form = f;
 	}
 
 	CURL *c = ix->curl;
@@ -326,8 +340,10 @@ void wwtp_influx_free(struct wwtp_influx *ix)
 		curl_easy_cleanup(ix->curl);
 	curl_slist_free_all(ix->hdr_plain); /* the token is in there: freed, not kept */
 	curl_slist_free_all(ix->hdr_gzip);
+	curl_slist_free_all(ix->hdr_form);
 	free(ix->write_url);
 	free(ix->query_url);
+	free(ix->read_url);
 	free(ix->create_body);
 	free(ix->username);
 	if (ix->password) {
@@ -459,5 +475,42 @@ int wwtp_influx_create_db(struct wwtp_influx *ix, struct wwtp_influx_resp *r)
 	 * when a statement fails. */
 	if (v == WWTP_INFLUX_OK && strstr(r->text, "\"error\""))
 		return WWTP_INFLUX_RETRY;
+	return v;
+}
+
+int wwtp_influx_query(struct wwtp_influx *ix, const char *q, struct wwtp_buf *body,
+		      struct wwtp_influx_resp *r)
+{
+	struct wwtp_buf form;
+	char *e;
+	int v;
+
+	wwtp_buf_reset(body);
+	e = curl_easy_escape(ix->curl, q, 0);
+	wwtp_buf_init(&form, (size_t)1 << 24);
+	if (!e || wwtp_buf_adds(&form, "q=") != 0 || wwtp_buf_adds(&form, e) != 0) {
+		curl_free(e);
+		wwtp_buf_free(&form);
+		r->http = 0;
+		snprintf(r->text, sizeof(r->text), "query too long or out of memory");
+		return WWTP_INFLUX_RETRY;
+	}
+	curl_free(e);
+	/* The whole answer this time, into the caller's buffer (its cap
+	 * bounds it: a cut answer does not parse, and says so). */
+	curl_easy_setopt(ix->curl, CURLOPT_WRITEDATA, body);
+	v = perform(ix, ix->read_url, form.data, form.len, ix->hdr_form, r);
+	curl_easy_setopt(ix->curl, CURLOPT_WRITEDATA, &ix->resp);
+	wwtp_buf_free(&form);
+	if (v == WWTP_INFLUX_OK && body->len >= body->cap) {
+		snprintf(r->text, sizeof(r->text), "answer larger than %zu bytes", body->cap);
+		return WWTP_INFLUX_RETRY;
+	}
+	if (v != WWTP_INFLUX_OK && body->len > 0) {
+		snprintf(r->text, sizeof(r->text), "%s", body->data);
+		r->text[strcspn(r->text, "\r\n")] = '\0';
+	}
+	LOG_DEBUG(INFLUX_MOD, "query (%zu bytes): HTTP %ld, %zu bytes back", strlen(q), r->http,
+		  body->len);
 	return v;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/buf.h"
 #include "config.h"
 
 /* What one request's answer means for the data. */
@@ -47,6 +48,14 @@ int wwtp_influx_post(struct wwtp_influx *ix, const char *data, size_t len,
 		     struct wwtp_influx_resp *r);
 /* 1.x: CREATE DATABASE (a no-op when it exists). WWTP_INFLUX_OK or another verdict. */
 int wwtp_influx_create_db(struct wwtp_influx *ix, struct wwtp_influx_resp *r);
+/* Runs InfluxQL q (statements separated by ';') with POST /query and
+ * epoch=ms: the database (1.x) or, through the 1.x compatibility API, the
+ * bucket (2.x/3.x, which needs a DBRP mapping of that name). The whole
+ * answer goes to body (reset first; an answer over its cap is an error).
+ * Returns WWTP_INFLUX_OK (HTTP 2xx: the JSON may still hold an "error" per
+ * statement) or another verdict with r saying why. */
+int wwtp_influx_query(struct wwtp_influx *ix, const char *q, struct wwtp_buf *body,
+		      struct wwtp_influx_resp *r);
 /* "http://127.0.0.1:8086 database wwtp", for messages. */
 const char *wwtp_influx_target(const struct wwtp_influx *ix);
 

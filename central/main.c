@@ -20,9 +20,12 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "api.h"
 #include "config.h"
 #include "decode.h"
+#include "http.h"
 #include "lineproto.h"
+#include "monitor.h"
 #include "registry.h"
 #include "sub.h"
 #include "writer.h"
@@ -46,6 +49,8 @@ struct central {
 	const struct wwtp_central_cfg *cfg;
 	const struct wwtp_registry *reg;
 	struct wwtp_writer *writer;
+	struct wwtp_monitor *mon;
+	struct wwtp_sub *sub;
 	pthread_mutex_t lock; /* the counters */
 	uint64_t received;
 	uint64_t accepted[4]; /* by enum wwtp_msg_kind */
@@ -107,6 +112,9 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 	rc = wwtp_lp_encode(&m, &c->lines, &np);
 	if (rc == 0)
 		rc = wwtp_writer_put(c->writer, c->lines.data, c->lines.len, np);
+	/* After the writer has it: the monitor asks InfluxDB for it later. */
+	if (rc == 0)
+		wwtp_monitor_ingest(c->mon, &m, wwtp_now_ms());
 	pthread_mutex_lock(&c->lock);
 	if (rc == 0) {
 		c->accepted[m.kind]++;
@@ -121,6 +129,37 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 	}
 	pthread_mutex_unlock(&c->lock);
 	wwtp_in_msg_clear(&m);
+}
+
+/* The monitor's watermark (monitor.h): how far the writer is. */
+static void writer_progress(void *ctx, uint64_t *entered, uint64_t *done)
+{
+	struct central *c = ctx;
+	struct wwtp_writer_stats ws;
+	wwtp_writer_get_stats(c->writer, &ws);
+	*entered = ws.points_entered;
+	*done = ws.points_entered - ws.points_queued;
+}
+
+/* What /api/health adds about MQTT and the writer. */
+static void api_health(void *ctx, json_t *h)
+{
+	struct central *c = ctx;
+	struct wwtp_writer_stats ws;
+	struct wwtp_sub_stats ss;
+	json_t *mq = json_object(), *ix = json_object();
+
+	wwtp_writer_get_stats(c->writer, &ws);
+	memset(&ss, 0, sizeof(ss));
+	if (c->sub)
+		wwtp_sub_get_stats(c->sub, &ss);
+	json_object_set_new(mq, "connected", json_boolean(ss.connected));
+	json_object_set_new(mq, "messages", json_integer((json_int_t)ss.messages));
+	json_object_set_new(ix, "writes_ok", json_boolean(ws.influx_ok));
+	json_object_set_new(ix, "points_written", json_integer((json_int_t)ws.points_written));
+	json_object_set_new(ix, "points_queued", json_integer((json_int_t)ws.points_queued));
+	json_object_set_new(h, "mqtt", mq);
+	json_object_set_new(h, "influxdb", ix);
 }
 
 /* One line with every counter (docs/central.md, "Counters"). */
@@ -250,6 +289,9 @@ int main(int argc, char **argv)
 	struct wwtp_registry *reg = NULL;
 	struct wwtp_diag *diag = NULL;
 	struct wwtp_sub *sub = NULL;
+	struct wwtp_monitor *mon = NULL;
+	struct wwtp_api *api = NULL;
+	struct wwtp_http *http = NULL;
 	struct central c;
 	const char *config = NULL;
 	size_t nst = 0;
@@ -313,6 +355,12 @@ int main(int argc, char **argv)
 		return rc == WWTP_ERR_NOMEM ? 1 : EXIT_USAGE;
 	}
 	wwtp_diag_free(diag);
+	if (!check && wwtp_monitor_new(stations, nst, &cfg.flags, &mon) != 0) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		wwtp_station_list_free(stations, nst);
+		wwtp_registry_free(reg);
+		return 1;
+	}
 	/* A station publishing under another prefix would never be heard. */
 	for (size_t i = 0; i < nst; i++)
 		if (strcmp(stations[i]->mqtt.topic_prefix, cfg.mqtt.topic_prefix) != 0)
@@ -341,17 +389,20 @@ int main(int argc, char **argv)
 
 	if (set_signals() != 0) {
 		LOG_ERROR(MAIN_MOD, "cannot set signal handlers: %s", strerror(errno));
+		wwtp_monitor_free(mon);
 		wwtp_registry_free(reg);
 		return 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		LOG_ERROR(MAIN_MOD, "cannot initialise libcurl");
+		wwtp_monitor_free(mon);
 		wwtp_registry_free(reg);
 		return 1;
 	}
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
 	c.reg = reg;
+	c.mon = mon;
 	pthread_mutex_init(&c.lock, NULL);
 	for (int i = 0; i < WWTP_REJECT_COUNT; i++)
 		c.rej_complain[i] = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
@@ -367,8 +418,32 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	rc = wwtp_monitor_start(mon, &cfg.influx, writer_progress, &c);
+	if (rc != 0) {
+		LOG_ERROR(MAIN_MOD, "cannot start the flags: %s", wwtp_strerror(rc));
+		status = 1;
+		goto out;
+	}
+	/* The subscriber is made before the API starts, because /api/health
+	 * reads it; it connects once everything is up. */
 	sub = wwtp_sub_new(&cfg.mqtt, on_message, &c);
-	if (!sub || wwtp_sub_connect(sub) != 0) {
+	c.sub = sub;
+	if (!sub) {
+		status = 1;
+		goto out;
+	}
+	if (cfg.http_enabled) {
+		struct wwtp_api_opts ao = {
+		    .mon = mon, .influx = &cfg.influx, .health = api_health, .health_ctx = &c};
+		api = wwtp_api_new(&ao);
+		if (!api || wwtp_http_start(cfg.http_listen, api, &http) != 0) {
+			status = 1;
+			goto out;
+		}
+	} else {
+		LOG_INFO(MAIN_MOD, "no http group in %s: the HTTP API is off", config);
+	}
+	if (wwtp_sub_connect(sub) != 0) {
 		status = 1;
 		goto out;
 	}
@@ -388,8 +463,14 @@ int main(int argc, char **argv)
 	LOG_INFO(MAIN_MOD, "stopping");
 
 out:
-	/* MQTT first: no message arrives once the writer stops taking them. */
+	/* The API first (it reads everything else), then MQTT: no message
+	 * arrives once the writer stops taking them. */
+	wwtp_http_stop(http);
 	wwtp_sub_free(sub);
+	c.sub = NULL;
+	/* The monitor reads the writer's counters: it stops before the writer. */
+	wwtp_monitor_free(mon);
+	c.mon = NULL;
 	if (c.writer) {
 		struct wwtp_writer_stats ws;
 		wwtp_writer_stop(c.writer, cfg.influx.timeout_ms, &ws);
@@ -397,6 +478,7 @@ out:
 		log_summary(&c, &ws, 0, "at exit");
 	}
 	wwtp_buf_free(&c.lines);
+	wwtp_api_free(api);
 	pthread_mutex_destroy(&c.lock);
 	wwtp_registry_free(reg);
 	curl_global_cleanup();

@@ -39,6 +39,7 @@ struct wwtp_writer {
 	int kicked;
 	int64_t drain_until; /* monotonic ms */
 
+	uint64_t initial_points; /* in the spool when it was opened */
 	/* Counters; written by the thread, read by anyone, under lock. */
 	uint64_t written, refused, requests, failures;
 	int influx_ok;
@@ -254,6 +255,7 @@ int wwtp_writer_start(const struct wwtp_central_influx *cfg, struct wwtp_writer 
 	if (rc == 0) {
 		struct wwtp_spool_stats ss;
 		wwtp_spool_get_stats(w->sp, &ss);
+		w->initial_points = ss.points;
 		if (ss.points > 0)
 			LOG_INFO(WRITER_MOD,
 				 "%" PRIu64 " points (%" PRIu64
@@ -326,6 +328,7 @@ void wwtp_writer_get_stats(struct wwtp_writer *w, struct wwtp_writer_stats *out)
 	out->influx_ok = w->influx_ok;
 	pthread_mutex_unlock(&w->lock);
 	out->points_in = ss.appended_points;
+	out->points_entered = w->initial_points + ss.appended_points;
 	out->points_lost = ss.dropped_points + ss.refused_points;
 	out->points_queued = ss.points;
 	out->segments_queued = ss.segments;

@@ -24,6 +24,9 @@ struct wwtp_writer;
 
 struct wwtp_writer_stats {
 	uint64_t points_in;	 /* handed to wwtp_writer_put and spooled */
+	uint64_t points_entered; /* points_in plus those found in the spool at start: the
+				    spool is a FIFO, so every point that entered before
+				    the last (entered - queued) ones is done with */
 	uint64_t points_written; /* InfluxDB answered 2xx for them */
 	uint64_t points_refused; /* InfluxDB refused them as bad data: dropped */
 	uint64_t points_lost;	 /* could not be spooled, or dropped from a full spool */

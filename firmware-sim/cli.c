@@ -17,6 +17,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "replay.h"
 
 #ifndef WWTP_VERSION
 #define WWTP_VERSION "0.0.0"
@@ -30,7 +31,12 @@ static const char usage_text[] =
     "\n"
     "  -c, --config FILE     serve the station in FILE (repeatable)\n"
     "  -d, --dir FOLDER      serve every *.cfg station file of FOLDER\n"
-    "  -s, --scenario NAME   healthy (default) or degraded (failed aeration)\n"
+    "  -s, --scenario [STATION=]MODE\n"
+    "                        plant state, of every station or of one (repeatable):\n"
+    "                        healthy (default), degraded (= failed-aeration), or\n"
+    "                        effects joined with '+': failed-aeration,\n"
+    "                        hydraulic-overload, no-nitrogen-removal,\n"
+    "                        analyzer-faults, poor-settling, high-colour\n"
     "      --seed N          model seed (default 1); same seed, same start, same values\n"
     "      --start TIME      model time at start: YYYY-MM-DDTHH:MM:SS[.mmm]Z or now\n"
     "                        (default " WWTP_SIM_DEFAULT_START ", a Monday 08:00 in Hanoi)\n"
@@ -48,6 +54,12 @@ static const char usage_text[] =
     "      --set STATION/PARAM=VALUE\n"
     "                        pin a param to a value (repeatable)\n"
     "      --control PORT    line-based control port on 127.0.0.1 (0: any free port)\n"
+    "      --history DAYS    publish the stations' last DAYS days (up to now) over\n"
+    "                        MQTT first, as a gateway's store-and-forward would\n"
+    "      --publish URI     the broker for --history, e.g. tcp://127.0.0.1:1883\n"
+    "      --history-interval S  one reading per device every S seconds (default 300)\n"
+    "      --history-rate N  at most N messages per second (default 20000; 0: no bound)\n"
+    "      --history-only    publish the history and exit, serving no Modbus\n"
     "  -h, --help            this text\n"
     "  -V, --version         version\n";
 
@@ -82,32 +94,102 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return WWTP_ERR_INVAL;
+	*out = v;
+	return 0;
+}
+
+/* --scenario MODE (every station) or --scenario STATION=MODE. */
+static int parse_scenario(const char *arg, struct wwtp_sim_args *a)
+{
+	const char *eq = strchr(arg, '=');
+	const char *mode = eq ? eq + 1 : arg;
+	unsigned sc;
+
+	if (wwtp_sim_scenario_parse(mode, &sc) != 0) {
+		fprintf(stderr,
+			"wwtp-sim: --scenario: '%s' is not a mode: healthy, degraded, or effects "
+			"joined with '+' (failed-aeration, hydraulic-overload, "
+			"no-nitrogen-removal, analyzer-faults, poor-settling, high-colour)\n",
+			mode);
+		return -1;
+	}
+	if (!eq) {
+		a->o.scenario = sc;
+		return 0;
+	}
+	size_t len = (size_t)(eq - arg);
+	if (len == 0 || len >= WWTP_ID_MAX ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != len) {
+		fprintf(stderr,
+			"wwtp-sim: --scenario %s: a station id (a-z, 0-9, '-') before '='\n", arg);
+		return -1;
+	}
+	if (a->o.nper_station == WWTP_SIM_MAX_STATIONS) {
+		fprintf(stderr, "wwtp-sim: at most %d --scenario STATION=MODE\n",
+			WWTP_SIM_MAX_STATIONS);
+		return -1;
+	}
+	struct wwtp_sim_station_scenario *e = &a->scenarios[a->o.nper_station++];
+	memcpy(e->station, arg, len);
+	e->station[len] = '\0';
+	e->scenario = sc;
+	return 0;
+}
+
 int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 {
-	enum { OPT_SEED = 256, OPT_START, OPT_SERIAL, OPT_FAULT, OPT_SET, OPT_CONTROL };
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-						 {"dir", required_argument, NULL, 'd'},
-						 {"scenario", required_argument, NULL, 's'},
-						 {"seed", required_argument, NULL, OPT_SEED},
-						 {"start", required_argument, NULL, OPT_START},
-						 {"serial", required_argument, NULL, OPT_SERIAL},
-						 {"bind", required_argument, NULL, 'b'},
-						 {"port-offset", required_argument, NULL, 'o'},
-						 {"ready-file", required_argument, NULL, 'r'},
-						 {"profiles", required_argument, NULL, 'p'},
-						 {"log-level", required_argument, NULL, 'l'},
-						 {"fault", required_argument, NULL, OPT_FAULT},
-						 {"set", required_argument, NULL, OPT_SET},
-						 {"control", required_argument, NULL, OPT_CONTROL},
-						 {"help", no_argument, NULL, 'h'},
-						 {"version", no_argument, NULL, 'V'},
-						 {NULL, 0, NULL, 0}};
+	enum {
+		OPT_SEED = 256,
+		OPT_START,
+		OPT_SERIAL,
+		OPT_FAULT,
+		OPT_SET,
+		OPT_CONTROL,
+		OPT_HISTORY,
+		OPT_PUBLISH,
+		OPT_HIST_INTERVAL,
+		OPT_HIST_RATE,
+		OPT_HIST_ONLY
+	};
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"scenario", required_argument, NULL, 's'},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"start", required_argument, NULL, OPT_START},
+	    {"serial", required_argument, NULL, OPT_SERIAL},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"port-offset", required_argument, NULL, 'o'},
+	    {"ready-file", required_argument, NULL, 'r'},
+	    {"profiles", required_argument, NULL, 'p'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"fault", required_argument, NULL, OPT_FAULT},
+	    {"set", required_argument, NULL, OPT_SET},
+	    {"control", required_argument, NULL, OPT_CONTROL},
+	    {"history", required_argument, NULL, OPT_HISTORY},
+	    {"publish", required_argument, NULL, OPT_PUBLISH},
+	    {"history-interval", required_argument, NULL, OPT_HIST_INTERVAL},
+	    {"history-rate", required_argument, NULL, OPT_HIST_RATE},
+	    {"history-only", no_argument, NULL, OPT_HIST_ONLY},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
 	enum wwtp_log_level level;
 	long v;
 	int c;
 
 	a->o.seed = 1;
 	a->o.control_port = -1;
+	a->o.per_station = a->scenarios;
+	a->history_interval_s = WWTP_SIM_HISTORY_INTERVAL_S;
+	a->history_rate = WWTP_SIM_HISTORY_RATE;
 	parse_start(WWTP_SIM_DEFAULT_START, &a->o.start_s);
 	while ((c = getopt_long(argc, argv, "c:d:s:b:o:r:p:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -123,12 +205,8 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 			a->dir = optarg;
 			break;
 		case 's':
-			if (wwtp_sim_scenario_parse(optarg, &a->o.scenario) != 0) {
-				fprintf(stderr,
-					"wwtp-sim: --scenario: healthy or degraded, not '%s'\n",
-					optarg);
+			if (parse_scenario(optarg, a) != 0)
 				return 2;
-			}
 			break;
 		case OPT_SEED: {
 			char *end;
@@ -208,6 +286,41 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 			}
 			a->o.control_port = (int)v;
 			break;
+		case OPT_HISTORY:
+			if (parse_double(optarg, 0.0, 366.0, &a->history_days) != 0 ||
+			    a->history_days <= 0.0) {
+				fprintf(stderr,
+					"wwtp-sim: --history: days, more than 0 and at most "
+					"366, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_PUBLISH:
+			a->publish = optarg;
+			break;
+		case OPT_HIST_INTERVAL:
+			if (parse_long(optarg, 1, 3600, &v) != 0) {
+				fprintf(stderr,
+					"wwtp-sim: --history-interval: seconds 1..3600, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			a->history_interval_s = (int)v;
+			break;
+		case OPT_HIST_RATE:
+			if (parse_double(optarg, 0.0, 1e7, &a->history_rate) != 0) {
+				fprintf(
+				    stderr,
+				    "wwtp-sim: --history-rate: messages per second 0..1e7 (0: no "
+				    "bound), not '%s'\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case OPT_HIST_ONLY:
+			a->history_only = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -224,7 +337,31 @@ int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a)
 		fputs(usage_text, stderr);
 		return 2;
 	}
+	if ((a->history_days > 0) != (a->publish != NULL)) {
+		fprintf(stderr, "wwtp-sim: --history DAYS and --publish URI go together\n");
+		return 2;
+	}
+	if (a->history_only && a->history_days <= 0) {
+		fprintf(stderr, "wwtp-sim: --history-only needs --history DAYS --publish URI\n");
+		return 2;
+	}
 	return -1;
+}
+
+int wwtp_sim_check_scenarios(const struct wwtp_sim_args *a, struct wwtp_station *const *st,
+			     size_t n)
+{
+	for (size_t i = 0; i < a->o.nper_station; i++) {
+		size_t j = 0;
+		while (j < n && strcmp(st[j]->id, a->scenarios[i].station) != 0)
+			j++;
+		if (j == n) {
+			fprintf(stderr, "wwtp-sim: --scenario %s=...: no station '%s' is loaded\n",
+				a->scenarios[i].station, a->scenarios[i].station);
+			return 2;
+		}
+	}
+	return 0;
 }
 
 static int cmp_str(const void *x, const void *y)

@@ -26,12 +26,25 @@ struct wwtp_sim_args {
 	struct wwtp_sim_cmd cmds[WWTP_SIM_MAX_CMDS];
 	const char *cmd_text[WWTP_SIM_MAX_CMDS]; /* "--fault X", for messages */
 	size_t ncmds;
+	/* --scenario STATION=MODE, in order (o.per_station points here). */
+	struct wwtp_sim_station_scenario scenarios[WWTP_SIM_MAX_STATIONS];
+	/* --history: replay this many days up to now (0: no history). */
+	double history_days;
+	const char *publish;	/* --publish URI */
+	int history_interval_s; /* --history-interval */
+	double history_rate;	/* --history-rate, messages/s; 0 unbounded */
+	int history_only;	/* --history-only: no Modbus, exit when done */
 };
 
 /* Fills a (zeroed by the caller) from argv; sets the log level. Returns -1
  * to go on, or the exit code: 0 after --help / --version, 2 for a usage
  * error (message printed). */
 int wwtp_sim_parse_args(int argc, char **argv, struct wwtp_sim_args *a);
+
+/* Checks that every --scenario STATION=MODE names a loaded station.
+ * Returns 0, or 2 with a message printed. */
+int wwtp_sim_check_scenarios(const struct wwtp_sim_args *a, struct wwtp_station *const *st,
+			     size_t n);
 
 /* Loads the -c files, then the --dir files (sorted), into st[*n...]
  * (WWTP_SIM_MAX_STATIONS room). Returns 0, or the exit code: 2 when a file

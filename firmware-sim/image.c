@@ -248,7 +248,7 @@ int wwtp_sim_image_update(struct wwtp_sim_image *img, const struct wwtp_sim_site
 	for (size_t i = 0; i < dev->npoints; i++)
 		img->status[i] = dev->points[i].status.mode == WWTP_STATUS_NONE
 				     ? WWTP_READING_OK
-				     : wwtp_sim_model_status(site, dev->points[i].param, t);
+				     : wwtp_sim_point_status(site, dev, &dev->points[i], t);
 	img->status[dev->npoints] = dev->status.mode == WWTP_STATUS_NONE
 					? WWTP_READING_OK
 					: wwtp_sim_model_status(site, dev->name, t);
@@ -413,4 +413,35 @@ int wwtp_sim_image_get(struct wwtp_sim_image *img, const char *param, double *va
 	}
 	pthread_mutex_unlock(&img->lock);
 	return rc;
+}
+
+int wwtp_sim_point_value(const struct wwtp_sim_site *site, const struct wwtp_point *p, int64_t t,
+			 double *value)
+{
+	uint16_t regs[4] = {0, 0, 0, 0};
+	double v;
+	int rc;
+
+	if (point_is_flag(p)) {
+		int f = wwtp_sim_model_flag(site, p->param, t);
+		if (is_bit_table(p->table))
+			return wwtp_decode_bit(p, (uint8_t)f, value);
+		v = f * p->scale + p->offset; /* as write_point puts it in */
+	} else {
+		v = wwtp_sim_model_value(site, p->param, t);
+	}
+	rc = wwtp_encode_regs(p, v, regs, 4);
+	if (rc == 0)
+		rc = wwtp_decode_regs(p, regs, (size_t)wwtp_type_regs(p->type), value);
+	return rc;
+}
+
+int wwtp_sim_point_status(const struct wwtp_sim_site *site, const struct wwtp_device *dev,
+			  const struct wwtp_point *p, int64_t t)
+{
+	if (p->status.mode != WWTP_STATUS_NONE)
+		return wwtp_sim_model_status(site, p->param, t);
+	if (dev->status.mode != WWTP_STATUS_NONE)
+		return wwtp_sim_model_status(site, dev->name, t);
+	return WWTP_READING_OK;
 }

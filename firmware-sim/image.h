@@ -75,4 +75,20 @@ int wwtp_sim_image_forced_status(struct wwtp_sim_image *img);
  * the point is pinned. */
 int wwtp_sim_image_get(struct wwtp_sim_image *img, const char *param, double *value, int *pinned);
 
+/* What the collector would read from a device at instant t without going
+ * through a register image (the history replay, history.h). Pure. */
+
+/* The engineering value of point p at t: the model's value (or flag, for a
+ * bit point) encoded into registers and decoded back, so float32 rounding
+ * and integer scaling come out as the collector's decoder gives them.
+ * Returns 0, or the encoder's or decoder's error (a value the point cannot
+ * hold). */
+int wwtp_sim_point_value(const struct wwtp_sim_site *site, const struct wwtp_point *p, int64_t t,
+			 double *value);
+/* The status of point p of dev at t (WWTP_READING_*): the model's status of
+ * its own analyzer when it has a status register, else of the device when
+ * the device has one, else ok; as the collector decodes it. */
+int wwtp_sim_point_status(const struct wwtp_sim_site *site, const struct wwtp_device *dev,
+			  const struct wwtp_point *p, int64_t t);
+
 #endif

@@ -161,48 +161,107 @@ static int is_flag_shape(enum shape sh)
 	return sh == SHAPE_STATE || sh == SHAPE_PUMP || sh == SHAPE_SLUDGE || sh == SHAPE_DOSING;
 }
 
+/* A band a param moves to while an effect holds. */
+struct alt_band {
+	unsigned fx; /* enum wwtp_sim_effect; 0 ends the list */
+	double lo, hi;
+};
+#define ALT_MAX 3
+
 struct param_def {
 	const char *name;
 	enum shape shape;
-	double band[2][2];		  /* [scenario][lo, hi] */
+	double band[2];			  /* healthy [lo, hi]; a STATE's value is lo */
+	struct alt_band alt[ALT_MAX];	  /* under effects, in the order of enum wwtp_sim_effect */
 	double w_daily, w_drift, w_noise; /* shares of the half band; |sum| <= 1 */
 	int lag_s;			  /* effluent lags the inlet (retention time) */
 	int hold_s;			  /* analyzer update period; value held between */
 	const char *drift_key;		  /* params that move together; NULL: own */
+	double exc[2];			  /* a healthy excursion peaks in [lo, hi]; {0, 0}: none */
 };
 
-/* Bands: healthy is typical of a working industrial-cluster plant (within
- * QCVN 40:2011 column B); degraded is a failed aeration (COD, NH4, TSS over
- * column B: 150, 10, 100 mg/L). Inlet quality is the same in both. */
+#define FX_A WWTP_SIM_FX_AERATION
+#define FX_O WWTP_SIM_FX_OVERLOAD
+#define FX_N WWTP_SIM_FX_NITROGEN
+#define FX_S WWTP_SIM_FX_SOLIDS
+#define FX_C WWTP_SIM_FX_COLOUR
+
+/* Healthy bands are typical of a working industrial-cluster plant (within
+ * QCVN 40:2011 column B: COD 150, BOD5 50, TSS 100, NH4 10, TN 40, TP 6 mg/L,
+ * colour 150 Pt/Co; x Kq 0.9 for the shipped stations). The other bands are
+ * what each effect does to the effluent:
+ *  - failed aeration: no oxidation, no nitrification, sludge carried over;
+ *  - hydraulic overload: half the retention time: solids wash out, COD and
+ *    NH4 partly over, DO drawn down, the tank high;
+ *  - no nitrogen removal: NH4 and TN high while COD is removed (nitrifiers
+ *    inhibited or washed out);
+ *  - poor settling: TSS and turbidity high;
+ *  - high colour: dyes and lacquer the process does not remove.
+ * Inlet quality is the same in every scenario. Excursions (healthy only):
+ * COD, TSS and NH4 rise over the limit for an hour or two, now and then. */
 /* clang-format off */
 static const struct param_def params[] = {
-	{"temp", SHAPE_TEMP, {{26, 32}, {26, 32}}, 0.72, 0.24, 0.02, 0, 1, NULL},
-	{"ph", SHAPE_LEVEL, {{6.8, 7.6}, {6.8, 7.6}}, 0.0, 0.9, 0.05, 0, 1, NULL},
-	{"tss", SHAPE_LEVEL, {{15, 40}, {90, 140}}, 0.15, 0.65, 0.2, 3 * HOUR_S, 60, NULL},
-	{"cod", SHAPE_LEVEL, {{30, 80}, {150, 260}}, 0.2, 0.6, 0.15, 3 * HOUR_S, 60, NULL},
-	{"bod5", SHAPE_LEVEL, {{10, 30}, {60, 110}}, 0.2, 0.6, 0.15, 3 * HOUR_S, 60, "cod"},
-	{"nh4", SHAPE_LEVEL, {{1, 6}, {18, 35}}, 0.2, 0.6, 0.15, 3 * HOUR_S, 60, NULL},
-	{"tn", SHAPE_LEVEL, {{10, 25}, {28, 45}}, 0.15, 0.65, 0.1, 3 * HOUR_S, 300, "nh4"},
-	{"tp", SHAPE_LEVEL, {{1, 3}, {2.5, 5}}, 0.15, 0.65, 0.1, 3 * HOUR_S, 300, NULL},
-	{"color", SHAPE_LEVEL, {{20, 60}, {60, 140}}, 0.1, 0.7, 0.15, 3 * HOUR_S, 60, NULL},
-	{"do", SHAPE_LEVEL, {{1.5, 3.5}, {0.0, 0.4}}, -0.3, 0.6, 0.08, 0, 1, NULL},
-	{"turbidity", SHAPE_LEVEL, {{5, 20}, {40, 90}}, 0.15, 0.7, 0.1, 3 * HOUR_S, 1, "tss"},
-	{"cod_in", SHAPE_LEVEL, {{300, 800}, {300, 800}}, 0.35, 0.5, 0.15, 0, 60, NULL},
-	{"nh4_in", SHAPE_LEVEL, {{30, 60}, {30, 60}}, 0.3, 0.5, 0.15, 0, 60, NULL},
-	{"flow_in", SHAPE_FLOW_IN, {{0, 0}, {0, 0}}, 0, 0.10, 0.04, 0, 1, NULL},
-	{"flow_out", SHAPE_FLOW_OUT, {{0, 0}, {0, 0}}, 0, 0.06, 0.02, 2 * HOUR_S, 1, "flow_in"},
-	{"tank_level", SHAPE_LEVEL, {{1.5, 4.0}, {1.5, 4.0}}, 0.6, 0.3, 0.02, 2 * HOUR_S, 1, NULL},
-	{"volume_in", SHAPE_TOTAL_IN, {{0, 0}, {0, 0}}, 0, 0, 0, 0, 1, NULL},
-	{"volume_out", SHAPE_TOTAL_OUT, {{0, 0}, {0, 0}}, 0, 0, 0, 2 * HOUR_S, 1, NULL},
-	{"blower_hours", SHAPE_HOURS, {{0, 0}, {0, 0}}, 0, 0, 0, 0, 1, NULL},
-	{"blower_run", SHAPE_STATE, {{1, 1}, {0, 0}}, 0, 0, 0, 0, 1, NULL},
-	{"auto_mode", SHAPE_STATE, {{1, 1}, {0, 0}}, 0, 0, 0, 0, 1, NULL},
-	{"plc_alarm", SHAPE_STATE, {{0, 0}, {1, 1}}, 0, 0, 0, 0, 1, NULL},
-	{"pump_run", SHAPE_PUMP, {{0, 1}, {0, 1}}, 0, 0, 0, 0, 1, NULL},
-	{"sludge_pump_run", SHAPE_SLUDGE, {{0, 1}, {0, 1}}, 0, 0, 0, 0, 1, NULL},
-	{"dosing_run", SHAPE_DOSING, {{0, 1}, {0, 1}}, 0, 0, 0, 0, 1, NULL},
+	{"temp", SHAPE_TEMP, {26, 32}, {{0}}, 0.72, 0.24, 0.02, 0, 1, NULL, {0, 0}},
+	{"ph", SHAPE_LEVEL, {6.8, 7.6}, {{0}}, 0.0, 0.9, 0.05, 0, 1, NULL, {0, 0}},
+	{"tss", SHAPE_LEVEL, {15, 40}, {{FX_A, 90, 140}, {FX_O, 85, 150}, {FX_S, 85, 160}},
+	 0.15, 0.65, 0.2, 3 * HOUR_S, 60, NULL, {105, 140}},
+	{"cod", SHAPE_LEVEL, {30, 80}, {{FX_A, 150, 260}, {FX_O, 90, 170}},
+	 0.2, 0.6, 0.15, 3 * HOUR_S, 60, NULL, {155, 200}},
+	{"bod5", SHAPE_LEVEL, {10, 30}, {{FX_A, 60, 110}, {FX_O, 30, 60}},
+	 0.2, 0.6, 0.15, 3 * HOUR_S, 60, "cod", {0, 0}},
+	{"nh4", SHAPE_LEVEL, {1, 6}, {{FX_A, 18, 35}, {FX_O, 4, 12}, {FX_N, 20, 38}},
+	 0.2, 0.6, 0.15, 3 * HOUR_S, 60, NULL, {11, 16}},
+	{"tn", SHAPE_LEVEL, {10, 25}, {{FX_A, 28, 45}, {FX_O, 15, 32}, {FX_N, 32, 50}},
+	 0.15, 0.65, 0.1, 3 * HOUR_S, 300, "nh4", {0, 0}},
+	{"tp", SHAPE_LEVEL, {1, 3}, {{FX_A, 2.5, 5}}, 0.15, 0.65, 0.1, 3 * HOUR_S, 300, NULL, {0, 0}},
+	{"color", SHAPE_LEVEL, {20, 60}, {{FX_A, 60, 140}, {FX_C, 130, 260}},
+	 0.1, 0.7, 0.15, 3 * HOUR_S, 60, NULL, {0, 0}},
+	{"do", SHAPE_LEVEL, {1.5, 3.5}, {{FX_A, 0.0, 0.4}, {FX_O, 0.5, 1.5}},
+	 -0.3, 0.6, 0.08, 0, 1, NULL, {0, 0}},
+	{"turbidity", SHAPE_LEVEL, {5, 20}, {{FX_A, 40, 90}, {FX_O, 35, 90}, {FX_S, 40, 100}},
+	 0.15, 0.7, 0.1, 3 * HOUR_S, 1, "tss", {0, 0}},
+	{"cod_in", SHAPE_LEVEL, {300, 800}, {{0}}, 0.35, 0.5, 0.15, 0, 60, NULL, {0, 0}},
+	{"nh4_in", SHAPE_LEVEL, {30, 60}, {{0}}, 0.3, 0.5, 0.15, 0, 60, NULL, {0, 0}},
+	{"flow_in", SHAPE_FLOW_IN, {0, 0}, {{0}}, 0, 0.10, 0.04, 0, 1, NULL, {0, 0}},
+	{"flow_out", SHAPE_FLOW_OUT, {0, 0}, {{0}}, 0, 0.06, 0.02, 2 * HOUR_S, 1, "flow_in", {0, 0}},
+	{"tank_level", SHAPE_LEVEL, {1.5, 4.0}, {{FX_O, 3.2, 4.6}}, 0.6, 0.3, 0.02, 2 * HOUR_S, 1, NULL, {0, 0}},
+	{"volume_in", SHAPE_TOTAL_IN, {0, 0}, {{0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"volume_out", SHAPE_TOTAL_OUT, {0, 0}, {{0}}, 0, 0, 0, 2 * HOUR_S, 1, NULL, {0, 0}},
+	{"blower_hours", SHAPE_HOURS, {0, 0}, {{0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"blower_run", SHAPE_STATE, {1, 1}, {{FX_A, 0, 0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"auto_mode", SHAPE_STATE, {1, 1}, {{FX_A, 0, 0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	/* The alarm: the blower tripped, or the tank at its high level. */
+	{"plc_alarm", SHAPE_STATE, {0, 0}, {{FX_A, 1, 1}, {FX_O, 1, 1}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"pump_run", SHAPE_PUMP, {0, 1}, {{0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"sludge_pump_run", SHAPE_SLUDGE, {0, 1}, {{0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
+	{"dosing_run", SHAPE_DOSING, {0, 1}, {{0}}, 0, 0, 0, 0, 1, NULL, {0, 0}},
 };
 /* clang-format on */
+
+/* The band of p under scenario sc: the first effect of sc that moves it,
+ * else the healthy band. Returns 1 for the healthy band. */
+static int band_of(const struct param_def *p, unsigned sc, double *lo, double *hi)
+{
+	for (size_t i = 0; i < ALT_MAX && p->alt[i].fx; i++) {
+		if (sc & p->alt[i].fx) {
+			*lo = p->alt[i].lo;
+			*hi = p->alt[i].hi;
+			return 0;
+		}
+	}
+	*lo = p->band[0];
+	*hi = p->band[1];
+	return 1;
+}
+
+/* Hydraulic overload: 1.6 times the usual flow, 122 % of design on average
+ * over a week (the healthy plant runs at 76 %). */
+#define OVERLOAD_FACTOR 1.6
+
+static double flow_factor(unsigned sc)
+{
+	return (sc & WWTP_SIM_FX_OVERLOAD) ? OVERLOAD_FACTOR : 1.0;
+}
 
 /* Unknown params: 10 + 2 sin(hourly) + 0.3 noise. */
 #define UNKNOWN_MID 10.0
@@ -217,24 +276,72 @@ static const struct param_def *find_param(const char *name)
 	return NULL;
 }
 
-int wwtp_sim_scenario_parse(const char *s, enum wwtp_sim_scenario *out)
+static const struct {
+	unsigned fx;
+	const char *name;
+} effect_names[] = {
+    {WWTP_SIM_FX_AERATION, "failed-aeration"},	   {WWTP_SIM_FX_OVERLOAD, "hydraulic-overload"},
+    {WWTP_SIM_FX_NITROGEN, "no-nitrogen-removal"}, {WWTP_SIM_FX_ANALYZERS, "analyzer-faults"},
+    {WWTP_SIM_FX_SOLIDS, "poor-settling"},	   {WWTP_SIM_FX_COLOUR, "high-colour"},
+};
+
+int wwtp_sim_scenario_parse(const char *s, unsigned *out)
 {
-	if (strcmp(s, "healthy") == 0)
+	unsigned sc = 0;
+
+	if (strcmp(s, "healthy") == 0) {
 		*out = WWTP_SIM_HEALTHY;
-	else if (strcmp(s, "degraded") == 0)
+		return 0;
+	}
+	if (strcmp(s, "degraded") == 0) {
 		*out = WWTP_SIM_DEGRADED;
-	else
-		return WWTP_ERR_INVAL;
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(s, "+");
+		size_t i;
+		for (i = 0; i < NELEM(effect_names); i++)
+			if (strlen(effect_names[i].name) == n &&
+			    strncmp(effect_names[i].name, s, n) == 0)
+				break;
+		if (i == NELEM(effect_names) || (sc & effect_names[i].fx))
+			return WWTP_ERR_INVAL; /* unknown, empty, or twice */
+		sc |= effect_names[i].fx;
+		if (s[n] == '\0')
+			break;
+		s += n + 1;
+	}
+	*out = sc;
 	return 0;
 }
 
-const char *wwtp_sim_scenario_name(enum wwtp_sim_scenario sc)
+const char *wwtp_sim_scenario_format(unsigned sc, char *out, size_t n)
 {
-	return sc == WWTP_SIM_DEGRADED ? "degraded" : "healthy";
+	size_t used = 0;
+
+	if (n == 0)
+		return out;
+	out[0] = '\0';
+	if (sc == WWTP_SIM_HEALTHY) {
+		snprintf(out, n, "healthy");
+		return out;
+	}
+	for (size_t i = 0; i < NELEM(effect_names); i++) {
+		if (!(sc & effect_names[i].fx))
+			continue;
+		int w =
+		    snprintf(out + used, n - used, "%s%s", used ? "+" : "", effect_names[i].name);
+		if (w < 0 || (size_t)w >= n - used) {
+			out[used] = '\0'; /* whole names only */
+			break;
+		}
+		used += (size_t)w;
+	}
+	return out;
 }
 
 void wwtp_sim_site_init(struct wwtp_sim_site *s, uint64_t seed, const char *station,
-			double design_flow_m3d, enum wwtp_sim_scenario sc)
+			double design_flow_m3d, unsigned sc)
 {
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
@@ -249,9 +356,11 @@ int wwtp_sim_model_knows(const char *param)
 	return find_param(param) != NULL;
 }
 
+/* The usual mean inflow, m3/h, before the weekly factor: the design flow
+ * spread over the day, times 1.6 in a hydraulic overload. */
 static double mean_flow_h(const struct wwtp_sim_site *s)
 {
-	return s->design_flow_m3d / 24.0;
+	return s->design_flow_m3d / 24.0 * flow_factor(s->scenario);
 }
 
 static double flow_at(const struct wwtp_sim_site *s, const struct param_def *p, int64_t t)
@@ -324,10 +433,46 @@ static double total_in(const struct wwtp_sim_site *s, int64_t t)
 	       mean_flow_h(s) * (factor_days * full_day + week_factor(t) * load_hours_today(t));
 }
 
+/* ---- Excursions of a healthy plant -----------------------------------------
+ * Only a healthy plant has them (a degraded one is off its bands already).
+ * In each 2-day slot (local time) a param with an excursion band has, with
+ * probability EXC_P, one excursion: 60 to 120 minutes during which the value
+ * rises, over 15 minutes, to a peak drawn from the band, stays, and comes
+ * back. A spill of concentrated wastewater from a factory, a short blower
+ * trip: the hourly average goes over the limit for an hour or two, about
+ * once in four days, far below what flags a plant (docs/flags.md). */
+#define EXC_SLOT_S (2 * DAY_S)
+#define EXC_P 0.5
+#define EXC_MIN_S 3600
+#define EXC_MAX_S 7200
+#define EXC_RAMP_S 900
+
+/* How far into an excursion t is, 0 (none) .. 1 (at the peak), and the
+ * peak of the slot's excursion. */
+static double excursion(const struct wwtp_sim_site *s, const struct param_def *p, int64_t t,
+			double *peak)
+{
+	if (p->exc[1] <= 0.0)
+		return 0.0;
+	uint64_t k = param_key(s, p->name, 200);
+	int64_t tl = t + WWTP_SIM_UTC_OFFSET_S;
+	int64_t slot = floor_div(tl, EXC_SLOT_S);
+	if (unoise01(k, 4 * slot) >= EXC_P)
+		return 0.0;
+	double dur = EXC_MIN_S + unoise01(k, 4 * slot + 1) * (EXC_MAX_S - EXC_MIN_S);
+	double start = unoise01(k, 4 * slot + 2) * ((double)EXC_SLOT_S - dur);
+	double into = (double)(tl - slot * EXC_SLOT_S) - start;
+	if (into < 0.0 || into >= dur)
+		return 0.0;
+	*peak = p->exc[0] + unoise01(k, 4 * slot + 3) * (p->exc[1] - p->exc[0]);
+	double e = fmin(1.0, fmin(into, dur - into) / EXC_RAMP_S);
+	return e * e * (3.0 - 2.0 * e);
+}
+
 double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, int64_t t)
 {
 	const struct param_def *p = find_param(param);
-	int sc = s->scenario == WWTP_SIM_DEGRADED;
+	unsigned sc = s->scenario;
 
 	if (!p) {
 		uint64_t k = param_key(s, param, 0);
@@ -339,8 +484,9 @@ double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, in
 	/* Analyzers that update slowly hold their last result. */
 	int64_t th = t - floor_mod(t, p->hold_s);
 	const char *dk = p->drift_key ? p->drift_key : p->name;
-	double lo = p->band[sc][0], hi = p->band[sc][1];
-	double mid = (lo + hi) / 2.0, half = (hi - lo) / 2.0, x, v;
+	double lo, hi;
+	band_of(p, sc, &lo, &hi);
+	double mid = (lo + hi) / 2.0, half = (hi - lo) / 2.0, x, v, peak = 0.0;
 
 	switch (p->shape) {
 	case SHAPE_FLOW_IN:
@@ -353,12 +499,12 @@ double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, in
 	case SHAPE_HOURS: {
 		/* Runs all the time when healthy; stopped (the counter frozen at
 		 * its value of 2025-01-01) when aeration has failed. */
-		int64_t until = sc ? 1735664400LL : th;
+		int64_t until = (sc & WWTP_SIM_FX_AERATION) ? 1735664400LL : th;
 		double h0 = 5000.0 * unoise01(param_key(s, p->name, 4), 0);
 		return until > COUNTER_EPOCH ? h0 + (double)((until - COUNTER_EPOCH) / HOUR_S) : h0;
 	}
 	case SHAPE_STATE:
-		return p->band[sc][0];
+		return lo;
 	case SHAPE_PUMP:
 		return pump_on(s, th) ? 1.0 : 0.0;
 	case SHAPE_SLUDGE: {
@@ -378,13 +524,18 @@ double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, in
 	     p->w_noise * unoise(param_key(s, p->name, 2), th);
 	v = mid + half * x;
 	/* The weights keep |x| <= 1; the clamp only guards rounding. */
-	return v < lo ? lo : v > hi ? hi : v;
+	v = v < lo ? lo : v > hi ? hi : v;
+	if (sc == WWTP_SIM_HEALTHY) {
+		double e = excursion(s, p, th, &peak);
+		if (e > 0.0)
+			v += e * (peak - v);
+	}
+	return v;
 }
 
 int wwtp_sim_model_band(const struct wwtp_sim_site *s, const char *param, double *lo, double *hi)
 {
 	const struct param_def *p = find_param(param);
-	int sc = s->scenario == WWTP_SIM_DEGRADED;
 
 	if (!p) {
 		*lo = UNKNOWN_MID - UNKNOWN_AMP - UNKNOWN_NOISE;
@@ -400,9 +551,9 @@ int wwtp_sim_model_band(const struct wwtp_sim_site *s, const char *param, double
 		/* Counters only grow; the band says no more than that. */
 		*lo = 0.0;
 		*hi = 1e12;
-	} else {
-		*lo = p->band[sc][0];
-		*hi = p->band[sc][1];
+	} else if (band_of(p, s->scenario, lo, hi) && s->scenario == WWTP_SIM_HEALTHY &&
+		   p->exc[1] > *hi) {
+		*hi = p->exc[1];
 	}
 	return 0;
 }
@@ -425,14 +576,19 @@ int wwtp_sim_model_flag(const struct wwtp_sim_site *s, const char *param, int64_
  * calibrating when both hold. */
 /* clang-format off */
 static const struct status_rule {
-	enum wwtp_sim_scenario scenario;
+	unsigned fx; /* the effect it belongs to */
 	int status;
 	int64_t period_s, window_s, earliest_s, latest_s;
 } status_rules[] = {
-	/* Fouled or starved analyzer: a 10-minute fault in every 2 hours. */
-	{WWTP_SIM_DEGRADED, WWTP_READING_FAULT, 2 * HOUR_S, 600, 0, 2 * HOUR_S - 600},
-	/* Daily automatic calibration: 15 minutes, starting 08:00-09:00. */
-	{WWTP_SIM_DEGRADED, WWTP_READING_CALIBRATING, DAY_S, 900, 8 * HOUR_S, 9 * HOUR_S},
+	/* Failed aeration: fouled or starved analyzers, a 10-minute fault in
+	 * every 2 hours (8 % of the time)... */
+	{WWTP_SIM_FX_AERATION, WWTP_READING_FAULT, 2 * HOUR_S, 600, 0, 2 * HOUR_S - 600},
+	/* ... and the daily automatic calibration: 15 minutes, starting 08:00-09:00. */
+	{WWTP_SIM_FX_AERATION, WWTP_READING_CALIBRATING, DAY_S, 900, 8 * HOUR_S, 9 * HOUR_S},
+	/* Analyzers nobody maintains: a 45-minute fault in every 2 hours
+	 * (37.5 % of the time), and the daily calibration. */
+	{WWTP_SIM_FX_ANALYZERS, WWTP_READING_FAULT, 2 * HOUR_S, 2700, 0, 2 * HOUR_S - 2700},
+	{WWTP_SIM_FX_ANALYZERS, WWTP_READING_CALIBRATING, DAY_S, 900, 8 * HOUR_S, 9 * HOUR_S},
 };
 /* clang-format on */
 
@@ -443,7 +599,7 @@ int wwtp_sim_model_status(const struct wwtp_sim_site *s, const char *analyzer, i
 
 	for (size_t i = 0; i < NELEM(status_rules); i++) {
 		const struct status_rule *r = &status_rules[i];
-		if (r->scenario != s->scenario)
+		if (!(s->scenario & r->fx))
 			continue;
 		int64_t slot = floor_div(tl, r->period_s);
 		uint64_t k = param_key(s, analyzer, 100 + i);

@@ -12,23 +12,46 @@
  * (factories work by day), a slow drift (a smooth pseudo-random curve over
  * hours, the closed form of a random walk held in a band) and a little
  * noise, held between analyzer updates where real analyzers update slowly.
+ * A healthy plant also has rare excursions: now and then, for an hour or
+ * two, COD, TSS or NH4 rises over the usual limit and comes back.
  * docs/simulator.md lists the numbers. */
 #ifndef WWTP_SIM_MODEL_H
 #define WWTP_SIM_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../station/station.h"
 
-enum wwtp_sim_scenario {
-	WWTP_SIM_HEALTHY = 0,  /* effluent within QCVN 40:2011 column B */
-	WWTP_SIM_DEGRADED = 1, /* failed aeration: COD, NH4, TSS over column B, DO ~ 0,
-				  analyzers in fault part of the time */
+/* What is wrong with a simulated plant: a set of effects, one bit each.
+ * A scenario is an unsigned mask of them; 0 is a healthy plant. The effects
+ * are the ways such plants degrade (docs/simulator.md, "Scenarios"). When
+ * two effects both move a param, the first in this order wins. */
+enum wwtp_sim_effect {
+	WWTP_SIM_FX_AERATION = 1u << 0,	 /* failed aeration: blower stopped, DO ~ 0, COD, NH4,
+					    TSS over column B, analyzers in some trouble */
+	WWTP_SIM_FX_OVERLOAD = 1u << 1,	 /* hydraulic overload: flow 1.6 x the usual, TSS washed
+					    out, COD and NH4 partly over */
+	WWTP_SIM_FX_NITROGEN = 1u << 2,	 /* no nitrogen removal: NH4 and TN high, COD fine */
+	WWTP_SIM_FX_ANALYZERS = 1u << 3, /* analyzers in fault much of the time (37 %) */
+	WWTP_SIM_FX_SOLIDS = 1u << 4,	 /* poor settling: TSS and turbidity high */
+	WWTP_SIM_FX_COLOUR = 1u << 5,	 /* colour not removed (dyes, lacquer) */
 };
+#define WWTP_SIM_FX_ALL 0x3fu
+#define WWTP_SIM_HEALTHY 0u
+/* The "degraded" scenario of earlier versions: a failed aeration. */
+#define WWTP_SIM_DEGRADED WWTP_SIM_FX_AERATION
+#define WWTP_SIM_SCENARIO_MAX 128 /* bytes of a formatted scenario, NUL included */
 
-/* Returns 0 or WWTP_ERR_INVAL. */
-int wwtp_sim_scenario_parse(const char *s, enum wwtp_sim_scenario *out);
-const char *wwtp_sim_scenario_name(enum wwtp_sim_scenario sc);
+/* "healthy", "degraded" (= failed-aeration), or effect names joined with
+ * '+': failed-aeration, hydraulic-overload, no-nitrogen-removal,
+ * analyzer-faults, poor-settling, high-colour ("analyzer-faults+high-colour").
+ * Returns 0 and *out, or WWTP_ERR_INVAL (unknown name, empty part, a name
+ * twice). */
+int wwtp_sim_scenario_parse(const char *s, unsigned *out);
+/* The mask as text: "healthy" or the effect names joined with '+', in the
+ * order of enum wwtp_sim_effect. Returns out (always NUL-terminated). */
+const char *wwtp_sim_scenario_format(unsigned sc, char *out, size_t n);
 
 /* Hanoi local time offset: the plant's day follows it. */
 #define WWTP_SIM_UTC_OFFSET_S (7 * 3600)
@@ -40,13 +63,13 @@ struct wwtp_sim_site {
 	uint64_t seed;
 	char station[WWTP_ID_MAX];
 	double design_flow_m3d; /* > 0 */
-	enum wwtp_sim_scenario scenario;
-	uint64_t key; /* derived from seed and station: decorrelates plants */
+	unsigned scenario;	/* mask of enum wwtp_sim_effect */
+	uint64_t key;		/* derived from seed and station: decorrelates plants */
 };
 
 /* design_flow_m3d <= 0 selects WWTP_SIM_DEFAULT_DESIGN_M3D. */
 void wwtp_sim_site_init(struct wwtp_sim_site *s, uint64_t seed, const char *station,
-			double design_flow_m3d, enum wwtp_sim_scenario sc);
+			double design_flow_m3d, unsigned scenario);
 
 /* Whether the model knows param (one of the names listed in
  * docs/simulator.md: quality, flows, totalisers, PLC states). Unknown
@@ -62,7 +85,8 @@ double wwtp_sim_model_value(const struct wwtp_sim_site *s, const char *param, in
  * bit point bound to an unexpected param still changes now and then. */
 int wwtp_sim_model_flag(const struct wwtp_sim_site *s, const char *param, int64_t t);
 
-/* The band [lo, hi] that param's value stays in for the site's scenario.
+/* The band [lo, hi] that param's value stays in for the site's scenario
+ * (for a param with excursions, hi is the highest an excursion reaches).
  * Returns 0, or WWTP_ERR_NOTFOUND for an unknown param (whose sine still
  * has a band: 10 +- 2.3, given anyway). */
 int wwtp_sim_model_band(const struct wwtp_sim_site *s, const char *param, double *lo, double *hi);
@@ -70,8 +94,8 @@ int wwtp_sim_model_band(const struct wwtp_sim_site *s, const char *param, double
 /* Status of the analyzer named `analyzer` (a point's param, or a device
  * name for a device-wide status register) at t: WWTP_READING_OK,
  * WWTP_READING_CALIBRATING or WWTP_READING_FAULT (payload/payload.h). In
- * the healthy scenario always OK; the degraded windows are the table
- * status_rules in model.c. */
+ * the healthy scenario always OK; the windows of failed aeration and of
+ * analyzer faults are the table status_rules in model.c. */
 int wwtp_sim_model_status(const struct wwtp_sim_site *s, const char *analyzer, int64_t t);
 
 #endif

@@ -55,6 +55,29 @@ struct wwtp_sim {
 	struct wwtp_sim_control *ctl;
 };
 
+unsigned wwtp_sim_scenario_for(const struct wwtp_sim_opts *o, const char *station)
+{
+	unsigned sc = o->scenario;
+	for (size_t i = 0; i < o->nper_station; i++)
+		if (strcmp(o->per_station[i].station, station) == 0)
+			sc = o->per_station[i].scenario;
+	return sc;
+}
+
+void wwtp_sim_sites_init(struct wwtp_station *const *stations, size_t n,
+			 const struct wwtp_sim_opts *o, struct wwtp_sim_site *sites)
+{
+	for (size_t i = 0; i < n; i++)
+		wwtp_sim_site_init(&sites[i], o->seed, stations[i]->id,
+				   stations[i]->design_flow_m3d,
+				   wwtp_sim_scenario_for(o, stations[i]->id));
+}
+
+const struct wwtp_sim_site *wwtp_sim_sites(const struct wwtp_sim *s)
+{
+	return s->sites;
+}
+
 static struct sim_ep *add_ep(struct wwtp_sim *s, const struct wwtp_sim_transport *tp)
 {
 	struct sim_ep **grown = realloc(s->eps, (s->neps + 1) * sizeof(*grown));
@@ -193,6 +216,7 @@ int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct ww
 		rc = WWTP_ERR_ERRNO;
 		goto fail;
 	}
+	wwtp_sim_sites_init(stations, n, o, s->sites);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(stations[i]->id, stations[j]->id) == 0) {
@@ -202,8 +226,6 @@ int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct ww
 				goto fail;
 			}
 		}
-		wwtp_sim_site_init(&s->sites[i], o->seed, stations[i]->id,
-				   stations[i]->design_flow_m3d, o->scenario);
 		for (size_t k = 0; k < stations[i]->ndevices; k++) {
 			struct sim_dev *sd = &s->devs[s->ndevs];
 			long ep;
@@ -578,7 +600,7 @@ int wwtp_sim_start(struct wwtp_sim *s)
 	return s->ctl ? wwtp_sim_control_start(s->ctl) : 0;
 }
 
-int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path)
+int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path, const char *extra)
 {
 	char tmp[WWTP_PATH_MAX + 8];
 	FILE *f;
@@ -594,10 +616,12 @@ int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path)
 		return WWTP_ERR_ERRNO;
 	}
 	ok = fputs("ready\n", f) >= 0;
-	for (size_t i = 0; i < s->neps; i++)
+	for (size_t i = 0; s && i < s->neps; i++)
 		ok = ok && fprintf(f, "%s\n", s->eps[i]->ep.desc) > 0;
-	if (s->ctl)
+	if (s && s->ctl)
 		ok = ok && fprintf(f, "control 127.0.0.1 %d\n", wwtp_sim_control_port(s->ctl)) > 0;
+	if (extra)
+		ok = ok && fprintf(f, "%s\n", extra) > 0;
 	ok = (fclose(f) == 0) && ok;
 	/* rename() is atomic: a test polling for the file never reads half. */
 	if (!ok || rename(tmp, path) != 0) {

@@ -17,8 +17,16 @@
 #include "control_parse.h"
 #include "model.h"
 
+/* A station's own scenario (--scenario STATION=MODE). */
+struct wwtp_sim_station_scenario {
+	char station[WWTP_ID_MAX];
+	unsigned scenario; /* mask of enum wwtp_sim_effect */
+};
+
 struct wwtp_sim_opts {
-	enum wwtp_sim_scenario scenario;
+	unsigned scenario;				     /* of every station without its own */
+	const struct wwtp_sim_station_scenario *per_station; /* the last one of a station wins */
+	size_t nper_station;
 	uint64_t seed;
 	int64_t start_s;    /* model time at elapsed 0, UTC epoch seconds */
 	const char *bind;   /* NULL: each device's own host */
@@ -29,11 +37,19 @@ struct wwtp_sim_opts {
 
 struct wwtp_sim;
 
+/* The scenario of station id under o. */
+unsigned wwtp_sim_scenario_for(const struct wwtp_sim_opts *o, const char *station);
+/* The plant models of stations[0..n) under o, into sites[0..n). */
+void wwtp_sim_sites_init(struct wwtp_station *const *stations, size_t n,
+			 const struct wwtp_sim_opts *o, struct wwtp_sim_site *sites);
+
 /* stations[0..n) must outlive the simulator. Returns 0, WWTP_ERR_CONFIG
  * (conflicts, bad ports: logged) or WWTP_ERR_NOMEM / WWTP_ERR_ERRNO. */
 int wwtp_sim_new(struct wwtp_station *const *stations, size_t n, const struct wwtp_sim_opts *o,
 		 struct wwtp_sim **out);
 void wwtp_sim_free(struct wwtp_sim *s); /* stops first; accepts NULL */
+/* The plant model of each station, in the order given to wwtp_sim_new. */
+const struct wwtp_sim_site *wwtp_sim_sites(const struct wwtp_sim *s);
 
 /* Writes every register for model time start_s + elapsed_s. Thread-safe
  * against wwtp_sim_exec (one update at a time). */
@@ -57,8 +73,9 @@ int wwtp_sim_open(struct wwtp_sim *s, FILE *out);
 int wwtp_sim_start(struct wwtp_sim *s);
 /* Writes "ready\n" and one line per endpoint ("tcp 127.0.0.1 15011",
  * "rtu /dev/pts/7"), then "control 127.0.0.1 PORT" if the control port is
- * on, to path, atomically (temporary file + rename). */
-int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path);
+ * on, then the line extra (when not NULL), to path, atomically (temporary
+ * file + rename). s may be NULL: no endpoints (--history-only). */
+int wwtp_sim_write_ready(const struct wwtp_sim *s, const char *path, const char *extra);
 /* Wakes and joins the threads, closes the endpoints, logs counters. */
 void wwtp_sim_stop(struct wwtp_sim *s);
 

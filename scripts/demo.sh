@@ -1,64 +1,136 @@
 #!/usr/bin/env bash
-# make demo: the whole system on this machine, against the simulator.
+# make demo: the whole system on this machine, on loopback, against the
+# simulator.
 #
-# Starts a local mosquitto, the simulator serving all the stations of
-# config/stations (the five plants under review in the degraded scenario),
-# one collector per station, and prints every telemetry message as it
-# arrives. Ctrl-C stops everything it started.
+# Starts a local mosquitto, a private InfluxDB 1.x (its data in
+# BUILD/demo/influx), wwtp-central with its HTTP API, the simulator of all
+# the stations of config/stations (the five plants the plan lists for review
+# degraded, each its own way; the others healthy), publishes their last
+# weeks as history (as the gateways' store-and-forward would), starts one
+# collector per station, waits until the central side has judged the
+# history, prints the stations table with the flagged plants and their
+# reasons, and where to look next. The web address goes to
+# BUILD/demo/access.txt. Ctrl-C stops everything it started.
 #
-# usage: scripts/demo.sh [BUILD] [--duration SECONDS]
-#   --duration N   stop by itself after N seconds (used by the test suite)
+# usage: scripts/demo.sh [BUILD] [--duration SECONDS] [--history-days DAYS]
+#   --duration N       stop by itself N seconds after the table (the tests)
+#   --history-days N   days of history to publish (default 7)
+# WWTP_DEMO_ANY_PORT=1 takes ports the kernel picks even when 1883, 8086 and
+# 8080 are free (the test suite: nothing else on the machine can reach it).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=build
 DURATION=0
+DAYS=7
+# How each plant under review degrades (docs/simulator.md, "Scenarios"):
+# what the plan says of them is "under-built, degraded or damaged"; these are
+# the ways such plants fail.
+SCENARIOS=(
+	yen-nghia=failed-aeration
+	tan-trieu=failed-aeration
+	lien-ha=hydraulic-overload
+	bat-trang=analyzer-faults+poor-settling+high-colour
+	duyen-thai=no-nitrogen-removal+high-colour
+)
+LIMIT_S=180 # the table comes within three minutes
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration) DURATION=$2; shift 2 ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	--history-days) DAYS=$2; shift 2 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) BUILD=$1; shift ;;
 	esac
 done
-for b in wwtp-collector wwtp-sim tools/freeport tools/waitport; do
+for b in wwtp-collector wwtp-sim wwtp-central tools/freeport tools/waitport; do
 	if [ ! -x "$BUILD/$b" ]; then
 		echo "demo: $BUILD/$b is missing: run 'make demo' (or 'make all $BUILD/$b')" >&2
 		exit 2
 	fi
 done
+for c in mosquitto influxd curl jq; do
+	command -v "$c" >/dev/null || { echo "demo: $c is not installed: run 'make deps'" >&2; exit 2; }
+done
 
 DEMO="$BUILD/demo"
+case "$DEMO" in /*) ;; *) DEMO="$PWD/$DEMO" ;; esac
 rm -rf "$DEMO"
-mkdir -p "$DEMO/logs" "$DEMO/mosq"
+mkdir -p "$DEMO/logs" "$DEMO/mosq" "$DEMO/influx" "$DEMO/store"
+T0=$(date +%s)
 PIDS=()
 stop_all() {
 	trap - INT TERM EXIT
 	echo
 	echo "demo: stopping ${#PIDS[@]} processes"
-	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	# The newest first: collectors say offline, the central side writes
+	# what it has, InfluxDB and the broker go last.
+	local i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${PIDS[$i]}" 2>/dev/null
+		wait "${PIDS[$i]}" 2>/dev/null
+	done
 	echo "demo: stopped; logs are in $DEMO/logs"
 }
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
 port_busy() { "$BUILD/tools/waitport" 127.0.0.1 "$1" 50 2>/dev/null; }
+# The usual port when it is free, else one the kernel picks.
+pick_port() {
+	if [ -n "${WWTP_DEMO_ANY_PORT:-}" ] || port_busy "$1"; then "$BUILD/tools/freeport"; else echo "$1"; fi
+}
+MQTT_PORT=$(pick_port 1883)
+INFLUX_PORT=$(pick_port 8086)
+INFLUX_RPC=$("$BUILD/tools/freeport")
+HTTP_PORT=$(pick_port 8080)
 
-# The broker: 1883 when free, else any free port.
-MQTT_PORT=1883
-port_busy $MQTT_PORT && MQTT_PORT=$("$BUILD/tools/freeport")
+# ---- the broker: it must queue the history's burst for the central side ----
 cat >"$DEMO/mosquitto.conf" <<EOF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
 # Started as root, mosquitto would switch to its own user, which cannot
-# write our private folder: stay the user who runs the test.
+# write our private folder: stay the user who runs the demo.
 user $(id -un)
 persistence true
-persistence_location $PWD/$DEMO/mosq/
+persistence_location $DEMO/mosq/
+max_queued_messages 1000000
 EOF
 mosquitto -c "$DEMO/mosquitto.conf" >"$DEMO/logs/mosquitto.log" 2>&1 &
 PIDS+=($!)
 "$BUILD/tools/waitport" 127.0.0.1 "$MQTT_PORT" 10000 || { echo "demo: mosquitto did not start" >&2; exit 1; }
 
+# ---- InfluxDB 1.x (Debian's influxd) with its own data folder ----
+cat >"$DEMO/influxd.conf" <<EOF
+reporting-disabled = true
+bind-address = "127.0.0.1:$INFLUX_RPC"
+[meta]
+  dir = "$DEMO/influx/meta"
+  logging-enabled = false
+[data]
+  dir = "$DEMO/influx/data"
+  wal-dir = "$DEMO/influx/wal"
+  query-log-enabled = false
+[retention]
+  enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+EOF
+influxd -config "$DEMO/influxd.conf" >"$DEMO/logs/influxd.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 200); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$INFLUX_PORT/ping")" = 204 ] && break
+	sleep 0.1
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$INFLUX_PORT/ping")" = 204 ] ||
+	{ echo "demo: influxd did not start; see $DEMO/logs/influxd.log" >&2; exit 1; }
+
+# ---- the configuration: a copy, ports rewritten ----
 # The stations' Modbus ports (15010..15189 in the shipped files): shifted as a
 # whole if anything on this machine already listens there.
 OFFSET=0
@@ -69,12 +141,9 @@ for try in 0 1000 2000 3000 4000 5000; do
 	done
 	if [ $busy -eq 0 ]; then OFFSET=$try; break; fi
 done
-
-# The demo's own copy of the configuration: broker port and Modbus ports
-# rewritten, the rest exactly as shipped.
-mkdir -p "$DEMO/config"
-cp -r config/profiles "$DEMO/config/profiles"
 mkdir -p "$DEMO/config/stations"
+cp -r config/profiles "$DEMO/config/profiles"
+cp -r config/limits "$DEMO/config/limits"
 for f in config/stations/*.cfg; do
 	awk -v off="$OFFSET" -v mqtt="$MQTT_PORT" '
 	{
@@ -88,55 +157,144 @@ for f in config/stations/*.cfg; do
 		print
 	}' "$f" >"$DEMO/config/stations/$(basename "$f")"
 done
+cat >"$DEMO/central.cfg" <<EOF
+# wwtp-central of the demo (config/central.cfg is the annotated example).
+stations_dir = "$DEMO/config/stations";
+profiles_dir = "$DEMO/config/profiles";
+stats_interval_s = 60;
+mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; client_id = "wwtp-central-demo"; };
+influxdb = {
+  url = "http://127.0.0.1:$INFLUX_PORT"; database = "wwtp"; create_database = true;
+  spool_dir = "$DEMO/spool";
+};
+http = { listen = "127.0.0.1:$HTTP_PORT"; };
+flags = { refresh_s = 5; };
+EOF
+API="http://127.0.0.1:$HTTP_PORT"
 
-# The simulator: healthy plants, and the plants the plan lists for review
-# degraded (their files say plan = "review").
-healthy=()
-degraded=()
-for f in "$DEMO"/config/stations/*.cfg; do
-	if grep -q 'plan *= *"review"' "$f"; then degraded+=(-c "$f"); else healthy+=(-c "$f"); fi
-done
-start_sim() { # name args...
-	local name=$1
-	shift
-	"$BUILD/wwtp-sim" --ready-file "$DEMO/$name.ready" "$@" >"$DEMO/logs/$name.out" 2>"$DEMO/logs/$name.log" &
-	PIDS+=($!)
-	for _ in $(seq 100); do [ -s "$DEMO/$name.ready" ] && return 0; sleep 0.1; done
-	echo "demo: simulator $name did not become ready; see $DEMO/logs/$name.log" >&2
-	exit 1
-}
-start_sim sim-healthy --scenario healthy "${healthy[@]}"
-[ ${#degraded[@]} -gt 0 ] && start_sim sim-degraded --scenario degraded "${degraded[@]}"
-
-# What arrives, printed as it arrives.
-mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -v -t 'wwtp/+/telemetry' -t 'wwtp/+/status' |
-	while read -r topic payload; do
-		case "$topic" in
-		*/status) echo "$payload" | jq -r '"\(.ts[11:19])  \(.station)  is \(.state) (collector \(.version // "?"))"' ;;
-		*) echo "$payload" | jq -r '"\(.ts[11:19])  \(.station)/\(.device) #\(.seq): " +
-			([.readings[] | "\(.param)=" + (if .value == null then "-" else (.value * 100 | round / 100 | tostring) end) +
-			(if .status == "ok" then "" else "(\(.status))" end)] | join(" "))' ;;
-		esac
-	done &
+# ---- the central side ----
+"$BUILD/wwtp-central" -c "$DEMO/central.cfg" >"$DEMO/logs/central.out" 2>"$DEMO/logs/central.log" &
 PIDS+=($!)
-sleep 0.5
+for _ in $(seq 150); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] && break
+	sleep 0.1
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] ||
+	{ echo "demo: wwtp-central did not start; see $DEMO/logs/central.log" >&2; tail -n 5 "$DEMO/logs/central.log" >&2; exit 1; }
+# The web side is the API for now; log-in (and the demo account) come later.
+echo "url=$API/" >"$DEMO/access.txt"
 
+# ---- the simulator: every station, now, with its history ----
+review=()
+for f in "$DEMO"/config/stations/*.cfg; do
+	grep -q 'plan *= *"review"' "$f" && review+=("$(basename "$f" .cfg)")
+done
+scen=()
+modes=()
+for id in "${review[@]}"; do
+	mode=failed-aeration # a plant under review without its own mode
+	for s in "${SCENARIOS[@]}"; do [ "${s%%=*}" = "$id" ] && mode=${s#*=}; done
+	scen+=(--scenario "$id=$mode")
+	modes+=("$id=$mode")
+done
+"$BUILD/wwtp-sim" --dir "$DEMO/config/stations" --profiles "$DEMO/config/profiles" --start now \
+	"${scen[@]}" --history "$DAYS" --publish "tcp://127.0.0.1:$MQTT_PORT" \
+	--ready-file "$DEMO/sim.ready" >"$DEMO/logs/sim.out" 2>"$DEMO/logs/sim.log" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$DEMO/sim.ready" ] && break; sleep 0.1; done
+[ -s "$DEMO/sim.ready" ] || { echo "demo: the simulator did not become ready; see $DEMO/logs/sim.log" >&2; exit 1; }
+
+# ---- one collector per station ----
+store_opt=0
+"$BUILD/wwtp-collector" --help 2>/dev/null | grep -q -- '--store PATH' && store_opt=1
 n=0
 for f in "$DEMO"/config/stations/*.cfg; do
 	id=$(basename "$f" .cfg)
-	"$BUILD/wwtp-collector" -c "$f" 2>"$DEMO/logs/collector-$id.log" &
+	args=(-c "$f" --profiles "$DEMO/config/profiles")
+	[ $store_opt -eq 1 ] && args+=(--store "$DEMO/store/$id.db")
+	"$BUILD/wwtp-collector" "${args[@]}" >"$DEMO/logs/collector-$id.out" 2>"$DEMO/logs/collector-$id.log" &
 	PIDS+=($!)
 	n=$((n + 1))
 done
 
 cat <<EOF
-demo: mosquitto on 127.0.0.1:$MQTT_PORT (times below are UTC), simulator for $n stations (Modbus TCP from port $((15010 + OFFSET))),
-      $n collectors. Watch it yourself:  mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
-      Logs: $DEMO/logs/   Configs used: $DEMO/config/stations/   Ctrl-C stops everything.
+demo: mosquitto on 127.0.0.1:$MQTT_PORT, InfluxDB on 127.0.0.1:$INFLUX_PORT (data in $DEMO/influx),
+      wwtp-central with its API at $API/, the simulator of $n stations (Modbus TCP from port
+      $((15010 + OFFSET))), $n collectors. Publishing $DAYS days of history; the central side judges
+      it as it arrives. The plants under review are simulated as (the others healthy):
+EOF
+printf '        %s\n' "${modes[@]}"
+
+# ---- wait for the judgement ----
+stations() { curl -s --max-time 5 "$API/api/stations"; }
+history_line() { grep -o '^history [a-z]* .*' "$DEMO/logs/sim.out" 2>/dev/null | tail -n 1; }
+ok=0
+next=$(date +%s)
+while :; do
+	now=$(date +%s)
+	json=$(stations)
+	h=$(history_line)
+	if [ -n "$json" ]; then
+		flagged=$(jq -r '[.[] | select(.flagged) | .id] | join(" ")' <<<"$json")
+		busy=$(jq '[.[] | select(.backfilling or .checks.evaluated == null)] | length' <<<"$json")
+		missing=$(jq -r --arg r "${review[*]}" '[($r | split(" "))[] as $id | select(any(.[]; .id == $id and .flagged) | not) | $id] | length' <<<"$json" 2>/dev/null)
+		if [ -n "$h" ] && [ "$busy" = 0 ] && [ "$missing" = 0 ]; then ok=1; break; fi
+	fi
+	if [ -n "$h" ] && [ "${h#history done}" = "$h" ]; then
+		echo "demo: the history was not published completely ($h); see $DEMO/logs/sim.log" >&2
+		break
+	fi
+	if [ $((now - T0)) -ge $LIMIT_S ]; then break; fi
+	if [ "$now" -ge "$next" ]; then
+		pct=$(grep -o '\[history\] [0-9]* %' "$DEMO/logs/sim.log" | tail -n 1 | grep -o '[0-9]*')
+		[ -n "$h" ] && pct=100
+		online=$(jq '[.[] | select(.status == "online")] | length' <<<"${json:-[]}" 2>/dev/null)
+		printf 'demo: %3ds: history %s%%, %s stations online, %s still judging their past, flagged: %s\n' \
+			$((now - T0)) "${pct:-0}" "${online:-0}" "${busy:-?}" "${flagged:-none}"
+		next=$((now + 10))
+	fi
+	sleep 1
+done
+
+# ---- the table ----
+echo
+printf 'Stations after %d s (flags over a window of %s hours; %s flagged):\n\n' \
+	$(($(date +%s) - T0)) "$(jq -r '.[0].checks.window_h' <<<"$json")" "$(jq '[.[] | select(.flagged)] | length' <<<"$json")"
+printf '%-12s %-7s %-7s %-8s %s\n' STATION PLAN STATUS FLAGGED NAME
+jq -r '.[] | [.id, .plan, .status, (if .flagged then "yes" else "no" end), .name,
+	([.reasons[].text] | join("\u0001"))] | join("\u0002")' <<<"$json" |
+	while IFS=$'\002' read -r id plan status fl name reasons; do
+		printf '%-12s %-7s %-7s %-8s %s\n' "$id" "$plan" "$status" "$fl" "$name"
+		[ -n "$reasons" ] && tr '\001' '\n' <<<"$reasons" | sed 's/^/             - /'
+	done
+if [ $ok -eq 0 ]; then
+	echo
+	echo "demo: WARNING: after ${LIMIT_S}s the plants under review are not all flagged yet (or their past is still" \
+		"arriving); the table above is what the central side knows now. See $DEMO/logs/central.log." >&2
+fi
+readings=$(curl -s --max-time 10 -G "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode db=wwtp \
+	--data-urlencode "q=SELECT count(seq) FROM reading" | jq -r '.results[0].series[0].values[0][1] // 0')
+FROM=$((($(date +%s) - DAYS * 86400) * 1000))
+cat <<EOF
+
+Where to look next (the API is read-only and has no log-in yet: loopback only):
+  every station, its flag and reasons  curl -s $API/api/stations | jq .
+  one station                          curl -s $API/api/stations/yen-nghia | jq .
+  open alerts                          curl -s '$API/api/alerts?state=open' | jq .
+  alerts of one plant, one kind        curl -s '$API/api/alerts?station=bat-trang&kind=fault&limit=5' | jq .
+  hourly COD of a plant                curl -s '$API/api/stations/yen-nghia/series?param=cod&every=1h&from=$FROM' | jq .
+  the raw data ($readings readings so far)   influx -port $INFLUX_PORT -database wwtp -precision rfc3339 \\
+                                         -execute "SELECT mean(value) FROM reading WHERE param='cod' AND status='ok' AND time > now() - 1d GROUP BY station"
+  live messages                        mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
+  the web side's address               $DEMO/access.txt
+  logs                                 $DEMO/logs/
+  how the flags are decided            docs/flags.md; the API: docs/api.md; the scenarios: docs/simulator.md
+Ctrl-C stops everything.
 EOF
 
 if [ "$DURATION" -gt 0 ]; then
 	sleep "$DURATION"
+	[ $ok -eq 1 ] || exit 1
 else
 	while :; do sleep 3600; done
 fi

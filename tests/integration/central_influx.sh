@@ -15,47 +15,6 @@
 
 CENTRAL="$WWTP_BUILD/wwtp-central"
 
-# start_influxd: a private influxd (data in $T/influx, kept across restarts)
-# on INFLUX_PORT (HTTP) and INFLUX_RPC (its backup/RPC service), both picked
-# once; waits by connecting, then until /ping answers 204.
-start_influxd() {
-	if [ -z "${INFLUX_PORT:-}" ]; then
-		read -r INFLUX_PORT INFLUX_RPC < <(freeport 2 | tr '\n' ' ')
-	fi
-	mkdir -p "$T/influx"
-	cat >"$T/influxd.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$INFLUX_RPC"
-[meta]
-  dir = "$T/influx/meta"
-  logging-enabled = false
-[data]
-  dir = "$T/influx/data"
-  wal-dir = "$T/influx/wal"
-  query-log-enabled = false
-[coordinator]
-[retention]
-  enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[continuous_queries]
-  enabled = false
-[logging]
-  level = "warn"
-EOF
-	influxd -config "$T/influxd.conf" >>"$T/influxd.log" 2>&1 &
-	INFLUX_PID=$!
-	track $INFLUX_PID
-	if ! "$WAITPORT" 127.0.0.1 "$INFLUX_PORT" 20000 ||
-		! wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$INFLUX_PORT/ping)\" = 204 ]" 20; then
-		not_ok "influxd starts on port $INFLUX_PORT" "$(tail -n 5 "$T/influxd.log")"
-		exit 1
-	fi
-}
-
 # iq QUERY: runs an InfluxQL query on the wwtp database, JSON, times in ms.
 iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
 # count_of QUERY: the single number a count() query returns (0 if none).

@@ -169,3 +169,45 @@ sub_wait() {
 
 # Payload part of "topic payload" lines.
 payloads() { sed 's/^[^ ]* //' "$1"; }
+
+# start_influxd: a private InfluxDB 1.x (data in $T/influx, kept across
+# restarts) on INFLUX_PORT (HTTP) and INFLUX_RPC (its backup/RPC service),
+# both picked at the first call; waits by connecting, then until /ping
+# answers 204. Sets INFLUX_PID.
+start_influxd() {
+	if [ -z "${INFLUX_PORT:-}" ]; then
+		read -r INFLUX_PORT INFLUX_RPC < <(freeport 2 | tr '\n' ' ')
+	fi
+	mkdir -p "$T/influx"
+	cat >"$T/influxd.conf" <<EOC
+reporting-disabled = true
+bind-address = "127.0.0.1:$INFLUX_RPC"
+[meta]
+  dir = "$T/influx/meta"
+  logging-enabled = false
+[data]
+  dir = "$T/influx/data"
+  wal-dir = "$T/influx/wal"
+  query-log-enabled = false
+[coordinator]
+[retention]
+  enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:$INFLUX_PORT"
+  log-enabled = false
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+EOC
+	influxd -config "$T/influxd.conf" >>"$T/influxd.log" 2>&1 &
+	INFLUX_PID=$!
+	track $INFLUX_PID
+	if ! "$WAITPORT" 127.0.0.1 "$INFLUX_PORT" 20000 ||
+		! wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$INFLUX_PORT/ping)\" = 204 ]" 20; then
+		not_ok "influxd starts on port $INFLUX_PORT" "$(tail -n 5 "$T/influxd.log")"
+		exit 1
+	fi
+}

@@ -83,6 +83,9 @@ static void test_shipped(void **state)
 	assert_string_equal(cfg.mqtt.topic_prefix, "wwtp");
 	assert_string_equal(cfg.stations_dir, "config/stations");
 	assert_string_equal(cfg.http_listen, "127.0.0.1:8080");
+	assert_int_equal(cfg.http_enabled, 1);
+	assert_int_equal(cfg.flags.window_h, 168);
+	assert_int_equal(cfg.flags.refresh_s, 10);
 	wwtp_diag_free(d);
 }
 
@@ -110,9 +113,47 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.influx.spool_dir, "/var/lib/wwtp-central/spool");
 	assert_int_equal(cfg.influx.spool_max_mb, 1024);
 	assert_string_equal(cfg.http_listen, "127.0.0.1:8080");
+	/* Without an http group there is no API. */
+	assert_int_equal(cfg.http_enabled, 0);
+	/* The flags of docs/flags.md. */
+	assert_int_equal(cfg.flags.window_h, 168);
+	assert_int_equal(cfg.flags.min_hours, 12);
+	assert_int_equal(cfg.flags.refresh_s, 10);
+	assert_true(cfg.flags.hour_min_ok == 0.75);
+	assert_true(cfg.flags.compliance_min == 0.90);
+	assert_true(cfg.flags.availability_min == 0.75);
+	assert_true(cfg.flags.fault_max == 0.20);
+	assert_true(cfg.flags.cod_removal_min == 0.80);
+	assert_true(cfg.flags.nh4_removal_min == 0.70);
+	assert_true(cfg.flags.hydraulic_max == 1.10);
+	assert_true(cfg.flags.hysteresis == 0.03);
 	assert_string_equal(cfg.profiles_dir, "");
 	assert_int_equal(cfg.stats_interval_s, 300);
 	assert_string_equal(cfg.path, path);
+}
+
+static void test_flags_group(void **state)
+{
+	struct wwtp_central_cfg cfg;
+	(void)state;
+
+	assert_int_equal(
+	    wwtp_central_config_load(
+		write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
+			  "http = { listen = \"[::1]:9090\"; };\n"
+			  "flags = { window_h = 24; min_hours = 6; refresh_s = 1;\n"
+			  "  compliance_min = 0.95; hydraulic_max = 1; hysteresis = 0; };\n"),
+		&cfg, NULL),
+	    0);
+	assert_int_equal(cfg.http_enabled, 1);
+	assert_string_equal(cfg.http_listen, "[::1]:9090");
+	assert_int_equal(cfg.flags.window_h, 24);
+	assert_int_equal(cfg.flags.min_hours, 6);
+	assert_int_equal(cfg.flags.refresh_s, 1);
+	assert_true(cfg.flags.compliance_min == 0.95);
+	assert_true(cfg.flags.hydraulic_max == 1.0); /* an integer is a number too */
+	assert_true(cfg.flags.hysteresis == 0.0);
+	assert_true(cfg.flags.fault_max == 0.20); /* the rest: defaults */
 }
 
 static void test_v2(void **state)
@@ -189,6 +230,14 @@ static void test_errors(void **state)
 	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "http = { listen = \"h:99999\"; };\n", 4,
 		     "must be \"host:port\"");
 	expect_error(MIN_MQTT MIN_INFLUX "stations_dir = ;\n", 3, "syntax error");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { window_days = 7; };\n", 4,
+		     "window_days");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { window_h = 0; };\n", 4, "window_h");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { fault_max = 1.5; };\n", 4, "fault_max");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { compliance_min = \"high\"; };\n", 4,
+		     "compliance_min");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { window_h = 24;\n  min_hours = 48; };\n",
+		     5, "min_hours (48) must not exceed window_h (24)");
 
 	/* libconfig would wrap this to 705032704: said so, not taken. */
 	struct wwtp_central_cfg cfg;
@@ -210,9 +259,8 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped),
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_v2),
+	    cmocka_unit_test(test_shipped),	cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_v2),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -1,6 +1,8 @@
 /* test_sim_model.c - the simulator's plant model, register image and RTU
  * framing: determinism, bands over a simulated week, the daily flow shape,
- * the degraded scenario, analyzer status windows, and agreement with the
+ * the scenarios and their effects (failed aeration, hydraulic overload, no
+ * nitrogen removal, analyzer faults, poor settling, high colour), a healthy
+ * plant's rare excursions, analyzer status windows, and agreement with the
  * project's decoder (decode(encode(x)) == x, status registers decoded as
  * the model meant them).
  *
@@ -84,8 +86,16 @@ static void test_param_table_weights(void **state)
 		const struct param_def *p = &params[i];
 		if (fabs(p->w_daily) + p->w_drift + p->w_noise > 1.0 + 1e-12)
 			fail_msg("%s: weights add up to more than 1", p->name);
-		for (int sc = 0; sc < 2; sc++)
-			assert_true(p->band[sc][0] <= p->band[sc][1]);
+		assert_true(p->band[0] <= p->band[1]);
+		for (size_t a = 0; a < ALT_MAX && p->alt[a].fx; a++) {
+			assert_true(p->alt[a].lo <= p->alt[a].hi);
+			/* In the order of the effects: the first that applies wins. */
+			if (a > 0)
+				assert_true(p->alt[a].fx > p->alt[a - 1].fx);
+		}
+		/* An excursion rises above the healthy band, to its own band. */
+		if (p->exc[1] > 0)
+			assert_true(p->exc[0] > p->band[1] && p->exc[0] <= p->exc[1]);
 		assert_true(p->hold_s >= 1);
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(p->name, params[j].name);
@@ -102,18 +112,22 @@ static void test_load_averages_one(void **state)
 	assert_true(fabs(sum / n - 1.0) < 0.01);
 }
 
-/* Every known param, both scenarios, two seeds, a week at 60 s: inside its
- * band, and not stuck. */
+/* Every known param, healthy and each effect alone, two seeds, a week at
+ * 60 s: inside its band, and not stuck. */
 static void test_bands_over_week(void **state)
 {
 	static const uint64_t seeds[] = {1, 20251126};
+	static const unsigned scenarios[] = {
+	    WWTP_SIM_HEALTHY,	   WWTP_SIM_FX_AERATION, WWTP_SIM_FX_OVERLOAD, WWTP_SIM_FX_NITROGEN,
+	    WWTP_SIM_FX_ANALYZERS, WWTP_SIM_FX_SOLIDS,	 WWTP_SIM_FX_COLOUR};
+	char name[WWTP_SIM_SCENARIO_MAX];
 	(void)state;
 
-	for (int sc = 0; sc < 2; sc++) {
+	for (size_t sc = 0; sc < NELEM(scenarios); sc++) {
 		for (size_t si = 0; si < NELEM(seeds); si++) {
 			struct wwtp_sim_site s;
-			wwtp_sim_site_init(&s, seeds[si], "task13-thanh-thuy", 0,
-					   (enum wwtp_sim_scenario)sc);
+			wwtp_sim_site_init(&s, seeds[si], "task13-thanh-thuy", 0, scenarios[sc]);
+			wwtp_sim_scenario_format(s.scenario, name, sizeof(name));
 			for (size_t i = 0; i < NELEM(params); i++) {
 				const struct param_def *p = &params[i];
 				double lo, hi, mn = INFINITY, mx = -INFINITY;
@@ -124,9 +138,8 @@ static void test_bands_over_week(void **state)
 					if (v < lo || v > hi)
 						fail_msg(
 						    "%s %s seed %llu: %g outside [%g, %g] at %lld",
-						    p->name, wwtp_sim_scenario_name(s.scenario),
-						    (unsigned long long)seeds[si], v, lo, hi,
-						    (long long)t);
+						    p->name, name, (unsigned long long)seeds[si], v,
+						    lo, hi, (long long)t);
 					mn = fmin(mn, v);
 					mx = fmax(mx, v);
 				}
@@ -138,12 +151,19 @@ static void test_bands_over_week(void **state)
 					/* Counters: checked in test_counters. */
 				} else if (mx - mn < 0.25 * (hi - lo)) {
 					fail_msg("%s %s: stuck in [%g, %g] of [%g, %g]", p->name,
-						 wwtp_sim_scenario_name(s.scenario), mn, mx, lo,
-						 hi);
+						 name, mn, mx, lo, hi);
 				}
 			}
 		}
 	}
+}
+
+/* Whether param is in one of the site's excursions at t. */
+static int in_excursion(const struct wwtp_sim_site *s, const char *param, int64_t t)
+{
+	const struct param_def *p = find_param(param);
+	double peak;
+	return excursion(s, p, t - floor_mod(t, p->hold_s), &peak) > 0.0;
 }
 
 static void test_healthy_typical_values(void **state)
@@ -151,7 +171,8 @@ static void test_healthy_typical_values(void **state)
 	struct wwtp_sim_site s;
 	(void)state;
 	wwtp_sim_site_init(&s, 7, "qd6613-05", 0, WWTP_SIM_HEALTHY);
-	/* The ranges of the brief, checked on the values, not on the table. */
+	/* The ranges of the brief, checked on the values, not on the table;
+	 * outside the rare excursions (test_excursions). */
 	for (int64_t t = MONDAY_LOCAL_MIDNIGHT; t < MONDAY_LOCAL_MIDNIGHT + WEEK_S; t += 300) {
 		double ph = wwtp_sim_model_value(&s, "ph", t);
 		double temp = wwtp_sim_model_value(&s, "temp", t);
@@ -160,9 +181,9 @@ static void test_healthy_typical_values(void **state)
 		double tss = wwtp_sim_model_value(&s, "tss", t);
 		assert_true(ph >= 6.8 && ph <= 7.6);
 		assert_true(temp >= 26 && temp <= 32);
-		assert_true(cod >= 30 && cod <= 80);
-		assert_true(nh4 >= 1 && nh4 <= 6);
-		assert_true(tss >= 15 && tss <= 40);
+		assert_true((cod >= 30 && cod <= 80) || in_excursion(&s, "cod", t));
+		assert_true((nh4 >= 1 && nh4 <= 6) || in_excursion(&s, "nh4", t));
+		assert_true((tss >= 15 && tss <= 40) || in_excursion(&s, "tss", t));
 		assert_true(wwtp_sim_model_value(&s, "blower_run", t) == 1.0);
 	}
 	/* Warmer in the afternoon than before dawn, every day. */
@@ -253,9 +274,13 @@ static void test_degraded_exceeds_healthy(void **state)
 	wwtp_sim_site_init(&h, 11, "qd6613-11", 0, WWTP_SIM_HEALTHY);
 	wwtp_sim_site_init(&d, 11, "qd6613-11", 0, WWTP_SIM_DEGRADED);
 	for (int64_t t = MONDAY_LOCAL_MIDNIGHT; t < MONDAY_LOCAL_MIDNIGHT + WEEK_S; t += 60) {
-		h_cod = fmax(h_cod, wwtp_sim_model_value(&h, "cod", t));
-		h_nh4 = fmax(h_nh4, wwtp_sim_model_value(&h, "nh4", t));
-		h_tss = fmax(h_tss, wwtp_sim_model_value(&h, "tss", t));
+		/* A healthy plant's excursions are its exceptions, not its level. */
+		if (!in_excursion(&h, "cod", t))
+			h_cod = fmax(h_cod, wwtp_sim_model_value(&h, "cod", t));
+		if (!in_excursion(&h, "nh4", t))
+			h_nh4 = fmax(h_nh4, wwtp_sim_model_value(&h, "nh4", t));
+		if (!in_excursion(&h, "tss", t))
+			h_tss = fmax(h_tss, wwtp_sim_model_value(&h, "tss", t));
 		d_cod = fmin(d_cod, wwtp_sim_model_value(&d, "cod", t));
 		d_nh4 = fmin(d_nh4, wwtp_sim_model_value(&d, "nh4", t));
 		d_tss = fmin(d_tss, wwtp_sim_model_value(&d, "tss", t));
@@ -331,6 +356,264 @@ static void test_status_windows(void **state)
 		both += a && b;
 	}
 	assert_true(both < cod / 2);
+}
+
+static struct wwtp_point mkpt(const char *param, enum wwtp_table table, uint16_t address,
+			      enum wwtp_type type, enum wwtp_order order, double scale,
+			      double offset, int bit);
+
+static void test_scenario_parse_format(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned sc;
+		const char *formatted;
+	} good[] = {
+	    {"healthy", WWTP_SIM_HEALTHY, "healthy"},
+	    {"degraded", WWTP_SIM_FX_AERATION, "failed-aeration"},
+	    {"failed-aeration", WWTP_SIM_FX_AERATION, "failed-aeration"},
+	    {"hydraulic-overload", WWTP_SIM_FX_OVERLOAD, "hydraulic-overload"},
+	    {"no-nitrogen-removal", WWTP_SIM_FX_NITROGEN, "no-nitrogen-removal"},
+	    {"analyzer-faults+poor-settling+high-colour",
+	     WWTP_SIM_FX_ANALYZERS | WWTP_SIM_FX_SOLIDS | WWTP_SIM_FX_COLOUR,
+	     "analyzer-faults+poor-settling+high-colour"},
+	    /* Any order in, the effects' order out. */
+	    {"high-colour+no-nitrogen-removal", WWTP_SIM_FX_NITROGEN | WWTP_SIM_FX_COLOUR,
+	     "no-nitrogen-removal+high-colour"},
+	};
+	static const char *const bad[] = {"",
+					  "sick",
+					  "Healthy",
+					  "failed-aeration+",
+					  "+failed-aeration",
+					  "failed-aeration++high-colour",
+					  "high-colour+high-colour",
+					  "healthy+high-colour",
+					  "degraded+high-colour",
+					  "failed aeration"};
+	char buf[WWTP_SIM_SCENARIO_MAX];
+	unsigned sc;
+	(void)state;
+
+	for (size_t i = 0; i < NELEM(good); i++) {
+		sc = 0xdead;
+		assert_int_equal(wwtp_sim_scenario_parse(good[i].text, &sc), 0);
+		assert_int_equal(sc, good[i].sc);
+		assert_string_equal(wwtp_sim_scenario_format(sc, buf, sizeof(buf)),
+				    good[i].formatted);
+		assert_int_equal(wwtp_sim_scenario_parse(buf, &sc), 0);
+		assert_int_equal(sc, good[i].sc);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		sc = 0xdead;
+		if (wwtp_sim_scenario_parse(bad[i], &sc) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_int_equal(sc, 0xdead);
+	}
+	/* Every effect has a name that parses back. */
+	assert_int_equal(wwtp_sim_scenario_parse(
+			     wwtp_sim_scenario_format(WWTP_SIM_FX_ALL, buf, sizeof(buf)), &sc),
+			 0);
+	assert_int_equal(sc, WWTP_SIM_FX_ALL);
+	/* A small buffer is cut, never overrun. */
+	assert_string_equal(wwtp_sim_scenario_format(WWTP_SIM_FX_ALL, buf, 8), "");
+}
+
+/* What a week of each effect looks like against QCVN 40 column B x Kq 0.9
+ * (COD 135, NH4 9, TSS 90 mg/L, colour 150 Pt/Co) and the design flow. */
+struct week {
+	double flow_load;		     /* mean outflow x 24 / design */
+	double cod_over, nh4_over, tss_over; /* share of hourly means over Cmax */
+	double colour_mean, cod_mean, do_min;
+	double fault_share; /* of the COD analyzer */
+	int alarm;	    /* plc_alarm seen */
+};
+
+static void week_of(unsigned sc, struct week *w)
+{
+	struct wwtp_sim_site s;
+	double flow = 0, cod_h = 0, nh4_h = 0, tss_h = 0, colour = 0, cod = 0;
+	int n = 0, hours = 0, faults = 0;
+
+	memset(w, 0, sizeof(*w));
+	w->do_min = INFINITY;
+	wwtp_sim_site_init(&s, 3, "qd6613-02", 1000, sc);
+	for (int64_t t = MONDAY_LOCAL_MIDNIGHT; t < MONDAY_LOCAL_MIDNIGHT + WEEK_S; t += 60) {
+		flow += wwtp_sim_model_value(&s, "flow_out", t);
+		colour += wwtp_sim_model_value(&s, "color", t);
+		double c = wwtp_sim_model_value(&s, "cod", t);
+		cod += c;
+		cod_h += c;
+		nh4_h += wwtp_sim_model_value(&s, "nh4", t);
+		tss_h += wwtp_sim_model_value(&s, "tss", t);
+		w->do_min = fmin(w->do_min, wwtp_sim_model_value(&s, "do", t));
+		faults += wwtp_sim_model_status(&s, "cod", t) == WWTP_READING_FAULT;
+		w->alarm |= wwtp_sim_model_flag(&s, "plc_alarm", t);
+		if (++n % 60 == 0) {
+			w->cod_over += cod_h / 60 > 135;
+			w->nh4_over += nh4_h / 60 > 9;
+			w->tss_over += tss_h / 60 > 90;
+			cod_h = nh4_h = tss_h = 0;
+			hours++;
+		}
+	}
+	w->flow_load = flow / n * 24 / 1000;
+	w->cod_over /= hours;
+	w->nh4_over /= hours;
+	w->tss_over /= hours;
+	w->colour_mean = colour / n;
+	w->cod_mean = cod / n;
+	w->fault_share = (double)faults / n;
+}
+
+static void test_effects(void **state)
+{
+	struct week h, a, o, nr, af, ps, hc, ao;
+	(void)state;
+
+	week_of(WWTP_SIM_HEALTHY, &h);
+	week_of(WWTP_SIM_FX_AERATION, &a);
+	week_of(WWTP_SIM_FX_OVERLOAD, &o);
+	week_of(WWTP_SIM_FX_NITROGEN, &nr);
+	week_of(WWTP_SIM_FX_ANALYZERS, &af);
+	week_of(WWTP_SIM_FX_SOLIDS, &ps);
+	week_of(WWTP_SIM_FX_COLOUR, &hc);
+	week_of(WWTP_SIM_FX_AERATION | WWTP_SIM_FX_OVERLOAD, &ao);
+
+	/* Healthy: about 76 % of design, hardly ever over a limit, no faults. */
+	assert_true(h.flow_load > 0.65 && h.flow_load < 0.85);
+	assert_true(h.cod_over < 0.05 && h.nh4_over < 0.05 && h.tss_over < 0.05);
+	assert_true(h.fault_share == 0.0 && !h.alarm && h.do_min >= 1.5);
+	/* Failed aeration: COD, NH4, TSS over nearly always, DO gone. */
+	assert_true(a.cod_over > 0.95 && a.nh4_over > 0.95 && a.tss_over > 0.9);
+	assert_true(a.do_min <= 0.4 && a.alarm);
+	assert_true(a.fault_share > 0.06 && a.fault_share < 0.11);
+	/* Hydraulic overload: over 110 % of design, TSS washed out, COD and
+	 * NH4 over part of the time, the tank's alarm. */
+	assert_true(o.flow_load > 1.12 && o.flow_load < 1.35);
+	assert_true(o.tss_over > 0.9);
+	assert_true(o.cod_over > 0.1 && o.cod_over < 0.9);
+	assert_true(o.alarm && o.fault_share == 0.0);
+	/* No nitrogen removal: NH4 over, COD as healthy, aeration working. */
+	assert_true(nr.nh4_over > 0.95 && nr.cod_over < 0.05 && nr.do_min >= 1.5);
+	/* Analyzer faults: a third of the time and more; values healthy. */
+	assert_true(af.fault_share > 0.30 && af.fault_share < 0.45);
+	assert_true(af.cod_over < 0.05 && af.tss_over < 0.05);
+	/* Poor settling: TSS only. High colour: colour only. */
+	assert_true(ps.tss_over > 0.9 && ps.cod_over < 0.05 && ps.nh4_over < 0.05);
+	assert_true(hc.colour_mean > 150 && hc.cod_over < 0.05 && h.colour_mean < 60);
+	/* Two effects on one param: the first wins (aeration's COD), and the
+	 * flow is still the overload's. */
+	assert_true(fabs(ao.cod_mean - a.cod_mean) < 1e-9);
+	assert_true(fabs(ao.flow_load - o.flow_load) < 1e-9);
+}
+
+/* A healthy plant's excursions: rare, an hour or two each, over the limit
+ * while they last, and never at a degraded plant. */
+static void test_excursions(void **state)
+{
+	static const char *const ps[] = {"cod", "nh4", "tss"};
+	static const double cmax[] = {135, 9, 90};
+	const int64_t span = 8 * WEEK_S;
+	(void)state;
+
+	for (size_t i = 0; i < NELEM(ps); i++) {
+		struct wwtp_sim_site s, d;
+		const struct param_def *p = find_param(ps[i]);
+		int64_t run = 0, in = 0, runs = 0, hours = 0, over = 0;
+		double hsum = 0;
+		wwtp_sim_site_init(&s, 1, "qd6613-09", 0, WWTP_SIM_HEALTHY);
+		wwtp_sim_site_init(&d, 1, "qd6613-09", 0,
+				   WWTP_SIM_FX_SOLIDS | WWTP_SIM_FX_NITROGEN);
+		for (int64_t t = MONDAY_LOCAL_MIDNIGHT, k = 1; t < MONDAY_LOCAL_MIDNIGHT + span;
+		     t += 60, k++) {
+			double peak = 0, v = wwtp_sim_model_value(&s, ps[i], t);
+			double e = excursion(&s, p, t - floor_mod(t, p->hold_s), &peak);
+			if (e > 0) {
+				in++;
+				run++;
+				if (e >= 1.0)
+					assert_true(v >= p->exc[0] - 1e-9 && v <= p->exc[1] + 1e-9);
+			} else if (run > 0) {
+				/* 60..120 minutes, the ramps included */
+				if (run < 59 || run > 121)
+					fail_msg("%s: an excursion of %lld minutes", ps[i],
+						 (long long)run);
+				runs++;
+				run = 0;
+			}
+			hsum += v;
+			if (k % 60 == 0) {
+				over += hsum / 60 > cmax[i];
+				hours++;
+				hsum = 0;
+			}
+			/* A degraded plant has no excursions: its band (the
+			 * healthy one for a param no effect moves) holds. */
+			double dlo, dhi;
+			band_of(p, d.scenario, &dlo, &dhi);
+			double dv = wwtp_sim_model_value(&d, ps[i], t);
+			assert_true(dv >= dlo && dv <= dhi);
+		}
+		/* About one every four days: 14 in 8 weeks, give or take. */
+		assert_true(runs >= 5 && runs <= 28);
+		assert_true((double)in / (span / 60) < 0.04);
+		/* Over the limit for an hour or two each time: a few % of hours,
+		 * far from the 10 % that flags a plant. */
+		assert_true(over > 0);
+		assert_true((double)over / hours < 0.04);
+	}
+}
+
+/* What the history replay reads without a register image: the decoded
+ * value of each kind of point, and the status source the collector uses. */
+static void test_point_value_status(void **state)
+{
+	struct wwtp_point f32 =
+	    mkpt("cod", WWTP_TABLE_INPUT, 0, WWTP_TYPE_FLOAT32, WWTP_ORDER_CDAB, 1, 0, -1);
+	struct wwtp_point u16 =
+	    mkpt("ph", WWTP_TABLE_HOLDING, 0, WWTP_TYPE_UINT16, WWTP_ORDER_ABCD, 0.01, 0, -1);
+	struct wwtp_point bit =
+	    mkpt("blower_run", WWTP_TABLE_HOLDING, 5, WWTP_TYPE_UINT16, WWTP_ORDER_ABCD, 1, 0, 2);
+	struct wwtp_point coil =
+	    mkpt("pump_run", WWTP_TABLE_COIL, 1, WWTP_TYPE_BOOL, WWTP_ORDER_ABCD, 1, 0, -1);
+	struct wwtp_point big =
+	    mkpt("cod_in", WWTP_TABLE_HOLDING, 0, WWTP_TYPE_INT16, WWTP_ORDER_ABCD, 0.001, 0, -1);
+	struct wwtp_device dev;
+	struct wwtp_sim_site s;
+	double v;
+	int seen_fault = 0;
+	(void)state;
+
+	wwtp_sim_site_init(&s, 2, "qd6613-02", 0, WWTP_SIM_FX_ANALYZERS);
+	memset(&dev, 0, sizeof(dev));
+	snprintf(dev.name, sizeof(dev.name), "meter");
+	f32.status = (struct wwtp_status_src){WWTP_STATUS_VALUE, WWTP_TABLE_INPUT, 2, 1, 2, 0};
+	for (int64_t t = MONDAY_LOCAL_MIDNIGHT; t < MONDAY_LOCAL_MIDNIGHT + DAY_S; t += 600) {
+		assert_int_equal(wwtp_sim_point_value(&s, &f32, t, &v), 0);
+		/* float32 precision, given back as its shortest decimal */
+		double m = wwtp_sim_model_value(&s, "cod", t);
+		assert_true(fabs(v - m) <= fabs(m) * 1e-6);
+		assert_int_equal(wwtp_sim_point_value(&s, &u16, t, &v), 0);
+		assert_true(fabs(v - wwtp_sim_model_value(&s, "ph", t)) <= 0.005 + 1e-9);
+		assert_int_equal(wwtp_sim_point_value(&s, &bit, t, &v), 0);
+		assert_true(v == wwtp_sim_model_flag(&s, "blower_run", t));
+		assert_int_equal(wwtp_sim_point_value(&s, &coil, t, &v), 0);
+		assert_true(v == wwtp_sim_model_flag(&s, "pump_run", t));
+		/* The point's own status register: its analyzer. */
+		int st = wwtp_sim_point_status(&s, &dev, &f32, t);
+		assert_int_equal(st, wwtp_sim_model_status(&s, "cod", t));
+		seen_fault |= st == WWTP_READING_FAULT;
+		/* None of its own: the device's, or ok without one. */
+		assert_int_equal(wwtp_sim_point_status(&s, &dev, &u16, t), WWTP_READING_OK);
+		dev.status = f32.status;
+		assert_int_equal(wwtp_sim_point_status(&s, &dev, &u16, t),
+				 wwtp_sim_model_status(&s, "meter", t));
+		dev.status.mode = WWTP_STATUS_NONE;
+	}
+	assert_true(seen_fault);
+	/* 300..800 mg/L does not fit an int16 at 0.001: refused, not wrapped. */
+	assert_int_equal(wwtp_sim_point_value(&s, &big, MONDAY_LOCAL_MIDNIGHT, &v), WWTP_ERR_RANGE);
 }
 
 /* ---- The register image against the decoder ---- */
@@ -552,6 +835,10 @@ int main(void)
 	    cmocka_unit_test(test_degraded_exceeds_healthy),
 	    cmocka_unit_test(test_unknown_param),
 	    cmocka_unit_test(test_status_windows),
+	    cmocka_unit_test(test_scenario_parse_format),
+	    cmocka_unit_test(test_effects),
+	    cmocka_unit_test(test_excursions),
+	    cmocka_unit_test(test_point_value_status),
 	    cmocka_unit_test(test_image_roundtrip),
 	    cmocka_unit_test(test_image_out_of_range),
 	    cmocka_unit_test(test_image_status),

@@ -1,0 +1,580 @@
+/* api.c - the HTTP API's routes (see api.h, docs/api.md). */
+#include "api.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/buf.h"
+#include "../util/err.h"
+#include "../util/log.h"
+#include "../util/timeutil.h"
+#include "influx.h"
+
+#ifndef WWTP_VERSION
+#define WWTP_VERSION "0.0.0"
+#endif
+
+#define API_MOD "api"
+#define API_ALERTS_LIMIT 1000 /* default of /api/alerts?limit */
+#define API_ALERTS_LIMIT_MAX 10000
+#define API_SERIES_POINTS_MAX 10000 /* per answer */
+#define API_SERIES_DEFAULT_MS (24 * 3600 * 1000LL)
+#define API_SERIES_ANSWER_MAX ((size_t)64 << 20)
+#define API_CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
+#define API_CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+struct wwtp_api {
+	struct wwtp_monitor *mon;
+	int have_influx;
+	struct wwtp_central_influx influx;
+	wwtp_api_health_fn health;
+	void *health_ctx;
+	/* One InfluxDB client for the series route; requests take turns. */
+	pthread_mutex_t ix_lock;
+	struct wwtp_influx *ix;
+};
+
+struct wwtp_api *wwtp_api_new(const struct wwtp_api_opts *o)
+{
+	struct wwtp_api *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->mon = o->mon;
+	if (o->influx) {
+		a->have_influx = 1;
+		a->influx = *o->influx;
+	}
+	a->health = o->health;
+	a->health_ctx = o->health_ctx;
+	pthread_mutex_init(&a->ix_lock, NULL);
+	return a;
+}
+
+void wwtp_api_free(struct wwtp_api *a)
+{
+	if (!a)
+		return;
+	wwtp_influx_free(a->ix);
+	pthread_mutex_destroy(&a->ix_lock);
+	free(a);
+}
+
+/* ---- parsing ---- */
+
+int wwtp_api_parse_time(const char *s, int64_t *ms)
+{
+	char buf[32];
+	size_t n = strlen(s);
+
+	if (n > 0 && n <= 15 && strspn(s, "0123456789") == n) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		if (errno || *end)
+			return WWTP_ERR_INVAL;
+		*ms = v;
+		return 0;
+	}
+	/* The project's timestamp, with or without milliseconds. */
+	if (n == 20 && s[19] == 'Z') {
+		snprintf(buf, sizeof(buf), "%.19s.000Z", s);
+		s = buf;
+	}
+	return wwtp_parse_utc(s, ms);
+}
+
+int wwtp_api_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct {
+		char unit;
+		int64_t ms;
+	} units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+	size_t n = strlen(s), digits = strspn(s, "0123456789");
+
+	if (digits == 0 || digits > 6 || n != digits + 1)
+		return WWTP_ERR_INVAL;
+	long v = strtol(s, NULL, 10);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[digits] == units[i].unit && v > 0) {
+			*ms = v * units[i].ms;
+			return 0;
+		}
+	return WWTP_ERR_INVAL;
+}
+
+/* ---- answers ---- */
+
+static void finish(struct wwtp_api_response *r, int status, json_t *body)
+{
+	r->status = status;
+	r->body = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+	json_decref(body);
+	if (!r->body) {
+		static const char oom[] = "{\"error\":\"out of memory\"}";
+		r->status = 500;
+		r->body = strdup(oom);
+	}
+	r->len = r->body ? strlen(r->body) : 0;
+}
+
+/* Text from a client, fit to be echoed in JSON: printable ASCII, at most
+ * 64 bytes (anything else becomes '?'). */
+static void echo(const char *in, char *out, size_t n)
+{
+	size_t j = 0;
+	for (size_t i = 0; in && in[i] && j + 4 < n && i < 64; i++)
+		out[j++] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
+	if (in && strlen(in) > 64 && j + 3 < n) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+}
+
+__attribute__((format(printf, 3, 4))) static void api_error(struct wwtp_api_response *r, int status,
+							    const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_t *o = json_object();
+	json_object_set_new(o, "error", json_string(text));
+	json_object_set_new(o, "status", json_integer(status));
+	finish(r, status, o);
+}
+
+static int in_charset(const char *s, const char *cs, size_t max)
+{
+	size_t n = strlen(s);
+	return n > 0 && n < max && strspn(s, cs) == n;
+}
+
+/* Checks the query's parameters against those the route knows. Returns 0,
+ * or -1 with a 400 answer. */
+static int check_args(const struct wwtp_api_request *q, const char *const *known,
+		      struct wwtp_api_response *r)
+{
+	for (size_t i = 0; i < q->nargs; i++) {
+		char k[80];
+		size_t j = 0;
+		while (known[j] && strcmp(known[j], q->args[i].key) != 0)
+			j++;
+		echo(q->args[i].key, k, sizeof(k));
+		if (!known[j]) {
+			char list[256] = "";
+			size_t used = 0;
+			for (j = 0; known[j]; j++) {
+				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+						 j ? ", " : "", known[j]);
+				if (w > 0 && (size_t)w < sizeof(list) - used)
+					used += (size_t)w;
+			}
+			api_error(r, 400, "unknown parameter '%s' (this route takes: %s)", k,
+				  known[0] ? list : "none");
+			return -1;
+		}
+		for (size_t m = 0; m < i; m++)
+			if (strcmp(q->args[m].key, q->args[i].key) == 0) {
+				api_error(r, 400, "parameter '%s' given twice", k);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+static const char *arg(const struct wwtp_api_request *q, const char *key)
+{
+	for (size_t i = 0; i < q->nargs; i++)
+		if (strcmp(q->args[i].key, key) == 0)
+			return q->args[i].value ? q->args[i].value : "";
+	return NULL;
+}
+
+/* from/to: the time, or dflt when absent. -1 with a 400 answer when bad. */
+static int time_arg(const struct wwtp_api_request *q, const char *key, int64_t dflt, int64_t *out,
+		    struct wwtp_api_response *r)
+{
+	const char *v = arg(q, key);
+	char e[80];
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (wwtp_api_parse_time(v, out) != 0) {
+		echo(v, e, sizeof(e));
+		api_error(
+		    r, 400,
+		    "%s '%s' is not a time: give 2026-01-31T17:00:00Z (UTC, optionally .mmm) or "
+		    "epoch milliseconds",
+		    key, e);
+		return -1;
+	}
+	return 0;
+}
+
+/* The access check before every route. Everything is allowed until log-in
+ * exists (a later issue): it goes here, and answers 401 when it refuses. */
+static int api_authorize(struct wwtp_api *a, const struct wwtp_api_request *q,
+			 struct wwtp_api_response *r)
+{
+	(void)a;
+	(void)q;
+	(void)r;
+	return 0;
+}
+
+/* ---- routes ---- */
+
+/* What there is to read: the address a person is given first. */
+static void route_index(const struct wwtp_api_request *q, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	static const char *const routes[] = {"/api/health", "/api/stations", "/api/stations/{id}",
+					     "/api/stations/{id}/series?param=&from=&to=&every=",
+					     "/api/alerts?station=&kind=&state=&from=&to=&limit="};
+
+	if (check_args(q, known, r) != 0)
+		return;
+	json_t *o = json_object(), *rs = json_array();
+	json_object_set_new(o, "name", json_string("wwtp-central"));
+	json_object_set_new(o, "version", json_string(WWTP_VERSION));
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		json_array_append_new(rs, json_string(routes[i]));
+	json_object_set_new(o, "routes", rs);
+	json_object_set_new(o, "docs", json_string("docs/api.md"));
+	finish(r, 200, o);
+}
+
+static void route_health(struct wwtp_api *a, const struct wwtp_api_request *q,
+			 struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	struct wwtp_monitor_health h;
+	char t[32];
+
+	if (check_args(q, known, r) != 0)
+		return;
+	wwtp_monitor_health(a->mon, &h);
+	json_t *o = json_object(), *f = json_object(), *al = json_object();
+	json_object_set_new(o, "status", json_string("ok"));
+	json_object_set_new(o, "version", json_string(WWTP_VERSION));
+	wwtp_format_utc(q->now_ms, t, sizeof(t));
+	json_object_set_new(o, "time", json_string(t));
+	json_object_set_new(f, "recovered", json_boolean(h.recovered));
+	json_object_set_new(f, "queries_ok", json_boolean(h.queries_ok));
+	if (h.refreshed_ms && wwtp_format_utc(h.refreshed_ms, t, sizeof(t)) == 0)
+		json_object_set_new(f, "evaluated", json_string(t));
+	else
+		json_object_set_new(f, "evaluated", json_null());
+	json_object_set_new(f, "stations", json_integer((json_int_t)h.stations));
+	json_object_set_new(f, "flagged", json_integer((json_int_t)h.flagged));
+	json_object_set_new(o, "flags", f);
+	json_object_set_new(al, "known", json_integer((json_int_t)h.alerts));
+	json_object_set_new(al, "open", json_integer((json_int_t)h.open_alerts));
+	json_object_set_new(o, "alerts", al);
+	if (a->health)
+		a->health(a->health_ctx, o);
+	finish(r, 200, o);
+}
+
+static void route_stations(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			   struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	char e[80];
+
+	if (check_args(q, known, r) != 0)
+		return;
+	json_t *o = wwtp_monitor_stations_json(a->mon, id, q->now_ms);
+	if (!o && id) {
+		echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	if (!o) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	finish(r, 200, o);
+}
+
+static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
+			 struct wwtp_api_response *r)
+{
+	static const char *const known[] = {"station", "kind",	"state", "from",
+					    "to",      "limit", NULL};
+	struct wwtp_alert_filter f = {.from_ms = 0, .to_ms = INT64_MAX, .limit = API_ALERTS_LIMIT};
+	const char *v;
+	char e[80];
+	size_t total = 0;
+
+	if (check_args(q, known, r) != 0)
+		return;
+	if ((v = arg(q, "station")) != NULL) {
+		if (wwtp_monitor_has(a->mon, v, NULL, NULL, 0) != 0) {
+			echo(v, e, sizeof(e));
+			api_error(r, 404, "no station '%s'", e);
+			return;
+		}
+		f.station = v;
+	}
+	if ((v = arg(q, "kind")) != NULL) {
+		static const char *const kinds[] = {
+		    "exceedance", "range", "availability", "fault", "calibration", "offline", NULL};
+		size_t i = 0;
+		while (kinds[i] && strcmp(kinds[i], v) != 0)
+			i++;
+		if (!kinds[i]) {
+			echo(v, e, sizeof(e));
+			api_error(r, 400,
+				  "kind '%s' is not one of exceedance, range, availability, fault, "
+				  "calibration, offline",
+				  e);
+			return;
+		}
+		f.kind = v;
+	}
+	if ((v = arg(q, "state")) != NULL) {
+		if (strcmp(v, "open") == 0)
+			f.state = WWTP_ALERTS_OPEN;
+		else if (strcmp(v, "closed") == 0)
+			f.state = WWTP_ALERTS_CLOSED;
+		else if (strcmp(v, "all") != 0) {
+			echo(v, e, sizeof(e));
+			api_error(r, 400, "state '%s' is not open, closed or all", e);
+			return;
+		}
+	}
+	if (time_arg(q, "from", 0, &f.from_ms, r) != 0 ||
+	    time_arg(q, "to", INT64_MAX, &f.to_ms, r) != 0)
+		return;
+	if (f.from_ms >= f.to_ms) {
+		api_error(r, 400, "from must be before to");
+		return;
+	}
+	if ((v = arg(q, "limit")) != NULL) {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (errno || end == v || *end || n < 1 || n > API_ALERTS_LIMIT_MAX) {
+			echo(v, e, sizeof(e));
+			api_error(r, 400, "limit '%s' is not a number 1..%d", e,
+				  API_ALERTS_LIMIT_MAX);
+			return;
+		}
+		f.limit = (size_t)n;
+	}
+	json_t *o = wwtp_monitor_alerts_json(a->mon, &f, &total);
+	if (!o) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	snprintf(r->total, sizeof(r->total), "%zu", total);
+	finish(r, 200, o);
+}
+
+/* One InfluxQL query on the API's client; the parsed answer, or NULL with
+ * a 502/503 answer. */
+static json_t *series_query(struct wwtp_api *a, const char *ql, struct wwtp_api_response *r)
+{
+	struct wwtp_influx_resp ir;
+	struct wwtp_buf body;
+	json_t *doc = NULL;
+	char why[sizeof(ir.text)] = "";
+
+	if (!a->have_influx) {
+		api_error(r, 503, "no InfluxDB to read from");
+		return NULL;
+	}
+	wwtp_buf_init(&body, API_SERIES_ANSWER_MAX);
+	pthread_mutex_lock(&a->ix_lock);
+	if (!a->ix && wwtp_influx_new(&a->influx, &a->ix) != 0)
+		snprintf(why, sizeof(why), "cannot make the InfluxDB client");
+	else if (wwtp_influx_query(a->ix, ql, &body, &ir) != WWTP_INFLUX_OK)
+		snprintf(why, sizeof(why), "%s", ir.text[0] ? ir.text : "no answer");
+	pthread_mutex_unlock(&a->ix_lock);
+	if (!why[0] && !(doc = json_loadb(body.data, body.len, 0, NULL)))
+		snprintf(why, sizeof(why), "the answer is not JSON");
+	wwtp_buf_free(&body);
+	json_t *res0 = json_array_get(json_object_get(doc, "results"), 0);
+	if (!why[0] && json_is_string(json_object_get(res0, "error")))
+		snprintf(why, sizeof(why), "%s", json_string_value(json_object_get(res0, "error")));
+	if (why[0]) {
+		json_decref(doc);
+		char e[200];
+		echo(why, e, sizeof(e));
+		LOG_WARN(API_MOD, "series query failed: %s", why);
+		api_error(r, 502, "InfluxDB: %s", e);
+		return NULL;
+	}
+	return doc;
+}
+
+static void route_series(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 struct wwtp_api_response *r)
+{
+	static const char *const known[] = {"param", "from", "to", "every", NULL};
+	char e[80], unit[WWTP_UNIT_MAX], ql[768], ts[32];
+	int64_t from, to, every = 0;
+	const char *param, *ev;
+
+	if (check_args(q, known, r) != 0)
+		return;
+	if (!in_charset(id, API_CS_ID, WWTP_ID_MAX) ||
+	    wwtp_monitor_has(a->mon, id, NULL, NULL, 0) != 0) {
+		echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	param = arg(q, "param");
+	if (!param || !in_charset(param, API_CS_PARAM, WWTP_ID_MAX) ||
+	    wwtp_monitor_has(a->mon, id, param, unit, sizeof(unit)) != 0) {
+		json_t *ps = wwtp_monitor_params_json(a->mon, id);
+		char *list = ps ? json_dumps(ps, JSON_COMPACT) : NULL;
+		echo(param, e, sizeof(e));
+		if (!param)
+			api_error(r, 400, "param is required: one of %s", list ? list : "?");
+		else
+			api_error(r, 404, "station %s has no param '%s': one of %s", id, e,
+				  list ? list : "?");
+		free(list);
+		json_decref(ps);
+		return;
+	}
+	if (time_arg(q, "to", q->now_ms, &to, r) != 0 ||
+	    time_arg(q, "from", to - API_SERIES_DEFAULT_MS, &from, r) != 0)
+		return;
+	if (from >= to) {
+		api_error(r, 400, "from must be before to");
+		return;
+	}
+	if ((ev = arg(q, "every")) != NULL) {
+		if (wwtp_api_parse_duration(ev, &every) != 0 || every < 1000 ||
+		    every > 7 * 86400000LL) {
+			echo(ev, e, sizeof(e));
+			api_error(r, 400,
+				  "every '%s' is not a duration 1s..7d such as 60s, 5m, 1h, 1d", e);
+			return;
+		}
+		if ((to - from) / every > API_SERIES_POINTS_MAX) {
+			api_error(
+			    r, 400,
+			    "more than %d intervals of %s: give a larger every or a shorter span",
+			    API_SERIES_POINTS_MAX, ev);
+			return;
+		}
+		snprintf(ql, sizeof(ql),
+			 "SELECT mean(value), count(value) FROM reading WHERE station='%s' AND "
+			 "param='%s' AND status='ok' AND time >= %" PRId64 "ms AND time < %" PRId64
+			 "ms GROUP BY time(%" PRId64 "ms) fill(none)",
+			 id, param, from, to, every);
+	} else {
+		snprintf(ql, sizeof(ql),
+			 "SELECT value, status FROM reading WHERE station='%s' AND param='%s' AND "
+			 "time >= %" PRId64 "ms AND time < %" PRId64
+			 "ms ORDER BY time ASC LIMIT %d",
+			 id, param, from, to, API_SERIES_POINTS_MAX + 1);
+	}
+	json_t *doc = series_query(a, ql, r);
+	if (!doc)
+		return;
+
+	json_t *o = json_object(), *pts = json_array();
+	json_object_set_new(o, "station", json_string(id));
+	json_object_set_new(o, "param", json_string(param));
+	json_object_set_new(o, "unit", json_string(unit));
+	wwtp_format_utc(from, ts, sizeof(ts));
+	json_object_set_new(o, "from", json_string(ts));
+	wwtp_format_utc(to, ts, sizeof(ts));
+	json_object_set_new(o, "to", json_string(ts));
+	json_object_set_new(o, "every", ev ? json_string(ev) : json_null());
+	json_t *s0 = json_array_get(
+	    json_object_get(json_array_get(json_object_get(doc, "results"), 0), "series"), 0);
+	json_t *vals = json_object_get(s0, "values");
+	size_t nv = json_is_array(vals) ? json_array_size(vals) : 0;
+	int truncated = !ev && nv > API_SERIES_POINTS_MAX;
+	for (size_t i = 0; i < nv && i < API_SERIES_POINTS_MAX; i++) {
+		json_t *row = json_array_get(vals, i), *p = json_object();
+		json_t *t = json_array_get(row, 0), *v = json_array_get(row, 1);
+		if (!json_is_number(t) ||
+		    wwtp_format_utc((int64_t)json_number_value(t), ts, sizeof(ts)) != 0) {
+			json_decref(p);
+			continue;
+		}
+		json_object_set_new(p, "ts", json_string(ts));
+		if (json_is_number(v))
+			json_object_set_new(p, ev ? "mean" : "value",
+					    json_real(json_number_value(v)));
+		if (ev)
+			json_object_set_new(
+			    p, "n",
+			    json_integer((json_int_t)json_number_value(json_array_get(row, 2))));
+		else if (json_is_string(json_array_get(row, 2)))
+			json_object_set_new(p, "status", json_copy(json_array_get(row, 2)));
+		json_array_append_new(pts, p);
+	}
+	json_decref(doc);
+	json_object_set_new(o, "points", pts);
+	json_object_set_new(o, "truncated", json_boolean(truncated));
+	finish(r, 200, o);
+}
+
+void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
+		     struct wwtp_api_response *r)
+{
+	char path[256], e[80];
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
+		echo(q->method, e, sizeof(e));
+		api_error(r, 405, "method %s is not allowed: the API only reads (GET)", e);
+		return;
+	}
+	n = strlen(q->path);
+	if (n >= sizeof(path)) {
+		api_error(r, 404, "no such route");
+		return;
+	}
+	memcpy(path, q->path, n + 1);
+	if (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0'; /* "/api/stations/" is "/api/stations" */
+	if (api_authorize(a, q, r) != 0)
+		return;
+
+	if (strcmp(path, "/") == 0 || strcmp(path, "/api") == 0) {
+		route_index(q, r);
+	} else if (strcmp(path, "/api/health") == 0) {
+		route_health(a, q, r);
+	} else if (strcmp(path, "/api/stations") == 0) {
+		route_stations(a, q, NULL, r);
+	} else if (strcmp(path, "/api/alerts") == 0) {
+		route_alerts(a, q, r);
+	} else if (strncmp(path, "/api/stations/", 14) == 0) {
+		char *id = path + 14, *rest = strchr(id, '/');
+		if (rest)
+			*rest++ = '\0';
+		if (!rest)
+			route_stations(a, q, id, r);
+		else if (strcmp(rest, "series") == 0)
+			route_series(a, q, id, r);
+		else {
+			echo(q->path, e, sizeof(e));
+			api_error(r, 404, "no route %s (see docs/api.md)", e);
+		}
+	} else {
+		echo(q->path, e, sizeof(e));
+		api_error(r, 404,
+			  "no route %s: /api/health, /api/stations, /api/stations/{id}, "
+			  "/api/stations/{id}/series, /api/alerts",
+			  e);
+	}
+}

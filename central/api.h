@@ -1,0 +1,76 @@
+/* api.h - the HTTP API's routes (docs/api.md): a request in, a status and a
+ * JSON body out. No sockets here (http.c serves it), so the unit tests call
+ * it directly.
+ *
+ *   GET /api/health
+ *   GET /api/stations
+ *   GET /api/stations/{id}
+ *   GET /api/stations/{id}/series?param=&from=&to=&every=
+ *   GET /api/alerts?station=&kind=&state=&from=&to=&limit=
+ *
+ * Every route goes through one access check first (api_authorize in
+ * api.c), where the log-in of a later issue goes. Bad input gets 400 with
+ * {"error": "..."}: unknown parameters, a parameter twice, bad times or
+ * numbers; unknown stations, params and routes 404; other methods 405. */
+#ifndef WWTP_CENTRAL_API_H
+#define WWTP_CENTRAL_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "monitor.h"
+
+#define WWTP_API_ARGS_MAX 16
+
+struct wwtp_api;
+
+/* Adds to /api/health what the caller knows (MQTT, the writer). */
+typedef void (*wwtp_api_health_fn)(void *ctx, json_t *health);
+
+struct wwtp_api_opts {
+	struct wwtp_monitor *mon;
+	const struct wwtp_central_influx *influx; /* for series; NULL: 503 for series */
+	wwtp_api_health_fn health;		  /* may be NULL */
+	void *health_ctx;
+};
+
+/* NULL on NOMEM. The monitor must outlive the API. */
+struct wwtp_api *wwtp_api_new(const struct wwtp_api_opts *o);
+void wwtp_api_free(struct wwtp_api *a); /* accepts NULL */
+
+struct wwtp_api_arg {
+	const char *key;
+	const char *value; /* "" when given without '=' */
+};
+
+struct wwtp_api_request {
+	const char *method;
+	const char *path; /* decoded, without the query */
+	const struct wwtp_api_arg *args;
+	size_t nargs;
+	int64_t now_ms;
+};
+
+struct wwtp_api_response {
+	int status;
+	char *body; /* JSON text, malloc'ed: the caller frees it */
+	size_t len;
+	char total[24]; /* X-Total-Count when not "" (lists that may be cut) */
+};
+
+/* Answers req. Thread-safe (the monitor locks; series queries take turns
+ * on one InfluxDB client). Always fills resp (500 with a body when out of
+ * memory, body NULL only if even that fails). */
+void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *req,
+		     struct wwtp_api_response *resp);
+
+/* Parses a time parameter: "2026-01-31T17:00:00Z", with .mmm, or epoch
+ * milliseconds. 0 or WWTP_ERR_INVAL. Pure. */
+int wwtp_api_parse_time(const char *s, int64_t *ms);
+/* Parses a duration "90s", "5m", "1h", "1d" (a positive integer and one
+ * unit) into ms. 0 or WWTP_ERR_INVAL. Pure. */
+int wwtp_api_parse_duration(const char *s, int64_t *ms);
+
+#endif
