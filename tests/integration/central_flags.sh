@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # Degraded-plant flags and the HTTP API, with a real mosquitto, a real
 # InfluxDB 1.x and the simulator's history replay (wwtp-sim --history):
 #  1. Three stations: yen-nghia (listed by the plan for review) simulated

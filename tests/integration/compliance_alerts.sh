@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # Compliance at the edge, end to end. For every shipped station, --limits
 # prints a table that matches QCVN 40:2011 column B with the no-data Kq and
 # the Kf of its design flow. Then a test station served by the simulator,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # No acknowledged reading lost, none stored twice, with real processes killed:
 # the collector (durable store, polls every 100 ms) is killed with SIGKILL 24
 # times at random moments, while polling with the broker up, while the

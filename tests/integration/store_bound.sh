@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # The store's bounds and its bad days (docs/reliability.md):
 #  - filled to its size bound (max_mb = 1) while the broker is away: the
 #    oldest unsent messages go first, the file stays bounded, the drops are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # Store and forward through broker outages (docs/reliability.md), with a real
 # mosquitto, the simulator and the collector keeping a durable store:
 #  - the broker is stopped for a while (compressed time: polls every 200 ms)

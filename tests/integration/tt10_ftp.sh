@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: sanitizer pass only
 # Circular 10/2021 files to a real FTP server (pyftpdlib from Debian) on
 # loopback: a station on the simulator with pinned values writes one file
 # every 5 s; each arrives under its final name in a dated folder with the
