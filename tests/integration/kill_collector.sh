@@ -22,42 +22,6 @@ for tool in sqlite3 influxd influx; do
 	}
 done
 
-# A private influxd, as tests/integration/central_influx.sh starts it.
-start_influxd() {
-	read -r INFLUX_PORT INFLUX_RPC < <(freeport 2 | tr '\n' ' ')
-	mkdir -p "$T/influx"
-	cat >"$T/influxd.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$INFLUX_RPC"
-[meta]
-  dir = "$T/influx/meta"
-  logging-enabled = false
-[data]
-  dir = "$T/influx/data"
-  wal-dir = "$T/influx/wal"
-  query-log-enabled = false
-[coordinator]
-[retention]
-  enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[continuous_queries]
-  enabled = false
-[logging]
-  level = "warn"
-EOF
-	influxd -config "$T/influxd.conf" >>"$T/influxd.log" 2>&1 &
-	INFLUX_PID=$!
-	track $INFLUX_PID
-	if ! "$WAITPORT" 127.0.0.1 "$INFLUX_PORT" 20000 ||
-		! wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$INFLUX_PORT/ping)\" = 204 ]" 20; then
-		not_ok "influxd starts on port $INFLUX_PORT" "$(tail -n 5 "$T/influxd.log")"
-		exit 1
-	fi
-}
 iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
 count_of() { iq "$1" 2>/dev/null | jq -r '[.results[0].series[0].values[0][1] // 0] | .[0]' 2>/dev/null || echo 0; }
 
