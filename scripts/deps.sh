@@ -6,7 +6,10 @@ set -eu
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosquitto-clients
 influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3 python3-pyftpdlib
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+libsodium-dev openssl chromium chromium-driver
+collectd-core hyperfine valgrind
+qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf"
 
 missing=""
 for p in $PKGS; do
@@ -29,7 +32,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # An old or empty package list finds nothing: refresh it once if needed.
 if ! $SUDO apt-get install -y -q $missing >/dev/null 2>&1; then
-	$SUDO apt-get update -q >/dev/null
+	# A mirror caught mid-sync fails one index now and then (seen: armhf
+	# security); what the install needs is usually there anyway.
+	$SUDO apt-get update -q >/dev/null || echo "deps: apt-get update reported errors; trying the install anyway" >&2
 	$SUDO apt-get install -y -q $missing >/dev/null
 fi
 # The mosquitto package starts a system broker on port 1883; the tests and the
