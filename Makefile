@@ -88,9 +88,10 @@ check-build: all $(UNIT_BIN) $(TOOL_BIN)
 
 # The suite runs twice: a plain -Werror build, then the same tests under
 # ASan+UBSan. tests/run.sh prints one "N passed, N failed" line at the end.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check: deps
-	$(MAKE) BUILD=build check-build
-	$(MAKE) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" check-build
+	$(MAKE) -j$(JOBS) BUILD=build check-build
+	$(MAKE) -j$(JOBS) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" check-build
 	tests/run.sh build build/asan
 
 test: check

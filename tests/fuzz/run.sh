@@ -7,7 +7,7 @@
 # Exits non-zero when any check failed.
 #
 # Usage: tests/fuzz/run.sh BUILD short|long [NAME...]
-#   short  FUZZ_SHORT_SECONDS (default 4) per harness, on a scratch copy of
+#   short  FUZZ_SHORT_SECONDS (default 2) per harness, on a scratch copy of
 #          the seed corpus (what make check runs)
 #   long   FUZZ_SECONDS (default 300) per harness; the corpus is kept and
 #          grows in BUILD/fuzz/corpus/NAME across runs
@@ -33,7 +33,7 @@ MODE=$2
 shift 2
 case "$BUILD" in /*) ;; *) BUILD="$SRC/$BUILD" ;; esac
 case "$MODE" in
-short) SECS=${FUZZ_SHORT_SECONDS:-4} ;;
+short) SECS=${FUZZ_SHORT_SECONDS:-2} ;;
 long) SECS=${FUZZ_SECONDS:-300} ;;
 *)
 	echo "$0: mode is short or long, not '$MODE'" >&2

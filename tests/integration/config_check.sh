@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: plain pass too
 # What a field technician sees from `wwtp-collector --check`: every shipped
 # config passes; a broken one is refused with FILE:LINE messages and exit 2,
 # and nothing starts on a bad config. Also --help, --version, bad options.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: plain pass too
 # The collector, pointed at a Modbus device it has never seen (pymodbus, not
 # our simulator) and a real mosquitto, publishes correctly decoded values for
 # every type and byte/word order, over TCP and over RTU (a pseudo-terminal

@@ -5,7 +5,7 @@
 # pass of tests/run.sh only (a build folder whose name ends in "asan"); the
 # plain pass says so and checks nothing. A sanitizer build's check-build
 # makes them (make BUILD=... SANITIZE=1 check-build, or make fuzz-build).
-# FUZZ_SHORT_SECONDS (default 4) sets the time per harness.
+# FUZZ_SHORT_SECONDS (default 2) sets the time per harness.
 . "$(dirname "$0")/../lib/common.sh"
 
 case "$WWTP_BUILD" in

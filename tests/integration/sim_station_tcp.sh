@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: plain pass too
 # A shipped station (Thanh Thùy) served by the simulator over Modbus TCP, a
 # real mosquitto, and the collector running as a service: readings arrive
 # for every device, decoded to plausible values, with increasing seq and ts;
