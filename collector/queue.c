@@ -56,7 +56,8 @@ void wwtp_queue_free(struct wwtp_queue *q, void (*free_item)(void *))
 	free(q);
 }
 
-int wwtp_queue_push(struct wwtp_queue *q, void *item)
+/* Adds item at the tail, or at the head (front = 1: it comes out next). */
+static int push(struct wwtp_queue *q, void *item, int front)
 {
 	int rc = 0;
 	pthread_mutex_lock(&q->lock);
@@ -64,7 +65,12 @@ int wwtp_queue_push(struct wwtp_queue *q, void *item)
 		q->refused++;
 		rc = WWTP_ERR_FULL;
 	} else {
-		q->ring[(q->head + q->len) % q->cap] = item;
+		if (front) {
+			q->head = (q->head + q->cap - 1) % q->cap;
+			q->ring[q->head] = item;
+		} else {
+			q->ring[(q->head + q->len) % q->cap] = item;
+		}
 		q->len++;
 		pthread_cond_signal(&q->cond);
 	}
@@ -72,21 +78,14 @@ int wwtp_queue_push(struct wwtp_queue *q, void *item)
 	return rc;
 }
 
+int wwtp_queue_push(struct wwtp_queue *q, void *item)
+{
+	return push(q, item, 0);
+}
+
 int wwtp_queue_push_front(struct wwtp_queue *q, void *item)
 {
-	int rc = 0;
-	pthread_mutex_lock(&q->lock);
-	if (q->len == q->cap) {
-		q->refused++;
-		rc = WWTP_ERR_FULL;
-	} else {
-		q->head = (q->head + q->cap - 1) % q->cap;
-		q->ring[q->head] = item;
-		q->len++;
-		pthread_cond_signal(&q->cond);
-	}
-	pthread_mutex_unlock(&q->lock);
-	return rc;
+	return push(q, item, 1);
 }
 
 void *wwtp_queue_pop(struct wwtp_queue *q, int timeout_ms)

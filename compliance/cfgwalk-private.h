@@ -1,5 +1,5 @@
-/* cfgwalk-private.h - private to compliance/: a small descriptor-table walker
- * over libconfig groups, used by the regulation loader (limits.c) and the
+/* cfgwalk-private.h - private to compliance/: the descriptor-table walk
+ * over libconfig groups of the regulation loader (limits.c) and of the
  * parsers of a station's `limits` and `evaluation` groups.
  *
  * A group is described by a `const struct wwtp_cw_opt[]` (key, kind, flags,
@@ -9,8 +9,10 @@
  * applies defaults to the others. Nested groups and lists are stored as a
  * `const config_setting_t *` for the caller to walk.
  *
- * (station/ has a walker of the same shape, private to the station loader;
- * this one is kept apart so that each module can change without the other.) */
+ * The walk is util/confschema.h's, which the station loader uses too; a
+ * table entry is its struct wwtp_opt. What is compliance/'s own is the
+ * wording of the messages and their order: each member in the file's order,
+ * then the missing keys. */
 #ifndef WWTP_COMPLIANCE_CFGWALK_PRIVATE_H
 #define WWTP_COMPLIANCE_CFGWALK_PRIVATE_H
 
@@ -18,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/confschema.h"
 #include "../util/diag.h"
 
 struct wwtp_cw {
@@ -26,51 +29,39 @@ struct wwtp_cw {
 	int errors;		/* problems reported through this walker */
 };
 
-enum wwtp_cw_kind {
-	WWTP_CW_STR,   /* char[size] at off; too long is an error, never truncated */
-	WWTP_CW_FLOAT, /* double at off; integers accepted */
-	WWTP_CW_INT,   /* int at off */
-	WWTP_CW_BOOL,  /* int at off, 0 or 1 */
-	WWTP_CW_GROUP, /* const config_setting_t * at off; { ... } */
-	WWTP_CW_LIST,  /* const config_setting_t * at off; ( ... ) */
-	WWTP_CW_SEQ,   /* const config_setting_t * at off; [ ... ] or ( ... ) */
-};
+/* The shared table entry and its kinds and flags, by compliance/'s names. */
+#define wwtp_cw_opt wwtp_opt
+#define WWTP_CW_STR WWTP_OPT_STR     /* char[size] at off; too long is an error, not cut */
+#define WWTP_CW_FLOAT WWTP_OPT_FLOAT /* double at off; integers accepted */
+#define WWTP_CW_INT WWTP_OPT_INT     /* int at off */
+#define WWTP_CW_BOOL WWTP_OPT_BOOL   /* int at off, 0 or 1 */
+#define WWTP_CW_GROUP WWTP_OPT_GROUP /* const config_setting_t * at off; { ... } */
+#define WWTP_CW_LIST WWTP_OPT_LIST   /* const config_setting_t * at off; ( ... ) */
+#define WWTP_CW_SEQ WWTP_OPT_SEQ     /* const config_setting_t * at off; [ ... ] or ( ... ) */
 
-#define WWTP_CW_REQ 0x01      /* must be present */
-#define WWTP_CW_NONEMPTY 0x02 /* a string must not be "" */
-
-struct wwtp_cw_opt {
-	const char *key;
-	enum wwtp_cw_kind kind;
-	unsigned flags;
-	double min, max;     /* FLOAT and INT bounds, inclusive (min >= max: no bounds) */
-	size_t off, size;    /* field in the object, and its size (STR: buffer size) */
-	double def;	     /* FLOAT, INT, BOOL default (FLOAT may be NAN: "absent") */
-	const char *def_s;   /* STR default; NULL leaves "" */
-	const char *charset; /* STR: allowed bytes, NULL for any */
-	const char *hint;    /* what is allowed, for messages */
-};
+#define WWTP_CW_REQ WWTP_OPT_REQ	   /* must be present */
+#define WWTP_CW_NONEMPTY WWTP_OPT_NONEMPTY /* a string must not be "" */
 
 /* One table entry per line (T: the struct the walker fills, f: its field). */
 #define CW_FIELD(T, f) .off = offsetof(T, f), .size = sizeof(((T *)0)->f)
 #define CW_STR(k, fl, T, f, cs, hint_)                                                             \
 	{                                                                                          \
 		.key = (k), .kind = WWTP_CW_STR, .flags = (fl), CW_FIELD(T, f), .charset = (cs),   \
-		.hint = (hint_)                                                                    \
+		.def_s = "", .hint = (hint_)                                                       \
 	}
 #define CW_FLT(k, fl, T, f, lo, hi, d)                                                             \
 	{                                                                                          \
 		.key = (k), .kind = WWTP_CW_FLOAT, .flags = (fl), .min = (lo), .max = (hi),        \
-		CW_FIELD(T, f), .def = (d)                                                         \
+		CW_FIELD(T, f), .def_n = (d)                                                       \
 	}
 #define CW_INT(k, fl, T, f, lo, hi, d)                                                             \
 	{                                                                                          \
 		.key = (k), .kind = WWTP_CW_INT, .flags = (fl), .min = (lo), .max = (hi),          \
-		CW_FIELD(T, f), .def = (d)                                                         \
+		CW_FIELD(T, f), .def_n = (d)                                                       \
 	}
 #define CW_BOOL(k, fl, T, f, d)                                                                    \
 	{                                                                                          \
-		.key = (k), .kind = WWTP_CW_BOOL, .flags = (fl), CW_FIELD(T, f), .def = (d)        \
+		.key = (k), .kind = WWTP_CW_BOOL, .flags = (fl), CW_FIELD(T, f), .def_n = (d)      \
 	}
 #define CW_SUB(k, kind_, fl, T, f)                                                                 \
 	{                                                                                          \

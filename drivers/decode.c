@@ -68,6 +68,32 @@ static int valid_type(enum wwtp_type t)
 	return (unsigned)t <= (unsigned)WWTP_TYPE_FLOAT64;
 }
 
+/* What the encoder accepts for each integer type: [lo, hi] after rounding.
+ * The bounds are exact doubles (powers of two and small integers); hi_excl
+ * says hi itself is out (2^63, 2^64, which have no integer counterpart). */
+struct int_range {
+	double lo, hi;
+	int hi_excl, is_signed;
+};
+static const struct int_range int_ranges[] = {
+    [WWTP_TYPE_INT16] = {-32768.0, 32767.0, 0, 1},
+    [WWTP_TYPE_UINT16] = {0.0, 65535.0, 0, 0},
+    [WWTP_TYPE_INT32] = {-2147483648.0, 2147483647.0, 0, 1},
+    [WWTP_TYPE_UINT32] = {0.0, 4294967295.0, 0, 0},
+    [WWTP_TYPE_INT64] = {-9223372036854775808.0, 9223372036854775808.0, 1, 1},
+    [WWTP_TYPE_UINT64] = {0.0, 18446744073709551616.0, 1, 0},
+};
+
+/* The two's complement integer held in the low `bits` bits of u. */
+static int64_t sign_extend(uint64_t u, int bits)
+{
+	int64_t s;
+	if (bits < 64 && ((u >> (bits - 1)) & 1u))
+		u |= ~(uint64_t)0 << bits;
+	memcpy(&s, &u, sizeof s);
+	return s;
+}
+
 /* raw * scale + offset; a finite raw can still overflow with a large scale,
  * and a result that JSON cannot carry is no value either. */
 static int finish(const struct wwtp_point *p, double raw, double *value)
@@ -131,34 +157,15 @@ int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nr
 		/* A whole register used as a flag: any non-zero value is "on". */
 		raw = u != 0 ? 1.0 : 0.0;
 		break;
-	case WWTP_TYPE_INT16: {
-		uint16_t v16 = (uint16_t)u;
-		int16_t s16;
-		memcpy(&s16, &v16, sizeof s16);
-		raw = s16;
+	case WWTP_TYPE_INT16:
+	case WWTP_TYPE_INT32:
+	case WWTP_TYPE_INT64:
+		raw = (double)sign_extend(u, 16 * nw);
 		break;
-	}
 	case WWTP_TYPE_UINT16:
-		raw = (double)(uint16_t)u;
-		break;
-	case WWTP_TYPE_INT32: {
-		uint32_t v32 = (uint32_t)u;
-		int32_t s32;
-		memcpy(&s32, &v32, sizeof s32);
-		raw = s32;
-		break;
-	}
 	case WWTP_TYPE_UINT32:
-		raw = (double)(uint32_t)u;
-		break;
-	case WWTP_TYPE_INT64: {
-		int64_t s64;
-		memcpy(&s64, &u, sizeof s64);
-		raw = (double)s64;
-		break;
-	}
 	case WWTP_TYPE_UINT64:
-		raw = (double)u;
+		raw = (double)u; /* only nw words were packed */
 		break;
 	case WWTP_TYPE_FLOAT32: {
 		uint32_t v32 = (uint32_t)u;
@@ -190,10 +197,8 @@ int wwtp_decode_bit(const struct wwtp_point *p, uint8_t bit, double *value)
 	return finish(p, bit ? 1.0 : 0.0, value);
 }
 
-/* Rounds r to the nearest integer and checks it lies in [lo, hi]. The bounds
- * are doubles that are exact (powers of two and small integers), so the
- * comparison is exact too; hi_excl says hi itself is out (2^63, 2^64, which
- * have no integer type counterpart). */
+/* Rounds r to the nearest integer and checks it lies in [lo, hi] (hi
+ * excluded when hi_excl); exact, as the bounds are (int_ranges). */
 static int round_in(double r, double lo, double hi, int hi_excl, double *out)
 {
 	double x = round(r);
@@ -239,45 +244,18 @@ int wwtp_encode_regs(const struct wwtp_point *p, double value, uint16_t *regs, s
 	int rc = 0;
 	switch (p->type) {
 	case WWTP_TYPE_INT16:
-		rc = round_in(raw, -32768.0, 32767.0, 0, &x);
-		if (rc == 0) {
-			int16_t s = (int16_t)x;
-			uint16_t v;
-			memcpy(&v, &s, sizeof v);
-			u = v;
-		}
-		break;
 	case WWTP_TYPE_UINT16:
-		rc = round_in(raw, 0.0, 65535.0, 0, &x);
-		if (rc == 0)
-			u = (uint16_t)x;
-		break;
 	case WWTP_TYPE_INT32:
-		rc = round_in(raw, -2147483648.0, 2147483647.0, 0, &x);
-		if (rc == 0) {
-			int32_t s = (int32_t)x;
-			uint32_t v;
-			memcpy(&v, &s, sizeof v);
-			u = v;
-		}
-		break;
 	case WWTP_TYPE_UINT32:
-		rc = round_in(raw, 0.0, 4294967295.0, 0, &x);
-		if (rc == 0)
-			u = (uint32_t)x;
-		break;
 	case WWTP_TYPE_INT64:
-		rc = round_in(raw, -9223372036854775808.0, 9223372036854775808.0, 1, &x);
-		if (rc == 0) {
-			int64_t s = (int64_t)x;
-			memcpy(&u, &s, sizeof u);
-		}
-		break;
-	case WWTP_TYPE_UINT64:
-		rc = round_in(raw, 0.0, 18446744073709551616.0, 1, &x);
+	case WWTP_TYPE_UINT64: {
+		const struct int_range *r = &int_ranges[p->type];
+		rc = round_in(raw, r->lo, r->hi, r->hi_excl, &x);
+		/* Two's complement by conversion; unpack_be keeps the low nw words. */
 		if (rc == 0)
-			u = (uint64_t)x;
+			u = r->is_signed ? (uint64_t)(int64_t)x : (uint64_t)x;
 		break;
+	}
 	case WWTP_TYPE_FLOAT32: {
 		/* A finite value that rounds to infinity would read back as "no
 		 * value": refuse it instead. The limit is FLT_MAX plus half its

@@ -65,270 +65,76 @@ const char *wwtp_cfg_type_name(int type)
 	}
 }
 
-static const char *kind_wanted(enum wwtp_opt_kind k)
+/* The station loader's words for what the walker found. */
+static void say(void *ctx, const struct wwtp_cs_issue *is)
 {
-	switch (k) {
-	case WWTP_OPT_STR:
-	case WWTP_OPT_ENUM:
-		return "a string";
-	case WWTP_OPT_INT:
-		return "an integer";
-	case WWTP_OPT_FLOAT:
-		return "a number";
-	case WWTP_OPT_BOOL:
-		return "true or false";
-	case WWTP_OPT_GROUP:
-		return "a group { ... }";
-	case WWTP_OPT_LIST:
-		return "a list ( ... )";
-	case WWTP_OPT_SEQ:
-		return "an array [ ... ] or a list ( ... )";
-	}
-	return "?";
-}
+	struct wwtp_ld *L = ctx;
+	const struct wwtp_opt *o = is->o;
+	const char *p = is->prefix, *key = o ? o->key : "", *h = o ? o->hint : NULL;
 
-static int kind_accepts(enum wwtp_opt_kind k, int type)
-{
-	switch (k) {
-	case WWTP_OPT_STR:
-	case WWTP_OPT_ENUM:
-		return type == CONFIG_TYPE_STRING;
-	case WWTP_OPT_INT:
-		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
-	case WWTP_OPT_FLOAT:
-		/* Users write both 1000 and 1000.0; libconfig tells them apart. */
-		return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 ||
-		       type == CONFIG_TYPE_FLOAT;
-	case WWTP_OPT_BOOL:
-		return type == CONFIG_TYPE_BOOL;
-	case WWTP_OPT_GROUP:
-		return type == CONFIG_TYPE_GROUP;
-	case WWTP_OPT_LIST:
-		return type == CONFIG_TYPE_LIST;
-	case WWTP_OPT_SEQ:
-		return type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY;
+	switch (is->problem) {
+	case WWTP_CS_UNKNOWN:
+		if (*is->what)
+			wwtp_ld_problem(L, is->at, "unknown key '%.*s' in %s (known keys: %s)",
+					QUOTE_MAX, is->name ? is->name : "?", is->what, is->known);
+		else
+			wwtp_ld_problem(L, is->at, "unknown top-level key '%.*s' (known keys: %s)",
+					QUOTE_MAX, is->name ? is->name : "?", is->known);
+		return;
+	case WWTP_CS_TYPE:
+		wwtp_ld_problem(L, is->at, "%s%s must be %s, not %s", p, key,
+				wwtp_cs_wanted(o->kind),
+				wwtp_cfg_type_name(config_setting_type(is->at)));
+		return;
+	case WWTP_CS_EMPTY:
+		wwtp_ld_problem(L, is->at, "%s%s must not be empty%s%s", p, key, h ? ": use " : "",
+				h ? h : "");
+		return;
+	case WWTP_CS_NOT_ENUM:
+		wwtp_ld_problem(L, is->at, "%s%s \"%.*s\" is not valid: use %s", p, key, QUOTE_MAX,
+				is->str, h ? h : "a known value");
+		return;
+	case WWTP_CS_TOO_LONG:
+		wwtp_ld_problem(L, is->at, "%s%s is too long (%zu bytes, at most %zu): shorten it",
+				p, key, strlen(is->str), o->size - 1);
+		return;
+	case WWTP_CS_CHARSET:
+		wwtp_ld_problem(L, is->at, "%s%s \"%.*s\" may only contain %s", p, key, QUOTE_MAX,
+				is->str, h ? h : o->charset);
+		return;
+	case WWTP_CS_INT_RANGE:
+		wwtp_ld_problem(L, is->at, "%s%s %lld out of range %.0f..%.0f%s%s%s", p, key,
+				is->ival, is->lo, is->hi, h ? " (" : "", h ? h : "", h ? ")" : "");
+		return;
+	case WWTP_CS_INT_INVALID:
+		wwtp_ld_problem(L, is->at, "%s%s %lld is not allowed: use %s", p, key, is->ival,
+				h ? h : "another value");
+		return;
+	case WWTP_CS_NOT_FINITE:
+		wwtp_ld_problem(L, is->at, "%s%s must be a finite number", p, key);
+		return;
+	case WWTP_CS_FLOAT_RANGE:
+		wwtp_ld_problem(L, is->at, "%s%s %g out of range %g..%g", p, key, is->dval, is->lo,
+				is->hi);
+		return;
+	case WWTP_CS_ZERO:
+		wwtp_ld_problem(L, is->at, "%s%s must not be 0", p, key);
+		return;
+	case WWTP_CS_MISSING:
+		wwtp_ld_problem(L, is->at, "%smissing required key '%s'%s%s", p, key, h ? ": " : "",
+				h ? h : "");
+		return;
 	}
-	return 0;
-}
-
-static void store_int(void *field, size_t size, long long v)
-{
-	if (size == sizeof(long long))
-		*(long long *)field = v;
-	else if (size == sizeof(uint16_t))
-		*(uint16_t *)field = (uint16_t)v;
-	else
-		*(int *)field = (int)v;
-}
-
-/* "label: " or "" for the top level. */
-static const char *pre(const char *what, char *buf, size_t n)
-{
-	if (!what || !*what)
-		return "";
-	snprintf(buf, n, "%s: ", what);
-	return buf;
-}
-
-static void unknown_key(struct wwtp_ld *L, const config_setting_t *m, const struct wwtp_opt *tab,
-			size_t n, const char *what)
-{
-	char known[512];
-	size_t used = 0;
-
-	known[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		int w =
-		    snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "", tab[i].key);
-		if (w < 0 || (size_t)w >= sizeof(known) - used)
-			break;
-		used += (size_t)w;
-	}
-	const char *name = config_setting_name(m) ? config_setting_name(m) : "?";
-	if (what && *what)
-		wwtp_ld_problem(L, m, "unknown key '%.*s' in %s (known keys: %s)", QUOTE_MAX, name,
-				what, known);
-	else
-		wwtp_ld_problem(L, m, "unknown top-level key '%.*s' (known keys: %s)", QUOTE_MAX,
-				name, known);
-}
-
-static void set_default(void *obj, const struct wwtp_opt *o)
-{
-	char *f = (char *)obj + o->off;
-
-	switch (o->kind) {
-	case WWTP_OPT_STR:
-		if (o->def_s)
-			snprintf(f, o->size, "%s", o->def_s); /* defaults are short constants */
-		break;
-	case WWTP_OPT_ENUM:
-		if (o->def_s)
-			(void)o->parse(o->def_s, f);
-		break;
-	case WWTP_OPT_INT:
-	case WWTP_OPT_BOOL:
-		store_int(f, o->kind == WWTP_OPT_BOOL ? sizeof(int) : o->size, (long long)o->def_n);
-		break;
-	case WWTP_OPT_FLOAT:
-		*(double *)f = o->def_n;
-		break;
-	case WWTP_OPT_GROUP:
-	case WWTP_OPT_LIST:
-	case WWTP_OPT_SEQ:
-		*(const config_setting_t **)f = NULL;
-		break;
-	}
-}
-
-static int check_string(struct wwtp_ld *L, const config_setting_t *s, const struct wwtp_opt *o,
-			void *f, const char *p)
-{
-	const char *v = config_setting_get_string(s);
-	size_t len = v ? strlen(v) : 0;
-
-	if (!v)
-		v = "";
-	if ((o->flags & WWTP_OPT_NONEMPTY) && len == 0) {
-		wwtp_ld_problem(L, s, "%s%s must not be empty%s%s", p, o->key,
-				o->hint ? ": use " : "", o->hint ? o->hint : "");
-		return -1;
-	}
-	if (o->kind == WWTP_OPT_ENUM) {
-		if (o->parse(v, f) != 0) {
-			wwtp_ld_problem(L, s, "%s%s \"%.*s\" is not valid: use %s", p, o->key,
-					QUOTE_MAX, v, o->hint ? o->hint : "a known value");
-			return -1;
-		}
-		return 0;
-	}
-	if (len >= o->size) {
-		wwtp_ld_problem(L, s, "%s%s is too long (%zu bytes, at most %zu): shorten it", p,
-				o->key, len, o->size - 1);
-		return -1;
-	}
-	if (o->charset) {
-		for (size_t i = 0; i < len; i++) {
-			if (!strchr(o->charset, v[i])) {
-				wwtp_ld_problem(L, s, "%s%s \"%.*s\" may only contain %s", p,
-						o->key, QUOTE_MAX, v,
-						o->hint ? o->hint : o->charset);
-				return -1;
-			}
-		}
-	}
-	memcpy(f, v, len + 1);
-	return 0;
-}
-
-static int check_number(struct wwtp_ld *L, const config_setting_t *s, const struct wwtp_opt *o,
-			void *f, const char *p)
-{
-	if (o->kind == WWTP_OPT_INT) {
-		long long v = config_setting_get_int64(s);
-		if ((double)v < o->min || (double)v > o->max) {
-			wwtp_ld_problem(L, s, "%s%s %lld out of range %.0f..%.0f%s%s%s", p, o->key,
-					v, o->min, o->max, o->hint ? " (" : "",
-					o->hint ? o->hint : "", o->hint ? ")" : "");
-			return -1;
-		}
-		if (o->valid && !o->valid(v)) {
-			wwtp_ld_problem(L, s, "%s%s %lld is not allowed: use %s", p, o->key, v,
-					o->hint ? o->hint : "another value");
-			return -1;
-		}
-		if ((o->flags & WWTP_OPT_NONZERO) && v == 0) {
-			wwtp_ld_problem(L, s, "%s%s must not be 0", p, o->key);
-			return -1;
-		}
-		store_int(f, o->size, v);
-		return 0;
-	}
-	double v = config_setting_type(s) == CONFIG_TYPE_FLOAT
-		       ? config_setting_get_float(s)
-		       : (double)config_setting_get_int64(s);
-	if (!isfinite(v)) {
-		wwtp_ld_problem(L, s, "%s%s must be a finite number", p, o->key);
-		return -1;
-	}
-	if (v < o->min || v > o->max) {
-		wwtp_ld_problem(L, s, "%s%s %g out of range %g..%g", p, o->key, v, o->min, o->max);
-		return -1;
-	}
-	if ((o->flags & WWTP_OPT_NONZERO) && v == 0.0) {
-		wwtp_ld_problem(L, s, "%s%s must not be 0", p, o->key);
-		return -1;
-	}
-	*(double *)f = v;
-	return 0;
 }
 
 uint64_t wwtp_walk(struct wwtp_ld *L, const config_setting_t *grp, const struct wwtp_opt *tab,
 		   size_t n, void *obj, const char *what, uint64_t *bad)
 {
-	uint64_t present = 0, wrong = 0;
-	char pbuf[200];
-	const char *p = pre(what, pbuf, sizeof(pbuf));
-
-	if (grp) {
-		int len = config_setting_length(grp);
-		for (int i = 0; i < len; i++) {
-			const config_setting_t *m = config_setting_get_elem(grp, (unsigned)i);
-			const char *name = m ? config_setting_name(m) : NULL;
-			size_t k = n;
-			for (size_t j = 0; name && j < n; j++)
-				if (strcmp(name, tab[j].key) == 0)
-					k = j;
-			if (m && k == n)
-				unknown_key(L, m, tab, n, what);
-		}
-	}
-	for (size_t i = 0; i < n && i < 64; i++) {
-		const struct wwtp_opt *o = &tab[i];
-		void *f = (char *)obj + o->off;
-		const config_setting_t *s = grp ? config_setting_get_member(grp, o->key) : NULL;
-
-		set_default(obj, o);
-		if (!s) {
-			if (grp && (o->flags & WWTP_OPT_REQ) &&
-			    !(o->flags & (WWTP_OPT_TCP | WWTP_OPT_RTU)))
-				wwtp_ld_problem(L, grp, "%smissing required key '%s'%s%s", p,
-						o->key, o->hint ? ": " : "",
-						o->hint ? o->hint : "");
-			continue;
-		}
-		present |= (uint64_t)1 << i;
-		if (!kind_accepts(o->kind, config_setting_type(s))) {
-			wwtp_ld_problem(L, s, "%s%s must be %s, not %s", p, o->key,
-					kind_wanted(o->kind),
-					wwtp_cfg_type_name(config_setting_type(s)));
-			wrong |= (uint64_t)1 << i;
-			continue;
-		}
-		switch (o->kind) {
-		case WWTP_OPT_STR:
-		case WWTP_OPT_ENUM:
-			if (check_string(L, s, o, f, p) != 0)
-				wrong |= (uint64_t)1 << i;
-			break;
-		case WWTP_OPT_INT:
-		case WWTP_OPT_FLOAT:
-			if (check_number(L, s, o, f, p) != 0)
-				wrong |= (uint64_t)1 << i;
-			break;
-		case WWTP_OPT_BOOL:
-			*(int *)f = config_setting_get_bool(s) ? 1 : 0;
-			break;
-		case WWTP_OPT_GROUP:
-		case WWTP_OPT_LIST:
-		case WWTP_OPT_SEQ:
-			*(const config_setting_t **)f = s;
-			break;
-		}
-	}
-	if (bad)
-		*bad = wrong;
-	return present;
+	/* Transport keys are required only with their transport: the device
+	 * loader checks them once it knows which. */
+	const struct wwtp_cs_walker w = {
+	    .report = say, .ctx = L, .req_by_caller = WWTP_OPT_TCP | WWTP_OPT_RTU};
+	return wwtp_cs_walk(&w, grp, tab, n, obj, what, bad);
 }
 
 /* ---- the schema ---- */
@@ -561,6 +367,13 @@ const struct wwtp_opt wwtp_mqtt_opts[] = {
     E_STR("client_id", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, client_id, NULL, "", NULL),
     E_INT("keepalive_s", 0, struct wwtp_mqtt_cfg, keepalive_s, 0, 65535, 30),
     E_INT("qos", 0, struct wwtp_mqtt_cfg, qos, 0, 2, 1),
+    E_STR("ca_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.ca_file, NULL, "", NULL),
+    E_STR("cert_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.cert_file, NULL, "", NULL),
+    E_STR("key_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.key_file, NULL, "", NULL),
+    E_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.username, CS_MQTT_USER, "",
+	  HINT_MQTT_USER),
+    E_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.password_file, NULL, "",
+	  NULL),
 };
 
 const struct wwtp_opt wwtp_prof_top_opts[] = {

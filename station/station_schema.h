@@ -1,13 +1,16 @@
-/* station_schema.h - private to the station loader: the descriptor-table
- * walker over a libconfig tree, and the loader state it reports into.
+/* station_schema.h - private to the station loader: the descriptor tables
+ * of station and profile files, the walk over them, and the loader state it
+ * reports into.
  *
  * A group is described by one `const struct wwtp_opt[]` table (key, kinds
  * accepted, required, bounds, default, field offset or parser). wwtp_walk()
- * checks every member of a group against the table (unknown keys are
- * refused), type-checks and range-checks what is there, stores it into the
- * object at the entry's offset and applies defaults for what is not. Nested
- * groups and lists are not walked here: their setting is stored (as a
- * `const config_setting_t *`) for the caller to walk in the order it needs. */
+ * is the shared walker of util/confschema.h with the station loader's
+ * messages: it checks every member of a group against the table (unknown
+ * keys are refused), type-checks and range-checks what is there, stores it
+ * into the object at the entry's offset and applies defaults for what is
+ * not. Nested groups and lists are not walked here: their setting is stored
+ * (as a `const config_setting_t *`) for the caller to walk in the order it
+ * needs. */
 #ifndef WWTP_STATION_SCHEMA_H
 #define WWTP_STATION_SCHEMA_H
 
@@ -15,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/confschema.h"
 #include "../util/diag.h"
 #include "station.h"
 
@@ -24,6 +28,10 @@
 #define CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
 #define HINT_ID "lowercase letters a-z, digits and '-'"
 #define HINT_NAME "lowercase letters a-z, digits, '-' and '_'"
+/* MQTT user names: also the `user` lines of the broker's ACL (central/acl.c), where
+ * blanks, wildcards and quotes have no place. */
+#define CS_MQTT_USER "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@"
+#define HINT_MQTT_USER "letters, digits, '-', '_', '.' and '@'"
 #define HINT_PARAM "lowercase letters a-z, digits and '_'"
 
 /* Loader state shared by the walker and the loader. */
@@ -45,36 +53,11 @@ int wwtp_ld_source(const struct wwtp_ld *L, const config_setting_t *s, char *buf
 void wwtp_ld_problem(struct wwtp_ld *L, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-enum wwtp_opt_kind {
-	WWTP_OPT_STR,	/* char[size] at off; too long is an error, never truncated */
-	WWTP_OPT_ENUM,	/* a string turned into a field by parse() */
-	WWTP_OPT_INT,	/* int, uint16_t or long long (by size) at off */
-	WWTP_OPT_FLOAT, /* double at off; integers accepted */
-	WWTP_OPT_BOOL,	/* int at off, 0 or 1 */
-	WWTP_OPT_GROUP, /* const config_setting_t * at off */
-	WWTP_OPT_LIST,	/* const config_setting_t * at off; ( ... ) */
-	WWTP_OPT_SEQ,	/* const config_setting_t * at off; [ ... ] or ( ... ) */
-};
-
-#define WWTP_OPT_REQ 0x01      /* must be present */
-#define WWTP_OPT_NONEMPTY 0x02 /* string must not be "" */
-#define WWTP_OPT_NONZERO 0x04  /* number must not be 0 */
-#define WWTP_OPT_TCP 0x08      /* only for transport "tcp" (checked by the caller) */
-#define WWTP_OPT_RTU 0x10      /* only for transport "rtu" (checked by the caller) */
-
-struct wwtp_opt {
-	const char *key;
-	enum wwtp_opt_kind kind;
-	unsigned flags;
-	double min, max;			  /* INT and FLOAT bounds, inclusive */
-	size_t off, size;			  /* field in the object; size of it */
-	const char *charset;			  /* STR: the bytes allowed, NULL for any */
-	const char *def_s;			  /* STR and ENUM default (NULL: leave the field) */
-	double def_n;				  /* INT, FLOAT, BOOL default */
-	int (*parse)(const char *s, void *field); /* ENUM: 0 or -1 */
-	int (*valid)(long long v);		  /* INT: extra check, 1 = ok */
-	const char *hint; /* what is allowed, for messages ("\"tcp\" or \"rtu\"") */
-};
+/* The table entries (struct wwtp_opt), their kinds (WWTP_OPT_STR ...) and
+ * the flags REQ, NONEMPTY and NONZERO are util/confschema.h's; these two
+ * are the station loader's own: */
+#define WWTP_OPT_TCP 0x08 /* only for transport "tcp" (checked by the caller) */
+#define WWTP_OPT_RTU 0x10 /* only for transport "rtu" (checked by the caller) */
 
 /* Walks group `grp` (may be NULL: only defaults are applied, nothing is
  * required). `what` names the group in messages ("device 'outlet'"; "" for

@@ -8,16 +8,7 @@
 
 MQTT_PORT=$(freeport)
 DEV_PORT=$(freeport)
-cat >"$T/station.cfg" <<EOF
-station = { id = "outage-test"; name = "Mất kết nối"; plan = "qd6613"; };
-devices = (
-  { name = "outlet-analyzer"; transport = "tcp"; host = "127.0.0.1"; port = $DEV_PORT; unit_id = 1;
-    interval_ms = 300; timeout_ms = 1000; profile = "eh-cm44x"; },
-  { name = "outlet-ph"; transport = "tcp"; host = "127.0.0.1"; port = $DEV_PORT; unit_id = 2;
-    interval_ms = 300; timeout_ms = 1000; profile = "suntex-ph"; }
-);
-mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; };
-EOF
+write_plant_station "$T/station.cfg" outage-test "Mất kết nối" "$DEV_PORT"
 start_sim sim -c "$T/station.cfg" --profiles config/profiles
 
 # --once with nobody listening: exit 1, in about the ack timeout, saying why.

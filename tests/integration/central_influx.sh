@@ -15,23 +15,8 @@
 
 CENTRAL="$WWTP_BUILD/wwtp-central"
 
-# iq QUERY: runs an InfluxQL query on the wwtp database, JSON, times in ms.
-iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
-# count_of QUERY: the single number a count() query returns (0 if none).
-count_of() { iq "$1" 2>/dev/null | jq -r '[.results[0].series[0].values[0][1] // 0] | .[0]' 2>/dev/null || echo 0; }
-
-# start_central NAME: runs wwtp-central with $T/central.cfg, log $T/NAME.log;
-# waits until it has subscribed.
-start_central() {
-	local name=$1
-	"$CENTRAL" -c "$T/central.cfg" --log-level debug >"$T/$name.out" 2>"$T/$name.log" &
-	CENTRAL_PID=$!
-	track $CENTRAL_PID
-	if ! wait_for "grep -q 'subscribed to' '$T/$name.log'" $((10 * SLOW)); then
-		not_ok "wwtp-central $name subscribes" "$(tail -n 5 "$T/$name.log")"
-		exit 1
-	fi
-}
+# start_central NAME: waits until it has subscribed (tests/lib/common.sh).
+CENTRAL_ARGS="--log-level debug"
 
 # stop_central: SIGTERM, expects exit 0; CENTRAL_RC gets the status.
 stop_central() {
@@ -59,16 +44,7 @@ DEV_PORT=$(freeport)
 # Two stations in the registry: the simulated plant, and one that never
 # publishes (for the topic/payload mismatch).
 mkdir -p "$T/stations"
-cat >"$T/stations/ci-plant.cfg" <<EOF
-station = { id = "ci-plant"; name = "Trạm thử"; plan = "qd6613"; };
-devices = (
-  { name = "outlet-analyzer"; transport = "tcp"; host = "127.0.0.1"; port = $DEV_PORT; unit_id = 1;
-    interval_ms = 300; timeout_ms = 1000; profile = "eh-cm44x"; },
-  { name = "outlet-ph"; transport = "tcp"; host = "127.0.0.1"; port = $DEV_PORT; unit_id = 2;
-    interval_ms = 300; timeout_ms = 1000; profile = "suntex-ph"; }
-);
-mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; };
-EOF
+write_plant_station "$T/stations/ci-plant.cfg" ci-plant "Trạm thử" "$DEV_PORT"
 # The simulator serves those two; the collector also polls a device behind
 # a port where nothing listens, whose readings are offline, without value.
 cp "$T/stations/ci-plant.cfg" "$T/sim.cfg"
@@ -94,7 +70,7 @@ influxdb = {
 EOF
 check "wwtp-central --check accepts the test configuration" "$CENTRAL" -c "$T/central.cfg" --check
 
-start_central central
+start_central central 10
 check "it created the database" wait_for "iq 'SHOW DATABASES' | jq -e '[.results[0].series[0].values[][0]] | index(\"wwtp\")' >/dev/null" 10
 
 # ---- 1. readings from a real collector, with InfluxDB away for a while ----
@@ -235,7 +211,7 @@ if [ -z "$missing" ]; then ok "each rejection reason was logged with the topic";
 # While it is stopped, the broker keeps messages for its persistent session.
 for i in 4 5; do pub wwtp/ci-plant/telemetry "$(good ci-plant restart "$(iso $((NOW - 50 + i)))" "$i" "$i.5")"; done
 start_influxd
-start_central central2
+start_central central2 10
 wait_for "[ \"\$(count_of \"SELECT count(value) FROM reading WHERE device='restart'\")\" -ge 5 ]" $((15 * SLOW))
 check "after the restart, spooled and queued messages are all written, once" \
 	test "$(count_of "SELECT count(value) FROM reading WHERE device='restart'")" -eq 5

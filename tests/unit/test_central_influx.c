@@ -59,6 +59,20 @@ static char *lines(int n, const int *bad, size_t nbad)
 	return buf;
 }
 
+/* Writes len bytes of d through the fake with a budget of `budget`
+ * requests; the verdict and the counts of lines written and dropped must
+ * be these. */
+static struct wwtp_write_result write_batch(struct fake *f, const char *d, size_t len, int budget,
+					    int verdict, uint64_t written, uint64_t dropped)
+{
+	struct wwtp_write_result r;
+	wwtp_influx_write_batch(d, len, fake_post, f, budget, &r);
+	assert_int_equal(r.verdict, verdict);
+	assert_int_equal(r.written, written);
+	assert_int_equal(r.dropped, dropped);
+	return r;
+}
+
 static void test_all_good(void **state)
 {
 	struct fake f = {0};
@@ -66,18 +80,14 @@ static void test_all_good(void **state)
 	(void)state;
 
 	char *d = lines(10, NULL, 0);
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_OK);
-	assert_int_equal(r.written, 10);
-	assert_int_equal(r.dropped, 0);
+	r = write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_OK, 10, 0);
 	assert_int_equal(r.done, strlen(d));
 	assert_int_equal(r.requests, 1);
 	assert_string_equal(f.written, d);
 
 	memset(&f, 0, sizeof(f));
-	wwtp_influx_write_batch("", 0, fake_post, &f, 64, &r);
+	r = write_batch(&f, "", 0, 64, WWTP_INFLUX_OK, 0, 0);
 	assert_int_equal(r.requests, 0);
-	assert_int_equal(r.verdict, WWTP_INFLUX_OK);
 }
 
 static void test_isolates_bad_lines(void **state)
@@ -88,10 +98,7 @@ static void test_isolates_bad_lines(void **state)
 	(void)state;
 
 	char *d = lines(16, bad, 2);
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_OK);
-	assert_int_equal(r.written, 14);
-	assert_int_equal(r.dropped, 2);
+	r = write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_OK, 14, 2);
 	assert_int_equal(r.done, strlen(d));
 	/* Every good line once, in order; the bad ones never. */
 	char *want = lines(16, NULL, 0);
@@ -108,9 +115,7 @@ static void test_isolates_bad_lines(void **state)
 	memset(&f, 0, sizeof(f));
 	static const int only[] = {0};
 	d = lines(1, only, 1);
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.dropped, 1);
-	assert_int_equal(r.written, 0);
+	r = write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_OK, 0, 1);
 	assert_int_equal(r.requests, 1);
 	assert_int_equal(r.done, strlen(d));
 }
@@ -127,10 +132,7 @@ static void test_budget(void **state)
 	for (int i = 0; i < 64; i++)
 		bad[i] = i;
 	char *d = lines(64, bad, 64);
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 8, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_OK);
-	assert_int_equal(r.dropped, 64);
-	assert_int_equal(r.written, 0);
+	r = write_batch(&f, d, strlen(d), 8, WWTP_INFLUX_OK, 0, 64);
 	assert_int_equal(r.done, strlen(d));
 	assert_true(r.requests <= 8 + 7); /* the budget plus the ranges already queued */
 }
@@ -138,7 +140,7 @@ static void test_budget(void **state)
 static void test_failure_midway(void **state)
 {
 	struct fake f = {0};
-	struct wwtp_write_result r, r2;
+	struct wwtp_write_result r;
 	static const int bad[] = {1};
 	(void)state;
 
@@ -147,17 +149,11 @@ static void test_failure_midway(void **state)
 	 * [0] written. Request 5 ([1], the bad one): the server goes away. */
 	char *d = lines(8, bad, 1);
 	f.fail_at = 5;
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_RETRY);
-	assert_int_equal(r.written, 1);
-	assert_int_equal(r.dropped, 0);
+	r = write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_RETRY, 1, 0);
 	assert_int_equal(r.done, strlen("m0 v=0 0\n"));
 	/* The rest, later: bad1 dropped once, all others written once. */
 	f.fail_at = 0;
-	wwtp_influx_write_batch(d + r.done, strlen(d) - r.done, fake_post, &f, 64, &r2);
-	assert_int_equal(r2.verdict, WWTP_INFLUX_OK);
-	assert_int_equal(r.written + r2.written, 7);
-	assert_int_equal(r2.dropped, 1);
+	write_batch(&f, d + r.done, strlen(d) - r.done, 64, WWTP_INFLUX_OK, 7 - r.written, 1);
 	assert_string_equal(f.written,
 			    "m0 v=0 0\nm2 v=2 2\nm3 v=3 3\nm4 v=4 4\nm5 v=5 5\nm6 v=6 6\n"
 			    "m7 v=7 7\n");
@@ -165,24 +161,18 @@ static void test_failure_midway(void **state)
 	/* Down from the first request: nothing done. */
 	memset(&f, 0, sizeof(f));
 	f.fail_at = 1;
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_RETRY);
+	r = write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_RETRY, 0, 0);
 	assert_int_equal(r.done, 0);
-	assert_int_equal(r.written + r.dropped, 0);
 }
 
 static void test_too_large_splits(void **state)
 {
 	struct fake f = {0};
-	struct wwtp_write_result r;
 	(void)state;
 
 	char *d = lines(10, NULL, 0);
 	f.max_body = 30; /* three lines or so */
-	wwtp_influx_write_batch(d, strlen(d), fake_post, &f, 64, &r);
-	assert_int_equal(r.verdict, WWTP_INFLUX_OK);
-	assert_int_equal(r.written, 10);
-	assert_int_equal(r.dropped, 0);
+	write_batch(&f, d, strlen(d), 64, WWTP_INFLUX_OK, 10, 0);
 	assert_string_equal(f.written, d);
 }
 

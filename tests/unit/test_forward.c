@@ -19,56 +19,10 @@
 #include "../../collector/queue.c"
 #include "../../collector/store.c"
 
-/* --- the fake client ---------------------------------------------------- */
+/* --- the fake client (fixture.h) ------------------------------------------ */
 
-#define FAKE_MAX 512
-
-struct wwtp_mqtt {
-	uint64_t connects;
-	int connected;
-	uint64_t next_token;
-	size_t n; /* messages accepted */
-	uint64_t token[FAKE_MAX];
-	char payload[FAKE_MAX][16];
-	int done[FAKE_MAX];
-	wwtp_mqtt_ack_cb cb;
-	void *ctx;
-};
-
-int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payload, size_t len,
-		      int qos, int retained, uint64_t *token_out)
-{
-	assert_string_equal(topic, "wwtp/t/telemetry");
-	assert_int_equal(qos, 1);
-	assert_int_equal(retained, 0);
-	if (!m->connects)
-		return WWTP_ERR_CONN;
-	assert_true(m->n < FAKE_MAX);
-	assert_true(len < sizeof(m->payload[0]));
-	m->token[m->n] = ++m->next_token;
-	memcpy(m->payload[m->n], payload, len);
-	m->payload[m->n][len] = '\0';
-	m->n++;
-	*token_out = m->next_token;
-	return 0;
-}
-
-void wwtp_mqtt_get_stats(struct wwtp_mqtt *m, struct wwtp_mqtt_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->connects = m->connects;
-}
-
-int wwtp_mqtt_is_connected(struct wwtp_mqtt *m)
-{
-	return m->connected;
-}
-
-void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx)
-{
-	m->cb = cb;
-	m->ctx = ctx;
-}
+#define FX_FAKE_MQTT_TOPIC "wwtp/t/telemetry"
+#include "fixture.h"
 
 static void connect_fake(struct wwtp_mqtt *m)
 {
@@ -76,12 +30,11 @@ static void connect_fake(struct wwtp_mqtt *m)
 	m->connected = 1;
 }
 
-/* Acknowledges (ok = 1) or gives up (ok = 0) the i-th accepted message. */
+/* fx_ack(), once per message: here a second answer would be a test bug. */
 static void ack(struct wwtp_mqtt *m, size_t i, int ok)
 {
 	assert_false(m->done[i]);
-	m->done[i] = 1;
-	m->cb(m->token[i], ok, m->ctx);
+	fx_ack(m, i, ok);
 }
 
 static void ack_all(struct wwtp_mqtt *m)
@@ -89,18 +42,6 @@ static void ack_all(struct wwtp_mqtt *m)
 	for (size_t i = 0; i < m->n; i++)
 		if (!m->done[i])
 			ack(m, i, 1);
-}
-
-/* Payloads accepted from the first-th on, joined by spaces. */
-static const char *sent_from(struct wwtp_mqtt *m, size_t first)
-{
-	static char all[FAKE_MAX * 17];
-	size_t at = 0;
-	all[0] = '\0';
-	for (size_t i = first; i < m->n; i++)
-		at += (size_t)snprintf(all + at, sizeof(all) - at, "%s%s", i > first ? " " : "",
-				       m->payload[i]);
-	return all;
 }
 
 /* --- fixture ------------------------------------------------------------ */
@@ -191,7 +132,7 @@ static void test_commit_before_send_ack_deletes(void **state)
 	turn(&x, 0);
 	assert_int_equal(x.m.n, 0); /* not committed yet: nothing leaves */
 	turn(&x, 1);
-	assert_string_equal(sent_from(&x.m, 0), "a b");
+	assert_string_equal(fx_sent_from(&x.m, 0), "a b");
 	assert_int_equal(rows(&x), 2); /* kept until acknowledged */
 
 	ack(&x.m, 1, 1);
@@ -232,10 +173,10 @@ static void test_outage_backlog_then_restart(void **state)
 	connect_fake(&x.m);
 	turn(&x, 0);
 	/* Backlog at 100/s with one token to start with: one goes now. */
-	assert_string_equal(sent_from(&x.m, 0), "o1");
+	assert_string_equal(fx_sent_from(&x.m, 0), "o1");
 	wwtp_sleep_ms(60, NULL);
 	turn(&x, 0);
-	assert_string_equal(sent_from(&x.m, 0), "o1 o2 o3 o4 o5");
+	assert_string_equal(fx_sent_from(&x.m, 0), "o1 o2 o3 o4 o5");
 	ack_all(&x.m);
 	turn(&x, 1);
 	assert_int_equal(rows(&x), 0);
@@ -295,13 +236,13 @@ static void test_given_back_goes_again_in_order(void **state)
 	put(&x, "b", 2);
 	put(&x, "c", 3);
 	turn(&x, 1);
-	assert_string_equal(sent_from(&x.m, 0), "a b c");
+	assert_string_equal(fx_sent_from(&x.m, 0), "a b c");
 	/* The broker lost its session: the client gives a and c up. */
 	ack(&x.m, 0, 0);
 	ack(&x.m, 1, 1);
 	ack(&x.m, 2, 0);
 	turn(&x, 1);
-	assert_string_equal(sent_from(&x.m, 3), "a c");
+	assert_string_equal(fx_sent_from(&x.m, 3), "a c");
 	ack_all(&x.m);
 	turn(&x, 1);
 	assert_int_equal(rows(&x), 0);
@@ -327,10 +268,10 @@ static void test_window_and_disconnect(void **state)
 		put(&x, p, (uint64_t)i);
 	}
 	turn(&x, 1);
-	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3");
+	assert_string_equal(fx_sent_from(&x.m, 0), "w1 w2 w3");
 	ack(&x.m, 0, 1);
 	turn(&x, 0);
-	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3 w4");
+	assert_string_equal(fx_sent_from(&x.m, 0), "w1 w2 w3 w4");
 
 	/* The link drops: nothing more goes; after the reconnect the rest is
 	 * backlog, and goes in order. */
@@ -346,7 +287,7 @@ static void test_window_and_disconnect(void **state)
 		ack_all(&x.m);
 		wwtp_sleep_ms(5, NULL);
 	}
-	assert_string_equal(sent_from(&x.m, 0), "w1 w2 w3 w4 w5 w6 w7");
+	assert_string_equal(fx_sent_from(&x.m, 0), "w1 w2 w3 w4 w5 w6 w7");
 	fx_close(&x);
 }
 

@@ -34,50 +34,63 @@ static struct wwtp_sim_fault fault_of(const char *kind, const char *arg)
 	return f;
 }
 
+/* fault_of() on "kind" or "kind:arg". */
+static struct wwtp_sim_fault fault_of_spec(const char *spec)
+{
+	char kind[64];
+	char *colon;
+	const char *arg = NULL;
+
+	snprintf(kind, sizeof(kind), "%s", spec);
+	if ((colon = strchr(kind, ':')) != NULL) {
+		*colon = '\0';
+		arg = colon + 1;
+	}
+	return fault_of(kind, arg);
+}
+
 static void test_fault_kinds(void **state)
 {
-	struct wwtp_sim_fault f;
+	/* The field each spec sets besides the kind, and its value. */
+	enum { KIND_ONLY, MS, P, CODE, ADDRESS };
+	static const struct {
+		const char *kind, *arg;
+		enum wwtp_sim_fault_kind want;
+		int field;
+		double value;
+	} cases[] = {
+	    {"none", NULL, WWTP_SIM_FAULT_NONE, KIND_ONLY, 0},
+	    {"delay", "1500", WWTP_SIM_FAULT_DELAY, MS, 1500},
+	    {"delay", "0", WWTP_SIM_FAULT_DELAY, MS, 0},
+	    {"drop", NULL, WWTP_SIM_FAULT_DROP, P, 1.0},
+	    {"drop", "", WWTP_SIM_FAULT_DROP, P, 1.0},
+	    {"drop", "0.25", WWTP_SIM_FAULT_DROP, P, 0.25},
+	    {"drop", "0", WWTP_SIM_FAULT_DROP, P, 0.0},
+	    {"exception", "4", WWTP_SIM_FAULT_EXCEPTION, CODE, 4},
+	    {"exception", "255", WWTP_SIM_FAULT_EXCEPTION, CODE, 255},
+	    {"crc", NULL, WWTP_SIM_FAULT_CRC, KIND_ONLY, 0},
+	    {"close", NULL, WWTP_SIM_FAULT_CLOSE, KIND_ONLY, 0},
+	    {"silent", "10", WWTP_SIM_FAULT_SILENT, MS, 10000},
+	    {"silent", "0.3", WWTP_SIM_FAULT_SILENT, MS,
+	     300}, /* not 301: no floating-point creep */
+	    {"silent", "0.0001", WWTP_SIM_FAULT_SILENT, MS, 1}, /* a silence is never 0 ms */
+	    {"wrong-unit", NULL, WWTP_SIM_FAULT_WRONG_UNIT, KIND_ONLY, 0},
+	    {"bad-address", "65535", WWTP_SIM_FAULT_BAD_ADDRESS, ADDRESS, 65535},
+	    {"bad-address", "010", WWTP_SIM_FAULT_BAD_ADDRESS, ADDRESS,
+	     10}, /* decimal, never octal */
+	};
 	(void)state;
-
-	f = fault_of("none", NULL);
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_NONE);
-	f = fault_of("delay", "1500");
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_DELAY);
-	assert_int_equal(f.ms, 1500);
-	f = fault_of("delay", "0");
-	assert_int_equal(f.ms, 0);
-	f = fault_of("drop", NULL);
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_DROP);
-	assert_true(f.p == 1.0);
-	f = fault_of("drop", "");
-	assert_true(f.p == 1.0);
-	f = fault_of("drop", "0.25");
-	assert_true(f.p == 0.25);
-	f = fault_of("drop", "0");
-	assert_true(f.p == 0.0);
-	f = fault_of("exception", "4");
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_EXCEPTION);
-	assert_int_equal(f.code, 4);
-	f = fault_of("exception", "255");
-	assert_int_equal(f.code, 255);
-	f = fault_of("crc", NULL);
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_CRC);
-	f = fault_of("close", NULL);
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_CLOSE);
-	f = fault_of("silent", "10");
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_SILENT);
-	assert_int_equal(f.ms, 10000);
-	f = fault_of("silent", "0.3");
-	assert_int_equal(f.ms, 300); /* not 301: no floating-point creep */
-	f = fault_of("silent", "0.0001");
-	assert_int_equal(f.ms, 1); /* a silence is never 0 ms */
-	f = fault_of("wrong-unit", NULL);
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_WRONG_UNIT);
-	f = fault_of("bad-address", "65535");
-	assert_int_equal(f.kind, WWTP_SIM_FAULT_BAD_ADDRESS);
-	assert_int_equal(f.address, 65535);
-	f = fault_of("bad-address", "010");
-	assert_int_equal(f.address, 10); /* decimal, never octal */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wwtp_sim_fault f = fault_of(cases[i].kind, cases[i].arg);
+		double got = cases[i].field == MS	 ? f.ms
+			     : cases[i].field == P	 ? f.p
+			     : cases[i].field == CODE	 ? f.code
+			     : cases[i].field == ADDRESS ? f.address
+							 : 0;
+		if (f.kind != cases[i].want || got != cases[i].value)
+			fail_msg("%s %s: kind %d, value %g", cases[i].kind,
+				 cases[i].arg ? cases[i].arg : "(none)", (int)f.kind, got);
+	}
 }
 
 static void test_fault_kinds_refused(void **state)
@@ -116,26 +129,12 @@ static void test_fault_format_roundtrip(void **state)
 	    "silent:86400", "wrong-unit",   "bad-address:0", "bad-address:7"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		char spec[64], kind[64], text[64], again[64];
-		const char *arg = NULL;
+		char text[64], again[64];
 		struct wwtp_sim_fault f, g;
-		char *colon;
 
-		snprintf(spec, sizeof(spec), "%s", specs[i]);
-		snprintf(kind, sizeof(kind), "%s", spec);
-		if ((colon = strchr(kind, ':')) != NULL) {
-			*colon = '\0';
-			arg = colon + 1;
-		}
-		f = fault_of(kind, arg);
+		f = fault_of_spec(specs[i]);
 		wwtp_sim_fault_format(&f, text, sizeof(text));
-		snprintf(kind, sizeof(kind), "%s", text);
-		arg = NULL;
-		if ((colon = strchr(kind, ':')) != NULL) {
-			*colon = '\0';
-			arg = colon + 1;
-		}
-		g = fault_of(kind, arg);
+		g = fault_of_spec(text);
 		assert_memory_equal(&f, &g, sizeof(f));
 		wwtp_sim_fault_format(&g, again, sizeof(again));
 		assert_string_equal(text, again);

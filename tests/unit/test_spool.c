@@ -24,17 +24,10 @@
 #include <unistd.h>
 
 #include "../../central/spool.c"
+#include "fixture.h"
 
 static char tmpl[] = "/tmp/wwtp-test-spool-XXXXXX";
 static char dir[sizeof(tmpl) + 16];
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static int setup(void **state)
 {
@@ -49,7 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fx_rmtree(tmpl);
 	return 0;
 }
 
@@ -107,7 +100,16 @@ static int count_files(const char *suffix)
 
 static void wipe(void)
 {
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fx_rmtree(dir);
+}
+
+/* Starts a test: no spool folder, an empty buffer b, then a spool opened
+ * on the folder. */
+static struct wwtp_spool *begin(struct wwtp_buf *b, uint64_t max_bytes, uint32_t seal_points)
+{
+	wipe();
+	wwtp_buf_init(b, 1 << 20);
+	return open_spool(max_bytes, seal_points);
 }
 
 static void test_fifo(void **state)
@@ -116,9 +118,7 @@ static void test_fifo(void **state)
 	uint32_t np;
 	(void)state;
 
-	wipe();
-	wwtp_buf_init(&b, 1 << 20);
-	struct wwtp_spool *sp = open_spool(1 << 20, 2);
+	struct wwtp_spool *sp = begin(&b, 1 << 20, 2);
 	/* Nothing sealed yet. */
 	assert_int_equal(wwtp_spool_peek(sp, 100, 1 << 20, &b, &np), WWTP_ERR_NOTFOUND);
 	assert_int_equal(wwtp_spool_open_age_ms(sp), -1);
@@ -168,9 +168,7 @@ static void test_partial_consume(void **state)
 	uint32_t np;
 	(void)state;
 
-	wipe();
-	wwtp_buf_init(&b, 1 << 20);
-	struct wwtp_spool *sp = open_spool(1 << 20, 3);
+	struct wwtp_spool *sp = begin(&b, 1 << 20, 3);
 	put(sp, "c", 0, 6); /* [c0 c1 c2] [c3 c4 c5] */
 	peek(sp, &b, 100, &np);
 	assert_int_equal(np, 6);
@@ -207,11 +205,9 @@ static void test_bound(void **state)
 	uint32_t np;
 	(void)state;
 
-	wipe();
-	wwtp_buf_init(&b, 1 << 20);
 	/* Lines "dN v=N N\n" are 9 bytes for N < 10: 2 per segment = 18 bytes;
 	 * a bound of 60 bytes holds three sealed segments and a bit. */
-	struct wwtp_spool *sp = open_spool(60, 2);
+	struct wwtp_spool *sp = begin(&b, 60, 2);
 	put(sp, "d", 0, 6); /* [d0 d1] [d2 d3] [d4 d5]: 54 bytes */
 	struct wwtp_spool_stats s = stats(sp);
 	assert_int_equal(s.bytes, 54);
@@ -264,9 +260,7 @@ static void test_reopen(void **state)
 	uint32_t np;
 	(void)state;
 
-	wipe();
-	wwtp_buf_init(&b, 1 << 20);
-	struct wwtp_spool *sp = open_spool(1 << 20, 2);
+	struct wwtp_spool *sp = begin(&b, 1 << 20, 2);
 	put(sp, "g", 0, 5);
 	wwtp_spool_close(sp); /* seals [g4] */
 	assert_int_equal(count_files(".open"), 0);
@@ -298,10 +292,7 @@ static void write_file(const char *name, const char *content)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	fx_write(path, content);
 }
 
 static void test_crash_leftovers(void **state)

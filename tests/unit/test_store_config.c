@@ -16,6 +16,7 @@
 #include "../../station/station_config.h"
 #include "../../util/diag.h"
 #include "../../util/err.h"
+#include "fixture.h"
 
 static char path[256];
 
@@ -31,20 +32,15 @@ static const char *head =
 static int load(const char *tail, struct wwtp_station **st, char *msgs, size_t n)
 {
 	struct wwtp_diag *d = wwtp_diag_new();
-	FILE *f;
+	char text[2048];
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/wwtp-store-config-%d.cfg",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(head, f);
-	fputs(tail, f);
-	fclose(f);
+	snprintf(text, sizeof(text), "%s%s", head, tail);
+	fx_write(path, text);
 	rc = wwtp_station_load(path, NULL, st, d);
-	msgs[0] = '\0';
-	for (size_t i = 0, at = 0; i < wwtp_diag_count(d); i++)
-		at += (size_t)snprintf(msgs + at, n - at, "%s\n", wwtp_diag_get(d, i));
+	fx_diag_join(d, msgs, n);
 	wwtp_diag_free(d);
 	unlink(path);
 	return rc;
@@ -98,13 +94,20 @@ static void test_mistakes(void **state)
 			      &st, msgs, sizeof(msgs)),
 			 WWTP_ERR_CONFIG);
 	assert_null(st);
-	assert_non_null(strstr(msgs, ":6: unknown key 'colour' in store (known keys: path, max_mb, "
-				     "max_age_days, commit_ms, replay_rate)"));
-	assert_non_null(strstr(msgs, ":6: store: max_mb 0 out of range 1..1048576"));
-	assert_non_null(strstr(msgs, ":6: store: path must not be empty"));
-	assert_non_null(strstr(msgs, ":7: store: commit_ms 5 out of range 10..600000"));
-	assert_non_null(strstr(msgs, ":7: store: replay_rate must be an integer, not a string"));
-	assert_non_null(strstr(msgs, ":7: store: max_age_days 4000 out of range 1..3650"));
+	static const char *const want[] = {
+	    ":6: unknown key 'colour' in store (known keys: path, max_mb, max_age_days, commit_ms, "
+	    "replay_rate)",
+	    ":6: store: max_mb 0 out of range 1..1048576",
+	    ":6: store: path must not be empty",
+	    ":7: store: commit_ms 5 out of range 10..600000",
+	    ":7: store: replay_rate must be an integer, not a string",
+	    ":7: store: max_age_days 4000 out of range 1..3650",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!strstr(msgs, want[i]))
+			fprintf(stderr, "wanted ...%s... in:\n%s", want[i], msgs);
+		assert_non_null(strstr(msgs, want[i]));
+	}
 
 	assert_int_equal(load("store = \"/data/t1.db\";\n", &st, msgs, sizeof(msgs)),
 			 WWTP_ERR_CONFIG);

@@ -24,29 +24,19 @@
 #include "../../station/tt10_config.h"
 #include "../../util/diag.h"
 #include "../../util/err.h"
+#include "fixture.h"
 
 static char tmpdir[] = "/tmp/wwtp-test-tt10cfg-XXXXXX";
 static char station_dir[600];
 static char station_path[700];
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
-	char sub[600];
+	static const char *const subdirs[] = {"stations", "profiles", NULL};
 	(void)state;
-	if (!mkdtemp(tmpdir))
+	if (fx_mkdtemp(tmpdir, subdirs) != 0)
 		return -1;
 	snprintf(station_dir, sizeof(station_dir), "%s/stations", tmpdir);
-	snprintf(sub, sizeof(sub), "%s/profiles", tmpdir);
-	if (mkdir(station_dir, 0700) != 0 || mkdir(sub, 0700) != 0)
-		return -1;
 	snprintf(station_path, sizeof(station_path), "%s/t.cfg", station_dir);
 	return 0;
 }
@@ -54,7 +44,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return fx_rmtree(tmpdir);
 }
 
 /* Lines 1-9: a station with cod and ph polled every second and tss every
@@ -103,43 +93,17 @@ static void write_station(const struct tt *t)
 
 static struct wwtp_station *load_ok(const struct tt *t)
 {
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = NULL;
 	write_station(t);
-	int rc = wwtp_station_load(station_path, NULL, &st, d);
-	if (rc != 0)
-		wwtp_diag_print(d, stderr);
-	assert_int_equal(rc, 0);
-	assert_non_null(st);
+	struct wwtp_station *st = fx_station_ok(station_path, NULL);
 	assert_non_null(st->tt10);
-	wwtp_diag_free(d);
 	return st;
 }
 
 /* The load fails with an entry "<station file>:<line>: ...want...". */
 static void expect(const struct tt *t, int line, const char *want)
 {
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = NULL;
-	char prefix[800];
-	int found = 0;
-
 	write_station(t);
-	int rc = wwtp_station_load(station_path, NULL, &st, d);
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", station_path, line);
-	for (size_t i = 0; wwtp_diag_get(d, i); i++) {
-		const char *m = wwtp_diag_get(d, i);
-		if (strncmp(m, prefix, strlen(prefix)) == 0 && strstr(m, want))
-			found = 1;
-	}
-	if (rc != WWTP_ERR_CONFIG || !found) {
-		fprintf(stderr, "wanted line %d: ...%s...; got rc %d and:\n", line, want, rc);
-		wwtp_diag_print(d, stderr);
-	}
-	assert_int_equal(rc, WWTP_ERR_CONFIG);
-	assert_null(st);
-	assert_true(found);
-	wwtp_diag_free(d);
+	fx_station_fails(station_path, station_path, line, want);
 }
 
 #define EXPECT(line, want, ...)                                                                    \
@@ -151,16 +115,10 @@ static void expect(const struct tt *t, int line, const char *want)
 static void test_no_group(void **state)
 {
 	(void)state;
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = NULL;
-	FILE *f = fopen(station_path, "w");
-	assert_non_null(f);
-	fputs(base, f);
-	fclose(f);
-	assert_int_equal(wwtp_station_load(station_path, NULL, &st, d), 0);
+	fx_write(station_path, base);
+	struct wwtp_station *st = fx_station_ok(station_path, NULL);
 	assert_null(st->tt10);
 	wwtp_station_free(st);
-	wwtp_diag_free(d);
 }
 
 static void test_defaults(void **state)
