@@ -15,9 +15,9 @@
 #include "../util/buf.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/secret.h"
 
 #define INFLUX_MOD "influx"
-#define INFLUX_SECRET_MAX 4096
 #define INFLUX_SPLIT_STACK 128
 /* Cap of a compressed body (wwtp_buf needs a finite cap). */
 #define INFLUX_BODY_MAX ((size_t)1 << 30)
@@ -33,6 +33,7 @@ struct wwtp_influx {
 	char *username, *password;
 	char target[WWTP_URI_MAX + 2 * WWTP_NAME_MAX + 32];
 	char errbuf[CURL_ERROR_SIZE];
+	const char *auth_hint; /* what to check when InfluxDB says 401 or 403 */
 	int gzip_min_bytes;
 	struct wwtp_buf gz;   /* compressed body, reused */
 	struct wwtp_buf resp; /* start of the answer's body */
@@ -120,35 +121,26 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Reads the first line of a secret file. NULL on error (logged). */
+/* The first line of a secret file (util/secret.h: warns when others may
+ * read it, never logs it). NULL on error (logged). */
 static char *read_secret(const char *path, const char *what)
 {
-	char buf[INFLUX_SECRET_MAX + 2];
-	struct stat sb;
-	size_t n;
-	FILE *f = fopen(path, "re");
-
-	if (!f) {
-		LOG_ERROR(INFLUX_MOD, "cannot read %s %s: %s", what, path, strerror(errno));
+	char *s = NULL;
+	if (wwtp_secret_read(path, what, INFLUX_MOD, &s) != 0)
 		return NULL;
-	}
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 0044))
-		LOG_WARN(INFLUX_MOD, "%s %s is readable by others: chmod 600 it", what, path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		buf[--n] = '\0';
-	if (n == 0 || n > INFLUX_SECRET_MAX) {
-		LOG_ERROR(INFLUX_MOD, "%s %s: the first line must hold it (1..%d bytes)", what,
-			  path, INFLUX_SECRET_MAX);
-		return NULL;
-	}
-	char *s = strdup(buf);
-	memset(buf, 0, sizeof(buf));
 	return s;
+}
+
+/* https, or plain http to this host only: where a password or token
+ * crosses no network. */
+static int influx_private_url(const char *url)
+{
+	static const char *const ok[] = {"https://", "http://127.",
+					 "http://localhost:", "http://localhost/", "http://[::1]"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strncmp(url, ok[i], strlen(ok[i])) == 0 || strcmp(url, "http://localhost") == 0)
+			return 1;
+	return 0;
 }
 
 /* "<base><path>?k1=<v1 escaped>&k2=..." (pairs end with NULL). */
@@ -294,7 +286,7 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		a = curl_slist_append(ix->hdr_plain, h);
 		struct curl_slist *b = a ? curl_slist_append(ix->hdr_gzip, h) : NULL;
 		struct curl_slist *f = b ? curl_slist_append(ix->hdr_form, h) : NULL;
-		memset(h, 0, n);
+		wwtp_secret_wipe(h, n);
 		free(h);
 		if (!a || !b || !f)
 			goto fail;
@@ -303,6 +295,17 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		ix->hdr_form = f;
 	}
 
+	if (cfg->api == WWTP_INFLUX_V2)
+		ix->auth_hint = "check the token in token_file";
+	else if (ix->username)
+		ix->auth_hint = "check username and the password in password_file";
+	else
+		ix->auth_hint = "the server wants a user: set username and password_file";
+	/* Basic authentication and tokens are readable by anyone on the path
+	 * over plain HTTP. */
+	if ((token || ix->username) && !influx_private_url(cfg->url))
+		LOG_WARN(INFLUX_MOD, "%s goes to %s unencrypted: use https://",
+			 token ? "the token" : "the password", cfg->url);
 	CURL *c = ix->curl;
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for timeouts */
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)cfg->timeout_ms);
@@ -316,18 +319,12 @@ int wwtp_influx_new(const struct wwtp_central_influx *cfg, struct wwtp_influx **
 		curl_easy_setopt(c, CURLOPT_USERNAME, ix->username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, ix->password);
 	}
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	wwtp_secret_free(token);
 	*out = ix;
 	return 0;
 
 fail:
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	wwtp_secret_free(token);
 	wwtp_influx_free(ix);
 	return rc;
 }
@@ -346,10 +343,7 @@ void wwtp_influx_free(struct wwtp_influx *ix)
 	free(ix->read_url);
 	free(ix->create_body);
 	free(ix->username);
-	if (ix->password) {
-		memset(ix->password, 0, strlen(ix->password));
-		free(ix->password);
-	}
+	wwtp_secret_free(ix->password);
 	wwtp_buf_free(&ix->gz);
 	wwtp_buf_free(&ix->resp);
 	free(ix);
@@ -433,6 +427,14 @@ static int perform(struct wwtp_influx *ix, const char *url, const char *body, si
 	if (ix->resp.len > 0) {
 		snprintf(r->text, sizeof(r->text), "%s", ix->resp.data);
 		r->text[strcspn(r->text, "\r\n")] = '\0';
+	}
+	if (r->http == 401 || r->http == 403) {
+		/* InfluxDB's own words ("authorization failed") do not say
+		 * which of our settings is wrong. */
+		char said[sizeof(r->text)];
+		snprintf(said, sizeof(said), "%s", r->text);
+		snprintf(r->text, sizeof(r->text), "credentials refused, %s: %.200s", ix->auth_hint,
+			 said);
 	}
 	return classify(r->http);
 }

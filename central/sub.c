@@ -10,6 +10,7 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/mqtt_auth.h"
 
 #define SUB_MOD "mqtt"
 #define SUB_CONNECT_TIMEOUT_S 10
@@ -22,6 +23,9 @@ struct wwtp_sub {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* disconnect done, callback finished */
 	char uri_safe[WWTP_URI_MAX];
+	char uri[WWTP_URI_MAX];
+	struct wwtp_mqtt_auth auth; /* file names only: secrets are read at connect */
+	char tls_error[200];	    /* OpenSSL's first words of a failure */
 	char topics[SUB_NTOPICS][WWTP_ID_MAX + 16];
 	int qos;
 	int keepalive_s;
@@ -86,6 +90,7 @@ static void on_connected(void *ctx, char *cause)
 	s->st.connected = 1;
 	s->st.subscribed = 0;
 	s->st.connects++;
+	s->tls_error[0] = '\0'; /* words of an earlier failure */
 	uint64_t n = s->st.connects;
 	if (s->conn_complain.interval_ms != 0)
 		wwtp_complain_release(&s->conn_complain, SUB_MOD, "connected to %s", s->uri_safe);
@@ -124,10 +129,37 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 	int code = resp ? resp->code : MQTTASYNC_FAILURE;
 	const char *what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
 
+	/* CONNACK refusals come as codes 1..5 without a message. */
+	if (code == 4)
+		what = "refused: bad user name or password";
+	else if (code == 5)
+		what = "refused: not authorised";
 	pthread_mutex_lock(&s->lock);
 	wwtp_complain(&s->conn_complain, WWTP_LOG_WARN, SUB_MOD,
-		      "cannot connect to %s: %s (code %d); retrying", s->uri_safe, what, code);
+		      "cannot connect to %s: %s%s%s (code %d); retrying", s->uri_safe, what,
+		      s->tls_error[0] ? "; TLS: " : "", s->tls_error, code);
+	s->tls_error[0] = '\0';
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* OpenSSL's error lines when a TLS connection fails (Paho would print them
+ * to stderr without this callback): the first is kept for the message. */
+static int on_ssl_error(const char *str, size_t len, void *ctx)
+{
+	struct wwtp_sub *s = ctx;
+	const char *colon = memchr(str, ':', len);
+
+	if (colon) { /* OpenSSL's thread id */
+		len -= (size_t)(colon + 1 - str);
+		str = colon + 1;
+	}
+	while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
+		len--;
+	pthread_mutex_lock(&s->lock);
+	if (!s->tls_error[0])
+		snprintf(s->tls_error, sizeof(s->tls_error), "%.*s", (int)len, str);
+	pthread_mutex_unlock(&s->lock);
+	return 1;
 }
 
 static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
@@ -181,6 +213,8 @@ struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_
 	if (!s)
 		return NULL;
 	sub_redact(cfg->uri, s->uri_safe, sizeof(s->uri_safe));
+	snprintf(s->uri, sizeof(s->uri), "%s", cfg->uri);
+	s->auth = cfg->auth;
 	for (int i = 0; i < SUB_NTOPICS; i++)
 		snprintf(s->topics[i], sizeof(s->topics[i]), "%s/+/%s", cfg->topic_prefix,
 			 leaves[i]);
@@ -221,6 +255,25 @@ struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_
 int wwtp_sub_connect(struct wwtp_sub *s)
 {
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	struct wwtp_mqtt_login login;
+
+	if (wwtp_mqtt_login_load(&s->auth, s->uri, SUB_MOD, &login) != 0)
+		return WWTP_ERR_CONFIG;
+	o.username = login.username;
+	o.password = login.password;
+	if (login.tls) {
+		/* Always verified, chain and host name: whoever poses as the
+		 * broker would otherwise be handed every plant's data. */
+		ssl.trustStore = login.ca_file;
+		ssl.keyStore = login.cert_file;
+		ssl.privateKey = login.key_file;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		ssl.ssl_error_cb = on_ssl_error;
+		ssl.ssl_error_context = s;
+		o.ssl = &ssl;
+	}
 
 	o.keepAliveInterval = s->keepalive_s;
 	/* Persistent session: while we are away the broker keeps our
@@ -234,6 +287,7 @@ int wwtp_sub_connect(struct wwtp_sub *s)
 	o.onFailure = on_connect_failure;
 	o.context = s;
 	int rc = MQTTAsync_connect(s->client, &o);
+	wwtp_mqtt_login_clear(&login); /* the library keeps its own copy */
 	if (rc != MQTTASYNC_SUCCESS) {
 		LOG_ERROR(SUB_MOD, "cannot start connecting to %s: %s", s->uri_safe,
 			  MQTTAsync_strerror(rc));

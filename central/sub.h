@@ -38,7 +38,10 @@ struct wwtp_sub_stats {
 
 /* Makes the client (does not connect). NULL on error (logged). */
 struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_cb cb, void *ctx);
-/* Starts connecting in the background and keeps at it. 0 or WWTP_ERR_MQTT. */
+/* Starts connecting in the background and keeps at it (TLS: the broker is
+ * always verified; the password is read from its file here and wiped).
+ * 0, WWTP_ERR_CONFIG (a certificate or secret file unusable: logged) or
+ * WWTP_ERR_MQTT. */
 int wwtp_sub_connect(struct wwtp_sub *s);
 /* Disconnects (no more callbacks once it returns) and frees. Accepts NULL. */
 void wwtp_sub_free(struct wwtp_sub *s);

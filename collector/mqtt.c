@@ -11,6 +11,7 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/mqtt_auth.h"
 
 #define MOD "mqtt"
 
@@ -38,6 +39,9 @@ struct wwtp_mqtt {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* connected, acknowledged, disconnected */
 	char uri_safe[WWTP_URI_MAX];
+	char uri[WWTP_URI_MAX];
+	struct wwtp_mqtt_auth auth; /* file names only: secrets are read at connect */
+	char tls_error[200];	    /* OpenSSL's last words, for the next failure message */
 	char *will_topic;
 	char *will_payload;
 	int keepalive_s;
@@ -50,7 +54,7 @@ struct wwtp_mqtt {
 	struct wwtp_complain conn_complain;
 	struct wwtp_complain full_complain;
 	struct wwtp_complain fail_complain;
-	char last_error[160];
+	char last_error[400];
 	wwtp_mqtt_ack_cb ack_cb;
 	void *ack_ctx;
 };
@@ -102,6 +106,7 @@ static void on_connected(void *ctx, char *cause)
 	m->stats.connects++;
 	uint64_t n = m->stats.connects;
 	m->last_error[0] = '\0';
+	m->tls_error[0] = '\0'; /* words of an earlier failure */
 	pthread_cond_broadcast(&m->cond);
 	if (m->conn_complain.interval_ms != 0)
 		wwtp_complain_release(&m->conn_complain, MOD, "connected to %s", m->uri_safe);
@@ -133,11 +138,37 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 	if (!what)
 		what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
 	pthread_mutex_lock(&m->lock);
-	snprintf(m->last_error, sizeof(m->last_error), "%s", what);
+	snprintf(m->last_error, sizeof(m->last_error), "%s%s%s", what,
+		 m->tls_error[0] ? "; TLS: " : "", m->tls_error);
+	m->tls_error[0] = '\0';
 	/* A broker that is down for a day would otherwise log every minute. */
 	wwtp_complain(&m->conn_complain, WWTP_LOG_WARN, MOD,
-		      "cannot connect to %s: %s (code %d); retrying", m->uri_safe, what, code);
+		      "cannot connect to %s: %s (code %d); retrying", m->uri_safe, m->last_error,
+		      code);
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* OpenSSL's error queue, handed over by Paho line by line when a TLS
+ * connection fails (without this callback Paho prints it to stderr). The
+ * first line, e.g. "...:SSL routines:...:certificate verify failed:...", is
+ * kept for the failure message that follows. */
+static int on_ssl_error(const char *str, size_t len, void *ctx)
+{
+	struct wwtp_mqtt *m = ctx;
+	const char *colon = memchr(str, ':', len);
+
+	/* Drop OpenSSL's thread id before the first ':'. */
+	if (colon) {
+		len -= (size_t)(colon + 1 - str);
+		str = colon + 1;
+	}
+	while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
+		len--;
+	pthread_mutex_lock(&m->lock);
+	if (!m->tls_error[0])
+		snprintf(m->tls_error, sizeof(m->tls_error), "%.*s", (int)len, str);
+	pthread_mutex_unlock(&m->lock);
+	return 1;
 }
 
 static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
@@ -231,6 +262,8 @@ struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *wil
 	if (!m)
 		return NULL;
 	redact_uri(cfg->uri, m->uri_safe, sizeof(m->uri_safe));
+	snprintf(m->uri, sizeof(m->uri), "%s", cfg->uri);
+	m->auth = cfg->auth;
 	m->keepalive_s = cfg->keepalive_s;
 	m->next_token = 1;
 	m->pending.next = m->pending.prev = &m->pending;
@@ -320,8 +353,29 @@ int wwtp_mqtt_connect(struct wwtp_mqtt *m)
 {
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
 	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	struct wwtp_mqtt_login login;
 	int rc;
 
+	rc = wwtp_mqtt_login_load(&m->auth, m->uri, MOD, &login);
+	if (rc != 0)
+		return rc;
+	o.username = login.username;
+	o.password = login.password;
+	if (login.tls) {
+		/* The broker's certificate is checked, always: its chain against
+		 * ca_file (the system's CAs without one) and, with verify, its
+		 * name against the URI's host. An unverified TLS link would let
+		 * anyone on a plant's LAN or mobile link pose as the broker. */
+		ssl.trustStore = login.ca_file;
+		ssl.keyStore = login.cert_file;
+		ssl.privateKey = login.key_file;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		ssl.ssl_error_cb = on_ssl_error;
+		ssl.ssl_error_context = m;
+		o.ssl = &ssl;
+	}
 	o.keepAliveInterval = m->keepalive_s;
 	/* A persistent session: QoS 1 messages in flight when the link drops
 	 * are sent again after the reconnect instead of being forgotten. */
@@ -342,6 +396,9 @@ int wwtp_mqtt_connect(struct wwtp_mqtt *m)
 		o.will = &will;
 	}
 	rc = MQTTAsync_connect(m->client, &o);
+	/* The library has its own copy of everything now (it reconnects with
+	 * it): ours of the password goes. */
+	wwtp_mqtt_login_clear(&login);
 	if (rc != MQTTASYNC_SUCCESS) {
 		LOG_ERROR(MOD, "cannot start connecting to %s: %s", m->uri_safe,
 			  MQTTAsync_strerror(rc));

@@ -42,7 +42,7 @@ struct wwtp_mqtt_stats {
  * functions. */
 typedef void (*wwtp_mqtt_ack_cb)(uint64_t token, int ok, void *ctx);
 
-/* Makes the client for cfg (uri, client_id, keepalive_s). will_topic and
+/* Makes the client for cfg (uri, client_id, keepalive_s, auth). will_topic and
  * will_payload (both or neither) are copied; the will is retained, QoS 1.
  * Does not connect. NULL on error (logged). */
 struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *will_topic,
@@ -58,7 +58,11 @@ void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx);
 
 /* Starts connecting in the background and keeps reconnecting (1 s doubling
  * to 60 s) until wwtp_mqtt_disconnect. Failures are logged, rate-limited.
- * Returns 0, or WWTP_ERR_MQTT if the library refused to start. */
+ * With a TLS uri the broker's certificate is always verified (chain and
+ * host name; util/mqtt_auth.h); the password is read from password_file
+ * here, handed to the library and wiped. Returns 0, WWTP_ERR_CONFIG or
+ * WWTP_ERR_ERRNO (a certificate or secret file unusable: logged), or
+ * WWTP_ERR_MQTT if the library refused to start. */
 int wwtp_mqtt_connect(struct wwtp_mqtt *m);
 /* Waits up to timeout_ms for in-flight messages, sends DISCONNECT (so the
  * broker drops the will) and stops reconnecting. 0, or WWTP_ERR_CONN if the

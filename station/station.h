@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../util/mqtt_auth.h"
+
 #define WWTP_ID_MAX 48      /* station id, device name, param name */
 #define WWTP_NAME_MAX 128   /* human names (UTF-8) */
 #define WWTP_UNIT_MAX 24
@@ -125,6 +127,9 @@ struct wwtp_mqtt_cfg {
 	char client_id[WWTP_ID_MAX * 2]; /* default "wwtp-collector-<station id>" */
 	int keepalive_s;
 	int qos; /* 1 */
+	/* TLS and credentials (util/mqtt_auth.h): ca_file, cert_file, key_file,
+	 * username, password_file. */
+	struct wwtp_mqtt_auth auth;
 };
 
 /* The `store` group: the collector's durable store-and-forward queue

@@ -922,6 +922,11 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 			wwtp_ld_problem(L, config_setting_get_member(top.mqtt, "topic_prefix"),
 					"mqtt: topic_prefix must not start or end with '/' or hold "
 					"an empty level");
+		const char *akey;
+		const char *why = wwtp_mqtt_auth_problem(&st->mqtt.auth, st->mqtt.uri, &akey);
+		if (why)
+			wwtp_ld_problem(L, config_setting_get_member(top.mqtt, akey), "mqtt: %s",
+					why);
 		if (!st->mqtt.client_id[0])
 			snprintf(st->mqtt.client_id, sizeof(st->mqtt.client_id),
 				 "wwtp-collector-%s", st->id); /* id < 48, fits in 96 */

@@ -26,29 +26,16 @@
 #include "../../compliance/limits.h"
 #include "../../station/station_config.h"
 #include "../../util/err.h"
+#include "fixture.h"
 
 static char tmpdir[] = "/tmp/wwtp-test-config-XXXXXX";
 static char station_path[512];
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
-	char sub[600];
+	static const char *const subdirs[] = {"stations", "profiles", NULL};
 	(void)state;
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(sub, sizeof(sub), "%s/stations", tmpdir);
-	if (mkdir(sub, 0700) != 0)
-		return -1;
-	snprintf(sub, sizeof(sub), "%s/profiles", tmpdir);
-	if (mkdir(sub, 0700) != 0)
+	if (fx_mkdtemp(tmpdir, subdirs) != 0)
 		return -1;
 	snprintf(station_path, sizeof(station_path), "%s/stations/t.cfg", tmpdir);
 	return 0;
@@ -57,7 +44,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return fx_rmtree(tmpdir);
 }
 
 /* Writes text to <tmpdir>/<rel>. */
@@ -65,10 +52,7 @@ static void write_file(const char *rel, const char *text)
 {
 	char path[600];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, rel);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	fx_write(path, text);
 }
 
 /* A station file built from parts; NULL parts take the valid default.
@@ -116,24 +100,6 @@ static int load_text(const char *text, struct wwtp_station **st, struct wwtp_dia
 	return wwtp_station_load(station_path, NULL, st, d);
 }
 
-/* True when some entry starts with "<file>:<line>: " and contains `want`. */
-static int diag_has(const struct wwtp_diag *d, const char *file, int line, const char *want)
-{
-	char prefix[700];
-	if (line > 0)
-		snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
-	else if (line < 0)
-		snprintf(prefix, sizeof(prefix), "%s:", file); /* any line */
-	else
-		snprintf(prefix, sizeof(prefix), "%s: ", file);
-	for (size_t i = 0; wwtp_diag_get(d, i); i++) {
-		const char *m = wwtp_diag_get(d, i);
-		if (strncmp(m, prefix, strlen(prefix)) == 0 && strstr(m, want))
-			return 1;
-	}
-	return 0;
-}
-
 static void dump(const struct wwtp_diag *d)
 {
 	wwtp_diag_print(d, stderr);
@@ -142,17 +108,8 @@ static void dump(const struct wwtp_diag *d)
 /* Loads text and asserts it fails with a message at file:line holding want. */
 static void expect_text(const char *text, const char *file, int line, const char *want)
 {
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = (struct wwtp_station *)1;
-	int rc = load_text(text, &st, d);
-	if (rc != WWTP_ERR_CONFIG || st != NULL || !diag_has(d, file, line, want)) {
-		fprintf(stderr, "wanted %s:%d: ...%s...; got rc %d and:\n", file, line, want, rc);
-		dump(d);
-	}
-	assert_int_equal(rc, WWTP_ERR_CONFIG);
-	assert_null(st);
-	assert_true(diag_has(d, file, line, want));
-	wwtp_diag_free(d);
+	write_file("stations/t.cfg", text);
+	fx_station_fails(station_path, file, line, want);
 }
 
 static void expect_parts(const struct parts *p, int line, const char *want)
@@ -168,18 +125,14 @@ static void expect_parts(const struct parts *p, int line, const char *want)
 		expect_parts(&p_, line, want);                                                     \
 	} while (0)
 
-/* Loads text that must be valid; returns the station (caller frees). */
+/* Loads text that must be valid, without a warning; returns the station
+ * (caller frees). */
 static struct wwtp_station *load_ok(const char *text)
 {
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = NULL;
-	int rc = load_text(text, &st, d);
-	if (rc != 0)
-		dump(d);
-	assert_int_equal(rc, 0);
-	assert_int_equal(wwtp_diag_count(d), 0);
-	assert_non_null(st);
-	wwtp_diag_free(d);
+	size_t nd;
+	write_file("stations/t.cfg", text);
+	struct wwtp_station *st = fx_station_ok(station_path, &nd);
+	assert_int_equal(nd, 0);
 	return st;
 }
 
@@ -281,7 +234,8 @@ static const char full_station[] =
     "                 unit = \"°C\"; } ); }\n"
     ");\n"
     "mqtt = { uri = \"ssl://broker:8883\"; topic_prefix = \"hanoi/wwtp\"; client_id = \"x-1\";\n"
-    "         keepalive_s = 0; qos = 2; };\n"
+    "         keepalive_s = 0; qos = 2; ca_file = \"/etc/wwtp/ca.crt\"; cert_file = \"c.crt\";\n"
+    "         key_file = \"c.key\"; username = \"gw-1@x\"; password_file = \"/etc/wwtp/pw\"; };\n"
     "profiles_dir = \"../profiles\";\n";
 
 static void test_full_values(void **state)
@@ -363,6 +317,11 @@ static void test_full_values(void **state)
 	assert_string_equal(st->mqtt.client_id, "x-1");
 	assert_int_equal(st->mqtt.keepalive_s, 0);
 	assert_int_equal(st->mqtt.qos, 2);
+	assert_string_equal(st->mqtt.auth.ca_file, "/etc/wwtp/ca.crt");
+	assert_string_equal(st->mqtt.auth.cert_file, "c.crt");
+	assert_string_equal(st->mqtt.auth.key_file, "c.key");
+	assert_string_equal(st->mqtt.auth.username, "gw-1@x");
+	assert_string_equal(st->mqtt.auth.password_file, "/etc/wwtp/pw");
 	wwtp_station_free(st);
 }
 
@@ -407,10 +366,10 @@ static void test_file_errors(void **state)
 
 	snprintf(path, sizeof(path), "%s/stations/none.cfg", tmpdir);
 	assert_int_equal(wwtp_station_load(path, NULL, &st, d), WWTP_ERR_CONFIG);
-	assert_true(diag_has(d, path, 0, "No such file"));
+	assert_true(fx_diag_has(d, path, 0, "No such file"));
 	snprintf(path, sizeof(path), "%s/stations", tmpdir);
 	assert_int_equal(wwtp_station_load(path, NULL, &st, d), WWTP_ERR_CONFIG);
-	assert_true(diag_has(d, path, 0, "folder"));
+	assert_true(fx_diag_has(d, path, 0, "folder"));
 	assert_null(st);
 	wwtp_diag_free(d);
 }
@@ -445,6 +404,20 @@ static void test_unknown_keys(void **state)
 	       "unknown key 'foo' in rs485 of device 'd1' (known keys: enabled, rts, rts_delay_us)",
 	       .dev = "name = \"d1\"; transport = \"rtu\"; serial = \"/dev/ttyS0\"; unit_id = 1;",
 	       .dev_x = "rs485 = { foo = 1; };");
+}
+
+/* The mqtt group's TLS and credential keys (util/mqtt_auth.h): taken, and
+ * checked against each other and the uri. */
+static void test_mqtt_tls_keys(void **state)
+{
+	(void)state;
+	EXPECT(8, "mqtt: ca_file, cert_file and key_file need a TLS uri",
+	       .mqtt_x = "ca_file = \"ca.crt\";");
+	EXPECT(8, "mqtt: password_file needs username", .mqtt = "uri = \"ssl://b:8883\";",
+	       .mqtt_x = "password_file = \"pw\";");
+	EXPECT(8, "mqtt: key_file needs cert_file", .mqtt = "uri = \"ssl://b:8883\";",
+	       .mqtt_x = "key_file = \"k\";");
+	EXPECT(8, "username", .mqtt = "uri = \"ssl://b:8883\";", .mqtt_x = "username = \"a b\";");
 }
 
 static void test_wrong_types(void **state)
@@ -836,10 +809,10 @@ static void test_all_problems_collected(void **state)
 	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
 	free(text);
 	assert_true(wwtp_diag_count(d) >= 4);
-	assert_true(diag_has(d, station_path, 1, "foo"));
-	assert_true(diag_has(d, station_path, 3, "retries"));
-	assert_true(diag_has(d, station_path, 5, "bit 99"));
-	assert_true(diag_has(d, station_path, 8, "qos"));
+	assert_true(fx_diag_has(d, station_path, 1, "foo"));
+	assert_true(fx_diag_has(d, station_path, 3, "retries"));
+	assert_true(fx_diag_has(d, station_path, 5, "bit 99"));
+	assert_true(fx_diag_has(d, station_path, 8, "qos"));
 	wwtp_diag_free(d);
 }
 
@@ -938,64 +911,37 @@ static void test_profile_errors(void **state)
 		   "profile = \"an\"; }");
 
 	/* Errors inside the profile carry the profile's file name and line. */
-	write_file(
-	    "profiles/bad.cfg",
+	static const char bad_key_and_bit[] =
 	    "profile = { name = \"bad\"; colour = 1; };\n"
 	    "points = (\n"
 	    "  { param = \"cod\"; table = \"holding\"; address = 0; type = \"float32\"; },\n"
 	    "  { param = \"ph\"; table = \"holding\"; address = 0; type = \"float32\"; bit = 2; }\n"
-	    ");\n");
+	    ");\n";
+	static const struct {
+		const char *profile;
+		int line;
+		const char *want;
+	} cases[] = {
+	    {bad_key_and_bit, 1, "unknown key 'colour' in profile 'bad'"},
+	    {bad_key_and_bit, 4, "point 'ph' of profile 'bad': bit is only allowed"},
+	    {"profile = { name = \"bad\" ;\npoints = ( ;\n", 2, "syntax error"},
+	    {"profile = { name = \"other\"; };\npoints = (\n"
+	     "  { param = \"cod\"; table = \"holding\"; address = 0; type = \"float32\"; }\n);\n",
+	     1, "name 'other' differs from the file name bad.cfg"},
+	    {"profile = { name = \"bad\"; address_base = 1; };\npoints = (\n"
+	     "  { param = \"cod\"; table = \"holding\"; address = 0; type = \"float32\"; }\n);\n",
+	     3, "address 0 with address_base = 1"},
+	    {"profile = { name = \"bad\"; };\n", 0, "missing required key 'points'"},
+	};
 	struct parts p = {.dev_x = "profile = \"bad\";",
 			  .point = "param = \"tp\"; table = \"holding\"; "
 				   "address = 100; type = \"float32\";"};
-	char *text = build(&p);
-	struct wwtp_diag *d = wwtp_diag_new();
-	struct wwtp_station *st = NULL;
-	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
-	free(text);
-	if (!diag_has(d, prof_path, 1, "unknown key 'colour' in profile 'bad'"))
-		dump(d);
-	assert_true(diag_has(d, prof_path, 1, "unknown key 'colour' in profile 'bad'"));
-	assert_true(diag_has(d, prof_path, 4, "point 'ph' of profile 'bad': bit is only allowed"));
-	wwtp_diag_free(d);
-
-	write_file("profiles/bad.cfg", "profile = { name = \"bad\" ;\npoints = ( ;\n");
-	text = build(&p);
-	d = wwtp_diag_new();
-	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
-	free(text);
-	assert_true(diag_has(d, prof_path, 2, "syntax error"));
-	wwtp_diag_free(d);
-
-	write_file(
-	    "profiles/bad.cfg",
-	    "profile = { name = \"other\"; };\npoints = (\n"
-	    "  { param = \"cod\"; table = \"holding\"; address = 0; type = \"float32\"; }\n);\n");
-	text = build(&p);
-	d = wwtp_diag_new();
-	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
-	free(text);
-	assert_true(diag_has(d, prof_path, 1, "name 'other' differs from the file name bad.cfg"));
-	wwtp_diag_free(d);
-
-	write_file(
-	    "profiles/bad.cfg",
-	    "profile = { name = \"bad\"; address_base = 1; };\npoints = (\n"
-	    "  { param = \"cod\"; table = \"holding\"; address = 0; type = \"float32\"; }\n);\n");
-	text = build(&p);
-	d = wwtp_diag_new();
-	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
-	free(text);
-	assert_true(diag_has(d, prof_path, 3, "address 0 with address_base = 1"));
-	wwtp_diag_free(d);
-
-	write_file("profiles/bad.cfg", "profile = { name = \"bad\"; };\n");
-	text = build(&p);
-	d = wwtp_diag_new();
-	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
-	free(text);
-	assert_true(diag_has(d, prof_path, 0, "missing required key 'points'"));
-	wwtp_diag_free(d);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_file("profiles/bad.cfg", cases[i].profile);
+		char *text = build(&p);
+		expect_text(text, prof_path, cases[i].line, cases[i].want);
+		free(text);
+	}
 }
 
 static void test_profiles_dir_option(void **state)
@@ -1020,7 +966,7 @@ static void test_profiles_dir_option(void **state)
 	write_file("stations/t.cfg", text);
 	free(text);
 	assert_int_equal(wwtp_station_load(station_path, &opts, &st, d), WWTP_ERR_CONFIG);
-	assert_true(diag_has(d, station_path, 3, "unknown profile 'an'"));
+	assert_true(fx_diag_has(d, station_path, 3, "unknown profile 'an'"));
 	wwtp_diag_free(d);
 }
 
@@ -1063,7 +1009,7 @@ static void test_load_dir(void **state)
 	snprintf(dir, sizeof(dir), "%s/dirtest", tmpdir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(wwtp_station_load_dir(dir, NULL, &list, &n, d), WWTP_ERR_CONFIG);
-	assert_true(diag_has(d, dir, 0, "no *.cfg station files"));
+	assert_true(fx_diag_has(d, dir, 0, "no *.cfg station files"));
 	assert_null(list);
 	assert_int_equal(n, 0);
 
@@ -1076,7 +1022,7 @@ static void test_load_dir(void **state)
 	assert_int_equal(wwtp_station_load_dir(dir, NULL, &list, &n, d), WWTP_ERR_CONFIG);
 	char b[700];
 	snprintf(b, sizeof(b), "%s/b.cfg", dir);
-	assert_true(diag_has(d, b, 0, "station id 't' is also used by"));
+	assert_true(fx_diag_has(d, b, 0, "station id 't' is also used by"));
 
 	struct parts q = {.station = "id = \"u\"; name = \"U\"; plan = \"task13\";"};
 	text = build(&q);
@@ -1390,8 +1336,8 @@ static void test_limits_errors(void **state)
 	struct wwtp_station *st = NULL;
 	assert_int_equal(load_text(text, &st, d), WWTP_ERR_CONFIG);
 	free(text);
-	assert_true(diag_has(d, station_path, 9, "no column \"Z\""));
-	assert_true(diag_has(d, station_path, 10, "hysteresis"));
+	assert_true(fx_diag_has(d, station_path, 9, "no column \"Z\""));
+	assert_true(fx_diag_has(d, station_path, 10, "hysteresis"));
 	wwtp_diag_free(d);
 }
 
@@ -1423,8 +1369,8 @@ static void test_limits_dir(void **state)
 	write_file("stations/t.cfg", text);
 	free(text);
 	assert_int_equal(wwtp_station_load(station_path, &opts, &st, d), WWTP_ERR_CONFIG);
-	assert_true(diag_has(d, station_path, 9, "regulation \"QCVN40:2011\" not found"));
-	assert_true(diag_has(d, station_path, 9, dir));
+	assert_true(fx_diag_has(d, station_path, 9, "regulation \"QCVN40:2011\" not found"));
+	assert_true(fx_diag_has(d, station_path, 9, dir));
 	wwtp_diag_free(d);
 
 	/* A folder that is not there. */
@@ -1460,7 +1406,7 @@ static void test_limits_dir(void **state)
 	assert_int_equal(chdir(tmpdir), 0);
 	assert_int_equal(wwtp_station_load(away, &po, &st, d), WWTP_ERR_CONFIG);
 	snprintf(want, sizeof(want), "%s/away/deep/../limits", tmpdir);
-	assert_true(diag_has(d, away, 9, want));
+	assert_true(fx_diag_has(d, away, 9, want));
 	assert_int_equal(chdir(cwd), 0);
 	wwtp_diag_free(d);
 	copy_regulation("limits");
@@ -1486,6 +1432,7 @@ int main(void)
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_syntax_error),
 	    cmocka_unit_test(test_unknown_keys),
+	    cmocka_unit_test(test_mqtt_tls_keys),
 	    cmocka_unit_test(test_wrong_types),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_big_integer_literals),
