@@ -1,0 +1,157 @@
+/* report_text.c - the report's words (see report_text.h). Every entry is
+ * { Vietnamese, English }. The reason sentences take their numbers as
+ * strings, in the order the comment gives, in both languages. */
+#include "report_text.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "../util/err.h"
+
+static const char *const texts[RT_COUNT][2] = {
+    [RT_HTML_LANG] = {"vi", "en"},
+    [RT_TITLE_STATION] = {"Báo cáo tháng về nước thải sau xử lý",
+			  "Monthly treated wastewater report"},
+    [RT_TITLE_FLEET] = {"Tổng hợp tháng các trạm xử lý nước thải tập trung",
+			"Monthly summary of the central wastewater treatment plants"},
+    [RT_MONTH] = {"Tháng", "Month"},
+    [RT_PERIOD] = {"Kỳ báo cáo (giờ Hà Nội, UTC+7)", "Period (Hanoi time, UTC+7)"},
+    [RT_PERIOD_PARTIAL] = {"tháng chưa kết thúc: số liệu đến", "month under way: data up to"},
+    [RT_GENERATED] = {"Lập lúc (UTC)", "Generated (UTC)"},
+    [RT_SOURCE_NOTE] =
+	{"Số liệu từ hệ thống quan trắc tự động, liên tục (InfluxDB), đánh giá theo cùng quy tắc "
+	 "với hệ thống giám sát trực tuyến.",
+	 "Figures from the automatic continuous monitoring system (InfluxDB), judged by the same "
+	 "rules as the live monitoring."},
+    [RT_STATION] = {"Trạm", "Station"},
+    [RT_DISTRICT] = {"Quận/huyện", "District"},
+    [RT_DESIGN_FLOW] = {"Công suất thiết kế", "Design flow"},
+    [RT_PLAN_REVIEW] = {"Thuộc danh sách rà soát của Kế hoạch (trạm xuống cấp)",
+			"Listed by the plan for review (degraded plant)"},
+    [RT_REGULATION] = {"Quy chuẩn áp dụng", "Regulation"},
+    [RT_COLUMN] = {"Cột", "Column"},
+    [RT_KQ] = {"Hệ số Kq", "Factor Kq"},
+    [RT_KF] = {"Hệ số Kf", "Factor Kf"},
+    [RT_NO_LIMITS] = {"Trạm chưa cấu hình giới hạn xả thải: không đánh giá.",
+		      "The station has no discharge limits configured: not judged."},
+    [RT_VERDICT] = {"Kết quả tháng", "Result for the month"},
+    [RT_V_MET] = {"Đạt quy chuẩn", "Met the regulation"},
+    [RT_V_NOT_MET] = {"Không đạt quy chuẩn", "Did not meet the regulation"},
+    [RT_V_INSUFFICIENT] = {"Không đủ dữ liệu để đánh giá", "Not enough data to judge"},
+    [RT_V_NOT_JUDGED] = {"Không đánh giá (chưa có giới hạn)", "Not judged (no limits)"},
+    [RT_FLAG] = {"Cờ suy giảm (theo số liệu tháng)", "Degraded-plant flag (from the month's data)"},
+    [RT_FLAGGED] = {"Bị gắn cờ", "Flagged"},
+    [RT_NOT_FLAGGED] = {"Không bị gắn cờ", "Not flagged"},
+    [RT_REASONS] = {"Lý do", "Reasons"},
+    [RT_PARAMS] = {"Kết quả theo thông số", "Results by parameter"},
+    [RT_H_PARAM] = {"Thông số", "Parameter"},
+    [RT_H_UNIT] = {"Đơn vị", "Unit"},
+    [RT_H_LIMIT] = {"Giới hạn (Cmax)", "Limit (Cmax)"},
+    [RT_H_FACTORS] = {"C × Kq × Kf", "C × Kq × Kf"},
+    [RT_H_SAMPLES] = {"Số bản ghi", "Readings"},
+    [RT_H_VALID] = {"Số mẫu hợp lệ", "Valid samples"},
+    [RT_H_AVAIL] = {"Tỷ lệ dữ liệu", "Data availability"},
+    [RT_H_MEAN] = {"Trung bình tháng", "Monthly mean"},
+    [RT_H_MIN] = {"Nhỏ nhất", "Minimum"},
+    [RT_H_MAX] = {"Lớn nhất", "Maximum"},
+    [RT_H_HOURS_JUDGED] = {"Số TB giờ được đánh giá", "Judged hourly averages"},
+    [RT_H_HOURS_EXCEED] = {"Số TB giờ vượt", "Hourly averages exceeding"},
+    [RT_H_HOURS_SHARE] = {"Tỷ lệ giờ vượt", "Share of hours exceeding"},
+    [RT_H_DAYS_JUDGED] = {"Số TB ngày được đánh giá", "Judged daily averages"},
+    [RT_H_DAYS_EXCEED] = {"Số TB ngày vượt", "Daily averages exceeding"},
+    [RT_H_DAYS_SHARE] = {"Tỷ lệ ngày vượt", "Share of days exceeding"},
+    [RT_H_MAX_RATIO] = {"Hệ số vượt lớn nhất (TB giờ)", "Largest exceedance ratio (hourly)"},
+    [RT_H_ALERT_HOURS] = {"Số giờ có cảnh báo", "Hours in alert"},
+    [RT_H_ALERTS] = {"Số cảnh báo vượt", "Exceedance alerts"},
+    [RT_NOT_JUDGED_PARAM] = {"không đánh giá", "not judged"},
+    [RT_CHARTS] = {"Biểu đồ", "Charts"},
+    [RT_CHART_DAILY] = {"Trung bình ngày", "Daily average"},
+    [RT_CHART_HOURLY] = {"Trung bình giờ", "Hourly average"},
+    [RT_CHART_LIMIT] = {"Giới hạn", "Limit"},
+    [RT_CHART_NO_DATA] = {"Không có số liệu trong tháng", "No data in the month"},
+    [RT_CHART_WITHIN] = {"Tỷ lệ giờ đạt giới hạn", "Hours within limits"},
+    [RT_FLEET_TOTAL] = {"Số trạm đạt quy chuẩn trong tháng", "Plants that met the regulation"},
+    [RT_FLEET_TARGET] = {"Mục tiêu của Kế hoạch: 100% trạm đạt quy chuẩn",
+			 "The plan's target: 100% of plants meeting the regulation"},
+    [RT_FLEET_FLAGGED] = {"Số trạm bị gắn cờ suy giảm", "Plants flagged as degraded"},
+    [RT_FLEET_CHART] = {"Tỷ lệ giờ đạt giới hạn (thông số kém nhất) và tỷ lệ dữ liệu",
+			"Share of hours within limits (worst parameter) and data availability"},
+    [RT_F_STATION] = {"Trạm", "Plant"},
+    [RT_F_AVAIL] = {"Tỷ lệ dữ liệu thấp nhất", "Lowest data availability"},
+    [RT_F_PARAMS_NOT_MET] = {"Thông số không đạt", "Parameters not met"},
+    [RT_DEFINITIONS] = {"Cách tính", "How the figures are computed"},
+    [RT_DEF_TEXT] =
+	{"Trung bình giờ được đánh giá khi có ít nhất 75% bản ghi hợp lệ trong giờ; trung bình "
+	 "ngày (00:00–24:00 giờ Hà Nội) khi đủ tỷ lệ giờ được đánh giá theo cấu hình của trạm. "
+	 "Giá trị bằng đúng Cmax là đạt. Tỷ lệ dữ liệu = số giờ được đánh giá / số giờ của kỳ. "
+	 "Trạm đạt quy chuẩn khi không có trung bình ngày nào vượt giới hạn và mọi thông số có "
+	 "giới hạn đủ tỷ lệ dữ liệu. Hệ số vượt = giá trị trung bình / Cmax (pH dưới giới hạn "
+	 "dưới: giới hạn dưới / giá trị).",
+	 "An hourly average is judged when at least 75% of the hour's readings are valid; a "
+	 "daily average (00:00–24:00 Hanoi time) when enough of its hours are judged (the "
+	 "station's setting). A value exactly at Cmax is within. Data availability = judged "
+	 "hours / hours of the period. A plant met the regulation when no daily average "
+	 "exceeded a limit and every limited parameter has enough data. Ratio = average / Cmax "
+	 "(pH below its lower bound: bound / average)."},
+    /* param, share %, hours, the limit, threshold % */
+    [RT_R_COMPLIANCE] =
+	{"%s: %s%% trong %s trung bình giờ nằm trong giới hạn %s (gắn cờ dưới %s%%)",
+	 "%s: %s%% of %s hourly averages within %s (flagged below %s%%)"},
+    /* param, share %, hours, threshold % */
+    [RT_R_AVAILABILITY] = {"Tỷ lệ dữ liệu của %s: %s%% trong %s giờ (gắn cờ dưới %s%%)",
+			   "Data availability of %s: %s%% of %s hours (flagged below %s%%)"},
+    [RT_R_FAULTS] =
+	{"Thiết bị đo %s báo lỗi %s%% thời gian trong %s giờ (gắn cờ trên %s%%)",
+	 "The %s instrument in fault %s%% of the time over %s hours (flagged above %s%%)"},
+    /* efficiency %, inlet, outlet, hours, threshold % */
+    [RT_R_COD_REMOVAL] =
+	{"Hiệu suất xử lý COD %s%% (vào %s, ra %s mg/L; %s giờ; gắn cờ dưới %s%%)",
+	 "COD removal %s%% (inlet %s, outlet %s mg/L; %s hours; flagged below %s%%)"},
+    [RT_R_NH4_REMOVAL] =
+	{"Hiệu suất xử lý amoni %s%% (vào %s, ra %s mg/L; %s giờ; gắn cờ dưới %s%%)",
+	 "Ammonium removal %s%% (inlet %s, outlet %s mg/L; %s hours; flagged below %s%%)"},
+    /* load %, flow m3/day, design m3/day, hours, threshold % */
+    [RT_R_HYDRAULIC] =
+	{"Tải thủy lực %s%% công suất thiết kế (%s / %s m³/ngày; %s giờ; gắn cờ trên %s%%)",
+	 "Hydraulic load %s%% of design (%s / %s m³/day; %s hours; flagged above %s%%)"},
+    [RT_YES] = {"có", "yes"},
+};
+
+int wwtp_report_lang_parse(const char *s, int *lang)
+{
+	if (!s || strcmp(s, "vi") == 0)
+		*lang = WWTP_LANG_VI;
+	else if (strcmp(s, "en") == 0)
+		*lang = WWTP_LANG_EN;
+	else
+		return WWTP_ERR_INVAL;
+	return 0;
+}
+
+const char *wwtp_report_txt(int lang, int id)
+{
+	if (id < 0 || id >= RT_COUNT || !texts[id][0])
+		return "?";
+	return texts[id][lang == WWTP_LANG_EN ? 1 : 0];
+}
+
+static const struct {
+	const char *param, *vi, *en;
+} pnames[] = {
+    {"flow_in", "Lưu lượng vào", "Inflow"},
+    {"flow_out", "Lưu lượng ra", "Outflow"},
+    {"volume_in", "Thể tích vào (cộng dồn)", "Inflow volume (total)"},
+    {"volume_out", "Thể tích ra (cộng dồn)", "Outflow volume (total)"},
+    {"do", "Oxy hoà tan (DO)", "Dissolved oxygen (DO)"},
+    {"turbidity", "Độ đục", "Turbidity"},
+    {"cod_in", "COD đầu vào", "Inlet COD"},
+    {"nh4_in", "Amoni đầu vào", "Inlet ammonium"},
+};
+
+const char *wwtp_report_param_name(int lang, const char *param)
+{
+	for (size_t i = 0; i < sizeof(pnames) / sizeof(pnames[0]); i++)
+		if (strcmp(pnames[i].param, param) == 0)
+			return lang == WWTP_LANG_EN ? pnames[i].en : pnames[i].vi;
+	return NULL;
+}
