@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
 
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -35,6 +38,8 @@ struct wwtp_api {
 	struct wwtp_central_influx influx;
 	wwtp_api_health_fn health;
 	void *health_ctx;
+	struct wwtp_auth *auth; /* NULL: open, read-only (tests) */
+	struct wwtp_acks *acks;
 	/* One InfluxDB client for the series route; requests take turns. */
 	pthread_mutex_t ix_lock;
 	struct wwtp_influx *ix;
@@ -52,6 +57,8 @@ struct wwtp_api *wwtp_api_new(const struct wwtp_api_opts *o)
 	}
 	a->health = o->health;
 	a->health_ctx = o->health_ctx;
+	a->auth = o->auth;
+	a->acks = o->auth ? o->acks : NULL;
 	pthread_mutex_init(&a->ix_lock, NULL);
 	return a;
 }
@@ -220,15 +227,251 @@ static int time_arg(const struct wwtp_api_request *q, const char *key, int64_t d
 	return 0;
 }
 
-/* The access check before every route. Everything is allowed until log-in
- * exists (a later issue): it goes here, and answers 401 when it refuses. */
-static int api_authorize(struct wwtp_api *a, const struct wwtp_api_request *q,
-			 struct wwtp_api_response *r)
+/* ---- the access check ---- */
+
+static int starts_ci(const char *s, const char *prefix)
 {
-	(void)a;
-	(void)q;
-	(void)r;
+	return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A request that changes something must come from the page's own origin:
+ * browsers send Origin with every POST and DELETE; scripts send none. */
+static int same_origin(const struct wwtp_api_request *q)
+{
+	if (!q->origin)
+		return 1;
+	const char *o = strstr(q->origin, "://");
+	return o && q->host && strcasecmp(o + 3, q->host) == 0;
+}
+
+/* "Basic base64(user:password)" into user and pass. 0 or -1. */
+static int parse_basic(const char *h, char *user, size_t un, char *pass, size_t pn)
+{
+	unsigned char bin[WWTP_AUTH_USER_MAX + WWTP_AUTH_PASSWORD_MAX + 8];
+	size_t n = 0;
+	int rc = -1;
+
+	if (!starts_ci(h, "Basic "))
+		return -1;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if (sodium_base642bin(bin, sizeof(bin) - 1, h, strlen(h), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	bin[n] = '\0';
+	char *colon = memchr(bin, ':', n);
+	if (colon && !memchr(bin, '\0', n)) {
+		*colon = '\0';
+		size_t ul = strlen((char *)bin), pl = strlen(colon + 1);
+		if (ul < un && pl < pn) {
+			memcpy(user, bin, ul + 1);
+			memcpy(pass, colon + 1, pl + 1);
+			rc = 0;
+		}
+	}
+	sodium_memzero(bin, sizeof(bin));
+	return rc;
+}
+
+/* The cookie that ends the browser's session. */
+static void clear_cookie(const struct wwtp_api_request *q, struct wwtp_api_response *r)
+{
+	snprintf(r->set_cookie, sizeof(r->set_cookie),
+		 WWTP_API_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+		 q->tls ? "; Secure" : "");
+}
+
+static void unauthorized(const struct wwtp_api_request *q, struct wwtp_api_response *r,
+			 const char *why)
+{
+	api_error(r, 401, "%s", why);
+	/* Not for the page's own requests: the browser would pop up its
+	 * Basic dialog over the log-in form. */
+	r->www_authenticate = q->requested_with == NULL;
+}
+
+static void too_many(struct wwtp_api_response *r, int64_t retry_ms)
+{
+	int s = (int)((retry_ms + 999) / 1000);
+	if (s < 1)
+		s = 1;
+	api_error(r, 429, "too many failed log-ins: try again in %d s", s);
+	r->retry_after_s = s;
+}
+
+int wwtp_api_authenticate(struct wwtp_api *a, const struct wwtp_api_request *q,
+			  struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	memset(who, 0, sizeof(*who));
+	if (!a->auth) {
+		/* No access check (the tests): read-only. */
+		snprintf(who->user, sizeof(who->user), "-");
+		who->role = WWTP_ROLE_INSPECTOR;
+		return 0;
+	}
+	if (q->authorization) {
+		char user[WWTP_AUTH_USER_MAX], pass[WWTP_AUTH_PASSWORD_MAX + 1];
+		int64_t retry = 0;
+		if (parse_basic(q->authorization, user, sizeof(user), pass, sizeof(pass)) != 0) {
+			unauthorized(
+			    q, r, "the Authorization header is not HTTP Basic with user:password");
+			return -1;
+		}
+		int rc = wwtp_auth_basic(a->auth, user, pass, q->client, q->now_ms, who, &retry);
+		sodium_memzero(pass, sizeof(pass));
+		if (rc == WWTP_AUTH_LIMITED) {
+			too_many(r, retry);
+			return -1;
+		}
+		if (rc != 0) {
+			unauthorized(q, r, "wrong user name or password");
+			return -1;
+		}
+		return 0;
+	}
+	if (q->session && wwtp_auth_session(a->auth, q->session, q->now_ms, who) == 0)
+		return 0;
+	unauthorized(q, r,
+		     q->session ? "the session has ended: log in again"
+				: "log in first: POST /api/session, or HTTP Basic (docs/web.md)");
+	if (q->session)
+		clear_cookie(q, r);
+	return -1;
+}
+
+/* The access check before every route but the log-in: who asks, and for
+ * what changes anything (changes), that it comes from our origin and, in a
+ * session, carries the session's CSRF token. 0, or -1 with the answer. */
+static int api_authorize(struct wwtp_api *a, const struct wwtp_api_request *q, int changes,
+			 struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	if (wwtp_api_authenticate(a, q, who, r) != 0)
+		return -1;
+	if (!changes)
+		return 0;
+	if (!same_origin(q)) {
+		api_error(r, 403, "cross-origin request refused");
+		return -1;
+	}
+	if (who->session && (!q->csrf || strlen(q->csrf) != strlen(who->csrf) ||
+			     sodium_memcmp(q->csrf, who->csrf, strlen(who->csrf)) != 0)) {
+		api_error(r, 403,
+			  "missing or wrong X-CSRF-Token header (the page sends the token "
+			  "/api/me gives)");
+		return -1;
+	}
 	return 0;
+}
+
+/* The JSON object of a request body that must be one. NULL with a 400 or
+ * 415 answer. */
+static json_t *body_object(const struct wwtp_api_request *q, struct wwtp_api_response *r)
+{
+	json_error_t e;
+	if (!starts_ci(q->content_type, "application/json")) {
+		api_error(r, 415, "send the body as Content-Type: application/json");
+		return NULL;
+	}
+	json_t *o = q->body ? json_loadb(q->body, q->body_len, JSON_REJECT_DUPLICATES, &e) : NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		api_error(r, 400, "the body is not a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *time_or_null(int64_t ms)
+{
+	char t[32];
+	return ms > 0 && wwtp_format_utc(ms, t, sizeof(t)) == 0 ? json_string(t) : json_null();
+}
+
+static json_t *who_json(const struct wwtp_principal *who)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "user", json_string(who->user));
+	json_object_set_new(o, "role", json_string(wwtp_role_name(who->role)));
+	json_object_set_new(o, "via", json_string(who->session ? "session" : "basic"));
+	json_object_set_new(o, "can_ack", json_boolean(who->role == WWTP_ROLE_OPERATOR));
+	if (who->session) {
+		json_object_set_new(o, "csrf", json_string(who->csrf));
+		json_object_set_new(o, "idle_until", time_or_null(who->idle_until_ms));
+		json_object_set_new(o, "expires", time_or_null(who->expires_ms));
+	}
+	return o;
+}
+
+/* POST /api/session {"user", "password"}: the log-in. */
+static void route_login(struct wwtp_api *a, const struct wwtp_api_request *q,
+			struct wwtp_api_response *r)
+{
+	char token[WWTP_AUTH_TOKEN_LEN + 1];
+	struct wwtp_principal who;
+	int64_t retry = 0;
+
+	if (!same_origin(q)) {
+		api_error(r, 403, "cross-origin request refused");
+		return;
+	}
+	json_t *o = body_object(q, r);
+	if (!o)
+		return;
+	const char *user = json_string_value(json_object_get(o, "user"));
+	const char *pass = json_string_value(json_object_get(o, "password"));
+	if (!user || !pass) {
+		json_decref(o);
+		api_error(r, 400, "give {\"user\": \"...\", \"password\": \"...\"}");
+		return;
+	}
+	int rc = wwtp_auth_login(a->auth, user, pass, q->client, q->now_ms, token, &who, &retry);
+	json_decref(o);
+	if (rc == WWTP_AUTH_LIMITED) {
+		too_many(r, retry);
+		return;
+	}
+	if (rc != 0) {
+		api_error(r, rc == WWTP_AUTH_DENIED ? 401 : 500, "%s",
+			  rc == WWTP_AUTH_DENIED ? "wrong user name or password" : "out of memory");
+		return;
+	}
+	snprintf(r->set_cookie, sizeof(r->set_cookie),
+		 WWTP_API_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", token,
+		 (long long)((who.expires_ms - q->now_ms) / 1000), q->tls ? "; Secure" : "");
+	sodium_memzero(token, sizeof(token));
+	finish(r, 200, who_json(&who));
+}
+
+/* DELETE /api/session: the log-out. */
+static void route_logout(struct wwtp_api *a, const struct wwtp_api_request *q,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	if (!who->session) {
+		api_error(r, 400, "no session to end: HTTP Basic has none");
+		return;
+	}
+	wwtp_auth_logout(a->auth, q->session);
+	clear_cookie(q, r);
+	json_t *o = json_object();
+	json_object_set_new(o, "logged_out", json_string(who->user));
+	finish(r, 200, o);
+}
+
+/* The acknowledgement of each alert of an array, where there is one. */
+static void add_acks(struct wwtp_api *a, json_t *alerts)
+{
+	size_t i;
+	json_t *al;
+	if (!a->acks)
+		return;
+	json_array_foreach(alerts, i, al)
+	{
+		struct wwtp_ack k;
+		const char *id = json_string_value(json_object_get(al, "id"));
+		if (id && wwtp_acks_get(a->acks, id, &k) == 0)
+			json_object_set_new(al, "ack", wwtp_ack_json(&k));
+	}
 }
 
 /* ---- routes ---- */
@@ -237,9 +480,16 @@ static int api_authorize(struct wwtp_api *a, const struct wwtp_api_request *q,
 static void route_index(const struct wwtp_api_request *q, struct wwtp_api_response *r)
 {
 	static const char *const known[] = {NULL};
-	static const char *const routes[] = {"/api/health", "/api/stations", "/api/stations/{id}",
-					     "/api/stations/{id}/series?param=&from=&to=&every=",
-					     "/api/alerts?station=&kind=&state=&from=&to=&limit="};
+	static const char *const routes[] = {
+	    "/api/health",
+	    "/api/stations",
+	    "/api/stations/{id}",
+	    "/api/stations/{id}/params",
+	    "/api/stations/{id}/series?param=&from=&to=&every=",
+	    "/api/alerts?station=&kind=&state=&param=&from=&to=&limit=",
+	    "POST /api/alerts/{id}/ack",
+	    "POST /api/session, DELETE /api/session",
+	    "/api/me"};
 
 	if (check_args(q, known, r) != 0)
 		return;
@@ -280,6 +530,15 @@ static void route_health(struct wwtp_api *a, const struct wwtp_api_request *q,
 	json_object_set_new(al, "known", json_integer((json_int_t)h.alerts));
 	json_object_set_new(al, "open", json_integer((json_int_t)h.open_alerts));
 	json_object_set_new(o, "alerts", al);
+	if (a->auth) {
+		json_t *w = json_object();
+		json_object_set_new(
+		    w, "sessions",
+		    json_integer((json_int_t)wwtp_auth_sessions(a->auth, q->now_ms)));
+		json_object_set_new(
+		    w, "acks", json_integer((json_int_t)(a->acks ? wwtp_acks_count(a->acks) : 0)));
+		json_object_set_new(o, "web", w);
+	}
 	if (a->health)
 		a->health(a->health_ctx, o);
 	finish(r, 200, o);
@@ -303,14 +562,41 @@ static void route_stations(struct wwtp_api *a, const struct wwtp_api_request *q,
 		api_error(r, 500, "out of memory");
 		return;
 	}
+	if (id) {
+		add_acks(a, json_object_get(o, "alerts"));
+	} else {
+		size_t i;
+		json_t *st;
+		json_array_foreach(o, i, st) add_acks(a, json_object_get(st, "alerts"));
+	}
+	finish(r, 200, o);
+}
+
+/* GET /api/stations/{id}/params: each param with its unit and limits. */
+static void route_params(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	char e[80];
+
+	if (check_args(q, known, r) != 0)
+		return;
+	json_t *o = wwtp_monitor_limits_json(a->mon, id);
+	if (!o) {
+		echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
 	finish(r, 200, o);
 }
 
 static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
 			 struct wwtp_api_response *r)
 {
-	static const char *const known[] = {"station", "kind",	"state", "from",
-					    "to",      "limit", NULL};
+	static const char *const known[] = {"station", "kind", "state", "param",
+					    "from",    "to",   "limit", NULL};
+	int acked = -1; /* -1 either, 0 not acknowledged, 1 acknowledged */
+	const char *param = NULL;
 	struct wwtp_alert_filter f = {.from_ms = 0, .to_ms = INT64_MAX, .limit = API_ALERTS_LIMIT};
 	const char *v;
 	char e[80];
@@ -347,11 +633,23 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
 			f.state = WWTP_ALERTS_OPEN;
 		else if (strcmp(v, "closed") == 0)
 			f.state = WWTP_ALERTS_CLOSED;
-		else if (strcmp(v, "all") != 0) {
+		else if (strcmp(v, "acked") == 0 || strcmp(v, "unacked") == 0) {
+			f.state = WWTP_ALERTS_OPEN;
+			acked = v[0] == 'a';
+		} else if (strcmp(v, "all") != 0) {
 			echo(v, e, sizeof(e));
-			api_error(r, 400, "state '%s' is not open, closed or all", e);
+			api_error(r, 400, "state '%s' is not open, acked, unacked, closed or all",
+				  e);
 			return;
 		}
+	}
+	if ((v = arg(q, "param")) != NULL) {
+		if (!in_charset(v, API_CS_PARAM, WWTP_ID_MAX)) {
+			echo(v, e, sizeof(e));
+			api_error(r, 400, "param '%s' is not a parameter name", e);
+			return;
+		}
+		param = v;
 	}
 	if (time_arg(q, "from", 0, &f.from_ms, r) != 0 ||
 	    time_arg(q, "to", INT64_MAX, &f.to_ms, r) != 0)
@@ -372,10 +670,35 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
 		}
 		f.limit = (size_t)n;
 	}
+	/* Filters the alert store does not know: applied here, over the first
+	 * API_ALERTS_LIMIT_MAX that match the others. */
+	size_t want = f.limit;
+	int post = param || acked >= 0;
+	if (post)
+		f.limit = API_ALERTS_LIMIT_MAX;
 	json_t *o = wwtp_monitor_alerts_json(a->mon, &f, &total);
 	if (!o) {
 		api_error(r, 500, "out of memory");
 		return;
+	}
+	add_acks(a, o);
+	if (post) {
+		json_t *kept = json_array();
+		size_t i;
+		json_t *al;
+		total = 0;
+		json_array_foreach(o, i, al)
+		{
+			const char *ap = json_string_value(json_object_get(al, "param"));
+			int has = json_object_get(al, "ack") != NULL;
+			if ((param && (!ap || strcmp(ap, param) != 0)) ||
+			    (acked >= 0 && has != acked))
+				continue;
+			if (total++ < want)
+				json_array_append(kept, al);
+		}
+		json_decref(o);
+		o = kept;
 	}
 	snprintf(r->total, sizeof(r->total), "%zu", total);
 	finish(r, 200, o);
@@ -527,18 +850,134 @@ static void route_series(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	finish(r, 200, o);
 }
 
+/* POST /api/alerts/{id}/ack {"comment": "..."}: an operator acknowledges. */
+static void route_ack(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+		      const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	char station[WWTP_ID_MAX], e[200];
+	struct wwtp_ack k, prev;
+	size_t total = 0;
+
+	if (check_args(q, known, r) != 0)
+		return;
+	if (who->role != WWTP_ROLE_OPERATOR) {
+		api_error(r, 403, "%s is an inspector: only operators acknowledge alerts",
+			  who->user);
+		return;
+	}
+	json_t *body = body_object(q, r);
+	if (!body)
+		return;
+	const char *comment = json_string_value(json_object_get(body, "comment"));
+	if (!comment || !wwtp_ack_valid_comment(comment)) {
+		json_decref(body);
+		api_error(r, 400, "give {\"comment\": \"...\"}: one line of 1 to %d bytes",
+			  WWTP_ACK_COMMENT_MAX - 1);
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	snprintf(k.comment, sizeof(k.comment), "%s", comment);
+	json_decref(body);
+
+	/* The alert: its id begins with its station's. */
+	const char *colon = strchr(id, ':');
+	size_t sn = colon ? (size_t)(colon - id) : 0;
+	json_t *found = NULL, *list = NULL;
+	if (sn > 0 && sn < sizeof(station) && strlen(id) < sizeof(k.alert)) {
+		memcpy(station, id, sn);
+		station[sn] = '\0';
+		if (wwtp_monitor_has(a->mon, station, NULL, NULL, 0) == 0) {
+			struct wwtp_alert_filter f = {.station = station,
+						      .from_ms = 0,
+						      .to_ms = INT64_MAX,
+						      .limit = WWTP_MONITOR_ALERTS_PER_STATION};
+			list = wwtp_monitor_alerts_json(a->mon, &f, &total);
+			size_t i;
+			json_t *al;
+			json_array_foreach(list, i, al)
+			{
+				const char *aid = json_string_value(json_object_get(al, "id"));
+				if (aid && strcmp(aid, id) == 0) {
+					found = json_incref(al);
+					break;
+				}
+			}
+		}
+	}
+	json_decref(list);
+	if (!found) {
+		echo(id, e, sizeof(e));
+		api_error(r, 404, "no alert '%s'", e);
+		return;
+	}
+	memcpy(k.alert, id, strlen(id) + 1); /* checked above: it fits */
+	snprintf(k.user, sizeof(k.user), "%s", who->user);
+	k.time_ms = q->now_ms;
+	int rc = wwtp_acks_add(a->acks, &k, &prev);
+	if (rc == WWTP_ERR_FULL) {
+		char t[32] = "?";
+		wwtp_format_utc(prev.time_ms, t, sizeof(t));
+		json_decref(found);
+		api_error(r, 409, "already acknowledged by %s at %s", prev.user, t);
+		return;
+	}
+	if (rc != 0) {
+		json_decref(found);
+		api_error(r, 500, "cannot keep the acknowledgement (see the log)");
+		return;
+	}
+	LOG_INFO(API_MOD, "alert %s acknowledged by %s", id, who->user);
+	json_object_set_new(found, "ack", wwtp_ack_json(&k));
+	finish(r, 201, found);
+}
+
+static void no_route(const struct wwtp_api_request *q, struct wwtp_api_response *r)
+{
+	char e[80];
+	echo(q->path, e, sizeof(e));
+	api_error(r, 404,
+		  "no route %s: /api/health, /api/stations, /api/stations/{id}, "
+		  "/api/stations/{id}/params, /api/stations/{id}/series, /api/alerts, /api/me, "
+		  "/api/session (docs/api.md)",
+		  e);
+}
+
+/* A method the route does not take. */
+static void bad_method(const struct wwtp_api_request *q, const char *allow,
+		       struct wwtp_api_response *r)
+{
+	char e[80];
+	echo(q->method, e, sizeof(e));
+	api_error(r, 405, "method %s is not allowed here: %s", e, allow);
+	r->allow = allow;
+}
+
 void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
 		     struct wwtp_api_response *r)
 {
-	char path[256], e[80];
+	struct wwtp_principal who;
+	char path[256];
 	size_t n;
 
 	memset(r, 0, sizeof(*r));
-	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
-		echo(q->method, e, sizeof(e));
-		api_error(r, 405, "method %s is not allowed: the API only reads (GET)", e);
+	int get = strcmp(q->method, "GET") == 0 || strcmp(q->method, "HEAD") == 0;
+	int post = strcmp(q->method, "POST") == 0, del = strcmp(q->method, "DELETE") == 0;
+	if (!get && (!a->auth || !(post || del))) {
+		bad_method(q, a->auth ? "GET, HEAD, POST, DELETE" : "GET, HEAD", r);
 		return;
 	}
+	/* The log-in is the one route before the access check; nothing else
+	 * is looked at before it, not even the path's length. */
+	if (post &&
+	    (strcmp(q->path, "/api/session") == 0 || strcmp(q->path, "/api/session/") == 0)) {
+		static const char *const known[] = {NULL};
+		if (check_args(q, known, r) == 0)
+			route_login(a, q, r);
+		return;
+	}
+	if (api_authorize(a, q, !get, &who, r) != 0)
+		return;
 	n = strlen(q->path);
 	if (n >= sizeof(path)) {
 		api_error(r, 404, "no such route");
@@ -547,11 +986,32 @@ void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
 	memcpy(path, q->path, n + 1);
 	if (n > 1 && path[n - 1] == '/')
 		path[--n] = '\0'; /* "/api/stations/" is "/api/stations" */
-	if (api_authorize(a, q, r) != 0)
-		return;
 
+	if (strcmp(path, "/api/session") == 0) {
+		if (del)
+			route_logout(a, q, &who, r);
+		else
+			bad_method(q, "POST (log in), DELETE (log out)", r);
+		return;
+	}
+	if (strncmp(path, "/api/alerts/", 12) == 0 && n > 16 && strcmp(path + n - 4, "/ack") == 0) {
+		path[n - 4] = '\0';
+		if (post)
+			route_ack(a, q, path + 12, &who, r);
+		else
+			bad_method(q, "POST", r);
+		return;
+	}
+	if (!get) {
+		bad_method(q, "GET, HEAD", r);
+		return;
+	}
 	if (strcmp(path, "/") == 0 || strcmp(path, "/api") == 0) {
 		route_index(q, r);
+	} else if (strcmp(path, "/api/me") == 0) {
+		static const char *const known[] = {NULL};
+		if (check_args(q, known, r) == 0)
+			finish(r, 200, who_json(&who));
 	} else if (strcmp(path, "/api/health") == 0) {
 		route_health(a, q, r);
 	} else if (strcmp(path, "/api/stations") == 0) {
@@ -566,15 +1026,11 @@ void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
 			route_stations(a, q, id, r);
 		else if (strcmp(rest, "series") == 0)
 			route_series(a, q, id, r);
-		else {
-			echo(q->path, e, sizeof(e));
-			api_error(r, 404, "no route %s (see docs/api.md)", e);
-		}
+		else if (strcmp(rest, "params") == 0)
+			route_params(a, q, id, r);
+		else
+			no_route(q, r);
 	} else {
-		echo(q->path, e, sizeof(e));
-		api_error(r, 404,
-			  "no route %s: /api/health, /api/stations, /api/stations/{id}, "
-			  "/api/stations/{id}/series, /api/alerts",
-			  e);
+		no_route(q, r);
 	}
 }

@@ -5,13 +5,18 @@
  *   GET /api/health
  *   GET /api/stations
  *   GET /api/stations/{id}
+ *   GET /api/stations/{id}/params
  *   GET /api/stations/{id}/series?param=&from=&to=&every=
- *   GET /api/alerts?station=&kind=&state=&from=&to=&limit=
+ *   GET /api/alerts?station=&kind=&state=&param=&from=&to=&limit=
+ *   POST /api/alerts/{id}/ack             operators; body {"comment": "..."}
+ *   POST /api/session, DELETE /api/session, GET /api/me     log-in, log-out
  *
  * Every route goes through one access check first (api_authorize in
- * api.c), where the log-in of a later issue goes. Bad input gets 400 with
- * {"error": "..."}: unknown parameters, a parameter twice, bad times or
- * numbers; unknown stations, params and routes 404; other methods 405. */
+ * api.c): a session cookie or HTTP Basic (auth.h), the CSRF checks for
+ * what changes anything, the role for acknowledgements (docs/web.md). Bad
+ * input gets 400 with {"error": "..."}: unknown parameters, a parameter
+ * twice, bad times or numbers; unknown stations, params and routes 404;
+ * other methods 405. */
 #ifndef WWTP_CENTRAL_API_H
 #define WWTP_CENTRAL_API_H
 
@@ -19,10 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acks.h"
+#include "auth.h"
 #include "config.h"
 #include "monitor.h"
 
 #define WWTP_API_ARGS_MAX 16
+#define WWTP_API_COOKIE "wwtp_session"
 
 struct wwtp_api;
 
@@ -34,9 +42,14 @@ struct wwtp_api_opts {
 	const struct wwtp_central_influx *influx; /* for series; NULL: 503 for series */
 	wwtp_api_health_fn health;		  /* may be NULL */
 	void *health_ctx;
+	/* Who may do what. NULL: no access check and no acknowledgements, the
+	 * API only reads (the unit tests and the fuzzer); wwtp-central always
+	 * gives one. */
+	struct wwtp_auth *auth;
+	struct wwtp_acks *acks; /* with auth */
 };
 
-/* NULL on NOMEM. The monitor must outlive the API. */
+/* NULL on NOMEM. The monitor (and auth, acks) must outlive the API. */
 struct wwtp_api *wwtp_api_new(const struct wwtp_api_opts *o);
 void wwtp_api_free(struct wwtp_api *a); /* accepts NULL */
 
@@ -51,13 +64,28 @@ struct wwtp_api_request {
 	const struct wwtp_api_arg *args;
 	size_t nargs;
 	int64_t now_ms;
+	/* From the HTTP layer; NULL (0) when absent. */
+	const char *client;	    /* the peer's address: log-in limits, logs */
+	const char *session;	    /* the session cookie's value */
+	const char *authorization;  /* the Authorization header */
+	const char *csrf;	    /* X-CSRF-Token */
+	const char *requested_with; /* X-Requested-With: the page's own requests */
+	const char *origin, *host;
+	const char *content_type;
+	const char *body; /* the request body, size-limited by http.c */
+	size_t body_len;
+	int tls; /* came over TLS: the cookie gets Secure */
 };
 
 struct wwtp_api_response {
 	int status;
 	char *body; /* JSON text, malloc'ed: the caller frees it */
 	size_t len;
-	char total[24]; /* X-Total-Count when not "" (lists that may be cut) */
+	char total[24];	      /* X-Total-Count when not "" (lists that may be cut) */
+	char set_cookie[192]; /* Set-Cookie when not "" */
+	int www_authenticate; /* a 401 that asks for Basic */
+	int retry_after_s;    /* Retry-After when > 0 (429) */
+	const char *allow;    /* Allow of a 405 */
 };
 
 /* Answers req. Thread-safe (the monitor locks; series queries take turns
@@ -65,6 +93,11 @@ struct wwtp_api_response {
  * memory, body NULL only if even that fails). */
 void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *req,
 		     struct wwtp_api_response *resp);
+
+/* The access check alone, for routes served outside this file (the monthly
+ * report): 0 and *who, or -1 with resp filled (401, 429). */
+int wwtp_api_authenticate(struct wwtp_api *a, const struct wwtp_api_request *req,
+			  struct wwtp_principal *who, struct wwtp_api_response *resp);
 
 /* Parses a time parameter: "2026-01-31T17:00:00Z", with .mmm, or epoch
  * milliseconds. 0 or WWTP_ERR_INVAL. Pure. */

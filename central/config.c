@@ -47,10 +47,6 @@ struct cfg_top {
 	int stats_interval_s;
 };
 
-struct cfg_http {
-	char listen[WWTP_NAME_MAX];
-};
-
 #define CS_PREFIX "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/"
 
 static const struct wwtp_opt top_opts[] = {
@@ -75,6 +71,13 @@ static const struct wwtp_opt mqtt_opts[] = {
 	  NULL),
     C_INT("keepalive_s", struct wwtp_central_mqtt, keepalive_s, 5, 65535, 30),
     C_INT("qos", struct wwtp_central_mqtt, qos, 1, 2, 1),
+    C_STR("ca_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.ca_file, NULL, "", NULL),
+    C_STR("cert_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.cert_file, NULL, "", NULL),
+    C_STR("key_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.key_file, NULL, "", NULL),
+    C_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.username, CS_MQTT_USER, "",
+	  HINT_MQTT_USER),
+    C_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.password_file, NULL,
+	  "", NULL),
 };
 
 static const struct wwtp_opt influx_opts[] = {
@@ -103,8 +106,26 @@ static const struct wwtp_opt influx_opts[] = {
 };
 
 static const struct wwtp_opt http_opts[] = {
-    C_STR("listen", WWTP_OPT_NONEMPTY, struct cfg_http, listen, NULL, "127.0.0.1:8080",
+    C_STR("listen", WWTP_OPT_NONEMPTY, struct wwtp_central_http, listen, NULL, "127.0.0.1:8080",
 	  "\"host:port\", e.g. \"127.0.0.1:8080\""),
+    C_STR("accounts_file", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_http,
+	  accounts_file, NULL, NULL,
+	  "the log-in accounts, e.g. \"/etc/wwtp/accounts\": make it with `wwtp-central passwd "
+	  "--file FILE USER ROLE` (docs/web.md)"),
+    C_STR("acks_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, acks_file, NULL,
+	  "/var/lib/wwtp-central/acks.jsonl", NULL),
+    C_INT("session_idle_s", struct wwtp_central_http, session_idle_s, 2, 86400, 1800),
+    C_INT("session_max_s", struct wwtp_central_http, session_max_s, 2, 30 * 86400, 43200),
+    C_INT("login_max_failures", struct wwtp_central_http, login_max_failures, 1, 100, 5),
+    C_INT("login_lockout_max_s", struct wwtp_central_http, login_lockout_max_s, 1, 86400, 900),
+    C_STR("tls_cert_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_cert_file, NULL, "",
+	  NULL),
+    C_STR("tls_key_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_key_file, NULL, "",
+	  NULL),
+    C_INT("max_body_bytes", struct wwtp_central_http, max_body_bytes, 256, 1048576, 16384),
+    C_INT("connections", struct wwtp_central_http, connections, 1, 10000, 64),
+    C_INT("connections_per_ip", struct wwtp_central_http, connections_per_ip, 1, 10000, 16),
+    C_INT("timeout_s", struct wwtp_central_http, timeout_s, 1, 3600, 15),
 };
 
 /* Defaults: docs/flags.md says why each. */
@@ -184,6 +205,10 @@ static void check_mqtt(struct wwtp_ld *L, const config_setting_t *g, struct wwtp
 				"mqtt: topic_prefix \"%s\" must not begin or end with '/' or hold "
 				"an empty level",
 				m->topic_prefix);
+	const char *akey;
+	const char *why = wwtp_mqtt_auth_problem(&m->auth, m->uri, &akey);
+	if (why)
+		wwtp_ld_problem(L, member(g, akey), "mqtt: %s", why);
 }
 
 static void check_influx(struct wwtp_ld *L, const config_setting_t *g,
@@ -245,7 +270,7 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 {
 	const config_setting_t *root = config_root_setting(cf);
 	struct cfg_top top;
-	struct cfg_http http;
+	struct wwtp_central_http http;
 
 	memset(&top, 0, sizeof(top));
 	memset(&http, 0, sizeof(http));
@@ -268,7 +293,15 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 		wwtp_ld_problem(L, member(top.http, "listen"),
 				"http: listen \"%.64s\" must be \"host:port\" with a port 1..65535",
 				http.listen);
+	if (!http.tls_cert_file[0] != !http.tls_key_file[0])
+		wwtp_ld_problem(L, member(top.http, http.tls_cert_file[0] ? "tls_cert_file" : "tls_key_file"),
+				"http: tls_cert_file and tls_key_file go together");
+	if (top.http && http.session_idle_s > http.session_max_s)
+		wwtp_ld_problem(L, member(top.http, "session_idle_s"),
+				"http: session_idle_s (%d) must not exceed session_max_s (%d)",
+				http.session_idle_s, http.session_max_s);
 	memcpy(cfg->http_listen, http.listen, sizeof(cfg->http_listen));
+	cfg->http = http;
 	memcpy(cfg->stations_dir, top.stations_dir, sizeof(cfg->stations_dir));
 	memcpy(cfg->profiles_dir, top.profiles_dir, sizeof(cfg->profiles_dir));
 	cfg->stats_interval_s = top.stats_interval_s;

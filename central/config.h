@@ -22,6 +22,9 @@ struct wwtp_central_mqtt {
 	char client_id[WWTP_ID_MAX * 2]; /* the persistent session's name */
 	int keepalive_s;
 	int qos; /* of the subscriptions: 1 or 2 */
+	/* TLS and credentials (util/mqtt_auth.h); the central side's user is the
+	 * one the broker's ACL lets read every station (wwtp-central acl). */
+	struct wwtp_mqtt_auth auth;
 };
 
 struct wwtp_central_influx {
@@ -50,11 +53,29 @@ struct wwtp_central_influx {
 	int spool_max_mb;
 };
 
+/* The http group: the web page and the API (docs/web.md). */
+struct wwtp_central_http {
+	char listen[WWTP_NAME_MAX];	      /* "host:port" */
+	char accounts_file[WWTP_PATH_MAX];    /* required: user:role:hash lines */
+	char acks_file[WWTP_PATH_MAX];	      /* acknowledgements of alerts */
+	int session_idle_s;		      /* a session unused this long ends */
+	int session_max_s;		      /* ... and this long after log-in in any case */
+	int login_max_failures;		      /* per user (x3 per address) before waits */
+	int login_lockout_max_s;	      /* the longest wait after failures */
+	char tls_cert_file[WWTP_PATH_MAX];    /* PEM; with tls_key_file: HTTPS only */
+	char tls_key_file[WWTP_PATH_MAX];
+	int max_body_bytes;		      /* larger request bodies: 413 */
+	int connections;		      /* at once */
+	int connections_per_ip;
+	int timeout_s; /* an idle connection is closed */
+};
+
 struct wwtp_central_cfg {
 	struct wwtp_central_mqtt mqtt;
 	struct wwtp_central_influx influx;
 	int http_enabled;		 /* the file has an http group: serve the API */
-	char http_listen[WWTP_NAME_MAX]; /* "host:port" */
+	char http_listen[WWTP_NAME_MAX]; /* "host:port" (= http.listen) */
+	struct wwtp_central_http http;
 	struct wwtp_flag_cfg flags;	 /* the flags group, or the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */

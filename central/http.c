@@ -1,4 +1,4 @@
-/* http.c - libmicrohttpd glue for the API (see http.h). */
+/* http.c - libmicrohttpd glue for the page and the API (see http.h). */
 #include "http.h"
 
 #include <errno.h>
@@ -8,20 +8,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include "../util/buf.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/secret.h"
 #include "../util/timeutil.h"
+#include "report.h"
+#include "web_assets.h"
 
 #define HTTP_MOD "http"
-#define HTTP_CONNECTIONS 64
-#define HTTP_PER_IP 16
-#define HTTP_TIMEOUT_S 15
+#define HTTP_PEM_MAX (1 << 20)
+#define HTTP_REPORT_MAX ((size_t)32 << 20)
+
+/* The page's policy: its own files only, no inline script or style, no
+ * framing, forms only to itself. */
+#define CSP_PAGE                                                                                   \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "             \
+	"frame-ancestors 'none'"
+/* A monthly report is one self-contained document: its inline styles and
+ * SVG, and no script at all. */
+#define CSP_REPORT                                                                                 \
+	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "          \
+	"form-action 'none'; frame-ancestors 'none'"
 
 struct wwtp_http {
 	struct MHD_Daemon *d;
 	struct wwtp_api *api;
+	const struct wwtp_central_cfg *cfg;
+	size_t max_body;
+	int tls;
 	int port;
+	char *cert, *key; /* PEM, for libmicrohttpd */
+};
+
+/* One request's state, from its first call to its end. */
+struct conn {
+	char *body;
+	size_t len;
+	int too_big;
 };
 
 struct args {
@@ -45,11 +72,29 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-static enum MHD_Result answer(struct MHD_Connection *c, struct wwtp_api_response *r)
+/* The headers every answer carries. */
+static void protect(const struct wwtp_http *h, struct MHD_Response *resp, const char *csp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(resp, "Permissions-Policy",
+				"camera=(), microphone=(), geolocation=()");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (h->tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static enum MHD_Result answer(const struct wwtp_http *h, struct MHD_Connection *c,
+			      struct wwtp_api_response *r)
 {
 	static char fallback[] = "{\"error\":\"out of memory\",\"status\":500}";
 	struct MHD_Response *resp;
 	enum MHD_Result ok;
+	char n[16];
 
 	if (r->body)
 		resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
@@ -60,52 +105,235 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct wwtp_api_response
 		free(r->body);
 		return MHD_NO;
 	}
+	protect(h, resp, CSP_PAGE);
 	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (r->status == 405)
-		MHD_add_response_header(resp, "Allow", "GET, HEAD");
+	if (r->allow)
+		MHD_add_response_header(resp, "Allow", r->allow);
 	if (r->total[0])
 		MHD_add_response_header(resp, "X-Total-Count", r->total);
+	if (r->set_cookie[0])
+		MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+	if (r->www_authenticate)
+		MHD_add_response_header(resp, "WWW-Authenticate",
+					"Basic realm=\"wwtp-central\", charset=\"UTF-8\"");
+	if (r->retry_after_s > 0) {
+		snprintf(n, sizeof(n), "%d", r->retry_after_s);
+		MHD_add_response_header(resp, "Retry-After", n);
+	}
 	ok = MHD_queue_response(c, (unsigned)(r->body ? r->status : 500), resp);
 	MHD_destroy_response(resp);
 	return ok;
+}
+
+static enum MHD_Result answer_error(const struct wwtp_http *h, struct MHD_Connection *c, int status,
+				    const char *text)
+{
+	struct wwtp_api_response r;
+	memset(&r, 0, sizeof(r));
+	json_t *o = json_object();
+	json_object_set_new(o, "error", json_string(text));
+	json_object_set_new(o, "status", json_integer(status));
+	r.status = status;
+	r.body = json_dumps(o, JSON_COMPACT);
+	r.len = r.body ? strlen(r.body) : 0;
+	json_decref(o);
+	return answer(h, c, &r);
+}
+
+/* The page's own files. */
+static const struct wwtp_web_asset *find_asset(const char *url)
+{
+	for (size_t i = 0; i < wwtp_web_nassets; i++)
+		if (strcmp(wwtp_web_assets[i].path, url) == 0)
+			return &wwtp_web_assets[i];
+	return NULL;
+}
+
+static enum MHD_Result serve_asset(const struct wwtp_http *h, struct MHD_Connection *c,
+				   const struct wwtp_web_asset *a)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	    a->len, (void *)(uintptr_t)a->data, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	protect(h, resp, CSP_PAGE);
+	MHD_add_response_header(resp, "Content-Type", a->type);
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static const char *arg_of(const struct args *g, const char *key)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (strcmp(g->a[i].key, key) == 0)
+			return g->a[i].value;
+	return NULL;
+}
+
+/* GET /report?month=YYYY-MM[&station=ID][&lang=vi|en][&format=html|csv]:
+ * the monthly summary (report.h), for anyone logged in. */
+static enum MHD_Result serve_report(struct wwtp_http *h, struct MHD_Connection *c,
+				    const struct wwtp_api_request *q, const struct args *g)
+{
+	struct wwtp_api_response r;
+	struct wwtp_principal who;
+	struct wwtp_buf out;
+	char err[256] = "";
+
+	if (wwtp_api_authenticate(h->api, q, &who, &r) != 0)
+		return answer(h, c, &r);
+	for (size_t i = 0; i < g->n; i++) {
+		const char *k = g->a[i].key;
+		if (strcmp(k, "month") && strcmp(k, "station") && strcmp(k, "lang") &&
+		    strcmp(k, "format"))
+			return answer_error(h, c, 400,
+					    "/report takes month=YYYY-MM, station=, lang=vi|en, "
+					    "format=html|csv");
+	}
+	const char *month = arg_of(g, "month"), *format = arg_of(g, "format");
+	int csv = format && strcmp(format, "csv") == 0;
+	if (format && !csv && strcmp(format, "html") != 0)
+		return answer_error(h, c, 400, "format is html or csv");
+	if (!month)
+		return answer_error(h, c, 400, "month=YYYY-MM is required");
+	wwtp_buf_init(&out, HTTP_REPORT_MAX);
+	int rc = wwtp_report_render(h->cfg, month, arg_of(g, "station"), arg_of(g, "lang"), csv,
+				    &out, err, sizeof(err));
+	if (rc != 0) {
+		wwtp_buf_free(&out);
+		int status = rc == WWTP_ERR_INVAL      ? 400
+			     : rc == WWTP_ERR_NOTFOUND ? 404
+			     : rc == WWTP_ERR_CONN     ? 503
+						       : 500;
+		return answer_error(h, c, status, err[0] ? err : wwtp_strerror(rc));
+	}
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_COPY);
+	wwtp_buf_free(&out);
+	if (!resp)
+		return MHD_NO;
+	protect(h, resp, CSP_REPORT);
+	MHD_add_response_header(resp, "Content-Type",
+				csv ? "text/csv; charset=utf-8" : "text/html; charset=utf-8");
+	if (csv)
+		MHD_add_response_header(resp, "Content-Disposition",
+					"attachment; filename=\"report.csv\"");
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	LOG_INFO(HTTP_MOD, "report %s%s%s for %s", month, arg_of(g, "station") ? " of " : "",
+		 arg_of(g, "station") ? arg_of(g, "station") : "", who.user);
+	return ok;
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (!ci || !ci->client_addr)
+		return;
+	socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							       : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, len, out, (socklen_t)n, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(out, n, "?");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn *k = *con_cls;
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!k)
+		return;
+	if (k->body)
+		wwtp_secret_wipe(k->body, k->len); /* it may hold a password */
+	free(k->body);
+	free(k);
+	*con_cls = NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
-	static int seen;
 	struct wwtp_http *h = cls;
 	struct wwtp_api_response r;
+	struct conn *k = *con_cls;
+	char client[64];
 	struct args g;
 	(void)version;
-	(void)upload_data;
 
-	/* First call: headers only. Then the body, in pieces: read and
-	 * dropped (no route takes one). Then the answer. */
-	if (*con_cls == NULL) {
-		*con_cls = &seen;
+	/* First call: headers only. A body announced too large is refused
+	 * at once; the others are read into k, up to the limit. */
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return MHD_NO;
+		*con_cls = k;
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > h->max_body) {
+			k->too_big = 1;
+			return answer_error(h, c, 413, "request body too large");
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		if (!k->too_big && k->len + *upload_data_size <= h->max_body) {
+			char *b = realloc(k->body, k->len + *upload_data_size + 1);
+			if (!b)
+				return MHD_NO;
+			k->body = b;
+			memcpy(k->body + k->len, upload_data, *upload_data_size);
+			k->len += *upload_data_size;
+			k->body[k->len] = '\0';
+		} else {
+			k->too_big = 1;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (k->too_big)
+		return answer_error(h, c, 413, "request body too large");
+
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	const struct wwtp_web_asset *asset = get ? find_asset(url) : NULL;
+	if (asset)
+		return serve_asset(h, c, asset);
+
 	memset(&g, 0, sizeof(g));
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &g);
-	if (g.too_many) {
-		memset(&r, 0, sizeof(r));
-		r.status = 400;
-		r.body = strdup("{\"error\":\"too many query parameters\",\"status\":400}");
-		r.len = r.body ? strlen(r.body) : 0;
-		return answer(c, &r);
-	}
+	if (g.too_many)
+		return answer_error(h, c, 400, "too many query parameters");
+	client_address(c, client, sizeof(client));
 	struct wwtp_api_request q = {
-	    .method = method, .path = url, .args = g.a, .nargs = g.n, .now_ms = wwtp_now_ms()};
+	    .method = method,
+	    .path = url,
+	    .args = g.a,
+	    .nargs = g.n,
+	    .now_ms = wwtp_now_ms(),
+	    .client = client,
+	    .session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WWTP_API_COOKIE),
+	    .authorization =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+	    .csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
+	    .requested_with = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Requested-With"),
+	    .origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+	    .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+	    .content_type =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+	    .body = k->body,
+	    .body_len = k->len,
+	    .tls = h->tls,
+	};
+	if (get && (strcmp(url, "/report") == 0 || strcmp(url, "/report/") == 0))
+		return serve_report(h, c, &q, &g);
 	wwtp_api_handle(h->api, &q, &r);
-	LOG_DEBUG(HTTP_MOD, "%s %s: %d", method, url, r.status);
-	return answer(c, &r);
+	LOG_DEBUG(HTTP_MOD, "%s %s from %s: %d", method, url, client, r.status);
+	return answer(h, c, &r);
 }
 
 /* "host:port" or "[v6]:port" into host and port. */
@@ -128,8 +356,37 @@ static int split_listen(const char *listen, char *host, size_t hn, char *port, s
 	return 0;
 }
 
-int wwtp_http_start(const char *listen, struct wwtp_api *api, struct wwtp_http **out)
+/* A whole PEM file into a new string; NULL (logged) when it cannot be. */
+static char *read_pem(const char *path, const char *what)
 {
+	struct stat st;
+	char *s = NULL;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		LOG_ERROR(HTTP_MOD, "%s %s: cannot read: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || st.st_size > HTTP_PEM_MAX) {
+		LOG_ERROR(HTTP_MOD, "%s %s: empty or larger than 1 MiB", what, path);
+	} else if ((s = malloc((size_t)st.st_size + 1)) != NULL) {
+		size_t n = fread(s, 1, (size_t)st.st_size, f);
+		s[n] = '\0';
+		if (!strstr(s, "-----BEGIN ")) {
+			LOG_ERROR(HTTP_MOD, "%s %s: not a PEM file", what, path);
+			wwtp_secret_wipe(s, n);
+			free(s);
+			s = NULL;
+		}
+	}
+	fclose(f);
+	return s;
+}
+
+int wwtp_http_start(const struct wwtp_central_cfg *cfg, struct wwtp_api *api,
+		    struct wwtp_http **out)
+{
+	const struct wwtp_central_http *hc = &cfg->http;
+	const char *listen = hc->listen;
 	struct addrinfo hints, *ai = NULL;
 	char host[256], port[16];
 	struct wwtp_http *h;
@@ -139,6 +396,32 @@ int wwtp_http_start(const char *listen, struct wwtp_api *api, struct wwtp_http *
 		LOG_ERROR(HTTP_MOD, "listen \"%s\" is not host:port", listen);
 		return WWTP_ERR_CONFIG;
 	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return WWTP_ERR_NOMEM;
+	h->api = api;
+	h->cfg = cfg;
+	h->max_body = (size_t)hc->max_body_bytes;
+	if (hc->tls_cert_file[0]) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			LOG_ERROR(
+			    HTTP_MOD,
+			    "http: tls_cert_file is set but this libmicrohttpd has no TLS "
+			    "(built without GnuTLS): install Debian's libmicrohttpd12 or remove "
+			    "tls_cert_file and tls_key_file");
+			free(h);
+			return WWTP_ERR_CONFIG;
+		}
+		wwtp_secret_check_mode(hc->tls_key_file, "http tls_key_file", HTTP_MOD);
+		h->cert = read_pem(hc->tls_cert_file, "http tls_cert_file");
+		h->key = h->cert ? read_pem(hc->tls_key_file, "http tls_key_file") : NULL;
+		if (!h->key) {
+			free(h->cert);
+			free(h);
+			return WWTP_ERR_CONFIG;
+		}
+		h->tls = 1;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -146,36 +429,43 @@ int wwtp_http_start(const char *listen, struct wwtp_api *api, struct wwtp_http *
 	int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
 	if (gai != 0 || !ai) {
 		LOG_ERROR(HTTP_MOD, "cannot resolve %s: %s", listen, gai_strerror(gai));
+		wwtp_http_stop(h);
 		return WWTP_ERR_CONFIG;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		freeaddrinfo(ai);
-		return WWTP_ERR_NOMEM;
-	}
-	h->api = api;
 	unsigned flags =
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-				ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)HTTP_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				(unsigned)HTTP_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
+	if (h->tls)
+		flags |= MHD_USE_TLS;
+	/* The TLS options are given only with TLS: libmicrohttpd refuses
+	 * them otherwise. */
+	struct MHD_OptionItem tls_opts[] = {
+	    {h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	h->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)hc->connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)hc->connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)hc->timeout_s,
+	    /* Headers, cookies and query must fit in this. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, h, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	int err = errno, v6 = ai->ai_family == AF_INET6;
 	freeaddrinfo(ai);
 	if (!h->d) {
 		LOG_ERROR(HTTP_MOD, "cannot listen on %s: %s", listen,
-			  err ? strerror(err) : "refused");
-		free(h);
+			  err ? strerror(err) : "refused (a bad TLS certificate or key?)");
+		wwtp_http_stop(h);
 		errno = err;
 		return WWTP_ERR_ERRNO;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : (int)strtol(port, NULL, 10);
-	LOG_INFO(HTTP_MOD, "API at http://%s%s%s:%d/api/stations", v6 ? "[" : "", host,
-		 v6 ? "]" : "", h->port);
+	LOG_INFO(HTTP_MOD, "web page and API at %s://%s%s%s:%d/", h->tls ? "https" : "http",
+		 v6 ? "[" : "", host, v6 ? "]" : "", h->port);
 	*out = h;
 	return 0;
 }
@@ -191,5 +481,9 @@ void wwtp_http_stop(struct wwtp_http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	if (h->key)
+		wwtp_secret_wipe(h->key, strlen(h->key));
+	free(h->key);
+	free(h->cert);
 	free(h);
 }

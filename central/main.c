@@ -20,13 +20,16 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "acl_cmd.h"
 #include "api.h"
 #include "config.h"
 #include "decode.h"
 #include "http.h"
+#include "passwd_cmd.h"
 #include "lineproto.h"
 #include "monitor.h"
 #include "registry.h"
+#include "report.h"
 #include "sub.h"
 #include "writer.h"
 
@@ -205,6 +208,9 @@ static void log_summary(struct central *c, const struct wwtp_writer_stats *ws, i
 
 #define SYNOPSIS                                                                                   \
 	"Usage: " PROG " -c FILE [--check] [--log-level LEVEL]\n"                                  \
+	"       " PROG " acl -c FILE --out DIR [...]   (the broker's ACL: acl --help)\n"    \
+	"       " PROG " passwd (-f ACCOUNTS | -c FILE) USER ROLE   (web log-in: passwd --help)\n" \
+	"       " PROG " report -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n" \
 	"       " PROG " --help | --version\n"
 
 static void usage(FILE *f)
@@ -292,12 +298,20 @@ int main(int argc, char **argv)
 	struct wwtp_monitor *mon = NULL;
 	struct wwtp_api *api = NULL;
 	struct wwtp_http *http = NULL;
+	struct wwtp_auth *auth = NULL;
+	struct wwtp_acks *acks = NULL;
 	struct central c;
 	const char *config = NULL;
 	size_t nst = 0;
 	int check = 0, opt, rc, status = 0;
 
 	wwtp_log_set_ident(PROG);
+	if (argc > 1 && strcmp(argv[1], "acl") == 0)
+		return wwtp_acl_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "passwd") == 0)
+		return wwtp_passwd_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return wwtp_report_cli(argc - 1, argv + 1);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -373,7 +387,9 @@ int main(int argc, char **argv)
 
 	if (check) {
 		if (check_secret(cfg.influx.token_file, "token_file") != 0 ||
-		    check_secret(cfg.influx.password_file, "password_file") != 0) {
+		    check_secret(cfg.influx.password_file, "password_file") != 0 ||
+		    check_secret(cfg.mqtt.auth.password_file, "mqtt password_file") != 0 ||
+		    check_secret(cfg.mqtt.auth.key_file, "mqtt key_file") != 0) {
 			wwtp_registry_free(reg);
 			return EXIT_USAGE;
 		}
@@ -433,10 +449,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.http_enabled) {
-		struct wwtp_api_opts ao = {
-		    .mon = mon, .influx = &cfg.influx, .health = api_health, .health_ctx = &c};
+		struct wwtp_auth_cfg ac = {.accounts_file = cfg.http.accounts_file,
+					   .session_idle_s = cfg.http.session_idle_s,
+					   .session_max_s = cfg.http.session_max_s,
+					   .max_failures = cfg.http.login_max_failures,
+					   .lockout_max_s = cfg.http.login_lockout_max_s};
+		if (wwtp_auth_new(&ac, &auth) != 0 || wwtp_acks_open(cfg.http.acks_file, &acks) != 0) {
+			status = 1;
+			goto out;
+		}
+		struct wwtp_api_opts ao = {.mon = mon,
+					   .influx = &cfg.influx,
+					   .health = api_health,
+					   .health_ctx = &c,
+					   .auth = auth,
+					   .acks = acks};
 		api = wwtp_api_new(&ao);
-		if (!api || wwtp_http_start(cfg.http_listen, api, &http) != 0) {
+		if (!api || wwtp_http_start(&cfg, api, &http) != 0) {
 			status = 1;
 			goto out;
 		}
@@ -479,6 +508,8 @@ out:
 	}
 	wwtp_buf_free(&c.lines);
 	wwtp_api_free(api);
+	wwtp_acks_close(acks);
+	wwtp_auth_free(auth);
 	pthread_mutex_destroy(&c.lock);
 	wwtp_registry_free(reg);
 	curl_global_cleanup();

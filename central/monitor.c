@@ -943,3 +943,28 @@ void wwtp_monitor_health(struct wwtp_monitor *m, struct wwtp_monitor_health *out
 	out->open_alerts = wwtp_alerts_find(m->alerts, &f, one, 1);
 	pthread_mutex_unlock(&m->lock);
 }
+
+json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id)
+{
+	json_t *out = NULL;
+	pthread_mutex_lock(&m->lock);
+	const struct mon_station *s = find(m, id);
+	if (s) {
+		out = json_array();
+		for (size_t i = 0; i < s->nparams; i++) {
+			const struct wwtp_flag_param *p = &s->params[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "param", json_string(p->name));
+			json_object_set_new(o, "unit", json_string(p->unit));
+			json_object_set_new(o, "device", json_string(p->device));
+			json_object_set_new(o, "limited", json_boolean(p->has_limit));
+			if (p->has_limit && isfinite(p->cmax_min))
+				json_object_set_new(o, "limit_min", json_real(p->cmax_min));
+			if (p->has_limit && isfinite(p->cmax_max))
+				json_object_set_new(o, "limit_max", json_real(p->cmax_max));
+			json_array_append_new(out, o);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out;
+}

@@ -78,6 +78,9 @@ int wwtp_monitor_has(struct wwtp_monitor *m, const char *id, const char *param, 
 		     size_t n);
 /* The station's params as a JSON array of names (NULL when unknown). */
 json_t *wwtp_monitor_params_json(struct wwtp_monitor *m, const char *id);
+/* The station's params with their units and effective limits, as docs/api.md
+ * describes /api/stations/{id}/params (NULL when unknown). */
+json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id);
 
 struct wwtp_monitor_health {
 	int recovered;	      /* the start-up read-back from InfluxDB is done */

@@ -9,8 +9,8 @@
 # weeks as history (as the gateways' store-and-forward would), starts one
 # collector per station, waits until the central side has judged the
 # history, prints the stations table with the flagged plants and their
-# reasons, and where to look next. The web address goes to
-# BUILD/demo/access.txt. Ctrl-C stops everything it started.
+# reasons, and where to look next: the web page's address and its demo
+# accounts (printed, and in BUILD/demo/access.txt). Ctrl-C stops everything it started.
 #
 # usage: scripts/demo.sh [BUILD] [--duration SECONDS] [--history-days DAYS]
 #   --duration N       stop by itself N seconds after the table (the tests)
@@ -59,6 +59,7 @@ T0=$(date +%s)
 PIDS=()
 stop_all() {
 	trap - INT TERM EXIT
+	[ -n "${SLEEP_PID:-}" ] && kill "$SLEEP_PID" 2>/dev/null
 	echo
 	echo "demo: stopping ${#PIDS[@]} processes"
 	# The newest first: collectors say offline, the central side writes
@@ -167,22 +168,39 @@ influxdb = {
   url = "http://127.0.0.1:$INFLUX_PORT"; database = "wwtp"; create_database = true;
   spool_dir = "$DEMO/spool";
 };
-http = { listen = "127.0.0.1:$HTTP_PORT"; };
+http = { listen = "127.0.0.1:$HTTP_PORT"; accounts_file = "$DEMO/accounts"; acks_file = "$DEMO/acks.jsonl"; };
 flags = { refresh_s = 5; };
 EOF
 API="http://127.0.0.1:$HTTP_PORT"
+# The demo accounts of the web page (docs/web.md): an inspector, who reads,
+# and an operator, who also acknowledges alerts; fresh passwords each run.
+demo_password() { head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9' | cut -c1-14; }
+DEMO_USER=thanhtra DEMO_PASS=$(demo_password)
+OPER_USER=vanhanh OPER_PASS=$(demo_password)
+(umask 077 && : >"$DEMO/accounts")
+printf '%s\n' "$DEMO_PASS" | "$BUILD/wwtp-central" passwd --file "$DEMO/accounts" "$DEMO_USER" inspector >/dev/null &&
+	printf '%s\n' "$OPER_PASS" | "$BUILD/wwtp-central" passwd --file "$DEMO/accounts" "$OPER_USER" operator >/dev/null ||
+	{ echo "demo: cannot make the demo accounts" >&2; exit 1; }
+CURL_AUTH=(-u "$DEMO_USER:$DEMO_PASS")
 
 # ---- the central side ----
 "$BUILD/wwtp-central" -c "$DEMO/central.cfg" >"$DEMO/logs/central.out" 2>"$DEMO/logs/central.log" &
 PIDS+=($!)
 for _ in $(seq 150); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] && break
+	[ "$(curl -s "${CURL_AUTH[@]}" -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] && break
 	sleep 0.1
 done
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] ||
+[ "$(curl -s "${CURL_AUTH[@]}" -o /dev/null -w '%{http_code}' "$API/api/health")" = 200 ] ||
 	{ echo "demo: wwtp-central did not start; see $DEMO/logs/central.log" >&2; tail -n 5 "$DEMO/logs/central.log" >&2; exit 1; }
-# The web side is the API for now; log-in (and the demo account) come later.
-echo "url=$API/" >"$DEMO/access.txt"
+# The web page's address and the demo accounts, for people and the tests.
+(umask 077 && cat >"$DEMO/access.txt" <<EOF
+url=$API/
+user=$DEMO_USER
+password=$DEMO_PASS
+operator_user=$OPER_USER
+operator_password=$OPER_PASS
+EOF
+)
 
 # ---- the simulator: every station, now, with its history ----
 review=()
@@ -224,9 +242,10 @@ demo: mosquitto on 127.0.0.1:$MQTT_PORT, InfluxDB on 127.0.0.1:$INFLUX_PORT (dat
       it as it arrives. The plants under review are simulated as (the others healthy):
 EOF
 printf '        %s\n' "${modes[@]}"
+echo "demo: the web page is already up: $API/  log in as $DEMO_USER, password $DEMO_PASS (inspector)"
 
 # ---- wait for the judgement ----
-stations() { curl -s --max-time 5 "$API/api/stations"; }
+stations() { curl -s "${CURL_AUTH[@]}" --max-time 5 "$API/api/stations"; }
 history_line() { grep -o '^history [a-z]* .*' "$DEMO/logs/sim.out" 2>/dev/null | tail -n 1; }
 ok=0
 next=$(date +%s)
@@ -277,24 +296,37 @@ readings=$(curl -s --max-time 10 -G "http://127.0.0.1:$INFLUX_PORT/query" --data
 FROM=$((($(date +%s) - DAYS * 86400) * 1000))
 cat <<EOF
 
-Where to look next (the API is read-only and has no log-in yet: loopback only):
-  every station, its flag and reasons  curl -s $API/api/stations | jq .
-  one station                          curl -s $API/api/stations/yen-nghia | jq .
-  open alerts                          curl -s '$API/api/alerts?state=open' | jq .
-  alerts of one plant, one kind        curl -s '$API/api/alerts?station=bat-trang&kind=fault&limit=5' | jq .
-  hourly COD of a plant                curl -s '$API/api/stations/yen-nghia/series?param=cod&every=1h&from=$FROM' | jq .
+Where to look next:
+  THE WEB PAGE (log in; Vietnamese, English with the toggle)  $API/
+      inspector (reads):                     user $DEMO_USER   password $DEMO_PASS
+      operator (also acknowledges alerts):   user $OPER_USER    password $OPER_PASS
+  every station, its flag and reasons  curl -s -u $DEMO_USER:$DEMO_PASS $API/api/stations | jq .
+  one station                          curl -s -u $DEMO_USER:$DEMO_PASS $API/api/stations/yen-nghia | jq .
+  open alerts                          curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts?state=open' | jq .
+  alerts of one plant, one kind        curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts?station=bat-trang&kind=fault&limit=5' | jq .
+  hourly COD of a plant                curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/stations/yen-nghia/series?param=cod&every=1h&from=$FROM' | jq .
   the raw data ($readings readings so far)   influx -port $INFLUX_PORT -database wwtp -precision rfc3339 \\
                                          -execute "SELECT mean(value) FROM reading WHERE param='cod' AND status='ok' AND time > now() - 1d GROUP BY station"
+  this month's report (HTML, CSV, PDF)  $BUILD/wwtp-central report -c $DEMO/central.cfg --month $(TZ=Asia/Ho_Chi_Minh date +%Y-%m) --out $DEMO/reports
   live messages                        mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
-  the web side's address               $DEMO/access.txt
+  the address and accounts, for later  $DEMO/access.txt
   logs                                 $DEMO/logs/
   how the flags are decided            docs/flags.md; the API: docs/api.md; the scenarios: docs/simulator.md
 Ctrl-C stops everything.
 EOF
 
+# sleep in the background and wait for it: bash runs the TERM trap only
+# once a foreground command ends, and a `kill` of this script alone (the
+# tests) would otherwise leave everything running for the whole sleep.
 if [ "$DURATION" -gt 0 ]; then
-	sleep "$DURATION"
+	sleep "$DURATION" &
+	SLEEP_PID=$!
+	wait $SLEEP_PID
 	[ $ok -eq 1 ] || exit 1
 else
-	while :; do sleep 3600; done
+	while :; do
+		sleep 3600 &
+		SLEEP_PID=$!
+		wait $SLEEP_PID
+	done
 fi

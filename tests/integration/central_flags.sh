@@ -17,41 +17,18 @@
 
 CENTRAL="$WWTP_BUILD/wwtp-central"
 
-# A broker that queues enough for the replay's burst (the shared fixture's
-# keeps mosquitto's default of 1000 queued messages per client).
-start_broker() {
-	MQTT_PORT=$(freeport)
-	mkdir -p "$T/mosq"
-	cat >"$T/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
-allow_anonymous true
-user $(id -un)
-persistence true
-persistence_location $T/mosq/
-max_queued_messages 1000000
-log_dest stderr
-log_type error
-log_type warning
-EOF
-	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
-	track $!
-	"$WAITPORT" 127.0.0.1 "$MQTT_PORT" 10000 || { not_ok "mosquitto starts" "$(tail -n 5 "$T/mosquitto.log")"; exit 1; }
-}
+# A broker that queues enough for the replay's burst (mosquitto's default
+# is 1000 queued messages per client).
+MOSQUITTO_EXTRA="max_queued_messages 1000000"
 
-iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
-count_of() { iq "$1" 2>/dev/null | jq -r '[.results[0].series[0].values[0][1] // 0] | .[0]' 2>/dev/null || echo 0; }
-api() { curl -s --max-time 10 "http://127.0.0.1:$HTTP_PORT$1"; }
-code() { curl -s -o "$T/last.json" -w '%{http_code}' --max-time 10 "$@"; }
+# The API needs log-in (docs/web.md): one inspector account, by HTTP Basic.
+WEB_AUTH="ci:ci-password-1"
+api() { curl -s -u "$WEB_AUTH" --max-time 10 "http://127.0.0.1:$HTTP_PORT$1"; }
+code() { curl -s -u "$WEB_AUTH" -o "$T/last.json" -w '%{http_code}' --max-time 10 "$@"; }
 
-start_central() {
-	local name=$1
-	"$CENTRAL" -c "$T/central.cfg" >"$T/$name.out" 2>"$T/$name.log" &
-	CENTRAL_PID=$!
-	track $CENTRAL_PID
-	if ! wait_for "grep -q 'subscribed to' '$T/$name.log' && [ \"\$(code http://127.0.0.1:$HTTP_PORT/api/health)\" = 200 ]" $((15 * SLOW)); then
-		not_ok "wwtp-central $name subscribes and serves the API" "$(tail -n 5 "$T/$name.log")"
-		exit 1
-	fi
+# central_up NAME: start_central, also waiting until the API answers.
+central_up() {
+	start_central "$1" 15 "[ \"\$(code http://127.0.0.1:$HTTP_PORT/api/health)\" = 200 ]" " and serves the API"
 }
 
 # replay NAME SCENARIO...: one day of history of the three stations, at 5
@@ -73,8 +50,9 @@ settled() { [ "$(api /api/stations | jq '[.[] | select(.backfilling or .checks.e
 flagged() { api /api/stations | jq -r '[.[] | select(.flagged) | .id] | join(" ")'; }
 
 start_influxd
-start_broker
+start_mosquitto
 HTTP_PORT=$(freeport)
+printf '%s\n' "${WEB_AUTH#*:}" | "$CENTRAL" passwd --file "$T/accounts" "${WEB_AUTH%%:*}" inspector >/dev/null
 mkdir -p "$T/stations"
 for s in yen-nghia qd6613-01 qd6613-02; do
 	sed "s|tcp://127.0.0.1:1883|tcp://127.0.0.1:$MQTT_PORT|" "config/stations/$s.cfg" >"$T/stations/$s.cfg"
@@ -89,12 +67,12 @@ influxdb = {
   batch_max_ms = 200; timeout_ms = 5000; retry_min_ms = 200; retry_max_ms = 1000;
   spool_dir = "$T/spool";
 };
-http = { listen = "127.0.0.1:$HTTP_PORT"; };
+http = { listen = "127.0.0.1:$HTTP_PORT"; accounts_file = "$T/accounts"; acks_file = "$T/acks.jsonl"; };
 # A day of history: judge the last 24 hours, every second.
 flags = { window_h = 24; min_hours = 6; refresh_s = 1; };
 EOF
 check "wwtp-central --check accepts the configuration with flags and http" "$CENTRAL" -c "$T/central.cfg" --check
-start_central central
+central_up central
 
 # ---- 1. flags from history ----
 
@@ -132,8 +110,8 @@ api '/api/alerts?station=qd6613-01&kind=exceedance' >"$T/alerts.json"
 check "/api/alerts?station=&kind=: the degraded plant's exceedances from the history" jq -e \
 	'length >= 2 and all(.[]; .station == "qd6613-01" and .kind == "exceedance" and .ratio > 1 and (.start | type) == "string")' "$T/alerts.json"
 check "/api/alerts?state=open: only open ones, also on the station" bash -c \
-	"curl -s 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-01&state=open' | jq -e 'length >= 1 and all(.[]; .state == \"open\" and (has(\"end\") | not))' >/dev/null &&
-	 curl -s http://127.0.0.1:$HTTP_PORT/api/stations/qd6613-01 | jq -e '.open_alerts >= 1 and (.alerts | length) >= 1' >/dev/null"
+	"curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-01&state=open' | jq -e 'length >= 1 and all(.[]; .state == \"open\" and (has(\"end\") | not))' >/dev/null &&
+	 curl -s -u '$WEB_AUTH' http://127.0.0.1:$HTTP_PORT/api/stations/qd6613-01 | jq -e '.open_alerts >= 1 and (.alerts | length) >= 1' >/dev/null"
 # A raise and its clear of our own, two days ago, on the healthy plant.
 pub() { mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -t "$1" -m "$2"; }
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.000Z; }
@@ -147,12 +125,12 @@ check "our raise and clear are one closed alert, with its numbers" jq -e \
 	--arg id "$AID" '.[0] | .id == $id and .state == "closed" and .closed_by == "cleared" and .value == 9.5 and .end_value == 8 and .limit == 9' \
 	<(api '/api/alerts?station=qd6613-02&kind=range&state=closed')
 check "time range: found while it was active, not after" bash -c \
-	"[ \"\$(curl -s 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&from=$(iso $((T1 + 60)) | cut -c1-19)Z&to=$(iso $((T1 + 120)) | cut -c1-19)Z' | jq length)\" = 1 ] &&
-	 [ \"\$(curl -s 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&from=$(((T2 + 60) * 1000))' | jq length)\" = 0 ]"
+	"[ \"\$(curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&from=$(iso $((T1 + 60)) | cut -c1-19)Z&to=$(iso $((T1 + 120)) | cut -c1-19)Z' | jq length)\" = 1 ] &&
+	 [ \"\$(curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&from=$(((T2 + 60) * 1000))' | jq length)\" = 0 ]"
 check "state=open leaves it out" bash -c \
-	"[ \"\$(curl -s 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&state=open' | jq length)\" = 0 ]"
+	"[ \"\$(curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-02&kind=range&state=open' | jq length)\" = 0 ]"
 check "limit, newest first, X-Total-Count" bash -c \
-	"curl -s -D '$T/h.txt' 'http://127.0.0.1:$HTTP_PORT/api/alerts?limit=2' | jq -e 'length == 2 and .[0].start >= .[1].start' >/dev/null &&
+	"curl -s -u '$WEB_AUTH' -D '$T/h.txt' 'http://127.0.0.1:$HTTP_PORT/api/alerts?limit=2' | jq -e 'length == 2 and .[0].start >= .[1].start' >/dev/null &&
 	 grep -qi '^X-Total-Count: [0-9]' '$T/h.txt'"
 api '/api/stations/qd6613-01/series?param=cod&every=1h' >"$T/series.json"
 check "series: hourly means of COD over the last day, over its limit" jq -e \
@@ -191,7 +169,7 @@ fi
 
 nalerts=$(api /api/health | jq .alerts.known)
 stop_pid "$CENTRAL_PID" TERM
-start_central central2
+central_up central2
 if wait_for "settled && [ \"\$(flagged)\" = qd6613-01 ]" $((20 * SLOW)); then
 	ok "after a restart: qd6613-01 flagged again from what InfluxDB holds"
 else

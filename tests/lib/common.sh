@@ -101,6 +101,7 @@ freeport() { "$FREEPORT" "${1:-1}"; }
 
 # start_mosquitto: sets MQTT_PORT and MQTT_PID; persistence in $T/mosq so a
 # restarted broker keeps its queued messages for persistent sessions.
+# MOSQUITTO_EXTRA: more lines for its configuration.
 start_mosquitto() {
 	MQTT_PORT=${1:-$(freeport)}
 	mkdir -p "$T/mosq"
@@ -115,6 +116,7 @@ persistence_location $T/mosq/
 log_dest stderr
 log_type error
 log_type warning
+${MOSQUITTO_EXTRA:-}
 EOF
 	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
 	MQTT_PID=$!
@@ -173,7 +175,8 @@ payloads() { sed 's/^[^ ]* //' "$1"; }
 # start_influxd: a private InfluxDB 1.x (data in $T/influx, kept across
 # restarts) on INFLUX_PORT (HTTP) and INFLUX_RPC (its backup/RPC service),
 # both picked at the first call; waits by connecting, then until /ping
-# answers 204. Sets INFLUX_PID.
+# answers 204. Sets INFLUX_PID. INFLUX_AUTH=true: users and passwords required
+# ([http] auth-enabled; the first user must be an admin).
 start_influxd() {
 	if [ -z "${INFLUX_PORT:-}" ]; then
 		read -r INFLUX_PORT INFLUX_RPC < <(freeport 2 | tr '\n' ' ')
@@ -197,6 +200,7 @@ bind-address = "127.0.0.1:$INFLUX_RPC"
 [http]
   bind-address = "127.0.0.1:$INFLUX_PORT"
   log-enabled = false
+  auth-enabled = ${INFLUX_AUTH:-false}
 [continuous_queries]
   enabled = false
 [logging]
@@ -208,6 +212,46 @@ EOC
 	if ! "$WAITPORT" 127.0.0.1 "$INFLUX_PORT" 20000 ||
 		! wait_for "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$INFLUX_PORT/ping)\" = 204 ]" 20; then
 		not_ok "influxd starts on port $INFLUX_PORT" "$(tail -n 5 "$T/influxd.log")"
+		exit 1
+	fi
+}
+
+# iq QUERY: runs an InfluxQL query on the wwtp database of start_influxd's
+# server; JSON, times in ms.
+iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
+# count_of QUERY: the single number a count() query returns (0 if none).
+count_of() { iq "$1" 2>/dev/null | jq -r '[.results[0].series[0].values[0][1] // 0] | .[0]' 2>/dev/null || echo 0; }
+
+# write_plant_station FILE ID NAME DEV_PORT: a station file whose two
+# devices, the profiles eh-cm44x (unit 1) and suntex-ph (unit 2), are served
+# on DEV_PORT (by start_sim with this file) and polled every 300 ms, and
+# that publishes to start_mosquitto's broker.
+write_plant_station() {
+	cat >"$1" <<EOF
+station = { id = "$2"; name = "$3"; plan = "qd6613"; };
+devices = (
+  { name = "outlet-analyzer"; transport = "tcp"; host = "127.0.0.1"; port = $4; unit_id = 1;
+    interval_ms = 300; timeout_ms = 1000; profile = "eh-cm44x"; },
+  { name = "outlet-ph"; transport = "tcp"; host = "127.0.0.1"; port = $4; unit_id = 2;
+    interval_ms = 300; timeout_ms = 1000; profile = "suntex-ph"; }
+);
+mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; };
+EOF
+}
+
+# start_central NAME SECS [READY [WHAT]]: runs wwtp-central with
+# $T/central.cfg and the words of CENTRAL_ARGS (stdout $T/NAME.out, log
+# $T/NAME.log), sets CENTRAL_PID, and waits up to SECS (times SLOW) until
+# it has subscribed and the command string READY (for eval) succeeds; WHAT
+# says what READY checks, in the message when it does not.
+start_central() {
+	local name=$1 secs=$2 ready=${3:-true} what=${4:-}
+	# shellcheck disable=SC2086 # CENTRAL_ARGS: words on purpose
+	"$WWTP_BUILD/wwtp-central" -c "$T/central.cfg" ${CENTRAL_ARGS:-} >"$T/$name.out" 2>"$T/$name.log" &
+	CENTRAL_PID=$!
+	track $CENTRAL_PID
+	if ! wait_for "grep -q 'subscribed to' '$T/$name.log' && $ready" $((secs * SLOW)); then
+		not_ok "wwtp-central $name subscribes$what" "$(tail -n 5 "$T/$name.log")"
 		exit 1
 	fi
 }

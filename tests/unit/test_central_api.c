@@ -18,12 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../central/acks.c"
 #include "../../central/alerts.c"
 #include "../../central/api.c"
+#include "../../central/auth.c"
 #include "../../central/flags.c"
 #include "../../central/hourly.c"
 #include "../../central/influx.c"
 #include "../../central/monitor.c"
+#include "../../central/ratelimit.c"
 #include "../../station/station_config.h"
 
 #define NOW_MS 1780000000000LL /* 2026-05-28T20:26:40Z */
@@ -84,7 +87,7 @@ static json_t *get(struct fx *f, const char *method, const char *path, const cha
 			a[n++].value = eq ? eq : "";
 		}
 	}
-	struct wwtp_api_request q = {method, path, a, n, NOW_MS};
+	struct wwtp_api_request q = {.method = method, .path = path, .args = a, .nargs = n, .now_ms = NOW_MS};
 	struct wwtp_api_response r;
 	wwtp_api_handle(f->api, &q, &r);
 	assert_non_null(r.body);
@@ -460,7 +463,7 @@ static void test_index(void **state)
 	struct fx *f = *state;
 	json_t *doc = expect(f, "/", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "wwtp-central");
-	assert_true(json_array_size(json_object_get(doc, "routes")) == 5);
+	assert_true(json_array_size(json_object_get(doc, "routes")) == 9);
 	json_decref(doc);
 	json_decref(expect(f, "/api", NULL, 200));
 }

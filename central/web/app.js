@@ -1,0 +1,572 @@
+/* app.js - the inspectors' page (docs/web.md): log-in, the stations at a
+ * glance, one station with its charts, the alerts, acknowledgements.
+ * Plain JavaScript, no library; everything it shows comes from the JSON
+ * API of the same server (docs/api.md), polled every few seconds. Text
+ * goes through one dictionary (T), Vietnamese by default. DOM nodes are
+ * built with h() (never innerHTML), so station data cannot inject markup. */
+'use strict';
+
+/* ---- the dictionary ---- */
+const T = {
+  vi: {
+    app_title: 'Giám sát nước thải cụm công nghiệp Hà Nội',
+    nav_overview: 'Tổng quan', nav_alerts: 'Cảnh báo', nav_report: 'Báo cáo tháng',
+    logout: 'Đăng xuất', lang_other: 'English',
+    login_title: 'Đăng nhập', user: 'Tên đăng nhập', password: 'Mật khẩu', login: 'Đăng nhập',
+    login_bad: 'Sai tên đăng nhập hoặc mật khẩu.',
+    login_limited: 'Đăng nhập sai quá nhiều lần. Thử lại sau {s} giây.',
+    login_hint: 'Tài khoản do quản trị viên cấp (wwtp-central passwd).',
+    role_inspector: 'thanh tra (chỉ xem)', role_operator: 'vận hành (xác nhận cảnh báo)',
+    summary: '{flagged}/{n} nhà máy bị gắn cờ · {online} trực tuyến · {alerts} cảnh báo đang mở',
+    flagged_first: 'Nhà máy bị gắn cờ', healthy: 'Các nhà máy khác',
+    st_online: 'Trực tuyến', st_silent: 'Mất tín hiệu', st_offline: 'Ngừng gửi', st_unknown: 'Chưa có dữ liệu',
+    flag_yes: 'Bị gắn cờ', flag_no: 'Đạt', review: 'Thuộc diện rà soát', backfilling: 'đang nhận dữ liệu cũ',
+    last_data: 'Dữ liệu mới nhất', never: 'chưa có', open_alerts: 'Cảnh báo mở',
+    reasons: 'Lý do', no_reasons: 'Không có vi phạm trong cửa sổ đánh giá.',
+    flagged_since: 'Gắn cờ từ', details: 'Chi tiết',
+    back: '← Tất cả nhà máy', district: 'Quận/huyện', plan: 'Kế hoạch',
+    plan_review: 'rà soát', plan_qd6613: 'QĐ 6613', plan_task13: 'Nhiệm vụ 13',
+    params_title: 'Thông số so với giới hạn', last_day: '24 giờ qua', last_30: '30 ngày qua (trung bình giờ)',
+    limit: 'Giới hạn', no_limit: 'không có giới hạn', no_data: 'Không có dữ liệu',
+    mean: 'trung bình', within: 'đạt', hours_judged: 'giờ được đánh giá',
+    station_alerts: 'Cảnh báo của trạm', availability_title: 'Tính sẵn có của dữ liệu',
+    avail_worst: 'Thấp nhất (giờ có trung bình hợp lệ)', faults_worst: 'Thiết bị lỗi (cao nhất)',
+    window: 'Cửa sổ đánh giá', hours: 'giờ', hours_with_data: 'Giờ có dữ liệu trong 30 ngày',
+    alerts_title: 'Danh sách cảnh báo', f_station: 'Trạm', f_state: 'Trạng thái', f_param: 'Thông số',
+    f_from: 'Từ ngày', f_to: 'Đến ngày', f_all: 'Tất cả', apply: 'Lọc',
+    s_open: 'Đang mở', s_unacked: 'Mở, chưa xác nhận', s_acked: 'Đã xác nhận', s_closed: 'Đã đóng', s_all: 'Tất cả',
+    c_station: 'Trạm', c_param: 'Thông số', c_kind: 'Loại', c_start: 'Bắt đầu', c_state: 'Trạng thái',
+    c_value: 'Giá trị / giới hạn', c_ack: 'Xác nhận',
+    k_exceedance: 'Vượt giới hạn', k_range: 'Ngoài khoảng', k_availability: 'Thiếu dữ liệu',
+    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối',
+    state_open: 'đang mở', state_closed: 'đã đóng', closed_at: 'đóng lúc',
+    ack: 'Xác nhận', ack_by: '{user} lúc {time}', ack_comment: 'Ghi chú (bắt buộc)',
+    ack_send: 'Gửi xác nhận', cancel: 'Huỷ', ack_done: 'Đã xác nhận cảnh báo.',
+    ack_denied: 'Chỉ tài khoản vận hành được xác nhận cảnh báo.', none: 'Không có cảnh báo nào.',
+    shown: 'Hiện {n} trên {total}', error: 'Lỗi: {e}', offline_api: 'Không kết nối được máy chủ, đang thử lại…',
+    updated: 'Cập nhật lúc {t} (giờ Hà Nội)',
+    report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm (để trống: toàn bộ)',
+    report_open: 'Mở báo cáo', report_csv: 'Tải CSV',
+    report_note: 'Báo cáo tuân thủ theo tháng, tạo từ dữ liệu đã lưu (mở trong thẻ mới).',
+    r_compliance: '{p}: chỉ {v}% trong {h} giá trị trung bình giờ đạt giới hạn {lim} (trung bình {mean}; gắn cờ khi dưới {t}%)',
+    r_availability: '{p}: chỉ có trung bình giờ hợp lệ cho {v}% trong {h} giờ (gắn cờ khi dưới {t}%)',
+    r_faults: '{p}: thiết bị báo lỗi {v}% thời gian (gắn cờ khi trên {t}%)',
+    r_cod_removal: 'Hiệu suất xử lý COD {v}% (đầu vào {in}, đầu ra {out} mg/L trong {h} giờ; gắn cờ khi dưới {t}%)',
+    r_nh4_removal: 'Hiệu suất xử lý amoni {v}% (đầu vào {in}, đầu ra {out} mg/L trong {h} giờ; gắn cờ khi dưới {t}%)',
+    r_hydraulic_load: 'Quá tải thủy lực: {v}% công suất thiết kế ({flow} / {design} m³/ngày trong {h} giờ; gắn cờ khi trên {t}%)',
+  },
+  en: {
+    app_title: 'Hanoi industrial-cluster wastewater monitoring',
+    nav_overview: 'Overview', nav_alerts: 'Alerts', nav_report: 'Monthly report',
+    logout: 'Log out', lang_other: 'Tiếng Việt',
+    login_title: 'Log in', user: 'User name', password: 'Password', login: 'Log in',
+    login_bad: 'Wrong user name or password.',
+    login_limited: 'Too many failed log-ins. Try again in {s} s.',
+    login_hint: 'Accounts are made by the administrator (wwtp-central passwd).',
+    role_inspector: 'inspector (read only)', role_operator: 'operator (acknowledges alerts)',
+    summary: '{flagged}/{n} plants flagged · {online} online · {alerts} open alerts',
+    flagged_first: 'Flagged plants', healthy: 'Other plants',
+    st_online: 'Online', st_silent: 'Silent', st_offline: 'Offline', st_unknown: 'No data yet',
+    flag_yes: 'Flagged', flag_no: 'Compliant', review: 'Under review', backfilling: 'receiving past data',
+    last_data: 'Last data', never: 'never', open_alerts: 'Open alerts',
+    reasons: 'Reasons', no_reasons: 'No violation in the evaluation window.',
+    flagged_since: 'Flagged since', details: 'Details',
+    back: '← All plants', district: 'District', plan: 'Plan',
+    plan_review: 'review', plan_qd6613: 'QĐ 6613', plan_task13: 'Task 13',
+    params_title: 'Parameters against their limits', last_day: 'Last 24 hours', last_30: 'Last 30 days (hourly means)',
+    limit: 'Limit', no_limit: 'no limit', no_data: 'No data',
+    mean: 'mean', within: 'within', hours_judged: 'hours judged',
+    station_alerts: 'Alerts of this station', availability_title: 'Data availability',
+    avail_worst: 'Lowest (hours with a valid mean)', faults_worst: 'Instrument in fault (highest)',
+    window: 'Evaluation window', hours: 'hours', hours_with_data: 'Hours with data in 30 days',
+    alerts_title: 'Alerts', f_station: 'Station', f_state: 'State', f_param: 'Parameter',
+    f_from: 'From', f_to: 'To', f_all: 'All', apply: 'Filter',
+    s_open: 'Open', s_unacked: 'Open, not acknowledged', s_acked: 'Acknowledged', s_closed: 'Closed', s_all: 'All',
+    c_station: 'Station', c_param: 'Parameter', c_kind: 'Kind', c_start: 'Start', c_state: 'State',
+    c_value: 'Value / limit', c_ack: 'Acknowledgement',
+    k_exceedance: 'Exceedance', k_range: 'Out of range', k_availability: 'Missing data',
+    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline',
+    state_open: 'open', state_closed: 'closed', closed_at: 'closed at',
+    ack: 'Acknowledge', ack_by: '{user} at {time}', ack_comment: 'Comment (required)',
+    ack_send: 'Send', cancel: 'Cancel', ack_done: 'Alert acknowledged.',
+    ack_denied: 'Only operator accounts acknowledge alerts.', none: 'No alerts.',
+    shown: '{n} of {total} shown', error: 'Error: {e}', offline_api: 'Cannot reach the server, retrying…',
+    updated: 'Updated {t} (Hanoi time)',
+    report_title: 'Monthly report', report_month: 'Month', report_station: 'Station (empty: the whole fleet)',
+    report_open: 'Open the report', report_csv: 'Download CSV',
+    report_note: 'The monthly compliance summary, made from the stored data (opens in a new tab).',
+    r_compliance: '{p}: {v}% of {h} hourly averages within {lim} (mean {mean}; flagged below {t}%)',
+    r_availability: '{p}: valid hourly averages for {v}% of {h} hours (flagged below {t}%)',
+    r_faults: '{p}: instrument in fault {v}% of the time (flagged above {t}%)',
+    r_cod_removal: 'COD removal {v}% (inlet {in}, outlet {out} mg/L over {h} hours; flagged below {t}%)',
+    r_nh4_removal: 'NH4 removal {v}% (inlet {in}, outlet {out} mg/L over {h} hours; flagged below {t}%)',
+    r_hydraulic_load: 'Hydraulic overload: {v}% of the design flow ({flow} of {design} m³/day over {h} hours; flagged above {t}%)',
+  },
+};
+const PARAM_NAMES = {
+  vi: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (chất rắn lơ lửng)', nh4: 'Amoni (NH₄⁺)', ph: 'pH',
+       temp: 'Nhiệt độ', color: 'Độ màu', tn: 'Tổng nitơ', tp: 'Tổng phốt pho', flow_out: 'Lưu lượng ra',
+       flow_in: 'Lưu lượng vào', cod_in: 'COD đầu vào', nh4_in: 'Amoni đầu vào', do: 'Oxy hoà tan'},
+  en: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (suspended solids)', nh4: 'Ammonium (NH₄⁺)', ph: 'pH',
+       temp: 'Temperature', color: 'Colour', tn: 'Total nitrogen', tp: 'Total phosphorus', flow_out: 'Outflow',
+       flow_in: 'Inflow', cod_in: 'Inlet COD', nh4_in: 'Inlet ammonium', do: 'Dissolved oxygen'},
+};
+
+let lang = 'vi';
+function t(key, vars) {
+  let s = (T[lang] && T[lang][key]) || T.vi[key] || key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}
+function pname(p) { return (PARAM_NAMES[lang] && PARAM_NAMES[lang][p]) || p; }
+
+/* ---- DOM helpers ---- */
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) {
+    if (k === null || k === undefined || k === false) continue;
+    e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  }
+  return e;
+}
+const SVGNS = 'http://www.w3.org/2000/svg';
+function s(tag, attrs, ...kids) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
+  for (const k of kids) if (k) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  return e;
+}
+const $ = (sel) => document.querySelector(sel);
+
+/* ---- formatting ---- */
+const TZ = 'Asia/Ho_Chi_Minh';
+function fmtTime(iso, withDate = true) {
+  if (!iso) return t('never');
+  const d = new Date(iso);
+  if (isNaN(d)) return iso;
+  const o = {timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false};
+  if (withDate) Object.assign(o, {day: '2-digit', month: '2-digit', year: 'numeric'});
+  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', o).format(d);
+}
+function fmtDay(ms) {
+  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', {timeZone: TZ, day: '2-digit', month: '2-digit'}).format(new Date(ms));
+}
+function fmtNum(v, digits = 3) {
+  if (v === null || v === undefined || !isFinite(v)) return '–';
+  return Number(v).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', {maximumSignificantDigits: digits});
+}
+const pct = (v) => (v === null || v === undefined ? '–' : Math.round(v * 100));
+function ago(iso) {
+  if (!iso) return '';
+  const m = Math.round((Date.now() - new Date(iso)) / 60000);
+  if (m < 1) return lang === 'vi' ? 'vừa xong' : 'just now';
+  if (m < 120) return lang === 'vi' ? `${m} phút trước` : `${m} min ago`;
+  const hh = Math.round(m / 60);
+  return lang === 'vi' ? `${hh} giờ trước` : `${hh} h ago`;
+}
+
+/* ---- the API ---- */
+const state = {me: null, units: {}, timer: null, chartsAt: 0, view: null};
+class HttpError extends Error {
+  constructor(status, msg, retry) { super(msg); this.status = status; this.retry = retry; }
+}
+async function api(method, path, body) {
+  const headers = {'X-Requested-With': 'wwtp'};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.me && state.me.csrf) headers['X-CSRF-Token'] = state.me.csrf;
+  const r = await fetch(path, {method, headers, credentials: 'same-origin', cache: 'no-store',
+                               body: body === undefined ? undefined : JSON.stringify(body)});
+  let j = null;
+  try { j = await r.json(); } catch (e) { j = null; }
+  if (!r.ok) {
+    if (r.status === 401 && path !== '/api/session') showLogin();
+    throw new HttpError(r.status, (j && j.error) || r.statusText, Number(r.headers.get('Retry-After') || 0));
+  }
+  return j;
+}
+
+/* ---- log-in ---- */
+function showLogin(msg) {
+  stopPolling();
+  state.me = null;
+  $('#nav').hidden = true;
+  $('#logout').hidden = true;
+  $('#who-name').textContent = '';
+  const err = h('p', {class: 'error', id: 'login-error', role: 'alert'}, msg || '');
+  const form = h('form', {class: 'login', id: 'login-form', autocomplete: 'on'},
+    h('h1', {}, t('login_title')),
+    h('label', {for: 'login-user'}, t('user')),
+    h('input', {id: 'login-user', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none'}),
+    h('label', {for: 'login-password'}, t('password')),
+    h('input', {id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true}),
+    h('button', {type: 'submit', id: 'login-submit', class: 'primary'}, t('login')),
+    err, h('p', {class: 'hint'}, t('login_hint')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    try {
+      state.me = await api('POST', '/api/session', {user: $('#login-user').value.trim(), password: $('#login-password').value});
+      loggedIn();
+    } catch (e) {
+      err.textContent = e.status === 429 ? t('login_limited', {s: e.retry || '?'})
+                      : e.status === 401 ? t('login_bad') : t('error', {e: e.message});
+    }
+  });
+  $('#view').replaceChildren(form);
+  $('#login-user').focus();
+}
+function loggedIn() {
+  $('#nav').hidden = false;
+  $('#logout').hidden = false;
+  $('#who-name').textContent = `${state.me.user} · ${t('role_' + state.me.role)}`;
+  route();
+}
+async function logout() {
+  try { await api('DELETE', '/api/session'); } catch (e) { /* ended anyway */ }
+  showLogin();
+}
+
+/* ---- routing and polling ---- */
+function stopPolling() { if (state.timer) clearInterval(state.timer); state.timer = null; }
+function route() {
+  if (!state.me) return;
+  stopPolling();
+  const hash = location.hash || '#/';
+  const [path, query] = hash.slice(1).split('?');
+  const params = new URLSearchParams(query || '');
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === '#' + path);
+  let refresh;
+  if (path.startsWith('/station/')) refresh = stationView(decodeURIComponent(path.slice(9)));
+  else if (path === '/alerts') refresh = alertsView(params);
+  else if (path === '/report') refresh = reportView();
+  else refresh = overviewView();
+  state.chartsAt = 0;
+  const tick = async () => {
+    try {
+      await refresh();
+      $('#updated').textContent = t('updated', {t: fmtTime(new Date().toISOString())});
+      $('#updated').classList.remove('error');
+    } catch (e) {
+      if (e.status === 401) return;
+      $('#updated').textContent = e.status ? t('error', {e: e.message}) : t('offline_api');
+      $('#updated').classList.add('error');
+    }
+  };
+  tick();
+  state.timer = setInterval(tick, 5000);
+}
+
+/* The units and limits of a station's params (they do not change). */
+async function paramsOf(id) {
+  if (!state.units[id]) state.units[id] = await api('GET', `/api/stations/${encodeURIComponent(id)}/params`);
+  return state.units[id];
+}
+function limitText(p) {
+  if (!p) return '';
+  const u = p.unit ? ' ' + p.unit : '';
+  if (p.limit_min !== undefined && p.limit_max !== undefined) return `${fmtNum(p.limit_min)}–${fmtNum(p.limit_max)}${u}`;
+  if (p.limit_max !== undefined) return `≤ ${fmtNum(p.limit_max)}${u}`;
+  if (p.limit_min !== undefined) return `≥ ${fmtNum(p.limit_min)}${u}`;
+  return t('no_limit');
+}
+
+/* A reason of a flag, in the page's language, from its numbers. */
+function reasonText(r, st, params) {
+  const p = (params || []).find((x) => x.param === r.param);
+  const comp = st && st.checks && st.checks.compliance && st.checks.compliance[r.param];
+  const vars = {p: pname(r.param), v: pct(r.value), t: pct(r.threshold), h: r.hours,
+                lim: p ? limitText(p) : (r.limit_max !== undefined ? fmtNum(r.limit_max) : ''),
+                mean: comp ? fmtNum(comp.mean) : '–', in: fmtNum(r.inlet_mean), out: fmtNum(r.outlet_mean),
+                flow: fmtNum(r.flow_m3d, 4), design: fmtNum(r.design_m3d, 4)};
+  const key = 'r_' + r.rule;
+  return T.vi[key] ? t(key, vars) : r.text;
+}
+
+function statusBadge(st) {
+  return h('span', {class: `badge st-${st.status}`}, t('st_' + st.status));
+}
+function flagBadge(st) {
+  return st.flagged ? h('span', {class: 'badge flag-yes'}, t('flag_yes')) : h('span', {class: 'badge flag-no'}, t('flag_no'));
+}
+function reviewBadge(st) {
+  return st.plan_review ? h('span', {class: 'badge badge-review', title: t('plan') + ': ' + t('plan_review')}, t('review')) : null;
+}
+
+/* ---- the overview ---- */
+function overviewView() {
+  const root = h('section', {id: 'overview'});
+  $('#view').replaceChildren(root);
+  return async () => {
+    const list = await api('GET', '/api/stations');
+    const flagged = list.filter((x) => x.flagged);
+    const params = {};
+    await Promise.all(flagged.map(async (x) => { params[x.id] = await paramsOf(x.id).catch(() => []); }));
+    const order = (a, b) => (b.plan_review - a.plan_review) || a.id.localeCompare(b.id);
+    const card = (st) => h('article', {class: `card${st.flagged ? ' flagged' : ''}`, 'data-station': st.id},
+      h('div', {class: 'card-head'},
+        h('a', {href: `#/station/${encodeURIComponent(st.id)}`, class: 'station-name'}, st.name),
+        h('span', {class: 'station-id'}, st.id)),
+      h('div', {class: 'badges'}, flagBadge(st), reviewBadge(st), statusBadge(st),
+        st.backfilling ? h('span', {class: 'badge'}, t('backfilling')) : null),
+      h('dl', {class: 'facts'},
+        h('dt', {}, t('last_data')), h('dd', {}, st.last_seen ? `${fmtTime(st.last_seen)} (${ago(st.last_seen)})` : t('never')),
+        h('dt', {}, t('open_alerts')), h('dd', {class: st.open_alerts ? 'warn' : ''}, String(st.open_alerts))),
+      st.flagged ? h('ul', {class: 'reasons'}, st.reasons.map((r) => h('li', {'data-rule': r.rule}, reasonText(r, st, params[st.id])))) : null);
+    const online = list.filter((x) => x.status === 'online').length;
+    const alerts = list.reduce((n, x) => n + x.open_alerts, 0);
+    root.replaceChildren(
+      h('p', {class: 'summary', id: 'summary'}, t('summary', {flagged: flagged.length, n: list.length, online, alerts})),
+      flagged.length ? h('h2', {}, t('flagged_first')) : null,
+      h('div', {class: 'grid', id: 'flagged-list'}, flagged.sort(order).map(card)),
+      h('h2', {}, t('healthy')),
+      h('div', {class: 'grid', id: 'other-list'}, list.filter((x) => !x.flagged).sort(order).map(card)));
+  };
+}
+
+/* ---- charts: SVG drawn here ---- */
+function chart(points, key, p, spanMs, toMs) {
+  const W = 640, H = 180, L = 48, R = 8, TOP = 10, B = 24;
+  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', preserveAspectRatio: 'none'});
+  const vals = points.map((q) => q[key]).filter((v) => typeof v === 'number' && isFinite(v));
+  if (!vals.length) {
+    svg.append(s('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'nodata'}, t('no_data')));
+    return svg;
+  }
+  let lo = Math.min(...vals), hi = Math.max(...vals);
+  if (p && p.limit_max !== undefined) hi = Math.max(hi, p.limit_max * 1.1);
+  if (p && p.limit_min !== undefined) lo = Math.min(lo, p.limit_min * 0.9);
+  lo = Math.min(lo, 0 <= lo ? 0 : lo);
+  if (p && p.param === 'ph') lo = Math.min(...vals, p.limit_min !== undefined ? p.limit_min - 0.5 : 0);
+  if (hi - lo < 1e-9) hi = lo + 1;
+  const from = toMs - spanMs;
+  const x = (ms) => L + ((ms - from) / spanMs) * (W - L - R);
+  const y = (v) => TOP + (1 - (v - lo) / (hi - lo)) * (H - TOP - B);
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    svg.append(s('line', {x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid'}),
+               s('text', {x: L - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'axis'}, fmtNum(v, 3)));
+  }
+  for (let i = 0; i <= 4; i++) {
+    const ms = from + (spanMs * i) / 4;
+    svg.append(s('text', {x: x(ms), y: H - 6, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle', class: 'axis'},
+                 spanMs > 2 * 86400000 ? fmtDay(ms) : fmtTime(new Date(ms).toISOString(), false)));
+  }
+  for (const lim of [p && p.limit_max, p && p.limit_min]) {
+    if (lim === undefined || lim === null) continue;
+    svg.append(s('line', {x1: L, x2: W - R, y1: y(lim), y2: y(lim), class: 'limit'}));
+  }
+  const over = (v) => p && ((p.limit_max !== undefined && v > p.limit_max) || (p.limit_min !== undefined && v < p.limit_min));
+  let d = '', gapMs = spanMs / 60, prev = null;
+  const dots = s('g', {class: 'points'});
+  for (const q of points) {
+    const v = q[key];
+    if (typeof v !== 'number' || !isFinite(v)) continue;
+    const ms = Date.parse(q.ts);
+    d += `${prev === null || ms - prev > gapMs ? 'M' : 'L'}${x(ms).toFixed(1)},${y(v).toFixed(1)} `;
+    prev = ms;
+    dots.append(s('circle', {cx: x(ms).toFixed(1), cy: y(v).toFixed(1), r: over(v) ? 2.2 : 1.2, class: over(v) ? 'pt over' : 'pt'}));
+  }
+  svg.append(s('path', {d, class: 'series'}), dots);
+  return svg;
+}
+
+/* ---- one station ---- */
+function stationView(id) {
+  const root = h('section', {id: 'station', 'data-station': id});
+  $('#view').replaceChildren(root);
+  let params = null;
+  const charts = h('div', {class: 'charts', id: 'charts'});
+  const avail = h('div', {id: 'availability'});
+  const hoursWithData = {};
+  async function drawCharts(st) {
+    const now = Date.now();
+    const limited = params.filter((p) => p.limited || p.param === 'flow_out');
+    const boxes = await Promise.all(limited.map(async (p) => {
+      const q = (extra) => api('GET', `/api/stations/${encodeURIComponent(id)}/series?param=${p.param}&${extra}`).catch(() => ({points: []}));
+      const [day, month] = await Promise.all([q(`every=10m&from=${now - 86400000}&to=${now}`),
+                                              q(`every=1h&from=${now - 30 * 86400000}&to=${now}`)]);
+      hoursWithData[p.param] = month.points.length;
+      const comp = st.checks && st.checks.compliance && st.checks.compliance[p.param];
+      return h('figure', {class: 'chart-box', 'data-param': p.param},
+        h('figcaption', {},
+          h('strong', {}, pname(p.param)), ' · ', p.limited ? `${t('limit')} ${limitText(p)}` : t('no_limit'),
+          comp ? ` · ${t('within')} ${pct(comp.within)}% / ${comp.hours} ${t('hours_judged')}` : ''),
+        h('div', {class: 'pair'},
+          h('div', {}, h('div', {class: 'chart-title'}, t('last_day')), chart(day.points, 'mean', p, 86400000, now)),
+          h('div', {}, h('div', {class: 'chart-title'}, t('last_30')), chart(month.points, 'mean', p, 30 * 86400000, now))));
+    }));
+    charts.replaceChildren(...boxes);
+  }
+  return async () => {
+    const st = await api('GET', `/api/stations/${encodeURIComponent(id)}`);
+    if (!params) params = await paramsOf(id);
+    if (Date.now() - state.chartsAt > 60000) {
+      state.chartsAt = Date.now();
+      await drawCharts(st);
+    }
+    const alerts = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&limit=50`);
+    const c = st.checks || {};
+    avail.replaceChildren(h('dl', {class: 'facts'},
+      h('dt', {}, t('window')), h('dd', {}, `${c.hours ?? '–'} / ${c.window_h ?? '–'} ${t('hours')}`),
+      h('dt', {}, t('avail_worst')), h('dd', {}, `${pct(c.availability)}%${c.availability_param ? ' (' + pname(c.availability_param) + ')' : ''}`),
+      h('dt', {}, t('faults_worst')), h('dd', {}, `${pct(c.faults)}%${c.faults_param ? ' (' + pname(c.faults_param) + ')' : ''}`),
+      h('dt', {}, t('hours_with_data')),
+      h('dd', {}, Object.entries(hoursWithData).map(([p, n]) => `${pname(p)}: ${n}/720 (${Math.round((n / 720) * 100)}%)`).join(' · ') || '–')));
+    root.replaceChildren(
+      h('a', {href: '#/', class: 'back'}, t('back')),
+      h('h1', {}, st.name, ' ', h('span', {class: 'station-id'}, st.id)),
+      h('div', {class: 'badges'}, flagBadge(st), reviewBadge(st), statusBadge(st)),
+      h('dl', {class: 'facts'},
+        h('dt', {}, t('district')), h('dd', {}, st.district || '–'),
+        h('dt', {}, t('plan')), h('dd', {}, t('plan_' + st.plan)),
+        h('dt', {}, t('last_data')), h('dd', {}, st.last_seen ? `${fmtTime(st.last_seen)} (${ago(st.last_seen)})` : t('never')),
+        st.flagged ? h('dt', {}, t('flagged_since')) : null, st.flagged ? h('dd', {}, fmtTime(st.flagged_since)) : null),
+      h('h2', {}, t('reasons')),
+      st.reasons.length ? h('ul', {class: 'reasons'}, st.reasons.map((r) => h('li', {'data-rule': r.rule}, reasonText(r, st, params))))
+                        : h('p', {}, t('no_reasons')),
+      h('h2', {}, t('params_title')), charts,
+      h('h2', {}, t('station_alerts')), alertTable(alerts, false),
+      h('h2', {}, t('availability_title')), avail);
+  };
+}
+
+/* ---- alerts ---- */
+function ackCell(a) {
+  if (a.ack) {
+    return h('div', {class: 'ack-info'}, h('strong', {}, t('ack_by', {user: a.ack.user, time: fmtTime(a.ack.time)})),
+             h('div', {class: 'ack-comment'}, a.ack.comment));
+  }
+  if (!state.me || !state.me.can_ack) return '–';
+  return h('button', {type: 'button', class: 'ack-btn', 'data-alert': a.id, onclick: (ev) => openAck(ev.target, a)}, t('ack'));
+}
+function openAck(btn, a) {
+  stopPolling(); /* the form must not be redrawn under the operator's fingers */
+  const msg = h('p', {class: 'error', role: 'alert'});
+  const ta = h('textarea', {id: 'ack-comment', maxlength: 1000, rows: 2, required: true, placeholder: t('ack_comment')});
+  const form = h('form', {class: 'ack-form', id: 'ack-form'}, ta,
+    h('div', {}, h('button', {type: 'submit', class: 'primary', id: 'ack-submit'}, t('ack_send')), ' ',
+      h('button', {type: 'button', onclick: () => route()}, t('cancel'))), msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', `/api/alerts/${encodeURIComponent(a.id)}/ack`, {comment: ta.value.trim()});
+      route();
+    } catch (e) {
+      msg.textContent = e.status === 403 ? t('ack_denied') : t('error', {e: e.message});
+    }
+  });
+  btn.replaceWith(form);
+  ta.focus();
+}
+function alertTable(list, withStation) {
+  if (!list.length) return h('p', {class: 'none'}, t('none'));
+  return h('div', {class: 'table-wrap'}, h('table', {class: 'alerts'},
+    h('thead', {}, h('tr', {}, withStation ? h('th', {}, t('c_station')) : null, h('th', {}, t('c_param')), h('th', {}, t('c_kind')),
+      h('th', {}, t('c_start')), h('th', {}, t('c_state')), h('th', {}, t('c_value')), h('th', {}, t('c_ack')))),
+    h('tbody', {}, list.map((a) => h('tr', {'data-alert': a.id, class: a.state === 'open' ? 'open' : 'closed'},
+      withStation ? h('td', {'data-label': t('c_station')}, h('a', {href: `#/station/${encodeURIComponent(a.station)}`}, a.station)) : null,
+      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : '–'),
+      h('td', {'data-label': t('c_kind')}, t('k_' + a.kind)),
+      h('td', {'data-label': t('c_start')}, fmtTime(a.start)),
+      h('td', {'data-label': t('c_state')}, a.state === 'open' ? h('span', {class: 'badge flag-yes'}, t('state_open'))
+        : `${t('state_closed')} (${fmtTime(a.end)})`),
+      h('td', {'data-label': t('c_value')}, a.value === undefined ? '–' : a.limit === undefined ? `${fmtNum(a.value)} ${a.unit || ''}`
+        : `${fmtNum(a.value)} / ${fmtNum(a.limit)} ${a.unit || ''}`),
+      h('td', {'data-label': t('c_ack')}, ackCell(a)))))));
+}
+function alertsView(params) {
+  const root = h('section', {id: 'alerts'});
+  $('#view').replaceChildren(root);
+  const sel = (name, opts, cur) => h('select', {id: 'f-' + name, name},
+    opts.map(([v, label]) => h('option', {value: v, selected: v === (cur || '') ? true : null}, label)));
+  const list = h('div', {id: 'alert-list'});
+  const count = h('p', {class: 'count', id: 'alert-count'});
+  let stations = null;
+  const form = h('form', {class: 'filters', id: 'alert-filters'});
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams();
+    for (const el of form.elements) if (el.name && el.value) q.set(el.name, el.value);
+    location.hash = '#/alerts?' + q.toString();
+  });
+  root.append(h('h1', {}, t('alerts_title')), form, count, list);
+  return async () => {
+    if (!stations) {
+      stations = await api('GET', '/api/stations');
+      form.replaceChildren(
+        h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, `${x.name} (${x.id})`])], params.get('station'))),
+        h('label', {}, t('f_state'), sel('state', [['', t('s_all')], ['open', t('s_open')], ['unacked', t('s_unacked')],
+          ['acked', t('s_acked')], ['closed', t('s_closed')]], params.get('state'))),
+        h('label', {}, t('f_param'), sel('param', [['', t('f_all')], ...['cod', 'nh4', 'tss', 'ph', 'temp', 'color', 'tn', 'tp', 'bod5', 'flow_out'].map((p) => [p, pname(p)])], params.get('param'))),
+        h('label', {}, t('f_from'), h('input', {type: 'date', name: 'from', id: 'f-from', value: params.get('from') || null})),
+        h('label', {}, t('f_to'), h('input', {type: 'date', name: 'to', id: 'f-to', value: params.get('to') || null})),
+        h('button', {type: 'submit', class: 'primary'}, t('apply')));
+    }
+    const q = new URLSearchParams({limit: '200'});
+    for (const k of ['station', 'state', 'param']) if (params.get(k)) q.set(k, params.get(k));
+    /* Dates are Hanoi days (UTC+7). */
+    if (params.get('from')) q.set('from', String(Date.parse(params.get('from') + 'T00:00:00+07:00')));
+    if (params.get('to')) q.set('to', String(Date.parse(params.get('to') + 'T00:00:00+07:00') + 86400000));
+    const r = await fetch('/api/alerts?' + q, {headers: {'X-Requested-With': 'wwtp'}, cache: 'no-store'});
+    if (r.status === 401) { showLogin(); return; }
+    const j = await r.json();
+    if (!r.ok) throw new HttpError(r.status, j.error);
+    count.textContent = t('shown', {n: j.length, total: r.headers.get('X-Total-Count') || j.length});
+    list.replaceChildren(alertTable(j, true));
+  };
+}
+
+/* ---- the monthly report ---- */
+function reportView() {
+  const d = new Date(Date.now() + 7 * 3600000);
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  const month = d.toISOString().slice(0, 7);
+  const root = h('section', {id: 'report'});
+  const m = h('input', {type: 'month', id: 'report-month', value: month, required: true});
+  const st = h('input', {id: 'report-station', placeholder: 'yen-nghia'});
+  const link = (csv) => `/report?month=${encodeURIComponent(m.value)}&lang=${lang}` +
+    (st.value.trim() ? `&station=${encodeURIComponent(st.value.trim())}` : '') + (csv ? '&format=csv' : '');
+  root.append(h('h1', {}, t('report_title')), h('p', {}, t('report_note')),
+    h('form', {class: 'filters', id: 'report-form', onsubmit: (ev) => { ev.preventDefault(); window.open(link(false), '_blank', 'noopener'); }},
+      h('label', {}, t('report_month'), m), h('label', {}, t('report_station'), st),
+      h('button', {type: 'submit', class: 'primary', id: 'report-open'}, t('report_open')),
+      h('button', {type: 'button', onclick: () => { location.href = link(true); }}, t('report_csv'))));
+  $('#view').replaceChildren(root);
+  return async () => {};
+}
+
+/* ---- start ---- */
+function applyLang() {
+  document.documentElement.lang = lang;
+  document.title = t('app_title');
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  $('#lang-toggle').textContent = t('lang_other');
+  if (state.me) $('#who-name').textContent = `${state.me.user} · ${t('role_' + state.me.role)}`;
+}
+async function start() {
+  const q = new URLSearchParams(location.search);
+  lang = q.get('lang') === 'en' || q.get('lang') === 'vi' ? q.get('lang') : (localStorage.getItem('wwtp-lang') || 'vi');
+  applyLang();
+  $('#lang-toggle').addEventListener('click', () => {
+    lang = lang === 'vi' ? 'en' : 'vi';
+    localStorage.setItem('wwtp-lang', lang);
+    applyLang();
+    if (state.me) route(); else showLogin();
+  });
+  $('#logout').addEventListener('click', logout);
+  window.addEventListener('hashchange', route);
+  try {
+    state.me = await api('GET', '/api/me');
+    loggedIn();
+  } catch (e) {
+    showLogin();
+  }
+}
+document.addEventListener('DOMContentLoaded', start);

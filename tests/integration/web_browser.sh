@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# suite: sanitizer pass only
+# The inspectors' web page in a real browser: headless Chromium (Debian's
+# chromium and chromium-driver) driven through chromedriver's WebDriver
+# HTTP API with curl and jq. The whole system runs as `make demo` runs it
+# (scripts/demo.sh, two days of history: exactly the five plants under
+# review are flagged). Then:
+#  1. the inspector of access.txt logs in through the form and sees the
+#     five flagged plants, each marked as under review, with reasons;
+#  2. opens one: its charts are SVG with points, its limits drawn;
+#  3. the alert list; an inspector has no acknowledge button, and the API
+#     refuses an inspector's acknowledgement (403);
+#  4. the operator logs in and acknowledges an alert with a comment through
+#     the page; the API then shows who, when and the comment;
+#  5. the page at a phone's width (390 px) and in English.
+# Screenshots (desktop and phone) are kept in BUILD/artefacts/web/.
+. "$(dirname "$0")/../lib/common.sh"
+
+ART="$WWTP_BUILD/artefacts/web"
+mkdir -p "$ART"
+rm -f "$ART"/*.png
+for b in /usr/bin/chromium /usr/bin/chromedriver; do
+	[ -x "$b" ] || { not_ok "$b is installed (scripts/deps.sh)"; exit 1; }
+done
+
+# ---- the system, as the demo starts it ----
+WWTP_DEMO_ANY_PORT=1 scripts/demo.sh "$WWTP_BUILD" --duration 3600 --history-days 2 >"$T/demo.out" 2>"$T/demo.err" &
+DEMO_PID=$!
+track $DEMO_PID
+wait_for "grep -q 'Where to look next' '$T/demo.out' || ! kill -0 $DEMO_PID 2>/dev/null" $((150 * SLOW))
+if ! grep -q 'Where to look next' "$T/demo.out"; then
+	not_ok "the demo starts and judges its history" "$(tail -n 5 "$T/demo.err")" "$(tail -n 5 "$T/demo.out")"
+	exit 1
+fi
+ACCESS="$WWTP_BUILD/demo/access.txt"
+val() { sed -n "s/^$1=//p" "$ACCESS"; }
+URL=$(val url) USER_I=$(val user) PASS_I=$(val password) USER_O=$(val operator_user) PASS_O=$(val operator_password)
+if [ -n "$URL" ] && [ -n "$PASS_I" ] && [ -n "$PASS_O" ]; then ok "access.txt gives the address and the demo accounts"; else
+	not_ok "access.txt gives the address and the demo accounts" "$(cat "$ACCESS")"; exit 1; fi
+check "the demo prints the demo account" grep -q "user $USER_I .*password $PASS_I" "$T/demo.out"
+
+# ---- the browser ----
+CD_PORT=$(freeport)
+chromedriver --port="$CD_PORT" >"$T/chromedriver.out" 2>&1 &
+track $!
+"$WAITPORT" 127.0.0.1 "$CD_PORT" 10000 || { not_ok "chromedriver starts" "$(tail -n 5 "$T/chromedriver.out")"; exit 1; }
+WD="http://127.0.0.1:$CD_PORT"
+mkdir -p "$T/profile"
+caps=$(jq -n --arg dir "$T/profile" '{capabilities: {alwaysMatch: {browserName: "chrome", "goog:loggingPrefs": {browser: "ALL"},
+	"goog:chromeOptions": {binary: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu",
+	"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+	"--disable-sync", "--disable-dev-shm-usage", "--lang=vi-VN", ("--user-data-dir=" + $dir)]}}}}')
+SID=$(curl -s --max-time 60 -X POST -H 'Content-Type: application/json' -d "$caps" "$WD/session" | jq -r '.value.sessionId // empty')
+[ -n "$SID" ] || { not_ok "a Chromium session starts" "$(tail -n 5 "$T/chromedriver.out")"; exit 1; }
+ok "headless Chromium runs ($(curl -s "$WD/status" | jq -r '.value.build.version // "?"' ))"
+trap 'curl -s -X DELETE "$WD/session/$SID" >/dev/null; cleanup' EXIT
+
+# wd METHOD PATH [JSON]: one WebDriver command; its .value on stdout.
+wd() {
+	local out
+	out=$(curl -s --max-time 60 -X "$1" -H 'Content-Type: application/json' ${3:+-d "$3"} "$WD/session/$SID$2")
+	jq -c '.value' <<<"$out"
+}
+js() { # js SCRIPT [ARGS-JSON]: runs SCRIPT in the page, its result as JSON
+	wd POST /execute/sync "$(jq -n --arg s "$1" --argjson a "${2:-[]}" '{script: $s, args: $a}')"
+}
+el() { wd POST /element "$(jq -n --arg v "$1" '{using: "css selector", value: $v}')" | jq -r '.["element-6066-11e4-a52e-4f735466cecf"] // empty'; }
+type_in() { local e; e=$(el "$1") && [ -n "$e" ] && wd POST "/element/$e/value" "$(jq -n --arg t "$2" '{text: $t}')" >/dev/null; }
+click() { local e; e=$(el "$1") && [ -n "$e" ] && wd POST "/element/$e/click" '{}' >/dev/null; }
+# until_js SCRIPT SECONDS: waits until SCRIPT returns true.
+until_js() {
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		[ "$(js "$1")" = true ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+shot() { wd GET /screenshot | jq -r . | base64 -d >"$ART/$1.png"; }
+size() { wd POST /window/rect "{\"width\":$1,\"height\":$2}" >/dev/null; }
+login() {
+	js 'localStorage.clear(); return true' >/dev/null
+	wd POST /url "$(jq -n --arg u "$URL" '{url: $u}')" >/dev/null
+	until_js 'return !!document.querySelector("#login-form")' 10 &&
+		type_in '#login-user' "$1" && type_in '#login-password' "$2" && click '#login-submit' &&
+		until_js 'return document.querySelectorAll("#overview article.card").length > 0' 15
+}
+
+size 1280 900
+# ---- 1. the inspector: the five flagged plants ----
+if login "$USER_I" "$PASS_I"; then ok "the inspector logs in through the form"; else
+	not_ok "the inspector logs in through the form" "$(js 'return document.body.innerText' | head -c 400)"; exit 1; fi
+until_js 'return document.querySelectorAll("#flagged-list article.card").length >= 5' 10
+flagged=$(js 'return Array.from(document.querySelectorAll("#flagged-list article.card")).map(e => e.dataset.station).sort().join(" ")' | jq -r .)
+if [ "$flagged" = "bat-trang duyen-thai lien-ha tan-trieu yen-nghia" ]; then ok "the page shows exactly the five flagged plants: $flagged"; else
+	not_ok "the page shows exactly the five flagged plants" "flagged: $flagged"; fi
+check "each is marked under review and shows its reasons" jq -e 'all(.[]; .review and .reasons > 0)' <(js \
+	'return Array.from(document.querySelectorAll("#flagged-list article.card")).map(e => ({review: !!e.querySelector(".badge-review"), reasons: e.querySelectorAll(".reasons li").length}))')
+names=$(js 'return Array.from(document.querySelectorAll("#flagged-list .station-name")).map(e => e.textContent).join("|")' | jq -r .)
+miss=""
+for n in "Yên Nghĩa" "Liên Hà" "Bát Tràng" "Duyên Thái" "Tân Triều"; do grep -qF "$n" <<<"$names" || miss="$miss [$n]"; done
+if [ -z "$miss" ]; then ok "their Vietnamese names are on the page"; else not_ok "their Vietnamese names are on the page" "missing$miss in $names"; fi
+check "the page is in Vietnamese by default" jq -e 'test("nhà máy bị gắn cờ")' <(js 'return document.querySelector("#summary").textContent')
+check "the reasons are in Vietnamese" jq -e 'test("Hiệu suất xử lý|giá trị trung bình giờ|công suất thiết kế")' <(js 'return document.querySelector("#flagged-list").textContent')
+check "the healthy plants are listed as compliant" jq -e '. == 13' <(js 'return document.querySelectorAll("#other-list article.card:not(.flagged)").length')
+shot overview-desktop
+
+# ---- 2. one station ----
+click '#flagged-list article[data-station="yen-nghia"] a.station-name'
+if until_js 'return document.querySelectorAll("#charts figure svg.chart circle").length > 20' $((30 * SLOW)); then
+	ok "a station's page draws its charts: $(js 'return document.querySelectorAll("#charts figure").length') parameters, $(js 'return document.querySelectorAll("#charts svg circle").length') points"
+else
+	not_ok "a station's page draws its charts" "$(js 'return document.querySelector("#view").innerText' | head -c 300)"
+fi
+check "the COD chart has its limit line and points over it" jq -e '.limit >= 1 and .over >= 1' <(js \
+	'const f = document.querySelector("#charts figure[data-param=cod]"); return {limit: f.querySelectorAll("line.limit").length, over: f.querySelectorAll("circle.over").length}')
+check "the station page shows its reasons, alerts and data availability" jq -e '.reasons > 0 and .avail' <(js \
+	'return {reasons: document.querySelectorAll("#station .reasons li").length, avail: /\d+%/.test(document.querySelector("#availability").textContent)}')
+shot station-desktop
+
+# ---- 3. alerts, as the inspector ----
+wd POST /url "$(jq -n --arg u "${URL}#/alerts?state=open" '{url: $u}')" >/dev/null
+until_js 'return document.querySelectorAll("#alert-list tr[data-alert]").length > 0' 15
+check "the alert list shows open alerts" jq -e '. > 0' <(js 'return document.querySelectorAll("#alert-list tr[data-alert]").length')
+check "an inspector gets no acknowledge button" jq -e '. == 0' <(js 'return document.querySelectorAll(".ack-btn").length')
+# An exceedance: open for as long as the plant fails (a fault may clear).
+AID=$(curl -s -u "$USER_I:$PASS_I" "${URL}api/alerts?station=yen-nghia&kind=exceedance&state=unacked&limit=1" | jq -r '.[0].id')
+c=$(curl -s -o "$T/ack403.json" -w '%{http_code}' -u "$USER_I:$PASS_I" -H 'Content-Type: application/json' \
+	-d '{"comment":"thử"}' "${URL}api/alerts/$AID/ack")
+if [ "$c" = 403 ]; then ok "the API refuses an inspector's acknowledgement (403)"; else not_ok "the API refuses an inspector's acknowledgement (403)" "$c $(cat "$T/ack403.json")"; fi
+shot alerts-desktop
+click '#logout'
+until_js 'return !!document.querySelector("#login-form")' 10 && ok "log-out returns to the log-in form" || not_ok "log-out returns to the log-in form"
+
+# ---- 4. the operator acknowledges ----
+login "$USER_O" "$PASS_O" || { not_ok "the operator logs in"; exit 1; }
+wd POST /url "$(jq -n --arg u "${URL}#/alerts?station=yen-nghia&state=unacked" '{url: $u}')" >/dev/null
+until_js "return !!document.querySelector('.ack-btn[data-alert=\"$AID\"]')" 15
+COMMENT="Đã gọi điện cho nhà máy lúc $(date -u +%H:%M) UTC; kiểm tra máy thổi khí"
+if click ".ack-btn[data-alert=\"$AID\"]" && type_in '#ack-comment' "$COMMENT" && click '#ack-submit'; then
+	ok "the operator acknowledges an alert through the page"
+else
+	not_ok "the operator acknowledges an alert through the page" "$(js 'return document.querySelector("#view").innerText' | head -c 300)"
+fi
+wait_for "curl -s -u '$USER_I:$PASS_I' '${URL}api/alerts?station=yen-nghia&state=acked' | jq -e --arg id '$AID' 'any(.[]; .id == \$id)' >/dev/null" 10
+curl -s -u "$USER_I:$PASS_I" "${URL}api/alerts?station=yen-nghia&state=acked" >"$T/acked.json"
+check "the API shows who acknowledged, when, and the comment" jq -e --arg id "$AID" --arg u "$USER_O" --arg c "$COMMENT" \
+	'.[] | select(.id == $id) | .ack.user == $u and .ack.comment == $c and (.ack.time | test("^20[0-9-]+T"))' "$T/acked.json"
+wd POST /url "$(jq -n --arg u "${URL}#/alerts?station=yen-nghia&state=acked" '{url: $u}')" >/dev/null
+check "the page shows the acknowledgement" until_js "return /$USER_O/.test(document.querySelector('tr[data-alert=\"$AID\"]')?.textContent || '')" 10
+shot ack-desktop
+
+# ---- 5. a phone, and English ----
+size 390 844
+wd POST /url "$(jq -n --arg u "${URL}?lang=en#/" '{url: $u}')" >/dev/null
+until_js 'return document.querySelectorAll("#flagged-list article.card").length >= 5' 15
+check "at 390 px the page fits the screen (no sideways scrolling)" jq -e '.sw <= .w + 1 and .w <= 400' <(js \
+	'return {w: window.innerWidth, sw: document.documentElement.scrollWidth}')
+check "?lang=en gives English" jq -e 'test("plants flagged")' <(js 'return document.querySelector("#summary").textContent')
+shot overview-phone
+click '#flagged-list article[data-station="bat-trang"] a.station-name'
+until_js 'return document.querySelectorAll("#charts svg circle").length > 20' $((30 * SLOW)) || true
+shot station-phone
+# ---- the monthly report behind the page's link ----
+click '#nav-report'
+until_js 'return !!document.querySelector("#report-form")' 10
+check "the page has the monthly report form" jq -e '. == true' <(js 'return !!document.querySelector("#report-open")')
+c=$(curl -s -o "$T/report.html" -D "$T/report.head" -w '%{http_code}' --max-time 60 -u "$USER_I:$PASS_I" \
+	"${URL}report?month=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m)&station=yen-nghia&lang=vi")
+if [ "$c" = 200 ] && grep -qi "^Content-Security-Policy: default-src 'none'" "$T/report.head" && grep -q 'Yên Nghĩa' "$T/report.html"; then
+	ok "/report gives the station's monthly summary (HTML, no script allowed)"
+else
+	not_ok "/report gives the station's monthly summary" "$c $(head -c 300 "$T/report.html")"
+fi
+c=$(curl -s -o /dev/null -w '%{http_code}' "${URL}report?month=2026-10")
+[ "$c" = 401 ] && ok "/report needs a log-in" || not_ok "/report needs a log-in" "$c"
+# The browser's console: no script error and no Content-Security-Policy
+# violation on any page seen (the 401 of /api/me before log-in is expected).
+curl -s -X POST -H 'Content-Type: application/json' -d '{"type":"browser"}' "$WD/session/$SID/se/log" |
+	jq -r '.value[] | "\(.level) \(.message)"' >"$T/console.txt"
+if ! grep -Eiq 'Content.Security.Policy|Uncaught|TypeError|ReferenceError|SyntaxError' "$T/console.txt"; then
+	ok "no script error and no CSP violation in the browser's console ($(wc -l <"$T/console.txt") lines)"
+else
+	not_ok "no script error and no CSP violation in the browser's console" "$(grep -Ei 'Security|Uncaught|Error' "$T/console.txt" | head -5)"
+fi
+n=$(ls "$ART"/*.png 2>/dev/null | wc -l)
+check "screenshots kept in $ART ($n)" test "$n" -ge 6
+
+stop_pid "$DEMO_PID" TERM
+leftover=$(pgrep -f "$WWTP_BUILD/demo/" | wc -l)
+[ "$leftover" -eq 0 ] && ok "the demo stops everything when told to (TERM)" || not_ok "the demo stops everything when told to" "$(pgrep -af "$WWTP_BUILD/demo/" | head -5)"
+[ "$FAILS" -eq 0 ]
