@@ -9,7 +9,8 @@ influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3
 clang libclang-rt-14-dev
 libsodium-dev openssl chromium chromium-driver
 collectd-core hyperfine valgrind
-qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf"
+qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf
+curl systemd"
 
 missing=""
 for p in $PKGS; do
