@@ -14,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../compliance/period.h" /* WWTP_HOUR_MS */
 #include "../station/station.h"
-
-#define WWTP_HOUR_MS ((int64_t)3600000)
 
 /* A parameter of a station, as the flag rules see it. */
 struct wwtp_flag_param {

@@ -1,11 +1,5 @@
 /* report_stats.c - the numbers of a monthly report (see report_stats.h). */
-/* period.h and hourly.h both define WWTP_HOUR_MS, spelt differently:
- * period.h's stays private to its own include, whichever comes first. */
-#pragma push_macro("WWTP_HOUR_MS")
-#undef WWTP_HOUR_MS
 #include "../compliance/period.h"
-#undef WWTP_HOUR_MS
-#pragma pop_macro("WWTP_HOUR_MS")
 #include "report_stats.h"
 
 #include <math.h>

@@ -1,11 +1,5 @@
 /* report_write.c - the report's HTML and CSV (see report_write.h). */
-/* period.h and hourly.h both define WWTP_HOUR_MS, spelt differently:
- * period.h's stays private to its own include, whichever comes first. */
-#pragma push_macro("WWTP_HOUR_MS")
-#undef WWTP_HOUR_MS
 #include "../compliance/period.h"
-#undef WWTP_HOUR_MS
-#pragma pop_macro("WWTP_HOUR_MS")
 #include "report_write.h"
 
 #include <math.h>

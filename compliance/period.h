@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define WWTP_VN_UTC_OFFSET_MS (7LL * 3600 * 1000) /* ICT, UTC+7 */
-#define WWTP_HOUR_MS (3600LL * 1000)
+#define WWTP_HOUR_MS ((int64_t)3600 * 1000)
 #define WWTP_DAY_MS (86400LL * 1000)
 
 /* UTC ms at which the local clock hour holding ts began (also the UTC hour,
