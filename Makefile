@@ -4,8 +4,33 @@
 #   make check      every test, plain and under ASan+UBSan, with -Werror
 #   make demo       simulator + local mosquitto + collector, printing what arrives
 #   make deps       install the Debian packages the build and tests need (idempotent)
+#   make deb        Debian packages for amd64, arm64 and armhf in dist/ (packaging/README.md)
 #
-# Variables: BUILD=dir (default build), SANITIZE=1 (ASan+UBSan), WERROR=0.
+# Variables: BUILD=dir (default build), SANITIZE=1 (ASan+UBSan), WERROR=0,
+# ARCH=arm64|armhf (cross build, below).
+
+# Cross builds (docs/testing.md): ARCH=arm64 or ARCH=armhf builds with
+# Debian's cross compiler (crossbuild-essential-ARCH) against the foreign
+# -dev packages unpacked in build/sysroot-ARCH by scripts/cross-sysroot.sh,
+# into build/ARCH. No ARCH, or the host's, is the native build.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+ARCH ?= $(HOST_ARCH)
+ifneq ($(ARCH),$(HOST_ARCH))
+TRIPLET := $(shell dpkg-architecture -a$(ARCH) -qDEB_HOST_MULTIARCH 2>/dev/null)
+ifeq ($(TRIPLET),)
+$(error ARCH=$(ARCH) is not a Debian architecture (try arm64 or armhf))
+endif
+BUILD ?= build/$(ARCH)
+SYSROOT ?= build/sysroot-$(ARCH)
+CC = $(TRIPLET)-gcc
+SYSROOT_ABS = $(abspath $(SYSROOT))
+PKG_CONFIG = PKG_CONFIG_LIBDIR=$(SYSROOT_ABS)/usr/lib/$(TRIPLET)/pkgconfig:$(SYSROOT_ABS)/usr/share/pkgconfig \
+	     PKG_CONFIG_SYSROOT_DIR=$(SYSROOT_ABS) pkg-config
+# pkg-config leaves out -I/usr/include and -L/usr/lib: name them here.
+CROSS_CFLAGS = -isystem $(SYSROOT_ABS)/usr/include/$(TRIPLET) -isystem $(SYSROOT_ABS)/usr/include
+CROSS_LDFLAGS = $(foreach d,usr/lib/$(TRIPLET) lib/$(TRIPLET),-L$(SYSROOT_ABS)/$(d) -Wl,-rpath-link,$(SYSROOT_ABS)/$(d))
+endif
+PKG_CONFIG ?= pkg-config
 
 BUILD ?= build
 SANITIZE ?=
@@ -18,6 +43,11 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=
 # info only; `override` keeps the project's own flags in any case.
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP
+# 64-bit off_t and directory offsets on 32-bit ARM (armhf): stat() of a store
+# over 2 GiB, and readdir() where the file system hands out 64-bit offsets.
+override CFLAGS += -D_FILE_OFFSET_BITS=64
+override CFLAGS += $(CROSS_CFLAGS)
+override LDFLAGS += $(CROSS_LDFLAGS)
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif
@@ -30,9 +60,9 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 override CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
 
 # Recursively expanded on purpose: pkg-config runs when linking, after `deps`.
-PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd sqlite3
-LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd sqlite3 libsodium
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
@@ -58,6 +88,7 @@ $(LIB_OBJ) $(COLLECTOR_OBJ) $(SIM_OBJ) $(CENTRAL_OBJ): | deps
 
 deps:
 	@scripts/deps.sh
+	$(if $(TRIPLET),@scripts/cross-sysroot.sh $(ARCH) $(SYSROOT))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,8 +104,18 @@ $(BUILD)/wwtp-collector: $(COLLECTOR_OBJ) $(BUILD)/libwwtp.a
 $(BUILD)/wwtp-sim: $(SIM_OBJ) $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/wwtp-central: $(CENTRAL_OBJ) $(BUILD)/libwwtp.a
+$(BUILD)/wwtp-central: $(CENTRAL_OBJ) $(BUILD)/obj/gen/web_assets.o $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The web page's files, compiled in (central/web_assets.h, docs/web.md).
+WEB_SRC := $(sort $(wildcard central/web/*.html central/web/*.js central/web/*.css central/web/*.svg))
+$(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icentral -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwwtp.a | deps
 	@mkdir -p $(dir $@)
@@ -133,7 +174,9 @@ FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
 		drivers/decode.c drivers/plan.c \
 		central/decode.c central/lineproto.c central/config.c central/registry.c \
 		$(wildcard central/api.c central/monitor.c central/alerts.c central/flags.c \
-			   central/hourly.c central/influx.c) \
+			   central/hourly.c central/influx.c central/auth.c central/acks.c \
+			   central/ratelimit.c central/report_query.c central/report_stats.c \
+			   central/report_text.c central/report_write.c) \
 		firmware-sim/rtu_frame.c firmware-sim/control_parse.c firmware-sim/fault.c
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
@@ -173,7 +216,34 @@ fuzz: fuzz-build
 -include $(shell find $(FUZZ_DIR) -name '*.d' 2>/dev/null)
 # ---- end of fuzzing -------------------------------------------------------------
 
-clean:
-	rm -rf build
+# ---- benchmarks (bench/README.md) ---------------------------------------------
+# Not part of `make check`. Builds the programs and bench/*.c tools in
+# BENCH_BUILD with -O2 and no sanitizers, then runs the seven benchmarks and
+# writes bench/results/<UTC date>.md. `make bench LONG=1` (or BENCH_SECONDS=N)
+# for longer runs.
+BENCH_BUILD ?= build/bench
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+.PHONY: bench bench-build
+bench-build: all $(TOOL_BIN) $(BENCH_BIN)
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/tools -name '*.d' 2>/dev/null)
+# The tools may use the collector's store module (bench/mkbacklog.c).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/obj/collector/store.o $(BUILD)/libwwtp.a | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/obj/collector/store.o \
+		$(BUILD)/libwwtp.a $(LDLIBS)
+
+bench:
+	$(MAKE) BUILD=$(BENCH_BUILD) SANITIZE= CFLAGS="-O2 -g" bench-build
+	LONG=$(LONG) bench/run.sh $(BENCH_BUILD)
+
+# Debian packages (packaging/README.md): wwtp-collector and wwtp-central for
+# amd64, arm64 and armhf, and wwtp-common, in dist/ (each built in build/deb-ARCH).
+.PHONY: deb
+deb:
+	scripts/mkdeb.sh -o dist
+
+clean:
+	rm -rf build dist
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench -name '*.d' 2>/dev/null)

@@ -8,7 +8,7 @@ libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosqui
 influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3 python3-pyftpdlib
 clang libclang-rt-14-dev
 libsodium-dev openssl chromium chromium-driver
-collectd-core hyperfine valgrind
+collectd-core hyperfine valgrind gdb
 qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf
 curl systemd"
 
