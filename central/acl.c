@@ -154,7 +154,13 @@ static int gen_conf(const struct wwtp_acl_opts *o, struct wwtp_buf *b)
 	    "# nobody gets in anonymously; the ACL says who may publish and read what.\n"
 	    "per_listener_settings false\n"
 	    "allow_anonymous false\n"
-	    "acl_file %s\n",
+	    "acl_file %s\n"
+	    "# wwtp-central's persistent session must not lose readings while it is\n"
+	    "# down or behind: by default mosquitto queues 1000 messages a client and\n"
+	    "# drops the rest silently, after the gateway has had its PUBACK and let\n"
+	    "# them go. No count limit here: give the broker memory for the longest\n"
+	    "# outage of the central side you want to ride out (docs/central.md).\n"
+	    "max_queued_messages 0\n",
 	    o->origin ? " " : "", o->origin ? o->origin : "", how[o->auth], o->acl_path);
 	if (rc == 0 && o->auth != WWTP_ACL_CERT)
 		rc = wwtp_buf_printf(b, "password_file %s\n", o->password_file);
