@@ -48,6 +48,11 @@ override CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP
 override CFLAGS += -D_FILE_OFFSET_BITS=64
 override CFLAGS += $(CROSS_CFLAGS)
 override LDFLAGS += $(CROSS_LDFLAGS)
+# Every program is linked with the one library list; --as-needed keeps only
+# the libraries a program calls, so the collector on a Pi does not map
+# libcurl, GnuTLS, Kerberos and libmicrohttpd it never uses (bench/README.md,
+# footprint).
+override LDFLAGS += -Wl,--as-needed
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
 endif

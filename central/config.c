@@ -94,7 +94,7 @@ static const struct wwtp_opt influx_opts[] = {
     C_STR("bucket", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, bucket, NULL, "", NULL),
     C_STR("token_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, token_file, NULL, "", NULL),
     C_INT("batch_max_points", struct wwtp_central_influx, batch_max_points, 1, 100000, 5000),
-    C_INT("batch_max_ms", struct wwtp_central_influx, batch_max_ms, 10, 600000, 1000),
+    C_INT("batch_max_ms", struct wwtp_central_influx, batch_max_ms, 10, 600000, 250),
     C_INT("gzip_min_bytes", struct wwtp_central_influx, gzip_min_bytes, 0, 1000000000, 4096),
     C_INT("timeout_ms", struct wwtp_central_influx, timeout_ms, 100, 600000, 10000),
     C_INT("connect_timeout_ms", struct wwtp_central_influx, connect_timeout_ms, 100, 600000, 3000),

@@ -11,7 +11,7 @@
 /* Defaults of the keys not given (and of a file without the group). */
 #define WWTP_STORE_DEFAULT_MAX_AGE_DAYS 60
 #define WWTP_STORE_DEFAULT_COMMIT_MS 5000
-#define WWTP_STORE_DEFAULT_REPLAY_RATE 20
+#define WWTP_STORE_DEFAULT_REPLAY_RATE 500
 
 /* Walks grp (NULL: no group, only the defaults) into *out; problems go to
  * L's diag as FILE:LINE messages. */

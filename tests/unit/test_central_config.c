@@ -104,7 +104,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.influx.api, WWTP_INFLUX_V1);
 	assert_int_equal(cfg.influx.create_database, 0);
 	assert_int_equal(cfg.influx.batch_max_points, 5000);
-	assert_int_equal(cfg.influx.batch_max_ms, 1000);
+	assert_int_equal(cfg.influx.batch_max_ms, 250);
 	assert_int_equal(cfg.influx.gzip_min_bytes, 4096);
 	assert_int_equal(cfg.influx.timeout_ms, 10000);
 	assert_int_equal(cfg.influx.connect_timeout_ms, 3000);

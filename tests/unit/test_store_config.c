@@ -72,7 +72,7 @@ static void test_given_and_defaults(void **state)
 	assert_int_equal(st->store.max_mb, 0); /* 0: 60 days of this station */
 	assert_int_equal(st->store.max_age_days, 60);
 	assert_int_equal(st->store.commit_ms, 5000);
-	assert_int_equal(st->store.replay_rate, 20);
+	assert_int_equal(st->store.replay_rate, 500);
 	wwtp_station_free(st);
 
 	/* No group: the same defaults, and not present. */
