@@ -32,7 +32,37 @@ count_cmocka() { # log -> sets p f
 	f=${f:-0}
 }
 
+# Integration scripts run TEST_JOBS at a time (default 2): most of their time
+# is spent waiting for polls, timeouts and servers, not computing. A script
+# marked "# suite: alone" (heavy on CPU, or sharing the demo's ports) runs
+# by itself. Each picks its own free ports, so the others do not meet.
+jobs=${TEST_JOBS:-2}
+
+run_script() { # script build logs: runs one, prints its line, leaves NAME.result
+	local s=$1 build=$2 logs=$3 name log start rc p f secs label
+	label=$(basename "$build")
+	name=$(basename "$s" .sh)
+	log="$logs/$name.log"
+	start=$(date +%s)
+	WWTP_BUILD="$build" timeout 600 bash "$s" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok - ' "$log")
+	f=$(grep -c '^not ok - ' "$log")
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	secs=$(($(date +%s) - start))
+	echo "$p $f" >"$logs/$name.result"
+	if [ "$f" -ne 0 ]; then
+		{
+			echo "FAIL $label/$name: $p passed, $f failed (rc $rc, ${secs}s)"
+			grep -E '^not ok - |^# ' "$log" | head -20 | sed 's/^/     /'
+		} | cat # one write for the block, so a parallel script's line does not land inside it
+	else
+		echo "ok   $label/$name: $p checks (${secs}s)"
+	fi
+}
+
 for build in "$@"; do
+	ran=()
 	label=$(basename "$build")
 	logs="$build/test-logs"
 	rm -rf "$logs"
@@ -64,23 +94,21 @@ for build in "$@"; do
 				continue
 			fi ;;
 		esac
-		log="$logs/$name.log"
-		start=$(date +%s)
-		WWTP_BUILD="$build" timeout 600 bash "$s" >"$log" 2>&1
-		rc=$?
-		p=$(grep -c '^ok - ' "$log")
-		f=$(grep -c '^not ok - ' "$log")
-		if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		ran+=("$name")
+		if grep -q '^# suite: alone' "$s"; then
+			wait # the pair before it ends first
+			run_script "$s" "$build" "$logs"
+		else
+			while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+			run_script "$s" "$build" "$logs" &
+		fi
+	done
+	wait
+	for name in "${ran[@]}"; do
+		read -r p f < "$logs/$name.result" || { p=0; f=1; }
 		passed=$((passed + p))
 		failed=$((failed + f))
-		secs=$(($(date +%s) - start))
-		if [ "$f" -ne 0 ]; then
-			failures+=("$label/$name ($log)")
-			echo "FAIL $label/$name: $p passed, $f failed (rc $rc, ${secs}s)"
-			grep -E '^not ok - |^# ' "$log" | head -20 | sed 's/^/     /'
-		else
-			echo "ok   $label/$name: $p checks (${secs}s)"
-		fi
+		[ "$f" -ne 0 ] && failures+=("$label/$name ($logs/$name.log)")
 	done
 done
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: alone
 # suite: sanitizer pass only
 # The ARM builds, run under qemu-user: scripts/mkdeb.sh cross-builds arm64
 # (with the unit tests) and armhf against build/sysroot-ARCH and makes their

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: alone
 # suite: sanitizer pass only
 # `make demo` (scripts/demo.sh), with two days of history instead of seven:
 # it starts everything, prints the stations table with all 18 stations

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: alone
 # suite: sanitizer pass only
 # The amd64 packages in a clean Debian root: scripts/mkdeb.sh builds them,
 # lintian finds no error or warning, a minbase bookworm made by debootstrap

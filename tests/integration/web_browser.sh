@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: alone
 # suite: sanitizer pass only
 # The inspectors' web page in a real browser: headless Chromium (Debian's
 # chromium and chromium-driver) driven through chromedriver's WebDriver
