@@ -239,6 +239,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/obj/collector/store.o $(BUILD)/libwwtp.a | 
 		$(BUILD)/libwwtp.a $(LDLIBS)
 
 bench:
+	@scripts/deps.sh bench
 	$(MAKE) BUILD=$(BENCH_BUILD) SANITIZE= CFLAGS="-O2 -g" bench-build
 	LONG=$(LONG) bench/run.sh $(BENCH_BUILD)
 

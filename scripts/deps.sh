@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages the build, the tests and the demo need, if any
 # is missing. Idempotent and quick when everything is there.
+# `scripts/deps.sh bench` adds what only the benchmarks use (make bench):
+# collectd to compare against, and the profilers.
 set -eu
 
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
@@ -8,9 +10,11 @@ libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosqui
 influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3 python3-pyftpdlib
 clang libclang-rt-14-dev
 libsodium-dev openssl chromium chromium-driver
-collectd-core hyperfine valgrind gdb
 qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf
 curl systemd"
+if [ "${1:-}" = bench ]; then
+	PKGS="$PKGS collectd-core hyperfine valgrind gdb linux-perf"
+fi
 
 missing=""
 for p in $PKGS; do
