@@ -13,13 +13,12 @@
 #include "../station/station.h"
 #include "../station/station_config.h"
 #include "../util/buf.h"
-#include "../util/diag.h"
 #include "../util/err.h"
 #include "acl.h"
+#include "cli.h"
 #include "config.h"
 
 #define ACL_PROG "wwtp-central acl"
-#define ACL_USAGE 2
 #define ACL_TEXT_MAX ((size_t)64 << 20)
 
 #define ACL_SYNOPSIS                                                                               \
@@ -62,13 +61,7 @@ static void acl_usage(FILE *f)
 		"Exit status: 0 written; 1 cannot write; 2 bad command line or files.\n");
 }
 
-static int acl_bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, ACL_PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" ACL_SYNOPSIS "Try '" ACL_PROG " --help' for more.\n");
-	return ACL_USAGE;
-}
+static const struct wwtp_cli acl_cli = {ACL_PROG, ACL_SYNOPSIS};
 
 /* Writes text to dir/name through a temporary file and rename(), so that a
  * broker reloading meanwhile never reads half a file. Mode 0644: an ACL
@@ -139,7 +132,6 @@ int wwtp_acl_main(int argc, char **argv)
 	    .password_file = "/etc/mosquitto/passwd",
 	};
 	const char *config = NULL, *out = NULL, *stations_dir = NULL, *acl_path = NULL;
-	struct wwtp_load_opts lo = {.profiles_dir = NULL};
 	struct wwtp_station **list = NULL;
 	size_t n = 0;
 	int opt, rc, status = 0;
@@ -159,13 +151,15 @@ int wwtp_acl_main(int argc, char **argv)
 			break;
 		case O_AUTH:
 			if (wwtp_acl_parse_auth(optarg, &ao.auth) != 0)
-				return acl_bad("--auth '%s': say cert, password or both", optarg);
+				return wwtp_cli_bad(
+				    &acl_cli, "--auth '%s': say cert, password or both", optarg);
 			break;
 		case O_PORT: {
 			char *end;
 			long p = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || p < 1 || p > 65535)
-				return acl_bad("--port '%s': a port is 1..65535", optarg);
+				return wwtp_cli_bad(&acl_cli, "--port '%s': a port is 1..65535",
+						    optarg);
 			ao.port = (int)p;
 			break;
 		}
@@ -190,38 +184,18 @@ int wwtp_acl_main(int argc, char **argv)
 		case 'h':
 			acl_usage(stdout);
 			return 0;
-		case ':':
-			return acl_bad("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return acl_bad("unknown option '%s'", argv[optind - 1]);
+			return wwtp_cli_bad_option(&acl_cli, opt, argv);
 		}
 	}
-	if (optind < argc)
-		return acl_bad("unexpected argument '%s'", argv[optind]);
-	if (!config)
-		return acl_bad("%s", "the configuration file is required: -c FILE");
+	if (wwtp_cli_no_operand_and_config(&acl_cli, argc, argv, config) != 0)
+		return WWTP_CLI_USAGE;
 	if (!out)
-		return acl_bad("%s", "say where to write: --out DIR");
+		return wwtp_cli_bad(&acl_cli, "%s", "say where to write: --out DIR");
 
-	struct wwtp_diag *diag = wwtp_diag_new();
-	if (!diag)
-		return 1;
-	rc = wwtp_central_config_load(config, &cfg, diag);
-	if (rc == 0) {
-		if (cfg.profiles_dir[0])
-			lo.profiles_dir = cfg.profiles_dir;
-		rc = wwtp_station_load_dir(stations_dir ? stations_dir : cfg.stations_dir, &lo,
-					   &list, &n, diag);
-	}
-	if (rc != 0) {
-		wwtp_diag_print(diag, stderr);
-		if (wwtp_diag_count(diag) == 0)
-			fprintf(stderr, ACL_PROG ": %s: %s\n", config, wwtp_strerror(rc));
-		wwtp_diag_free(diag);
-		wwtp_station_list_free(list, n);
-		return rc == WWTP_ERR_NOMEM ? 1 : ACL_USAGE;
-	}
-	wwtp_diag_free(diag);
+	status = wwtp_cli_load(config, &cfg, stations_dir, &list, &n);
+	if (status != 0)
+		return status;
 
 	struct wwtp_acl_station *st = calloc(n ? n : 1, sizeof(*st));
 	char abs_acl[4096], origin[600], why[512];
@@ -265,7 +239,7 @@ int wwtp_acl_main(int argc, char **argv)
 	rc = wwtp_acl_generate(st, n, &ao, &acl, &conf, why, sizeof(why));
 	if (rc != 0) {
 		fprintf(stderr, ACL_PROG ": %s\n", why);
-		status = rc == WWTP_ERR_INVAL ? ACL_USAGE : 1;
+		status = rc == WWTP_ERR_INVAL ? WWTP_CLI_USAGE : 1;
 		goto done;
 	}
 	if (write_file(out, "acl", &acl) != 0 || write_file(out, "mosquitto.conf", &conf) != 0)

@@ -16,12 +16,12 @@
 #include "../station/station.h"
 #include "../station/station_config.h"
 #include "../util/buf.h"
-#include "../util/diag.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
 #include "acl_cmd.h"
 #include "api.h"
+#include "cli.h"
 #include "config.h"
 #include "decode.h"
 #include "http.h"
@@ -35,7 +35,6 @@
 
 #define PROG "wwtp-central"
 #define MAIN_MOD "central"
-#define EXIT_USAGE 2
 /* Cap of one message's line protocol: a 256 KiB payload of short readings
  * makes well under this. */
 #define LINES_MAX (16u << 20)
@@ -234,13 +233,7 @@ static void usage(FILE *f)
 		"start MQTT); 2 bad command line or bad configuration.\n");
 }
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" SYNOPSIS "Try '" PROG " --help' for more.\n");
-	return EXIT_USAGE;
-}
+static const struct wwtp_cli central_cli = {PROG, SYNOPSIS};
 
 static int set_signals(void)
 {
@@ -290,10 +283,8 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	static struct wwtp_central_cfg cfg; /* large: not on the stack */
-	struct wwtp_load_opts lo = {.profiles_dir = NULL};
 	struct wwtp_station **stations = NULL;
 	struct wwtp_registry *reg = NULL;
-	struct wwtp_diag *diag = NULL;
 	struct wwtp_sub *sub = NULL;
 	struct wwtp_monitor *mon = NULL;
 	struct wwtp_api *api = NULL;
@@ -321,54 +312,34 @@ int main(int argc, char **argv)
 		case OPT_CHECK:
 			check = 1;
 			break;
-		case OPT_LOG: {
-			enum wwtp_log_level level;
-			if (wwtp_log_parse_level(optarg, &level) != 0)
-				return bad_usage(
-				    "unknown log level '%s' (error, warn, info, debug)", optarg);
-			wwtp_log_set_level(level);
+		case OPT_LOG:
+			if (wwtp_cli_log_level(&central_cli, optarg) != 0)
+				return WWTP_CLI_USAGE;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'V':
 			printf(PROG " %s\n", WWTP_VERSION);
 			return 0;
-		case ':':
-			return bad_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return wwtp_cli_bad_option(&central_cli, opt, argv);
 		}
 	}
-	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (!config)
-		return bad_usage("%s", "the configuration file is required: -c FILE");
+	if (wwtp_cli_no_operand_and_config(&central_cli, argc, argv, config) != 0)
+		return WWTP_CLI_USAGE;
 
-	diag = wwtp_diag_new();
-	if (!diag)
-		return 1;
-	rc = wwtp_central_config_load(config, &cfg, diag);
-	if (rc == 0) {
-		if (cfg.profiles_dir[0])
-			lo.profiles_dir = cfg.profiles_dir;
-		rc = wwtp_station_load_dir(cfg.stations_dir, &lo, &stations, &nst, diag);
-	}
-	if (rc == 0) {
-		reg = wwtp_registry_new();
-		rc = reg ? wwtp_registry_add_stations(reg, stations, nst) : WWTP_ERR_NOMEM;
-	}
-	if (rc != 0) {
-		wwtp_diag_print(diag, stderr);
-		if (wwtp_diag_count(diag) == 0)
-			fprintf(stderr, "%s: %s\n", config, wwtp_strerror(rc));
-		wwtp_diag_free(diag);
+	status = wwtp_cli_load(config, &cfg, NULL, &stations, &nst);
+	if (status != 0)
+		return status;
+	reg = wwtp_registry_new();
+	rc = reg ? wwtp_registry_add_stations(reg, stations, nst) : WWTP_ERR_NOMEM;
+	if (rc != 0) { /* out of memory: the loader has refused duplicate ids */
+		fprintf(stderr, "%s: %s\n", config, wwtp_strerror(rc));
 		wwtp_station_list_free(stations, nst);
 		wwtp_registry_free(reg);
-		return rc == WWTP_ERR_NOMEM ? 1 : EXIT_USAGE;
+		return rc == WWTP_ERR_NOMEM ? 1 : WWTP_CLI_USAGE;
 	}
-	wwtp_diag_free(diag);
 	if (!check && wwtp_monitor_new(stations, nst, &cfg.flags, &mon) != 0) {
 		fprintf(stderr, "%s: out of memory\n", PROG);
 		wwtp_station_list_free(stations, nst);
@@ -391,7 +362,7 @@ int main(int argc, char **argv)
 		    check_secret(cfg.mqtt.auth.password_file, "mqtt password_file") != 0 ||
 		    check_secret(cfg.mqtt.auth.key_file, "mqtt key_file") != 0) {
 			wwtp_registry_free(reg);
-			return EXIT_USAGE;
+			return WWTP_CLI_USAGE;
 		}
 		printf("%s: ok (%zu stations, %zu under review; InfluxDB %s %s \"%s\" at %s)\n",
 		       config, wwtp_registry_count(reg), count_review(reg),

@@ -9,10 +9,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../util/diag.h"
 #include "../util/err.h"
 #include "../util/secret.h"
 #include "auth.h"
+#include "cli.h"
 #include "config.h"
 
 #define PASSWD_USAGE                                                                               \
@@ -123,14 +123,9 @@ int wwtp_passwd_main(int argc, char **argv)
 		return 2;
 	}
 	if (config) {
-		struct wwtp_diag *diag = wwtp_diag_new();
-		if (!diag || wwtp_central_config_load(config, &cfg, diag) != 0) {
-			if (diag)
-				wwtp_diag_print(diag, stderr);
-			wwtp_diag_free(diag);
-			return 2;
-		}
-		wwtp_diag_free(diag);
+		int status = wwtp_cli_load(config, &cfg, NULL, NULL, NULL);
+		if (status != 0)
+			return status;
 		if (!cfg.http_enabled) {
 			fprintf(stderr, "wwtp-central passwd: %s has no http group\n", config);
 			return 2;

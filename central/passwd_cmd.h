@@ -5,8 +5,8 @@
 #ifndef WWTP_CENTRAL_PASSWD_CMD_H
 #define WWTP_CENTRAL_PASSWD_CMD_H
 
-/* argv[0] is "passwd". Returns the exit status: 0, 1 (cannot write), 2 (bad
- * usage or password). */
+/* argv[0] is "passwd". Returns the exit status: 0, 1 (cannot write; out of
+ * memory), 2 (bad usage or password). */
 int wwtp_passwd_main(int argc, char **argv);
 
 #endif

@@ -5,14 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/diag.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "cli.h"
 #include "config.h"
 #include "report.h"
 
 #define CMD "wwtp-central report"
-#define EXIT_USAGE 2
 
 #define SYNOPSIS                                                                                   \
 	"Usage: " CMD " -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n"         \
@@ -45,13 +44,7 @@ static void usage(FILE *f)
 		"month or station.\n");
 }
 
-static int bad_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, CMD ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n" SYNOPSIS "Try '" CMD " --help' for more.\n");
-	return EXIT_USAGE;
-}
+static const struct wwtp_cli report_cli = {CMD, SYNOPSIS};
 
 int wwtp_report_cli(int argc, char **argv)
 {
@@ -90,7 +83,8 @@ int wwtp_report_cli(int argc, char **argv)
 			break;
 		case 'l':
 			if (strcmp(optarg, "vi") != 0 && strcmp(optarg, "en") != 0)
-				return bad_usage("unknown language '%s' (vi or en)", optarg);
+				return wwtp_cli_bad(&report_cli, "unknown language '%s' (vi or en)",
+						    optarg);
 			o.lang = optarg;
 			break;
 		case 'o':
@@ -105,44 +99,27 @@ int wwtp_report_cli(int argc, char **argv)
 		case OPT_CHROMIUM:
 			o.chromium = optarg;
 			break;
-		case OPT_LOG: {
-			enum wwtp_log_level level;
-			if (wwtp_log_parse_level(optarg, &level) != 0)
-				return bad_usage(
-				    "unknown log level '%s' (error, warn, info, debug)", optarg);
-			wwtp_log_set_level(level);
+		case OPT_LOG:
+			if (wwtp_cli_log_level(&report_cli, optarg) != 0)
+				return WWTP_CLI_USAGE;
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ':':
-			return bad_usage("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			return bad_usage("unknown option '%s'", argv[optind - 1]);
+			return wwtp_cli_bad_option(&report_cli, opt, argv);
 		}
 	}
-	if (optind < argc)
-		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (!config)
-		return bad_usage("%s", "the configuration file is required: -c FILE");
+	if (wwtp_cli_no_operand_and_config(&report_cli, argc, argv, config) != 0)
+		return WWTP_CLI_USAGE;
 	if (!o.month)
-		return bad_usage("%s", "the month is required: --month YYYY-MM");
+		return wwtp_cli_bad(&report_cli, "%s", "the month is required: --month YYYY-MM");
 	if (!o.out_dir)
-		return bad_usage("%s", "the output folder is required: --out DIR");
+		return wwtp_cli_bad(&report_cli, "%s", "the output folder is required: --out DIR");
 
-	struct wwtp_diag *diag = wwtp_diag_new();
-	if (!diag)
-		return 1;
-	rc = wwtp_central_config_load(config, &cfg, diag);
-	if (rc != 0) {
-		wwtp_diag_print(diag, stderr);
-		if (wwtp_diag_count(diag) == 0)
-			fprintf(stderr, "%s: %s\n", config, wwtp_strerror(rc));
-		wwtp_diag_free(diag);
-		return rc == WWTP_ERR_NOMEM ? 1 : EXIT_USAGE;
-	}
-	wwtp_diag_free(diag);
+	int status = wwtp_cli_load(config, &cfg, NULL, NULL, NULL);
+	if (status != 0)
+		return status;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, CMD ": cannot initialise libcurl\n");
 		return 1;
@@ -152,6 +129,6 @@ int wwtp_report_cli(int argc, char **argv)
 	if (rc == 0)
 		return 0;
 	return (rc == WWTP_ERR_INVAL || rc == WWTP_ERR_NOTFOUND || rc == WWTP_ERR_CONFIG)
-		   ? EXIT_USAGE
+		   ? WWTP_CLI_USAGE
 		   : 1;
 }

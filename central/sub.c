@@ -11,6 +11,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/mqtt_auth.h"
+#include "../util/mqtt_paho.h"
 
 #define SUB_MOD "mqtt"
 #define SUB_CONNECT_TIMEOUT_S 10
@@ -147,17 +148,9 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 static int on_ssl_error(const char *str, size_t len, void *ctx)
 {
 	struct wwtp_sub *s = ctx;
-	const char *colon = memchr(str, ':', len);
 
-	if (colon) { /* OpenSSL's thread id */
-		len -= (size_t)(colon + 1 - str);
-		str = colon + 1;
-	}
-	while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
-		len--;
 	pthread_mutex_lock(&s->lock);
-	if (!s->tls_error[0])
-		snprintf(s->tls_error, sizeof(s->tls_error), "%.*s", (int)len, str);
+	wwtp_mqtt_tls_error_keep(str, len, s->tls_error, sizeof(s->tls_error));
 	pthread_mutex_unlock(&s->lock);
 	return 1;
 }
@@ -260,21 +253,7 @@ int wwtp_sub_connect(struct wwtp_sub *s)
 
 	if (wwtp_mqtt_login_load(&s->auth, s->uri, SUB_MOD, &login) != 0)
 		return WWTP_ERR_CONFIG;
-	o.username = login.username;
-	o.password = login.password;
-	if (login.tls) {
-		/* Always verified, chain and host name: whoever poses as the
-		 * broker would otherwise be handed every plant's data. */
-		ssl.trustStore = login.ca_file;
-		ssl.keyStore = login.cert_file;
-		ssl.privateKey = login.key_file;
-		ssl.enableServerCertAuth = 1;
-		ssl.verify = 1;
-		ssl.ssl_error_cb = on_ssl_error;
-		ssl.ssl_error_context = s;
-		o.ssl = &ssl;
-	}
-
+	wwtp_mqtt_login_apply(&login, &o, &ssl, on_ssl_error, s);
 	o.keepAliveInterval = s->keepalive_s;
 	/* Persistent session: while we are away the broker keeps our
 	 * subscriptions and queues QoS 1 messages for them. */

@@ -12,6 +12,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/mqtt_auth.h"
+#include "../util/mqtt_paho.h"
 
 #define MOD "mqtt"
 
@@ -155,18 +156,9 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 static int on_ssl_error(const char *str, size_t len, void *ctx)
 {
 	struct wwtp_mqtt *m = ctx;
-	const char *colon = memchr(str, ':', len);
 
-	/* Drop OpenSSL's thread id before the first ':'. */
-	if (colon) {
-		len -= (size_t)(colon + 1 - str);
-		str = colon + 1;
-	}
-	while (len > 0 && (str[len - 1] == '\n' || str[len - 1] == '\r'))
-		len--;
 	pthread_mutex_lock(&m->lock);
-	if (!m->tls_error[0])
-		snprintf(m->tls_error, sizeof(m->tls_error), "%.*s", (int)len, str);
+	wwtp_mqtt_tls_error_keep(str, len, m->tls_error, sizeof(m->tls_error));
 	pthread_mutex_unlock(&m->lock);
 	return 1;
 }
@@ -360,22 +352,9 @@ int wwtp_mqtt_connect(struct wwtp_mqtt *m)
 	rc = wwtp_mqtt_login_load(&m->auth, m->uri, MOD, &login);
 	if (rc != 0)
 		return rc;
-	o.username = login.username;
-	o.password = login.password;
-	if (login.tls) {
-		/* The broker's certificate is checked, always: its chain against
-		 * ca_file (the system's CAs without one) and, with verify, its
-		 * name against the URI's host. An unverified TLS link would let
-		 * anyone on a plant's LAN or mobile link pose as the broker. */
-		ssl.trustStore = login.ca_file;
-		ssl.keyStore = login.cert_file;
-		ssl.privateKey = login.key_file;
-		ssl.enableServerCertAuth = 1;
-		ssl.verify = 1;
-		ssl.ssl_error_cb = on_ssl_error;
-		ssl.ssl_error_context = m;
-		o.ssl = &ssl;
-	}
+	/* An unverified TLS link would let anyone on a plant's LAN or mobile
+	 * link pose as the broker: it is always verified. */
+	wwtp_mqtt_login_apply(&login, &o, &ssl, on_ssl_error, m);
 	o.keepAliveInterval = m->keepalive_s;
 	/* A persistent session: QoS 1 messages in flight when the link drops
 	 * are sent again after the reconnect instead of being forgotten. */

@@ -2,6 +2,7 @@
 #include "mqtt_auth.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 

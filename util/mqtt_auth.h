@@ -33,7 +33,8 @@ const char *wwtp_mqtt_auth_problem(const struct wwtp_mqtt_auth *a, const char *u
 				   const char **key);
 
 /* What a Paho connection needs, ready to be pointed at by
- * MQTTAsync_connectOptions (username, password, ssl); see mqtt_auth.c.
+ * MQTTAsync_connectOptions (username, password, ssl): wwtp_mqtt_login_apply()
+ * in mqtt_paho.h.
  * The library copies all of it during MQTTAsync_connect, after which
  * wwtp_mqtt_login_clear() wipes our copy of the password. */
 struct wwtp_mqtt_login {

@@ -15,9 +15,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 C="$T/certs"
-scripts/mkcert.sh ca "$C" >/dev/null
-scripts/mkcert.sh server "$C" broker 127.0.0.1 >/dev/null
-for u in st-a st-b wwtp-central; do scripts/mkcert.sh client "$C" "$u" >/dev/null; done
+tls_certs "$C"
 
 # ---- InfluxDB with authentication: an admin, and a user for wwtp-central ----
 INFLUX_AUTH=true start_influxd
@@ -35,17 +33,7 @@ if [ "$code" = 401 ]; then ok "InfluxDB refuses an anonymous write (HTTP $code)"
 # ---- the broker: TLS, certificates, the generated ACL ----
 MQTT_PORT=$(freeport)
 DEAD_PORT=$(freeport)
-mkdir -p "$T/stations"
-for s in st-a st-b; do
-	cat >"$T/stations/$s.cfg" <<EOF
-station = { id = "$s"; name = "Trạm $s"; plan = "review"; };
-devices = ( { name = "meter"; transport = "tcp"; host = "127.0.0.1"; port = $DEAD_PORT; unit_id = 1;
-    timeout_ms = 200; retries = 0;
-    points = ( { param = "flow_out"; table = "holding"; address = 0; type = "float32"; } ); } );
-mqtt = { uri = "ssl://127.0.0.1:$MQTT_PORT"; ca_file = "$C/ca.crt";
-         cert_file = "$C/$s.crt"; key_file = "$C/$s.key"; };
-EOF
-done
+for s in st-a st-b; do write_tls_station "$s" "$MQTT_PORT" "$DEAD_PORT" "$C"; done
 (umask 077 && printf 'not-%s\n' "$IX_PW" >"$T/influx.pw")
 # central_cfg URI TLS-KEYS: writes $T/central.cfg for that broker.
 central_cfg() {
@@ -66,14 +54,7 @@ central_cfg "ssl://127.0.0.1:$MQTT_PORT" "$TLS_KEYS"
 check "wwtp-central acl --auth cert" "$WWTP_BUILD/wwtp-central" acl -c "$T/central.cfg" --out "$T/broker" \
 	--auth cert --port "$MQTT_PORT" --bind 127.0.0.1 --cafile "$C/ca.crt" --certfile "$C/broker.crt" \
 	--keyfile "$C/broker.key"
-{
-	echo "user $(id -un)"
-	printf 'persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n'
-	cat "$T/broker/mosquitto.conf"
-} >"$T/tls-broker.conf"
-mosquitto -c "$T/tls-broker.conf" >>"$T/tls-broker.log" 2>&1 &
-track $!
-"$WAITPORT" 127.0.0.1 "$MQTT_PORT" 10000 || { not_ok "mosquitto starts" "$(tail -n 5 "$T/tls-broker.log")"; exit 1; }
+start_conf_broker tls-broker "$MQTT_PORT" "$T/broker/mosquitto.conf"
 
 once() { # once NAME STATION: one collector run, log $T/collector-NAME.log
 	"$COLLECTOR" -c "$T/stations/$2.cfg" --profiles config/profiles --once --ack-timeout $((5 * SLOW)) \

@@ -18,10 +18,8 @@ C="$T/certs"
 EVIL="$T/evil"
 
 # ---- certificates, passwords, the ACL ----
-scripts/mkcert.sh ca "$C" >/dev/null
-scripts/mkcert.sh server "$C" broker 127.0.0.1 localhost >/dev/null
+tls_certs "$C"
 scripts/mkcert.sh server "$C" elsewhere other.example >/dev/null
-for u in st-a st-b wwtp-central; do scripts/mkcert.sh client "$C" "$u" >/dev/null; done
 # Another CA, with a broker and a station certificate of its own.
 scripts/mkcert.sh ca "$EVIL" >/dev/null
 scripts/mkcert.sh server "$EVIL" broker 127.0.0.1 localhost >/dev/null
@@ -39,17 +37,8 @@ mosquitto_passwd -b "$T/passwd" wwtp-central "$PW_C"
 
 MQTT_PORT=$(freeport)
 DEAD_PORT=$(freeport)
-mkdir -p "$T/stations"
 for s in st-a st-b; do
-	cat >"$T/stations/$s.cfg" <<EOF
-station = { id = "$s"; name = "Trạm $s"; plan = "review"; };
-devices = ( { name = "meter"; transport = "tcp"; host = "127.0.0.1"; port = $DEAD_PORT; unit_id = 1;
-    timeout_ms = 200; retries = 0;
-    points = ( { param = "flow_out"; table = "holding"; address = 0; type = "float32"; } ); } );
-mqtt = { uri = "ssl://127.0.0.1:$MQTT_PORT"; ca_file = "$C/ca.crt";
-         cert_file = "$C/$s.crt"; key_file = "$C/$s.key";
-         username = "$s"; password_file = "$T/$s.pw"; };
-EOF
+	write_tls_station "$s" "$MQTT_PORT" "$DEAD_PORT" "$C" "username = \"$s\"; password_file = \"$T/$s.pw\";"
 done
 cat >"$T/central.cfg" <<EOF
 stations_dir = "$T/stations";
@@ -68,29 +57,7 @@ if grep -qx "topic write wwtp/st-a/telemetry" "$T/broker/acl" && grep -qx "topic
 else
 	not_ok "the ACL grants each station its own topics and the central side read" "$(cat "$T/broker/acl")"
 fi
-
-# run_broker NAME SNIPPET: mosquitto with a test preamble (our user, no
-# persistence, logs to stderr) before SNIPPET. Sets BROKER_PID.
-run_broker() {
-	local name=$1 snippet=$2
-	{
-		echo "user $(id -un)"
-		echo "persistence false"
-		echo "log_dest stderr"
-		echo "log_type error"
-		echo "log_type warning"
-		echo "log_type notice"
-		cat "$snippet"
-	} >"$T/$name.conf"
-	mosquitto -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &
-	BROKER_PID=$!
-	track $BROKER_PID
-}
-run_broker mosquitto "$T/broker/mosquitto.conf"
-if ! "$WAITPORT" 127.0.0.1 "$MQTT_PORT" 10000; then
-	not_ok "mosquitto starts with the generated configuration" "$(tail -n 5 "$T/mosquitto.log")"
-	exit 1
-fi
+start_conf_broker mosquitto "$MQTT_PORT" "$T/broker/mosquitto.conf"
 
 # tls_args USER [CERT-DIR]: mosquitto_{pub,sub} options for USER's certificate.
 tls_args() { local d=${2:-$C}; echo "-h 127.0.0.1 -p $MQTT_PORT --cafile $C/ca.crt --cert $d/$1.crt --key $d/$1.key -u $1"; }
@@ -200,8 +167,7 @@ impostor() { # impostor NAME CERT KEY: sets IMP_PORT
 	IMP_PORT=$(freeport)
 	printf 'allow_anonymous true\nlistener %s 127.0.0.1\ncertfile %s\nkeyfile %s\n' \
 		"$IMP_PORT" "$2" "$3" >"$T/$1.snippet"
-	run_broker "$1" "$T/$1.snippet"
-	"$WAITPORT" 127.0.0.1 "$IMP_PORT" 10000 || { not_ok "impostor $1 starts" "$(tail -n 3 "$T/$1.log")"; exit 1; }
+	start_conf_broker "$1" "$IMP_PORT" "$T/$1.snippet"
 }
 impostor rogue "$EVIL/broker.crt" "$EVIL/broker.key"
 ROGUE_PORT=$IMP_PORT

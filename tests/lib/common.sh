@@ -127,6 +127,47 @@ EOF
 	fi
 }
 
+# The TLS scripts' fixtures (scripts/mkcert.sh; docs/security.md).
+# tls_certs DIR: a CA in DIR, the certificate "broker" for 127.0.0.1 and
+# localhost, and client certificates for st-a, st-b and wwtp-central.
+tls_certs() {
+	scripts/mkcert.sh ca "$1" >/dev/null
+	scripts/mkcert.sh server "$1" broker 127.0.0.1 localhost >/dev/null
+	for u in st-a st-b wwtp-central; do scripts/mkcert.sh client "$1" "$u" >/dev/null; done
+}
+# write_tls_station ID PORT DEV_PORT CERTS [MQTT_KEYS]: $T/stations/ID.cfg,
+# one device on DEV_PORT (nothing need answer), publishing to
+# ssl://127.0.0.1:PORT with the certificate CERTS/ID.crt and MQTT_KEYS.
+write_tls_station() {
+	mkdir -p "$T/stations"
+	cat >"$T/stations/$1.cfg" <<EOF
+station = { id = "$1"; name = "Trạm $1"; plan = "review"; };
+devices = ( { name = "meter"; transport = "tcp"; host = "127.0.0.1"; port = $3; unit_id = 1;
+    timeout_ms = 200; retries = 0;
+    points = ( { param = "flow_out"; table = "holding"; address = 0; type = "float32"; } ); } );
+mqtt = { uri = "ssl://127.0.0.1:$2"; ca_file = "$4/ca.crt";
+         cert_file = "$4/$1.crt"; key_file = "$4/$1.key"; ${5:-} };
+EOF
+}
+# start_conf_broker NAME PORT SNIPPET: mosquitto with our user, no
+# persistence and logs to stderr ($T/NAME.log) before the configuration
+# SNIPPET (e.g. what `wwtp-central acl` writes: it has the listener), waited
+# for on PORT. Sets BROKER_PID.
+start_conf_broker() {
+	{
+		echo "user $(id -un)"
+		printf 'persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n'
+		cat "$3"
+	} >"$T/$1.conf"
+	mosquitto -c "$T/$1.conf" >>"$T/$1.log" 2>&1 &
+	BROKER_PID=$!
+	track $BROKER_PID
+	if ! "$WAITPORT" 127.0.0.1 "$2" 10000; then
+		not_ok "mosquitto $1 starts on port $2" "$(tail -n 5 "$T/$1.log")"
+		exit 1
+	fi
+}
+
 # start_sim NAME ARGS...: runs the simulator with a ready file and waits for
 # it; the ready file's lines are in $T/NAME.ready.
 start_sim() {
