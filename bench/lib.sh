@@ -250,3 +250,31 @@ EOC
 	track $MQTT_PID
 	"$WAITPORT" 127.0.0.1 "$MQTT_PORT" 10000 || { echo "bench: mosquitto does not start" >&2; return 1; }
 }
+
+# rollup KEY... PID: the sum of these /proc/PID/smaps_rollup fields, KiB
+# (Pss; Private_Clean Private_Dirty: pages no other process maps).
+rollup() {
+	local pid=${!#} keys="${*:1:$#-1}"
+	awk -v ks=" $keys " 'index(ks, " " substr($1, 1, length($1) - 1) " ") { s += $2; n++ }
+		END { if (n) print s; else print "-" }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo -
+}
+
+# maps_by_rss PID N: the N mappings (by file; [heap], [stack], anonymous)
+# with the most resident memory, as "KiB private-KiB name" lines.
+maps_by_rss() {
+	awk '
+		/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anonymous]"; sub(".*/", "", name); next }
+		$1 == "Rss:" { rss[name] += $2 }
+		$1 == "Private_Clean:" || $1 == "Private_Dirty:" { priv[name] += $2 }
+		END { for (n in rss) if (rss[n] > 0) printf "%d %d %s\n", rss[n], priv[n], n }' \
+		"/proc/$1/smaps" 2>/dev/null | sort -rn | head -n "$2"
+}
+
+# central_default KEY, store_default NAME: the default a program ships with,
+# read from its source (wwtp-central does not log its batching settings):
+# the last number of KEY's descriptor in central/config.c, or the
+# WWTP_STORE_DEFAULT_NAME #define of station/store_config.h.
+central_default() {
+	grep -E "C_INT\(\"$1\"" central/config.c | grep -oE '[0-9]+\)' | tail -n1 | tr -d ')'
+}
+store_default() { awk -v k="WWTP_STORE_DEFAULT_$1" '$1 == "#define" && $2 == k { print $3 }' station/store_config.h; }
