@@ -100,28 +100,7 @@ PIDS+=($!)
 "$BUILD/tools/waitport" 127.0.0.1 "$MQTT_PORT" 10000 || { echo "demo: mosquitto did not start" >&2; exit 1; }
 
 # ---- InfluxDB 1.x (Debian's influxd) with its own data folder ----
-cat >"$DEMO/influxd.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$INFLUX_RPC"
-[meta]
-  dir = "$DEMO/influx/meta"
-  logging-enabled = false
-[data]
-  dir = "$DEMO/influx/data"
-  wal-dir = "$DEMO/influx/wal"
-  query-log-enabled = false
-[retention]
-  enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-[continuous_queries]
-  enabled = false
-[logging]
-  level = "warn"
-EOF
+scripts/influxd-conf.sh "$DEMO/influx" "$INFLUX_PORT" "$INFLUX_RPC" >"$DEMO/influxd.conf"
 influxd -config "$DEMO/influxd.conf" >"$DEMO/logs/influxd.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 200); do

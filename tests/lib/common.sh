@@ -223,30 +223,7 @@ start_influxd() {
 		read -r INFLUX_PORT INFLUX_RPC < <(freeport 2 | tr '\n' ' ')
 	fi
 	mkdir -p "$T/influx"
-	cat >"$T/influxd.conf" <<EOC
-reporting-disabled = true
-bind-address = "127.0.0.1:$INFLUX_RPC"
-[meta]
-  dir = "$T/influx/meta"
-  logging-enabled = false
-[data]
-  dir = "$T/influx/data"
-  wal-dir = "$T/influx/wal"
-  query-log-enabled = false
-[coordinator]
-[retention]
-  enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:$INFLUX_PORT"
-  log-enabled = false
-  auth-enabled = ${INFLUX_AUTH:-false}
-[continuous_queries]
-  enabled = false
-[logging]
-  level = "warn"
-EOC
+	"$WWTP_SRCDIR/scripts/influxd-conf.sh" "$T/influx" "$INFLUX_PORT" "$INFLUX_RPC" "${INFLUX_AUTH:-false}" >"$T/influxd.conf"
 	influxd -config "$T/influxd.conf" >>"$T/influxd.log" 2>&1 &
 	INFLUX_PID=$!
 	track $INFLUX_PID
