@@ -146,27 +146,53 @@ int main(int argc, char **argv)
 	double seconds = 0;
 	long count = 0;
 	int64_t start_ms = 0, step_ms = 1000;
-	static const struct option lo[] = {
-	    {"uri", required_argument, NULL, 'u'},	  {"template", required_argument, NULL, 't'},
-	    {"stations", required_argument, NULL, 'n'},	  {"prefix", required_argument, NULL, 'p'},
-	    {"interval-ms", required_argument, NULL, 'i'}, {"seconds", required_argument, NULL, 's'},
-	    {"count", required_argument, NULL, 'c'},	  {"start-ms", required_argument, NULL, 'T'},
-	    {"lineproto", required_argument, NULL, 'l'},	  {"step-ms", required_argument, NULL, 'S'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"uri", required_argument, NULL, 'u'},
+					   {"template", required_argument, NULL, 't'},
+					   {"stations", required_argument, NULL, 'n'},
+					   {"prefix", required_argument, NULL, 'p'},
+					   {"interval-ms", required_argument, NULL, 'i'},
+					   {"seconds", required_argument, NULL, 's'},
+					   {"count", required_argument, NULL, 'c'},
+					   {"start-ms", required_argument, NULL, 'T'},
+					   {"lineproto", required_argument, NULL, 'l'},
+					   {"step-ms", required_argument, NULL, 'S'},
+					   {NULL, 0, NULL, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "u:t:n:p:i:s:c:T:l:S:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'u': uri = optarg; break;
-		case 't': tpath = optarg; break;
-		case 'n': nst = (int)strtol(optarg, NULL, 10); break;
-		case 'p': prefix = optarg; break;
-		case 'i': interval = (int)strtol(optarg, NULL, 10); break;
-		case 's': seconds = strtod(optarg, NULL); break;
-		case 'c': count = strtol(optarg, NULL, 10); break;
-		case 'T': start_ms = strtoll(optarg, NULL, 10); break;
-		case 'l': lp_path = optarg; break;
-		case 'S': step_ms = strtoll(optarg, NULL, 10); break;
-		default: usage(stderr); return 2;
+		case 'u':
+			uri = optarg;
+			break;
+		case 't':
+			tpath = optarg;
+			break;
+		case 'n':
+			nst = (int)strtol(optarg, NULL, 10);
+			break;
+		case 'p':
+			prefix = optarg;
+			break;
+		case 'i':
+			interval = (int)strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			seconds = strtod(optarg, NULL);
+			break;
+		case 'c':
+			count = strtol(optarg, NULL, 10);
+			break;
+		case 'T':
+			start_ms = strtoll(optarg, NULL, 10);
+			break;
+		case 'l':
+			lp_path = optarg;
+			break;
+		case 'S':
+			step_ms = strtoll(optarg, NULL, 10);
+			break;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	int paced = interval > 0 && seconds > 0;
@@ -199,8 +225,8 @@ int main(int argc, char **argv)
 	if (start_ms == 0)
 		start_ms = wall_ms() - 86400000LL;
 
-	char (*ids)[64] = calloc((size_t)nst, sizeof *ids);
-	char (*topics)[128] = calloc((size_t)nst, sizeof *topics);
+	char(*ids)[64] = calloc((size_t)nst, sizeof *ids);
+	char(*topics)[128] = calloc((size_t)nst, sizeof *topics);
 	if (!ids || !topics)
 		return 1;
 	for (int k = 0; k < nst; k++) {
@@ -218,7 +244,8 @@ int main(int argc, char **argv)
 		for (long round = 0; msgs < count; round++)
 			for (int k = 0; k < nst && msgs < count; k++)
 				for (int d = 0; d < ndev && msgs < count; d++) {
-					lineproto(out, d, ids[k], start_ms + round * step_ms, round + 1);
+					lineproto(out, d, ids[k], start_ms + round * step_ms,
+						  round + 1);
 					msgs++;
 					readings += readings_of(d);
 				}
@@ -234,8 +261,8 @@ int main(int argc, char **argv)
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	co.sendWhileDisconnected = 0;
 	co.maxBufferedMessages = WINDOW * 2;
-	if (MQTTAsync_createWithOptions(&client, uri, cid, MQTTCLIENT_PERSISTENCE_NONE, NULL, &co) !=
-	    MQTTASYNC_SUCCESS) {
+	if (MQTTAsync_createWithOptions(&client, uri, cid, MQTTCLIENT_PERSISTENCE_NONE, NULL,
+					&co) != MQTTASYNC_SUCCESS) {
 		fprintf(stderr, "loadgen: cannot create the MQTT client for %s\n", uri);
 		return 1;
 	}
@@ -309,8 +336,8 @@ int main(int argc, char **argv)
 	MQTTAsync_disconnect(client, &dc);
 	usleep(100000);
 	MQTTAsync_destroy(&client);
-	printf("messages %ld readings %ld seconds %.3f acked %ld sent_seconds %.3f\n", msgs, readings,
-	       el, atomic_load(&acked), sent_s);
+	printf("messages %ld readings %ld seconds %.3f acked %ld sent_seconds %.3f\n", msgs,
+	       readings, el, atomic_load(&acked), sent_s);
 	for (int d = 0; d < ndev; d++)
 		json_decref(tmpl[d]);
 	free(ids);

@@ -31,8 +31,8 @@
 struct conn {
 	int cfd, sfd; /* client side, server side; -1 when unused */
 	unsigned char hdr[6];
-	int hlen;	/* header bytes seen of the current frame */
-	long left;	/* body bytes still to skip of the current frame */
+	int hlen;  /* header bytes seen of the current frame */
+	long left; /* body bytes still to skip of the current frame */
 };
 
 static volatile sig_atomic_t stop;
@@ -287,7 +287,8 @@ int main(int argc, char **argv)
 		med = cycle_us[0];
 		rmed = cycle_req[0];
 	}
-	printf("requests %ld req_bytes %ld rsp_bytes %ld cycles %ld cycle_med_us %lld cycle_med_req %lld\n",
+	printf("requests %ld req_bytes %ld rsp_bytes %ld cycles %ld cycle_med_us %lld "
+	       "cycle_med_req %lld\n",
 	       requests, req_bytes, rsp_bytes, cycles, med, rmed);
 	return 0;
 }

@@ -78,10 +78,18 @@ static void *run_link(void *arg)
 			modbus_set_slave(ctx, bl->unit);
 			int rc;
 			switch (bl->fc) {
-			case 1: rc = modbus_read_bits(ctx, bl->addr, bl->count, bits); break;
-			case 2: rc = modbus_read_input_bits(ctx, bl->addr, bl->count, bits); break;
-			case 3: rc = modbus_read_registers(ctx, bl->addr, bl->count, regs); break;
-			default: rc = modbus_read_input_registers(ctx, bl->addr, bl->count, regs); break;
+			case 1:
+				rc = modbus_read_bits(ctx, bl->addr, bl->count, bits);
+				break;
+			case 2:
+				rc = modbus_read_input_bits(ctx, bl->addr, bl->count, bits);
+				break;
+			case 3:
+				rc = modbus_read_registers(ctx, bl->addr, bl->count, regs);
+				break;
+			default:
+				rc = modbus_read_input_registers(ctx, bl->addr, bl->count, regs);
+				break;
 			}
 			if (rc != bl->count)
 				l->errors++;
@@ -110,8 +118,12 @@ int main(int argc, char **argv)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "i:s:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'i': interval_ms = (int)strtol(optarg, NULL, 10); break;
-		case 's': seconds = strtod(optarg, NULL); break;
+		case 'i':
+			interval_ms = (int)strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			seconds = strtod(optarg, NULL);
+			break;
 		default:
 			fprintf(stderr, "usage: mbfloor --interval-ms N --seconds S BLOCKS\n");
 			return 2;
@@ -132,8 +144,8 @@ int main(int argc, char **argv)
 	char line[256];
 	while (fgets(line, sizeof line, f) && nb < MAX_BLOCKS) {
 		struct block *b = &blocks[nb];
-		if (sscanf(line, "%63s %d %d %d %d %d", b->host, &b->port, &b->unit, &b->fc, &b->addr,
-			   &b->count) != 6)
+		if (sscanf(line, "%63s %d %d %d %d %d", b->host, &b->port, &b->unit, &b->fc,
+			   &b->addr, &b->count) != 6)
 			continue;
 		int li = -1;
 		for (int i = 0; i < nl; i++)

@@ -38,21 +38,36 @@ int main(int argc, char **argv)
 	const char *path = NULL, *tpath = NULL, *station = NULL, *device = NULL;
 	long count = 0;
 	int64_t end_ms = 0;
-	static const struct option lo[] = {
-	    {"store", required_argument, NULL, 's'},   {"template", required_argument, NULL, 't'},
-	    {"station", required_argument, NULL, 'i'}, {"count", required_argument, NULL, 'n'},
-	    {"device", required_argument, NULL, 'd'},  {"end-ms", required_argument, NULL, 'e'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"store", required_argument, NULL, 's'},
+					   {"template", required_argument, NULL, 't'},
+					   {"station", required_argument, NULL, 'i'},
+					   {"count", required_argument, NULL, 'n'},
+					   {"device", required_argument, NULL, 'd'},
+					   {"end-ms", required_argument, NULL, 'e'},
+					   {NULL, 0, NULL, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "s:t:i:n:d:e:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 's': path = optarg; break;
-		case 't': tpath = optarg; break;
-		case 'i': station = optarg; break;
-		case 'n': count = strtol(optarg, NULL, 10); break;
-		case 'd': device = optarg; break;
-		case 'e': end_ms = strtoll(optarg, NULL, 10); break;
-		default: goto usage;
+		case 's':
+			path = optarg;
+			break;
+		case 't':
+			tpath = optarg;
+			break;
+		case 'i':
+			station = optarg;
+			break;
+		case 'n':
+			count = strtol(optarg, NULL, 10);
+			break;
+		case 'd':
+			device = optarg;
+			break;
+		case 'e':
+			end_ms = strtoll(optarg, NULL, 10);
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (!path || !tpath || !station || count < 1)
@@ -69,7 +84,8 @@ int main(int argc, char **argv)
 	while (!tmpl && getline(&line, &cap, f) > 0) {
 		json_t *o = json_loads(line, 0, NULL);
 		const char *dev = json_string_value(json_object_get(o, "device"));
-		if (o && json_object_get(o, "readings") && (!device || (dev && !strcmp(dev, device))))
+		if (o && json_object_get(o, "readings") &&
+		    (!device || (dev && !strcmp(dev, device))))
 			tmpl = o;
 		else
 			json_decref(o);
@@ -101,7 +117,8 @@ int main(int argc, char **argv)
 		json_object_set_new(tmpl, "seq", json_integer(i + 1));
 		char *p = json_dumps(tmpl, JSON_COMPACT);
 		int64_t id;
-		if (!p || wwtp_store_append(st, topic, p, strlen(p), 1, ts, (uint64_t)(i + 1), 0, &id) != 0) {
+		if (!p || wwtp_store_append(st, topic, p, strlen(p), 1, ts, (uint64_t)(i + 1), 0,
+					    &id) != 0) {
 			fprintf(stderr, "mkbacklog: cannot append message %ld\n", i + 1);
 			free(p);
 			wwtp_store_close(st);
@@ -117,7 +134,8 @@ int main(int argc, char **argv)
 	}
 	struct wwtp_store_stats s;
 	wwtp_store_get_stats(st, &s);
-	printf("messages %llu bytes %llu\n", (unsigned long long)s.rows, (unsigned long long)s.bytes);
+	printf("messages %llu bytes %llu\n", (unsigned long long)s.rows,
+	       (unsigned long long)s.bytes);
 	wwtp_store_close(st);
 	json_decref(tmpl);
 	return 0;

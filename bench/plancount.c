@@ -128,12 +128,14 @@ static int min_cover(const struct wwtp_read_item *it, size_t n, int max_gap, int
 				start = it[i].address;
 			if (e > end)
 				end = e;
-			uint32_t limit = is_bits(it[i].table) ? WWTP_MAX_READ_BITS : (uint32_t)max_regs;
+			uint32_t limit =
+			    is_bits(it[i].table) ? WWTP_MAX_READ_BITS : (uint32_t)max_regs;
 			if (end - start > limit)
 				break;
 			int ok = 1;
 			if (max_gap >= 0) {
-				uint32_t covered = it[i].address; /* sorted: a sweep finds the runs */
+				uint32_t covered =
+				    it[i].address; /* sorted: a sweep finds the runs */
 				for (size_t k = i; k < j && ok; k++) {
 					if (it[k].address > covered &&
 					    it[k].address - covered > (uint32_t)max_gap)
@@ -173,10 +175,14 @@ static int min_cover(const struct wwtp_read_item *it, size_t n, int max_gap, int
 static int fc_of(enum wwtp_table t)
 {
 	switch (t) {
-	case WWTP_TABLE_COIL: return 1;
-	case WWTP_TABLE_DISCRETE: return 2;
-	case WWTP_TABLE_HOLDING: return 3;
-	case WWTP_TABLE_INPUT: return 4;
+	case WWTP_TABLE_COIL:
+		return 1;
+	case WWTP_TABLE_DISCRETE:
+		return 2;
+	case WWTP_TABLE_HOLDING:
+		return 3;
+	case WWTP_TABLE_INPUT:
+		return 4;
 	}
 	return 0;
 }
@@ -185,9 +191,12 @@ static int fc_of(enum wwtp_table t)
 static const char *collectd_type(const struct wwtp_read_item *it)
 {
 	switch (it->count) {
-	case 1: return "Uint16";
-	case 2: return "Float";
-	default: return "Uint64";
+	case 1:
+		return "Uint16";
+	case 2:
+		return "Float";
+	default:
+		return "Uint64";
 	}
 }
 
@@ -280,8 +289,10 @@ static int do_station(const char *path, const struct opts *o, struct cost tot[5]
 					"  <Data \"%s-%s-%zu\">\n    RegisterBase %u\n"
 					"    RegisterType %s\n    RegisterCmd %s\n"
 					"    Type \"gauge\"\n    Instance \"%s-%zu\"\n  </Data>\n",
-					st->id, dev->name, i, items[i].address, collectd_type(&items[i]),
-					items[i].table == WWTP_TABLE_HOLDING ? "ReadHolding" : "ReadInput",
+					st->id, dev->name, i, items[i].address,
+					collectd_type(&items[i]),
+					items[i].table == WWTP_TABLE_HOLDING ? "ReadHolding"
+									     : "ReadInput",
 					dev->name, i);
 			}
 		}
@@ -320,8 +331,9 @@ static int do_station(const char *path, const struct opts *o, struct cost tot[5]
 				}
 				for (size_t i = 0; i < u; i++)
 					if (!is_bits(items[i].table))
-						fprintf(o->collectd, "      Collect \"%s-%s-%zu\"\n",
-							st->id, dev->name, i);
+						fprintf(o->collectd,
+							"      Collect \"%s-%s-%zu\"\n", st->id,
+							dev->name, i);
 			}
 			free(items);
 			free(map);
@@ -352,35 +364,46 @@ static int do_station(const char *path, const struct opts *o, struct cost tot[5]
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: plancount [--blocks] [--collectd FILE [--collectd-host H]\n"
-		   "                 [--port-offset N]] [--bits-per-char 10|11]\n"
-		   "                 [--profiles DIR] [--limits-dir DIR] [--label NAME] STATION.cfg...\n"
-		   "Without --blocks, one line per station:\n"
-		   "  id devices points items, then requests, TCP bytes, RTU ms at 9600 and at\n"
-		   "  19200 baud, each for: ours min min125 point collectd; then the items\n"
-		   "  collectd cannot read (coils, discrete inputs).\n");
+	fprintf(
+	    f,
+	    "usage: plancount [--blocks] [--collectd FILE [--collectd-host H]\n"
+	    "                 [--port-offset N]] [--bits-per-char 10|11]\n"
+	    "                 [--profiles DIR] [--limits-dir DIR] [--label NAME] STATION.cfg...\n"
+	    "Without --blocks, one line per station:\n"
+	    "  id devices points items, then requests, TCP bytes, RTU ms at 9600 and at\n"
+	    "  19200 baud, each for: ours min min125 point collectd; then the items\n"
+	    "  collectd cannot read (coils, discrete inputs).\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
 	const char *cd_path = NULL;
-	static const struct option lo[] = {
-	    {"blocks", no_argument, NULL, 'b'},	 {"collectd", required_argument, NULL, 'c'},
-	    {"collectd-host", required_argument, NULL, 'H'},
-	    {"port-offset", required_argument, NULL, 'o'},
-	    {"bits-per-char", required_argument, NULL, 'B'},
-	    {"profiles", required_argument, NULL, 'p'},
-	    {"limits-dir", required_argument, NULL, 'L'},
-	    {"label", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"blocks", no_argument, NULL, 'b'},
+					   {"collectd", required_argument, NULL, 'c'},
+					   {"collectd-host", required_argument, NULL, 'H'},
+					   {"port-offset", required_argument, NULL, 'o'},
+					   {"bits-per-char", required_argument, NULL, 'B'},
+					   {"profiles", required_argument, NULL, 'p'},
+					   {"limits-dir", required_argument, NULL, 'L'},
+					   {"label", required_argument, NULL, 'l'},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "bc:H:o:B:p:L:l:h", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'b': o.blocks = 1; break;
-		case 'c': cd_path = optarg; break;
-		case 'H': o.cd_host = optarg; break;
-		case 'o': o.port_offset = (int)strtol(optarg, NULL, 10); break;
+		case 'b':
+			o.blocks = 1;
+			break;
+		case 'c':
+			cd_path = optarg;
+			break;
+		case 'H':
+			o.cd_host = optarg;
+			break;
+		case 'o':
+			o.port_offset = (int)strtol(optarg, NULL, 10);
+			break;
 		case 'B':
 			bits_per_char = (int)strtol(optarg, NULL, 10);
 			if (bits_per_char != 10 && bits_per_char != 11) {
@@ -388,11 +411,21 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'p': o.profiles = optarg; break;
-		case 'L': o.limits = optarg; break;
-		case 'l': o.label = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'p':
+			o.profiles = optarg;
+			break;
+		case 'L':
+			o.limits = optarg;
+			break;
+		case 'l':
+			o.label = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

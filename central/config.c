@@ -294,8 +294,9 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 				"http: listen \"%.64s\" must be \"host:port\" with a port 1..65535",
 				http.listen);
 	if (!http.tls_cert_file[0] != !http.tls_key_file[0])
-		wwtp_ld_problem(L, member(top.http, http.tls_cert_file[0] ? "tls_cert_file" : "tls_key_file"),
-				"http: tls_cert_file and tls_key_file go together");
+		wwtp_ld_problem(
+		    L, member(top.http, http.tls_cert_file[0] ? "tls_cert_file" : "tls_key_file"),
+		    "http: tls_cert_file and tls_key_file go together");
 	if (top.http && http.session_idle_s > http.session_max_s)
 		wwtp_ld_problem(L, member(top.http, "session_idle_s"),
 				"http: session_idle_s (%d) must not exceed session_max_s (%d)",

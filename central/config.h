@@ -55,17 +55,17 @@ struct wwtp_central_influx {
 
 /* The http group: the web page and the API (docs/web.md). */
 struct wwtp_central_http {
-	char listen[WWTP_NAME_MAX];	      /* "host:port" */
-	char accounts_file[WWTP_PATH_MAX];    /* required: user:role:hash lines */
-	char acks_file[WWTP_PATH_MAX];	      /* acknowledgements of alerts */
-	int session_idle_s;		      /* a session unused this long ends */
-	int session_max_s;		      /* ... and this long after log-in in any case */
-	int login_max_failures;		      /* per user (x3 per address) before waits */
-	int login_lockout_max_s;	      /* the longest wait after failures */
-	char tls_cert_file[WWTP_PATH_MAX];    /* PEM; with tls_key_file: HTTPS only */
+	char listen[WWTP_NAME_MAX];	   /* "host:port" */
+	char accounts_file[WWTP_PATH_MAX]; /* required: user:role:hash lines */
+	char acks_file[WWTP_PATH_MAX];	   /* acknowledgements of alerts */
+	int session_idle_s;		   /* a session unused this long ends */
+	int session_max_s;		   /* ... and this long after log-in in any case */
+	int login_max_failures;		   /* per user (x3 per address) before waits */
+	int login_lockout_max_s;	   /* the longest wait after failures */
+	char tls_cert_file[WWTP_PATH_MAX]; /* PEM; with tls_key_file: HTTPS only */
 	char tls_key_file[WWTP_PATH_MAX];
-	int max_body_bytes;		      /* larger request bodies: 413 */
-	int connections;		      /* at once */
+	int max_body_bytes; /* larger request bodies: 413 */
+	int connections;    /* at once */
 	int connections_per_ip;
 	int timeout_s; /* an idle connection is closed */
 };
@@ -76,7 +76,7 @@ struct wwtp_central_cfg {
 	int http_enabled;		 /* the file has an http group: serve the API */
 	char http_listen[WWTP_NAME_MAX]; /* "host:port" (= http.listen) */
 	struct wwtp_central_http http;
-	struct wwtp_flag_cfg flags;	 /* the flags group, or the defaults */
+	struct wwtp_flag_cfg flags; /* the flags group, or the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */

@@ -207,7 +207,7 @@ static void log_summary(struct central *c, const struct wwtp_writer_stats *ws, i
 
 #define SYNOPSIS                                                                                   \
 	"Usage: " PROG " -c FILE [--check] [--log-level LEVEL]\n"                                  \
-	"       " PROG " acl -c FILE --out DIR [...]   (the broker's ACL: acl --help)\n"    \
+	"       " PROG " acl -c FILE --out DIR [...]   (the broker's ACL: acl --help)\n"           \
 	"       " PROG " passwd (-f ACCOUNTS | -c FILE) USER ROLE   (web log-in: passwd --help)\n" \
 	"       " PROG " report -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n" \
 	"       " PROG " --help | --version\n"
@@ -425,7 +425,8 @@ int main(int argc, char **argv)
 					   .session_max_s = cfg.http.session_max_s,
 					   .max_failures = cfg.http.login_max_failures,
 					   .lockout_max_s = cfg.http.login_lockout_max_s};
-		if (wwtp_auth_new(&ac, &auth) != 0 || wwtp_acks_open(cfg.http.acks_file, &acks) != 0) {
+		if (wwtp_auth_new(&ac, &auth) != 0 ||
+		    wwtp_acks_open(cfg.http.acks_file, &acks) != 0) {
 			status = 1;
 			goto out;
 		}

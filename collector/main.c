@@ -43,54 +43,55 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		SYNOPSIS
-		"\n"
-		"Polls the Modbus devices of the station described in FILE, judges the\n"
-		"readings against the station's limits, and publishes one telemetry message\n"
-		"per device poll (with the evaluation) and one alert message per alert raised\n"
-		"or cleared to the station's MQTT broker, until SIGTERM or SIGINT.\n"
-		"\n"
-		"  -c, --config FILE     the station file (required)\n"
-		"      --check           only load and check FILE: print \"FILE: ok (...)\" and\n"
-		"                        exit 0, or print every problem and exit 2\n"
-		"      --limits          only load FILE and print its effective discharge\n"
-		"                        limits (parameter, unit, C, Kq, Kf, Cmax, source) and\n"
-		"                        which of its params are judged; exit 0, or 2 on a\n"
-		"                        bad file\n"
-		"      --once            poll every device once, publish, wait for the broker's\n"
-		"                        acknowledgements and exit: 0 when all were\n"
-		"                        acknowledged, 1 when not\n"
-		"      --print           write each telemetry and alert message as one JSON\n"
-		"                        line to standard output instead of publishing (no\n"
-		"                        MQTT at all; alert lines have \"event\"); with --once,\n"
-		"                        one telemetry line per device, then exit\n"
-		"      --ack-timeout SEC how long --once, and a shutdown, wait for the\n"
-		"                        broker's acknowledgements (default %d, 1..86400);\n"
-		"                        a second signal ends the wait at shutdown\n"
-		"      --store PATH      keep every message in this SQLite file until the broker\n"
-		"                        has it (default: the file's store group, else\n"
-		"                        $STATE_DIRECTORY/<station>.db under systemd, else\n"
-		"                        messages wait in memory only); not with --once, --print\n"
-		"      --clock MODE      auto (ask the kernel and timesyncd, default), synced or\n"
-		"                        unsynced: whether readings are marked \"clock\":\"unsynced\"\n"
-		"      --health-interval SEC  publish the retained health message this often\n"
-		"                        (default 60, 1..86400)\n"
-		"      --log-level LEVEL error, warn, info or debug (default info); logs go to\n"
-		"                        standard error\n"
-		"      --profiles DIR    folder of device profiles (default: the \"profiles\"\n"
-		"                        folder next to FILE's folder)\n"
-		"      --limits-dir DIR  folder of regulation files (default: the file's\n"
-		"                        limits_dir, else the first that exists of \"limits\"\n"
-		"                        next to FILE's folder, next to the profiles folder,\n"
-		"                        and config/limits)\n"
-		"  -h, --help            show this help and exit\n"
-		"  -V, --version         show the version and exit\n"
-		"\n"
-		"Exit status: 0 success; 1 failure at run time (--once: not every message\n"
-		"was acknowledged, or polling could not run); 2 bad command line or bad\n"
-		"station file.\n",
-		DEFAULT_ACK_TIMEOUT_S);
+	fprintf(
+	    f,
+	    SYNOPSIS
+	    "\n"
+	    "Polls the Modbus devices of the station described in FILE, judges the\n"
+	    "readings against the station's limits, and publishes one telemetry message\n"
+	    "per device poll (with the evaluation) and one alert message per alert raised\n"
+	    "or cleared to the station's MQTT broker, until SIGTERM or SIGINT.\n"
+	    "\n"
+	    "  -c, --config FILE     the station file (required)\n"
+	    "      --check           only load and check FILE: print \"FILE: ok (...)\" and\n"
+	    "                        exit 0, or print every problem and exit 2\n"
+	    "      --limits          only load FILE and print its effective discharge\n"
+	    "                        limits (parameter, unit, C, Kq, Kf, Cmax, source) and\n"
+	    "                        which of its params are judged; exit 0, or 2 on a\n"
+	    "                        bad file\n"
+	    "      --once            poll every device once, publish, wait for the broker's\n"
+	    "                        acknowledgements and exit: 0 when all were\n"
+	    "                        acknowledged, 1 when not\n"
+	    "      --print           write each telemetry and alert message as one JSON\n"
+	    "                        line to standard output instead of publishing (no\n"
+	    "                        MQTT at all; alert lines have \"event\"); with --once,\n"
+	    "                        one telemetry line per device, then exit\n"
+	    "      --ack-timeout SEC how long --once, and a shutdown, wait for the\n"
+	    "                        broker's acknowledgements (default %d, 1..86400);\n"
+	    "                        a second signal ends the wait at shutdown\n"
+	    "      --store PATH      keep every message in this SQLite file until the broker\n"
+	    "                        has it (default: the file's store group, else\n"
+	    "                        $STATE_DIRECTORY/<station>.db under systemd, else\n"
+	    "                        messages wait in memory only); not with --once, --print\n"
+	    "      --clock MODE      auto (ask the kernel and timesyncd, default), synced or\n"
+	    "                        unsynced: whether readings are marked \"clock\":\"unsynced\"\n"
+	    "      --health-interval SEC  publish the retained health message this often\n"
+	    "                        (default 60, 1..86400)\n"
+	    "      --log-level LEVEL error, warn, info or debug (default info); logs go to\n"
+	    "                        standard error\n"
+	    "      --profiles DIR    folder of device profiles (default: the \"profiles\"\n"
+	    "                        folder next to FILE's folder)\n"
+	    "      --limits-dir DIR  folder of regulation files (default: the file's\n"
+	    "                        limits_dir, else the first that exists of \"limits\"\n"
+	    "                        next to FILE's folder, next to the profiles folder,\n"
+	    "                        and config/limits)\n"
+	    "  -h, --help            show this help and exit\n"
+	    "  -V, --version         show the version and exit\n"
+	    "\n"
+	    "Exit status: 0 success; 1 failure at run time (--once: not every message\n"
+	    "was acknowledged, or polling could not run); 2 bad command line or bad\n"
+	    "station file.\n",
+	    DEFAULT_ACK_TIMEOUT_S);
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -248,21 +249,21 @@ int main(int argc, char **argv)
 		OPT_HEALTH
 	};
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check", no_argument, NULL, OPT_CHECK},
-		{"once", no_argument, NULL, OPT_ONCE},
-		{"print", no_argument, NULL, OPT_PRINT},
-		{"log-level", required_argument, NULL, OPT_LOG},
-		{"profiles", required_argument, NULL, OPT_PROFILES},
-		{"limits", no_argument, NULL, OPT_LIMITS},
-		{"limits-dir", required_argument, NULL, OPT_LIMITS_DIR},
-		{"ack-timeout", required_argument, NULL, OPT_ACK},
-		{"store", required_argument, NULL, OPT_STORE},
-		{"clock", required_argument, NULL, OPT_CLOCK},
-		{"health-interval", required_argument, NULL, OPT_HEALTH},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"once", no_argument, NULL, OPT_ONCE},
+	    {"print", no_argument, NULL, OPT_PRINT},
+	    {"log-level", required_argument, NULL, OPT_LOG},
+	    {"profiles", required_argument, NULL, OPT_PROFILES},
+	    {"limits", no_argument, NULL, OPT_LIMITS},
+	    {"limits-dir", required_argument, NULL, OPT_LIMITS_DIR},
+	    {"ack-timeout", required_argument, NULL, OPT_ACK},
+	    {"store", required_argument, NULL, OPT_STORE},
+	    {"clock", required_argument, NULL, OPT_CLOCK},
+	    {"health-interval", required_argument, NULL, OPT_HEALTH},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct wwtp_run_opts ro = {.ack_timeout_ms = DEFAULT_ACK_TIMEOUT_S * 1000};
 	struct wwtp_load_opts lo = {.profiles_dir = NULL, .limits_dir = NULL};
@@ -273,13 +274,27 @@ int main(int argc, char **argv)
 	opterr = 0; /* our own messages, followed by the usage */
 	while ((c = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case OPT_CHECK: check = 1; break;
-		case OPT_ONCE: ro.once = 1; break;
-		case OPT_PRINT: ro.print = 1; break;
-		case OPT_PROFILES: lo.profiles_dir = optarg; break;
-		case OPT_LIMITS: limits = 1; break;
-		case OPT_LIMITS_DIR: lo.limits_dir = optarg; break;
+		case 'c':
+			config = optarg;
+			break;
+		case OPT_CHECK:
+			check = 1;
+			break;
+		case OPT_ONCE:
+			ro.once = 1;
+			break;
+		case OPT_PRINT:
+			ro.print = 1;
+			break;
+		case OPT_PROFILES:
+			lo.profiles_dir = optarg;
+			break;
+		case OPT_LIMITS:
+			limits = 1;
+			break;
+		case OPT_LIMITS_DIR:
+			lo.limits_dir = optarg;
+			break;
 		case OPT_STORE:
 			if (!optarg[0])
 				return bad_usage("%s", "--store needs a file name");
@@ -287,7 +302,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CLOCK:
 			if (wwtp_clock_parse_mode(optarg, &ro.clock_mode) != 0)
-				return bad_usage("--clock is auto, synced or unsynced, not '%s'", optarg);
+				return bad_usage("--clock is auto, synced or unsynced, not '%s'",
+						 optarg);
 			break;
 		case OPT_HEALTH: {
 			char *end;
@@ -295,15 +311,16 @@ int main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > 86400)
 				return bad_usage(
-				    "--health-interval wants whole seconds, 1..86400, not '%s'", optarg);
+				    "--health-interval wants whole seconds, 1..86400, not '%s'",
+				    optarg);
 			ro.health_interval_ms = (int)v * 1000;
 			break;
 		}
 		case OPT_LOG: {
 			enum wwtp_log_level level;
 			if (wwtp_log_parse_level(optarg, &level) != 0)
-				return bad_usage("unknown log level '%s' (error, warn, info, debug)",
-						 optarg);
+				return bad_usage(
+				    "unknown log level '%s' (error, warn, info, debug)", optarg);
 			wwtp_log_set_level(level);
 			break;
 		}
@@ -312,15 +329,22 @@ int main(int argc, char **argv)
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > 86400)
-				return bad_usage("--ack-timeout wants whole seconds, 1..86400, not '%s'",
-						 optarg);
+				return bad_usage(
+				    "--ack-timeout wants whole seconds, 1..86400, not '%s'",
+				    optarg);
 			ro.ack_timeout_ms = (int)v * 1000;
 			break;
 		}
-		case 'h': usage(stdout); return 0;
-		case 'V': printf(PROG " %s\n", WWTP_VERSION); return 0;
-		case ':': return bad_usage("option '%s' needs an argument", argv[optind - 1]);
-		default: return bad_usage("unknown option '%s'", argv[optind - 1]);
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", WWTP_VERSION);
+			return 0;
+		case ':':
+			return bad_usage("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return bad_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -330,7 +354,8 @@ int main(int argc, char **argv)
 	if (check && limits)
 		return bad_usage("%s", "--check and --limits do not go together: give one");
 	if (ro.store_path && (ro.once || ro.print))
-		return bad_usage("%s", "--store is for the service: --once and --print keep nothing");
+		return bad_usage("%s",
+				 "--store is for the service: --once and --print keep nothing");
 
 	/* Nothing starts on a bad file: every problem is reported, then exit. */
 	struct wwtp_diag *diag = wwtp_diag_new();

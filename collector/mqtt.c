@@ -76,12 +76,18 @@ static void redact_uri(const char *uri, char *out, size_t n)
 static const char *connack_text(int code)
 {
 	switch (code) {
-	case 1: return "refused: unacceptable protocol version";
-	case 2: return "refused: client id rejected";
-	case 3: return "refused: server unavailable";
-	case 4: return "refused: bad user name or password";
-	case 5: return "refused: not authorised";
-	default: return NULL;
+	case 1:
+		return "refused: unacceptable protocol version";
+	case 2:
+		return "refused: client id rejected";
+	case 3:
+		return "refused: server unavailable";
+	case 4:
+		return "refused: bad user name or password";
+	case 5:
+		return "refused: not authorised";
+	default:
+		return NULL;
 	}
 }
 
@@ -123,8 +129,8 @@ static void on_connection_lost(void *ctx, char *cause)
 	struct wwtp_mqtt *m = ctx;
 	pthread_mutex_lock(&m->lock);
 	m->connected = 0;
-	snprintf(m->last_error, sizeof(m->last_error), "connection lost%s%s",
-		 cause ? ": " : "", cause ? cause : "");
+	snprintf(m->last_error, sizeof(m->last_error), "connection lost%s%s", cause ? ": " : "",
+		 cause ? cause : "");
 	LOG_WARN(MOD, "connection to %s lost%s%s; reconnecting", m->uri_safe, cause ? ": " : "",
 		 cause ? cause : "");
 	pthread_mutex_unlock(&m->lock);
@@ -198,9 +204,10 @@ static void finish(struct pub_rec *r, int ok)
 		m->stats.acked++;
 	} else {
 		m->stats.failed++;
-		wwtp_complain(&m->fail_complain, WWTP_LOG_WARN, MOD,
-			      "the MQTT library gave up %llu message(s) so far (broker session lost?)",
-			      (unsigned long long)m->stats.failed);
+		wwtp_complain(
+		    &m->fail_complain, WWTP_LOG_WARN, MOD,
+		    "the MQTT library gave up %llu message(s) so far (broker session lost?)",
+		    (unsigned long long)m->stats.failed);
 	}
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->lock);
@@ -506,12 +513,15 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	pthread_mutex_unlock(&m->lock);
 	free(r);
 	switch (rc) {
-	case MQTTASYNC_DISCONNECTED: return WWTP_ERR_CONN;
+	case MQTTASYNC_DISCONNECTED:
+		return WWTP_ERR_CONN;
 	case MQTTASYNC_MAX_BUFFERED_MESSAGES:
-	case MQTTASYNC_MAX_BUFFERED: return WWTP_ERR_FULL;
+	case MQTTASYNC_MAX_BUFFERED:
+		return WWTP_ERR_FULL;
 	case MQTTASYNC_BAD_UTF8_STRING:
 	case MQTTASYNC_BAD_QOS:
-	case MQTTASYNC_NULL_PARAMETER: return WWTP_ERR_INVAL;
+	case MQTTASYNC_NULL_PARAMETER:
+		return WWTP_ERR_INVAL;
 	default:
 		LOG_ERROR(MOD, "cannot queue a message on %s: %s", topic, MQTTAsync_strerror(rc));
 		return WWTP_ERR_MQTT;
@@ -558,4 +568,7 @@ void wwtp_mqtt_last_error(struct wwtp_mqtt *m, char *out, size_t n)
 	pthread_mutex_unlock(&m->lock);
 }
 
-const char *wwtp_mqtt_uri(const struct wwtp_mqtt *m) { return m->uri_safe; }
+const char *wwtp_mqtt_uri(const struct wwtp_mqtt *m)
+{
+	return m->uri_safe;
+}

@@ -29,7 +29,7 @@ struct wwtp_mqtt;
 
 struct wwtp_mqtt_stats {
 	uint64_t published; /* accepted by wwtp_mqtt_publish */
-	uint64_t acked;     /* acknowledged by the broker (QoS 0: written) */
+	uint64_t acked;	    /* acknowledged by the broker (QoS 0: written) */
 	uint64_t failed;    /* given up by the library (never acknowledged) */
 	uint64_t refused;   /* not accepted: library buffer full or other refusal */
 	uint64_t connects;  /* successful connections, reconnections included */

@@ -15,10 +15,10 @@
 
 struct msg {
 	struct msg *prev, *next; /* in the in-flight list */
-	uint64_t token;          /* the client's, while in flight */
-	int tries;               /* times handed to the client */
-	int failed;              /* the client gave it up; retry it */
-	int tagged;              /* the owner keeps it (see outbox.h) */
+	uint64_t token;		 /* the client's, while in flight */
+	int tries;		 /* times handed to the client */
+	int failed;		 /* the client gave it up; retry it */
+	int tagged;		 /* the owner keeps it (see outbox.h) */
 	uint64_t tag;
 	char *topic;
 	int qos;
@@ -37,7 +37,7 @@ struct wwtp_outbox {
 	struct wwtp_mqtt *mqtt;
 	struct wwtp_queue *held;   /* struct msg *, oldest first */
 	struct wwtp_queue *events; /* struct ack_event *, from the client's threads */
-	struct msg inflight;       /* list head; by token, oldest first */
+	struct msg inflight;	   /* list head; by token, oldest first */
 	size_t ninflight;
 	size_t max_inflight;
 	size_t ntagged; /* tagged messages held or in flight */
@@ -146,7 +146,10 @@ static void drop(struct wwtp_outbox *o, const char *topic, const char *why)
 }
 
 /* Whether an error of wwtp_mqtt_publish means "not now" rather than "never". */
-static int retry_later(int rc) { return rc == WWTP_ERR_CONN || rc == WWTP_ERR_FULL; }
+static int retry_later(int rc)
+{
+	return rc == WWTP_ERR_CONN || rc == WWTP_ERR_FULL;
+}
 
 /* Hands m to the client: 0 (m is now in flight), or an error of
  * wwtp_mqtt_publish (m untouched). */
@@ -337,9 +340,15 @@ void wwtp_outbox_set_done_cb(struct wwtp_outbox *o, wwtp_outbox_done_cb cb, void
 	o->done_ctx = ctx;
 }
 
-size_t wwtp_outbox_pending(struct wwtp_outbox *o) { return wwtp_queue_len(o->held) + o->ninflight; }
+size_t wwtp_outbox_pending(struct wwtp_outbox *o)
+{
+	return wwtp_queue_len(o->held) + o->ninflight;
+}
 
-size_t wwtp_outbox_pending_tagged(struct wwtp_outbox *o) { return o->ntagged; }
+size_t wwtp_outbox_pending_tagged(struct wwtp_outbox *o)
+{
+	return o->ntagged;
+}
 
 int wwtp_outbox_flush(struct wwtp_outbox *o, int timeout_ms)
 {
@@ -355,7 +364,7 @@ int wwtp_outbox_flush(struct wwtp_outbox *o, int timeout_ms)
 		/* Sleeps until the client reports something; in short slices so
 		 * that what a reconnect lets through is sent without delay. */
 		struct ack_event *ev =
-			wwtp_queue_pop(o->events, left > FLUSH_SLICE_MS ? FLUSH_SLICE_MS : (int)left);
+		    wwtp_queue_pop(o->events, left > FLUSH_SLICE_MS ? FLUSH_SLICE_MS : (int)left);
 		if (ev)
 			take_events(o, ev);
 	}

@@ -32,13 +32,13 @@
 struct wwtp_outbox;
 
 struct wwtp_outbox_stats {
-	uint64_t put;     /* messages given to wwtp_outbox_put */
-	uint64_t acked;   /* acknowledged by the broker */
-	uint64_t retried; /* handed to the client again after it gave them up */
-	uint64_t dropped; /* lost: outbox full, tries used up, refused by the client */
+	uint64_t put;	   /* messages given to wwtp_outbox_put */
+	uint64_t acked;	   /* acknowledged by the broker */
+	uint64_t retried;  /* handed to the client again after it gave them up */
+	uint64_t dropped;  /* lost: outbox full, tries used up, refused by the client */
 	uint64_t returned; /* tagged messages given back to their owner unsent */
-	size_t held;      /* waiting here for the client */
-	size_t inflight;  /* with the client, not acknowledged yet */
+	size_t held;	   /* waiting here for the client */
+	size_t inflight;   /* with the client, not acknowledged yet */
 };
 
 /* m must outlive the outbox. At most max_held messages wait here and at

@@ -279,11 +279,21 @@ static int dev_init(struct dev_state *ds, const struct wwtp_device *dev)
 static void count_error(struct dev_state *ds, int rc)
 {
 	switch (rc) {
-	case WWTP_ERR_TIMEOUT: ds->errs.err_timeout++; break;
-	case WWTP_ERR_EXCEPTION: ds->errs.err_exception++; break;
-	case WWTP_ERR_PROTO: ds->errs.err_frame++; break;
-	case WWTP_ERR_CONN: ds->errs.err_conn++; break;
-	default: ds->errs.err_other++; break;
+	case WWTP_ERR_TIMEOUT:
+		ds->errs.err_timeout++;
+		break;
+	case WWTP_ERR_EXCEPTION:
+		ds->errs.err_exception++;
+		break;
+	case WWTP_ERR_PROTO:
+		ds->errs.err_frame++;
+		break;
+	case WWTP_ERR_CONN:
+		ds->errs.err_conn++;
+		break;
+	default:
+		ds->errs.err_other++;
+		break;
 	}
 }
 

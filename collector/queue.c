@@ -142,7 +142,10 @@ size_t wwtp_queue_len(struct wwtp_queue *q)
 	return n;
 }
 
-size_t wwtp_queue_cap(const struct wwtp_queue *q) { return q->cap; }
+size_t wwtp_queue_cap(const struct wwtp_queue *q)
+{
+	return q->cap;
+}
 
 uint64_t wwtp_queue_refused(struct wwtp_queue *q)
 {

@@ -49,7 +49,7 @@ struct run {
 	const struct wwtp_station *st;
 	const struct wwtp_run_opts *o;
 	struct wwtp_queue *samples;
-	struct wwtp_mqtt *mqtt;     /* NULL with --print */
+	struct wwtp_mqtt *mqtt;	    /* NULL with --print */
 	struct wwtp_outbox *outbox; /* NULL with --print */
 	struct wwtp_poller *poller;
 	struct wwtp_buf buf;
@@ -69,7 +69,7 @@ struct run {
 	uint64_t lost;	       /* polls and alerts lost before the store or outbox */
 	struct wwtp_judge *judge;
 	struct wwtp_tt10 *tt10; /* NULL without an enabled tt10 group, and with --once */
-	int64_t next_tick; /* monotonic */
+	int64_t next_tick;	/* monotonic */
 	/* Per station, one per device poll, from 1. With a store it goes on
 	 * from the number the store kept; without one it starts again at 1
 	 * when the process restarts. */
@@ -92,7 +92,10 @@ static void on_sample(struct wwtp_sample *s, void *ctx)
 		wwtp_sample_free(s);
 }
 
-static void free_sample(void *p) { wwtp_sample_free(p); }
+static void free_sample(void *p)
+{
+	wwtp_sample_free(p);
+}
 
 static void report_refused(struct run *r)
 {
@@ -159,8 +162,8 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 	if (r->o->print)
 		print_line(r);
 	else
-		put_record(r, r->topic_alert, 1, e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms,
-			   0);
+		put_record(r, r->topic_alert, 1,
+			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, 0);
 }
 
 static void handle_sample(struct run *r, struct wwtp_sample *s)
@@ -283,7 +286,8 @@ static void put_health(struct run *r)
 		LOG_DEBUG(MOD, "health: %s", r->buf.data);
 	if (rc == 0) {
 		char status[160];
-		snprintf(status, sizeof(status), "STATUS=%" PRIu64 " polls, %" PRIu64
+		snprintf(status, sizeof(status),
+			 "STATUS=%" PRIu64 " polls, %" PRIu64
 			 " messages waiting for the broker, clock %s",
 			 h.polls, h.backlog, h.clock);
 		wwtp_notify(status);
@@ -322,9 +326,10 @@ static int start_store(struct run *r)
 	int rc, w = 0;
 
 	if (!r->o->store_path && !sc.present && !(state_dir && state_dir[0])) {
-		LOG_WARN(MOD, "no durable store: messages wait in memory only (at most %d) and are "
-			      "lost if the collector stops; add store = { }; to %s or give --store "
-			      "(docs/reliability.md)",
+		LOG_WARN(MOD,
+			 "no durable store: messages wait in memory only (at most %d) and are "
+			 "lost if the collector stops; add store = { }; to %s or give --store "
+			 "(docs/reliability.md)",
 			 OUTBOX_MAX_HELD, st->path);
 		return 0;
 	}
@@ -361,8 +366,8 @@ static int start_store(struct run *r)
 		max_bytes = (uint64_t)sc.max_mb * 1024 * 1024;
 	rc = wwtp_store_open(path, max_bytes, (int64_t)sc.max_age_days * 86400000LL, &r->store);
 	if (rc) {
-		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n", path,
-			wwtp_strerror(rc));
+		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n",
+			path, wwtp_strerror(rc));
 		return rc;
 	}
 	fc.commit_ms = sc.commit_ms;
@@ -405,7 +410,7 @@ static int flush_outbox(struct run *r, int stop_level)
 	do {
 		int64_t left = end - wwtp_mono_ms();
 		rc = wwtp_outbox_flush(r->outbox, left > LOOP_WAIT_MS ? LOOP_WAIT_MS
-								 : (int)(left > 0 ? left : 0));
+								      : (int)(left > 0 ? left : 0));
 	} while (rc == WWTP_ERR_TIMEOUT && wwtp_mono_ms() < end && *r->o->stop < stop_level);
 	return rc;
 }
@@ -421,13 +426,15 @@ static void explain_unacked(struct run *r, int rc)
 		const char *state = "connected, but the broker did not acknowledge in time";
 		if (!wwtp_mqtt_is_connected(r->mqtt))
 			state = why[0] ? why : "not connected";
-		fprintf(stderr,
-			"wwtp-collector: %zu of %llu messages not acknowledged by %s within %d s: %s\n",
-			wwtp_outbox_pending(r->outbox), (unsigned long long)os.put,
-			wwtp_mqtt_uri(r->mqtt), r->o->ack_timeout_ms / 1000, state);
+		fprintf(
+		    stderr,
+		    "wwtp-collector: %zu of %llu messages not acknowledged by %s within %d s: %s\n",
+		    wwtp_outbox_pending(r->outbox), (unsigned long long)os.put,
+		    wwtp_mqtt_uri(r->mqtt), r->o->ack_timeout_ms / 1000, state);
 	}
 	if (os.dropped)
-		fprintf(stderr, "wwtp-collector: %llu of %llu messages were dropped (see the log)\n",
+		fprintf(stderr,
+			"wwtp-collector: %llu of %llu messages were dropped (see the log)\n",
 			(unsigned long long)os.dropped, (unsigned long long)os.put);
 }
 
@@ -545,8 +552,8 @@ static int run_forever(struct run *r)
 	if (r->mqtt) {
 		r->next_health = wwtp_mono_ms();
 		put_health(r);
-		r->next_health += r->o->health_interval_ms > 0 ? r->o->health_interval_ms
-							       : HEALTH_INTERVAL_MS;
+		r->next_health +=
+		    r->o->health_interval_ms > 0 ? r->o->health_interval_ms : HEALTH_INTERVAL_MS;
 	}
 	while (!*r->o->stop && !r->out_failed) {
 		drain(r, LOOP_WAIT_MS);
@@ -595,8 +602,9 @@ static int run_forever(struct run *r)
 		wwtp_outbox_flush(r->outbox, FINAL_HEALTH_MS);
 	}
 	if (rc && r->fwd)
-		LOG_INFO(MOD, "%zu stored messages not acknowledged by %s at shutdown: they stay "
-			      "in the store for the next start",
+		LOG_INFO(MOD,
+			 "%zu stored messages not acknowledged by %s at shutdown: they stay "
+			 "in the store for the next start",
 			 wwtp_outbox_pending_tagged(r->outbox), wwtp_mqtt_uri(r->mqtt));
 	if (rc && wwtp_outbox_pending(r->outbox) > wwtp_outbox_pending_tagged(r->outbox))
 		LOG_WARN(MOD, "%zu messages not acknowledged by %s at shutdown: %s",
@@ -644,7 +652,8 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	if (!o->print) {
 		int rc = start_mqtt(&r);
 		if (rc) {
-			fprintf(stderr, "wwtp-collector: cannot set up MQTT: %s\n", wwtp_strerror(rc));
+			fprintf(stderr, "wwtp-collector: cannot set up MQTT: %s\n",
+				wwtp_strerror(rc));
 			goto out;
 		}
 		/* A one-shot run keeps nothing: it says by its exit status

@@ -11,10 +11,10 @@
 #include "clock.h"
 
 struct wwtp_run_opts {
-	int once;           /* poll every device once, then exit */
-	int print;          /* JSON lines to `out` instead of MQTT */
-	int ack_timeout_ms; /* --once, and shutdown: wait this long for acks */
-	FILE *out;          /* for print */
+	int once;			   /* poll every device once, then exit */
+	int print;			   /* JSON lines to `out` instead of MQTT */
+	int ack_timeout_ms;		   /* --once, and shutdown: wait this long for acks */
+	FILE *out;			   /* for print */
 	const volatile sig_atomic_t *stop; /* set by the signal handlers */
 	/* The durable store (the service only): --store, else the file's
 	 * store group, else $STATE_DIRECTORY under systemd; NULL = not given

@@ -18,8 +18,7 @@
  * than the type needs or the point is not a register point; WWTP_ERR_NAN when
  * a float is NaN or infinite (an instrument's "no value"), *value untouched;
  * WWTP_ERR_RANGE when scale and offset push the value past a double's range. */
-int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nregs,
-		     double *value);
+int wwtp_decode_regs(const struct wwtp_point *p, const uint16_t *regs, size_t nregs, double *value);
 
 /* Decodes a coil or discrete input from one bit (0 or non-zero). */
 int wwtp_decode_bit(const struct wwtp_point *p, uint8_t bit, double *value);

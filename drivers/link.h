@@ -43,10 +43,10 @@ void wwtp_link_set_timeout(struct wwtp_link *l, int timeout_ms);
  * WWTP_ERR_TIMEOUT, WWTP_ERR_PROTO (CRC, wrong unit, bad length),
  * WWTP_ERR_EXCEPTION (then wwtp_link_last_exception gives the code),
  * WWTP_ERR_CONN (connection lost: the caller closes and reopens later). */
-int wwtp_link_read_regs(struct wwtp_link *l, int unit_id, enum wwtp_table table,
-			uint16_t address, uint16_t count, uint16_t *regs);
-int wwtp_link_read_bits(struct wwtp_link *l, int unit_id, enum wwtp_table table,
-			uint16_t address, uint16_t count, uint8_t *bits);
+int wwtp_link_read_regs(struct wwtp_link *l, int unit_id, enum wwtp_table table, uint16_t address,
+			uint16_t count, uint16_t *regs);
+int wwtp_link_read_bits(struct wwtp_link *l, int unit_id, enum wwtp_table table, uint16_t address,
+			uint16_t count, uint8_t *bits);
 
 /* Modbus exception code of the last WWTP_ERR_EXCEPTION (1..11), else 0. */
 int wwtp_link_last_exception(const struct wwtp_link *l);

@@ -162,7 +162,9 @@ static void rtu_after_error(struct wwtp_link *l, int err)
 	switch (err) {
 	case WWTP_ERR_TIMEOUT:
 	case WWTP_ERR_PROTO:
-		drain(l, err == WWTP_ERR_TIMEOUT ? (l->timeout_ms < 1000 ? l->timeout_ms : 1000) : gap_ms,
+		drain(l,
+		      err == WWTP_ERR_TIMEOUT ? (l->timeout_ms < 1000 ? l->timeout_ms : 1000)
+					      : gap_ms,
 		      gap_ms);
 		if (modbus_flush(l->ctx) < 0)
 			LOG_DEBUG(MOD, "%s: flush: %s", l->desc, modbus_strerror(errno));

@@ -101,8 +101,8 @@ static int tcp_read(struct wwtp_link *l, int function, uint16_t address, uint16_
 		return -1;
 	}
 	if (rsp[6] != (uint8_t)unit) {
-		snprintf(l->detail, sizeof(l->detail), "answer from unit id %u, not %d (wrong unit id)",
-			 (unsigned)rsp[6], unit);
+		snprintf(l->detail, sizeof(l->detail),
+			 "answer from unit id %u, not %d (wrong unit id)", (unsigned)rsp[6], unit);
 		errno = EMBBADSLAVE;
 		return -1;
 	}
@@ -114,9 +114,10 @@ static int tcp_read(struct wwtp_link *l, int function, uint16_t address, uint16_
 		return -1;
 	}
 	if (rsp[7] != (uint8_t)function || rsp[8] != want_bytes || n != MBAP_LEN + 2 + want_bytes) {
-		snprintf(l->detail, sizeof(l->detail),
-			 "invalid answer: function %u, %u data bytes in %d (wanted function %d, %d)",
-			 (unsigned)rsp[7], (unsigned)rsp[8], n, function, want_bytes);
+		snprintf(
+		    l->detail, sizeof(l->detail),
+		    "invalid answer: function %u, %u data bytes in %d (wanted function %d, %d)",
+		    (unsigned)rsp[7], (unsigned)rsp[8], n, function, want_bytes);
 		errno = EMBBADDATA;
 		return -1;
 	}

@@ -21,7 +21,7 @@
 struct wwtp_read_item {
 	enum wwtp_table table;
 	uint16_t address; /* first register or bit */
-	uint16_t count;   /* registers (or bits) it needs, >= 1 */
+	uint16_t count;	  /* registers (or bits) it needs, >= 1 */
 };
 
 struct wwtp_read_block {

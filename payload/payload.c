@@ -336,8 +336,8 @@ int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_ev
 
 /* ---- telemetry and status ---- */
 
-int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s,
-			   uint64_t seq, struct wwtp_buf *out)
+int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s, uint64_t seq,
+			   struct wwtp_buf *out)
 {
 	return wwtp_payload_telemetry_eval(st, s, seq, NULL, out);
 }
@@ -446,12 +446,11 @@ static int add_device_health(struct wwtp_buf *b, const struct wwtp_device *d,
 	if (!rc)
 		rc = add_opt_str_field(b, "last_error", h->last_error);
 	if (!rc)
-		rc = wwtp_buf_printf(b,
-				     ",\"errors\":{\"timeout\":%" PRIu64 ",\"exception\":%" PRIu64
-				     ",\"frame\":%" PRIu64 ",\"connection\":%" PRIu64
-				     ",\"other\":%" PRIu64 "}}",
-				     h->err_timeout, h->err_exception, h->err_frame, h->err_conn,
-				     h->err_other);
+		rc = wwtp_buf_printf(
+		    b,
+		    ",\"errors\":{\"timeout\":%" PRIu64 ",\"exception\":%" PRIu64
+		    ",\"frame\":%" PRIu64 ",\"connection\":%" PRIu64 ",\"other\":%" PRIu64 "}}",
+		    h->err_timeout, h->err_exception, h->err_frame, h->err_conn, h->err_other);
 	return rc;
 }
 

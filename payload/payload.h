@@ -25,8 +25,8 @@ const char *wwtp_reading_status_name(int status); /* "ok", "calibrating", ... */
 
 struct wwtp_reading {
 	const struct wwtp_point *point; /* param and unit come from it */
-	int status;                     /* enum wwtp_reading_status */
-	int has_value;                  /* 0 for offline, and for a fault with no value */
+	int status;			/* enum wwtp_reading_status */
+	int has_value;			/* 0 for offline, and for a fault with no value */
 	double value;
 	char reason[96]; /* why not ok ("timed out", "exception 2 (illegal address)"), "" if ok */
 };
@@ -44,7 +44,7 @@ struct wwtp_sample {
 };
 
 struct wwtp_sample *wwtp_sample_new(const struct wwtp_device *dev); /* readings zeroed */
-void wwtp_sample_free(struct wwtp_sample *s);                         /* accepts NULL */
+void wwtp_sample_free(struct wwtp_sample *s);			    /* accepts NULL */
 
 /* Telemetry payload:
  * {"v":1,"station":"..","device":"..","ts":"..Z","seq":N,"readings":[
@@ -56,8 +56,8 @@ void wwtp_sample_free(struct wwtp_sample *s);                         /* accepts
  * failure out is left as it was. Returns 0, WWTP_ERR_FULL (the document would
  * pass out's cap), WWTP_ERR_NOMEM, WWTP_ERR_INVAL (unknown reading status) or
  * WWTP_ERR_RANGE (timestamp out of range). */
-int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s,
-			   uint64_t seq, struct wwtp_buf *out);
+int wwtp_payload_telemetry(const struct wwtp_station *st, const struct wwtp_sample *s, uint64_t seq,
+			   struct wwtp_buf *out);
 
 /* Defined in compliance/evaluator.h; only pointers are taken here. */
 struct wwtp_verdict;
@@ -109,7 +109,7 @@ int wwtp_payload_status(const struct wwtp_station *st, const char *state, const 
  * poller, published in the health payload). Counts are since the collector
  * started. */
 struct wwtp_device_health {
-	uint64_t polls;    /* samples delivered */
+	uint64_t polls;	   /* samples delivered */
 	uint64_t failures; /* polls the device did not answer at all */
 	uint64_t partial;  /* answered polls where some points could not be read */
 	uint64_t skipped;  /* scheduled polls dropped because the link fell behind */

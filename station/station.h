@@ -13,18 +13,18 @@
 
 #include "../util/mqtt_auth.h"
 
-#define WWTP_ID_MAX 48      /* station id, device name, param name */
-#define WWTP_NAME_MAX 128   /* human names (UTF-8) */
+#define WWTP_ID_MAX 48	  /* station id, device name, param name */
+#define WWTP_NAME_MAX 128 /* human names (UTF-8) */
 #define WWTP_UNIT_MAX 24
 #define WWTP_PATH_MAX 256
 #define WWTP_URI_MAX 256
 
 /* Modbus data tables. */
 enum wwtp_table {
-	WWTP_TABLE_COIL = 0,     /* function 1, 1 bit each */
+	WWTP_TABLE_COIL = 0,	 /* function 1, 1 bit each */
 	WWTP_TABLE_DISCRETE = 1, /* function 2, 1 bit each */
-	WWTP_TABLE_HOLDING = 2,  /* function 3, 16-bit registers */
-	WWTP_TABLE_INPUT = 3,    /* function 4, 16-bit registers */
+	WWTP_TABLE_HOLDING = 2,	 /* function 3, 16-bit registers */
+	WWTP_TABLE_INPUT = 3,	 /* function 4, 16-bit registers */
 };
 
 /* Value types. BOOL is the only type for coils and discrete inputs; on
@@ -68,8 +68,8 @@ struct wwtp_status_src {
 	enum wwtp_table table; /* HOLDING or INPUT */
 	uint16_t address;      /* 0-based wire address */
 	uint16_t calibrating;  /* value (VALUE mode) or mask (BITS mode) */
-	uint16_t fault;        /* value (VALUE mode) or mask (BITS mode) */
-	int line;              /* config line, for messages */
+	uint16_t fault;	       /* value (VALUE mode) or mask (BITS mode) */
+	int line;	       /* config line, for messages */
 };
 
 struct wwtp_point {
@@ -79,17 +79,17 @@ struct wwtp_point {
 	uint16_t address; /* 0-based wire address */
 	enum wwtp_type type;
 	enum wwtp_order order;
-	int bit;       /* -1: whole value; 0..15: that bit of a 16-bit register */
-	double scale;  /* value = raw * scale + offset */
+	int bit;      /* -1: whole value; 0..15: that bit of a 16-bit register */
+	double scale; /* value = raw * scale + offset */
 	double offset;
 	struct wwtp_status_src status; /* point's own status; else the device's */
 	char source[WWTP_PATH_MAX];    /* file the point was defined in */
-	int line;                      /* line of its definition */
+	int line;		       /* line of its definition */
 };
 
 struct wwtp_rs485 {
-	int enabled;      /* put the line in RS-485 mode after connect */
-	int rts;          /* 0 none, 1 RTS high while sending, 2 RTS low while sending */
+	int enabled;	  /* put the line in RS-485 mode after connect */
+	int rts;	  /* 0 none, 1 RTS high while sending, 2 RTS low while sending */
 	int rts_delay_us; /* -1: libmodbus default */
 };
 
@@ -107,23 +107,23 @@ struct wwtp_device {
 	int stop_bits;
 	struct wwtp_rs485 rs485;
 	/* Polling */
-	int unit_id;     /* 0..247 (TCP gateways may use 255) */
-	int interval_ms; /* poll period */
-	int timeout_ms;  /* response timeout of one request */
-	int retries;     /* extra attempts of a failed request within one poll */
-	int max_gap;     /* largest run of unused registers merged into one read */
-	int max_regs;    /* most registers per read request (<= 125) */
-	int address_base;                 /* 0 or 1, as written in the file */
-	char profile[WWTP_ID_MAX];        /* profile name, "" if none */
-	struct wwtp_status_src status;    /* device-wide status, mode NONE if absent */
+	int unit_id;		       /* 0..247 (TCP gateways may use 255) */
+	int interval_ms;	       /* poll period */
+	int timeout_ms;		       /* response timeout of one request */
+	int retries;		       /* extra attempts of a failed request within one poll */
+	int max_gap;		       /* largest run of unused registers merged into one read */
+	int max_regs;		       /* most registers per read request (<= 125) */
+	int address_base;	       /* 0 or 1, as written in the file */
+	char profile[WWTP_ID_MAX];     /* profile name, "" if none */
+	struct wwtp_status_src status; /* device-wide status, mode NONE if absent */
 	struct wwtp_point *points;
 	size_t npoints;
 	int line;
 };
 
 struct wwtp_mqtt_cfg {
-	char uri[WWTP_URI_MAX];        /* tcp://host:port */
-	char topic_prefix[WWTP_ID_MAX]; /* "wwtp" */
+	char uri[WWTP_URI_MAX];		 /* tcp://host:port */
+	char topic_prefix[WWTP_ID_MAX];	 /* "wwtp" */
 	char client_id[WWTP_ID_MAX * 2]; /* default "wwtp-collector-<station id>" */
 	int keepalive_s;
 	int qos; /* 1 */
@@ -156,7 +156,7 @@ struct wwtp_station {
 	char name[WWTP_NAME_MAX];
 	char district[WWTP_NAME_MAX];
 	char plan[WWTP_ID_MAX]; /* "qd6613", "task13" or "review": why the plan lists it */
-	int plan_review;        /* 1 when the plan lists the plant for review */
+	int plan_review;	/* 1 when the plan lists the plant for review */
 	double design_flow_m3d; /* design effluent flow, m3/day; 0 = unknown */
 	struct wwtp_device *devices;
 	size_t ndevices;

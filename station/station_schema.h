@@ -84,7 +84,7 @@ int wwtp_scan_int_literals(struct wwtp_ld *L, const char *path); /* station_lex.
 struct top_in {
 	const config_setting_t *station, *devices, *mqtt;
 	const config_setting_t *limits, *evaluation; /* walked by compliance/ */
-	const config_setting_t *store; /* walked by store_config.c */
+	const config_setting_t *store;		     /* walked by store_config.c */
 	const config_setting_t *tt10;		     /* walked by tt10_config.c */
 	char profiles_dir[WWTP_PATH_MAX];
 	char limits_dir[WWTP_PATH_MAX];

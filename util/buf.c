@@ -67,7 +67,10 @@ int wwtp_buf_add(struct wwtp_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int wwtp_buf_adds(struct wwtp_buf *b, const char *s) { return wwtp_buf_add(b, s, strlen(s)); }
+int wwtp_buf_adds(struct wwtp_buf *b, const char *s)
+{
+	return wwtp_buf_add(b, s, strlen(s));
+}
 
 int wwtp_buf_printf(struct wwtp_buf *b, const char *fmt, ...)
 {
@@ -95,11 +98,21 @@ int wwtp_buf_add_json_string(struct wwtp_buf *b, const char *s)
 	int rc = wwtp_buf_add(b, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p; p++) {
 		switch (*p) {
-		case '"': rc = wwtp_buf_add(b, "\\\"", 2); break;
-		case '\\': rc = wwtp_buf_add(b, "\\\\", 2); break;
-		case '\n': rc = wwtp_buf_add(b, "\\n", 2); break;
-		case '\r': rc = wwtp_buf_add(b, "\\r", 2); break;
-		case '\t': rc = wwtp_buf_add(b, "\\t", 2); break;
+		case '"':
+			rc = wwtp_buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			rc = wwtp_buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			rc = wwtp_buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			rc = wwtp_buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			rc = wwtp_buf_add(b, "\\t", 2);
+			break;
 		default:
 			if (*p < 0x20)
 				rc = wwtp_buf_printf(b, "\\u%04x", *p);

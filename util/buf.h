@@ -16,7 +16,7 @@ struct wwtp_buf {
 };
 
 void wwtp_buf_init(struct wwtp_buf *b, size_t cap);
-void wwtp_buf_free(struct wwtp_buf *b); /* frees data; b may be reused after init */
+void wwtp_buf_free(struct wwtp_buf *b);	 /* frees data; b may be reused after init */
 void wwtp_buf_reset(struct wwtp_buf *b); /* len = 0, memory kept */
 int wwtp_buf_add(struct wwtp_buf *b, const void *p, size_t n);
 int wwtp_buf_adds(struct wwtp_buf *b, const char *s);

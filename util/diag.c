@@ -12,7 +12,10 @@ struct wwtp_diag {
 	size_t count;
 };
 
-struct wwtp_diag *wwtp_diag_new(void) { return calloc(1, sizeof(struct wwtp_diag)); }
+struct wwtp_diag *wwtp_diag_new(void)
+{
+	return calloc(1, sizeof(struct wwtp_diag));
+}
 
 void wwtp_diag_free(struct wwtp_diag *d)
 {
@@ -43,7 +46,10 @@ void wwtp_diag_add(struct wwtp_diag *d, const char *file, int line, const char *
 		d->msgs[d->kept++] = copy;
 }
 
-size_t wwtp_diag_count(const struct wwtp_diag *d) { return d ? d->count : 0; }
+size_t wwtp_diag_count(const struct wwtp_diag *d)
+{
+	return d ? d->count : 0;
+}
 
 const char *wwtp_diag_get(const struct wwtp_diag *d, size_t i)
 {

@@ -15,7 +15,7 @@ void wwtp_diag_free(struct wwtp_diag *d); /* accepts NULL */
 /* Adds "file:line: message" (or "file: message" when line <= 0). Stops
  * recording (but keeps counting) after 200 entries. */
 void wwtp_diag_add(struct wwtp_diag *d, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 size_t wwtp_diag_count(const struct wwtp_diag *d);
 const char *wwtp_diag_get(const struct wwtp_diag *d, size_t i); /* NULL past the end */
 /* Writes every entry, one per line. */

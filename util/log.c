@@ -17,8 +17,14 @@ static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 #define COMPLAIN_FIRST_MS 60000
 #define COMPLAIN_MAX_MS 3600000
 
-void wwtp_log_set_level(enum wwtp_log_level level) { g_level = level; }
-void wwtp_log_set_ident(const char *ident) { g_ident = ident; }
+void wwtp_log_set_level(enum wwtp_log_level level)
+{
+	g_level = level;
+}
+void wwtp_log_set_ident(const char *ident)
+{
+	g_ident = ident;
+}
 
 int wwtp_log_parse_level(const char *s, enum wwtp_log_level *out)
 {

@@ -16,7 +16,7 @@ int wwtp_log_parse_level(const char *s, enum wwtp_log_level *out);
 void wwtp_log_set_ident(const char *ident);
 
 void wwtp_log(enum wwtp_log_level level, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define LOG_ERROR(mod, ...) wwtp_log(WWTP_LOG_ERROR, mod, __VA_ARGS__)
 #define LOG_WARN(mod, ...) wwtp_log(WWTP_LOG_WARN, mod, __VA_ARGS__)
@@ -28,16 +28,19 @@ void wwtp_log(enum wwtp_log_level level, const char *module, const char *fmt, ..
  * max_interval_ms, with the number of repeats suppressed in between.
  * wwtp_complain_release() logs the recovery once, if a fault was logged. */
 struct wwtp_complain {
-	int64_t next_ms;      /* monotonic time before which repeats are muted */
-	int64_t interval_ms;  /* current mute interval; 0 = no fault active */
-	uint64_t suppressed;  /* repeats muted since the last line */
+	int64_t next_ms;     /* monotonic time before which repeats are muted */
+	int64_t interval_ms; /* current mute interval; 0 = no fault active */
+	uint64_t suppressed; /* repeats muted since the last line */
 };
 
-#define WWTP_COMPLAIN_INIT {0, 0, 0}
+#define WWTP_COMPLAIN_INIT                                                                         \
+	{                                                                                          \
+		0, 0, 0                                                                            \
+	}
 
 void wwtp_complain(struct wwtp_complain *c, enum wwtp_log_level level, const char *module,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void wwtp_complain_release(struct wwtp_complain *c, const char *module, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

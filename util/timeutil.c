@@ -67,7 +67,8 @@ int wwtp_parse_utc(const char *s, int64_t *ms)
 	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (strlen(s) != 24 ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &se, &milli, &used) != 7 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &se, &milli, &used) !=
+		7 ||
 	    used != 24)
 		return WWTP_ERR_INVAL;
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
@@ -76,6 +77,7 @@ int wwtp_parse_utc(const char *s, int64_t *ms)
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return WWTP_ERR_INVAL;
 	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400) + h * 3600 + mi * 60 + se) *
-		      1000 + milli;
+		  1000 +
+	      milli;
 	return 0;
 }

@@ -87,7 +87,8 @@ static json_t *get(struct fx *f, const char *method, const char *path, const cha
 			a[n++].value = eq ? eq : "";
 		}
 	}
-	struct wwtp_api_request q = {.method = method, .path = path, .args = a, .nargs = n, .now_ms = NOW_MS};
+	struct wwtp_api_request q = {
+	    .method = method, .path = path, .args = a, .nargs = n, .now_ms = NOW_MS};
 	struct wwtp_api_response r;
 	wwtp_api_handle(f->api, &q, &r);
 	assert_non_null(r.body);

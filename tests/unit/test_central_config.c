@@ -141,7 +141,8 @@ static void test_flags_group(void **state)
 	    wwtp_central_config_load(
 		write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
 			  "http = { listen = \"[::1]:9090\"; accounts_file = \"a\";\n"
-			  "  tls_cert_file = \"c.pem\"; tls_key_file = \"k.pem\"; session_idle_s = 60; };\n"
+			  "  tls_cert_file = \"c.pem\"; tls_key_file = \"k.pem\"; session_idle_s = "
+			  "60; };\n"
 			  "flags = { window_h = 24; min_hours = 6; refresh_s = 1;\n"
 			  "  compliance_min = 0.95; hydraulic_max = 1; hysteresis = 0; };\n"),
 		&cfg, NULL),
@@ -232,17 +233,21 @@ static void test_errors(void **state)
 	expect_error(MIN_MQTT MIN_DIR "influxdb = { url = \"http://h\"; database = \"w\";\n"
 				      "  batch_max_ms = \"fast\"; };\n",
 		     4, "batch_max_ms must be an integer, not a string");
-	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "http = { listen = \"8080\"; accounts_file = \"a\"; };\n", 4,
-		     "must be \"host:port\"");
-	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "http = { listen = \"h:99999\"; accounts_file = \"a\"; };\n", 4,
-		     "must be \"host:port\"");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "http = { listen = \"8080\"; accounts_file = \"a\"; };\n",
+		     4, "must be \"host:port\"");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "http = { listen = \"h:99999\"; accounts_file = \"a\"; };\n",
+		     4, "must be \"host:port\"");
 	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "http = { listen = \"h:80\"; };\n", 4,
 		     "missing required key 'accounts_file'");
-	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "http = { accounts_file = \"a\"; tls_key_file = \"k\"; };\n",
-		     4, "tls_cert_file and tls_key_file go together");
 	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
-		     "http = { accounts_file = \"a\"; session_idle_s = 600; session_max_s = 60; };\n",
-		     4, "must not exceed session_max_s");
+		     "http = { accounts_file = \"a\"; tls_key_file = \"k\"; };\n",
+		     4, "tls_cert_file and tls_key_file go together");
+	expect_error(
+	    MIN_MQTT MIN_INFLUX MIN_DIR
+	    "http = { accounts_file = \"a\"; session_idle_s = 600; session_max_s = 60; };\n",
+	    4, "must not exceed session_max_s");
 	expect_error(MIN_MQTT MIN_INFLUX "stations_dir = ;\n", 3, "syntax error");
 	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "flags = { window_days = 7; };\n", 4,
 		     "window_days");
@@ -278,10 +283,11 @@ static void test_mqtt_tls(void **state)
 
 	assert_int_equal(
 	    wwtp_central_config_load(
-		write_cfg("mqtt = { uri = \"ssl://broker:8883\"; ca_file = \"/etc/ca.crt\";\n"
-			  "  cert_file = \"/etc/c.crt\"; key_file = \"/etc/c.key\";\n"
-			  "  username = \"wwtp-central\"; password_file = \"/etc/pw\"; };\n" MIN_INFLUX
-			      MIN_DIR),
+		write_cfg(
+		    "mqtt = { uri = \"ssl://broker:8883\"; ca_file = \"/etc/ca.crt\";\n"
+		    "  cert_file = \"/etc/c.crt\"; key_file = \"/etc/c.key\";\n"
+		    "  username = \"wwtp-central\"; password_file = \"/etc/pw\"; };\n" MIN_INFLUX
+			MIN_DIR),
 		&cfg, NULL),
 	    0);
 	assert_string_equal(cfg.mqtt.auth.ca_file, "/etc/ca.crt");
@@ -289,16 +295,20 @@ static void test_mqtt_tls(void **state)
 	assert_string_equal(cfg.mqtt.auth.key_file, "/etc/c.key");
 	assert_string_equal(cfg.mqtt.auth.username, "wwtp-central");
 	assert_string_equal(cfg.mqtt.auth.password_file, "/etc/pw");
-	expect_error("mqtt = { uri = \"tcp://b:1883\";\n  ca_file = \"/etc/ca.crt\"; };\n" MIN_INFLUX
-		     MIN_DIR,
-		     2, "ca_file, cert_file and key_file need a TLS uri");
-	expect_error("mqtt = { uri = \"ssl://b:8883\";\n  password_file = \"/etc/pw\"; };\n" MIN_INFLUX
-		     MIN_DIR,
-		     2, "password_file needs username");
-	expect_error("mqtt = { uri = \"ssl://b:8883\";\n  key_file = \"/etc/k\"; };\n" MIN_INFLUX MIN_DIR,
-		     2, "key_file needs cert_file");
-	expect_error("mqtt = { uri = \"ssl://b:8883\";\n  username = \"a b\"; };\n" MIN_INFLUX MIN_DIR, 2,
-		     "username");
+	expect_error(
+	    "mqtt = { uri = \"tcp://b:1883\";\n  ca_file = \"/etc/ca.crt\"; };\n" MIN_INFLUX
+		MIN_DIR,
+	    2, "ca_file, cert_file and key_file need a TLS uri");
+	expect_error(
+	    "mqtt = { uri = \"ssl://b:8883\";\n  password_file = \"/etc/pw\"; };\n" MIN_INFLUX
+		MIN_DIR,
+	    2, "password_file needs username");
+	expect_error(
+	    "mqtt = { uri = \"ssl://b:8883\";\n  key_file = \"/etc/k\"; };\n" MIN_INFLUX MIN_DIR, 2,
+	    "key_file needs cert_file");
+	expect_error(
+	    "mqtt = { uri = \"ssl://b:8883\";\n  username = \"a b\"; };\n" MIN_INFLUX MIN_DIR, 2,
+	    "username");
 }
 
 int main(void)
@@ -306,8 +316,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped),	cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_v2),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_mqtt_tls),
+	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_mqtt_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -589,7 +589,8 @@ static void test_round_trips(void **state)
 				if (rc != 0)
 					fail_msg("type %d order %d value %g: decode rc %d", t, o, v,
 						 rc);
-				/* Float32 values come back as the short decimal they were written as. */
+				/* Float32 values come back as the short decimal they were written
+				 * as. */
 				double want = v;
 				if (t == WWTP_TYPE_BOOL)
 					want = v != 0 ? 1.0 : 0.0;

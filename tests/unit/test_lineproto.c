@@ -63,8 +63,9 @@ static void test_point(void **state)
 	wwtp_lp_float(&p, "g", -2500);
 	wwtp_lp_float(&p, "h", 1e15);
 	assert_int_equal(wwtp_lp_end(&p, -5), 0);
-	assert_string_equal(text(), "m a=7,b=-1.5e-07,c=0.30000000000000004,d=1e+20,"
-				    "e=-9223372036854775808i,f=100,g=-2500,h=1000000000000000 -5\n");
+	assert_string_equal(text(),
+			    "m a=7,b=-1.5e-07,c=0.30000000000000004,d=1e+20,"
+			    "e=-9223372036854775808i,f=100,g=-2500,h=1000000000000000 -5\n");
 }
 
 static void test_escaping(void **state)

@@ -204,11 +204,11 @@ static void test_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_held_until_connected),
-		cmocka_unit_test(test_client_refuses),
-		cmocka_unit_test(test_retry_given_up),
-		cmocka_unit_test(test_tries_used_up),
-		cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_held_until_connected),
+	    cmocka_unit_test(test_client_refuses),
+	    cmocka_unit_test(test_retry_given_up),
+	    cmocka_unit_test(test_tries_used_up),
+	    cmocka_unit_test(test_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

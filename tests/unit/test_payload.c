@@ -138,10 +138,11 @@ static void test_telemetry_ok(void **state)
 	struct fixture *f = *state;
 	struct wwtp_sample *s = sample(f, 1);
 	set_reading(&s->readings[0], WWTP_READING_OK, 1, 42.1, "");
-	expect_telemetry(f, s, 41,
-			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
-			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
-			 "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
+	expect_telemetry(
+	    f, s, 41,
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
+	    "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
 	wwtp_sample_free(s);
 }
 
@@ -154,17 +155,18 @@ static void test_telemetry_mixed(void **state)
 	set_reading(&s->readings[1], WWTP_READING_CALIBRATING, 1, 6.85, "zero check");
 	set_reading(&s->readings[2], WWTP_READING_FAULT, 0, 0, "sensor fault bit 3");
 	set_reading(&s->readings[3], WWTP_READING_OFFLINE, 0, 0, "timed out");
-	expect_telemetry(f, s, UINT64_C(18446744073709551615),
-			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
-			 "\"ts\":\"2026-02-01T00:00:59.999Z\",\"seq\":18446744073709551615,"
-			 "\"readings\":["
-			 "{\"param\":\"cod\",\"value\":7,\"unit\":\"mg/L\",\"status\":\"calibrating\"},"
-			 "{\"param\":\"ph\",\"value\":6.85,\"unit\":\"\",\"status\":\"calibrating\","
-			 "\"reason\":\"zero check\"},"
-			 "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\","
-			 "\"reason\":\"sensor fault bit 3\"},"
-			 "{\"param\":\"tss\",\"unit\":\"mg/L\",\"status\":\"offline\","
-			 "\"reason\":\"timed out\"}]}");
+	expect_telemetry(
+	    f, s, UINT64_C(18446744073709551615),
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+	    "\"ts\":\"2026-02-01T00:00:59.999Z\",\"seq\":18446744073709551615,"
+	    "\"readings\":["
+	    "{\"param\":\"cod\",\"value\":7,\"unit\":\"mg/L\",\"status\":\"calibrating\"},"
+	    "{\"param\":\"ph\",\"value\":6.85,\"unit\":\"\",\"status\":\"calibrating\","
+	    "\"reason\":\"zero check\"},"
+	    "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\","
+	    "\"reason\":\"sensor fault bit 3\"},"
+	    "{\"param\":\"tss\",\"unit\":\"mg/L\",\"status\":\"offline\","
+	    "\"reason\":\"timed out\"}]}");
 	wwtp_sample_free(s);
 }
 
@@ -178,15 +180,16 @@ static void test_telemetry_edge_values(void **state)
 	set_reading(&s->readings[1], WWTP_READING_FAULT, 0, 3, "");
 	set_reading(&s->readings[2], WWTP_READING_OK, 1, NAN, "");
 	set_reading(&s->readings[3], WWTP_READING_OK, 1, -1.5e-7, "");
-	expect_telemetry(f, s, 1,
-			 "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
-			 "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":1,\"readings\":["
-			 "{\"param\":\"cod\",\"value\":0.30000000000000004,\"unit\":\"mg/L\","
-			 "\"status\":\"ok\"},"
-			 "{\"param\":\"ph\",\"unit\":\"\",\"status\":\"fault\",\"reason\":\"no value\"},"
-			 "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"ok\","
-			 "\"reason\":\"value is not a finite number\"},"
-			 "{\"param\":\"tss\",\"value\":-1.5e-07,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
+	expect_telemetry(
+	    f, s, 1,
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":1,\"readings\":["
+	    "{\"param\":\"cod\",\"value\":0.30000000000000004,\"unit\":\"mg/L\","
+	    "\"status\":\"ok\"},"
+	    "{\"param\":\"ph\",\"unit\":\"\",\"status\":\"fault\",\"reason\":\"no value\"},"
+	    "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"ok\","
+	    "\"reason\":\"value is not a finite number\"},"
+	    "{\"param\":\"tss\",\"value\":-1.5e-07,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
 	wwtp_sample_free(s);
 }
 
@@ -234,9 +237,10 @@ static void test_telemetry_full(void **state)
 	struct fixture *f = *state;
 	struct wwtp_sample *s = sample(f, 1);
 	set_reading(&s->readings[0], WWTP_READING_OK, 1, 42.1, "");
-	const char *want = "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
-			   "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
-			   "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}";
+	const char *want =
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["
+	    "{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\",\"status\":\"ok\"}]}";
 	size_t n = strlen(want);
 
 	/* Exactly the size fits; one byte less is refused and leaves the
@@ -269,12 +273,14 @@ static void test_status(void **state)
 	int64_t t = ts("2026-01-31T17:00:00.250Z");
 	wwtp_buf_reset(&f->buf);
 	assert_int_equal(wwtp_payload_status(&f->st, "online", "0.1.0", t, &f->buf), 0);
-	assert_string_equal(f->buf.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"online\","
-					 "\"version\":\"0.1.0\",\"ts\":\"2026-01-31T17:00:00.250Z\"}");
+	assert_string_equal(f->buf.data,
+			    "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"online\","
+			    "\"version\":\"0.1.0\",\"ts\":\"2026-01-31T17:00:00.250Z\"}");
 	wwtp_buf_reset(&f->buf);
 	assert_int_equal(wwtp_payload_status(&f->st, "offline", "1.2.3-rc\"1", 0, &f->buf), 0);
-	assert_string_equal(f->buf.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"offline\","
-					 "\"version\":\"1.2.3-rc\\\"1\",\"ts\":\"1970-01-01T00:00:00.000Z\"}");
+	assert_string_equal(f->buf.data,
+			    "{\"v\":1,\"station\":\"thanh-thuy\",\"state\":\"offline\","
+			    "\"version\":\"1.2.3-rc\\\"1\",\"ts\":\"1970-01-01T00:00:00.000Z\"}");
 
 	struct wwtp_buf b;
 	wwtp_buf_init(&b, 20);
@@ -309,9 +315,19 @@ static void test_roundtrip_jansson(void **state)
 	struct fixture *f = *state;
 	enum { N = 300 };
 	static struct wwtp_point pts[N];
-	static const double values[] = {0.0, -0.0, 1.0, -1.0, 0.1, 1e-300, 4.9e-324,
-					1.7976931348623157e308, 123456789.123, -42.75,
-					9007199254740993.0, 65535, 3.14159265358979};
+	static const double values[] = {0.0,
+					-0.0,
+					1.0,
+					-1.0,
+					0.1,
+					1e-300,
+					4.9e-324,
+					1.7976931348623157e308,
+					123456789.123,
+					-42.75,
+					9007199254740993.0,
+					65535,
+					3.14159265358979};
 	struct wwtp_device dev = {0};
 	snprintf(dev.name, sizeof(dev.name), "inlet");
 	for (int i = 0; i < N; i++) {
@@ -330,8 +346,8 @@ static void test_roundtrip_jansson(void **state)
 		char reason[40] = "";
 		if (st != WWTP_READING_OK)
 			snprintf(reason, sizeof(reason), "reason %d", i);
-		set_reading(&s->readings[i], st, hv, values[i % (sizeof(values) / sizeof(values[0]))],
-			    reason);
+		set_reading(&s->readings[i], st, hv,
+			    values[i % (sizeof(values) / sizeof(values[0]))], reason);
 	}
 	wwtp_buf_reset(&f->buf);
 	assert_int_equal(wwtp_payload_telemetry(&f->st, s, 77, &f->buf), 0);
@@ -457,7 +473,8 @@ static void test_telemetry_eval(void **state)
 	    "\"eval\":{\"limit\":{\"min\":5.5,\"max\":9},\"windows\":["
 	    "{\"s\":3600,\"avg\":7.1,\"n\":60,\"avail\":1,\"judged\":true,\"exceeds\":false,"
 	    "\"ratio\":0.7889}]}},"
-	    "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\",\"reason\":\"no value (NaN)\","
+	    "{\"param\":\"flow_out\",\"unit\":\"m3/h\",\"status\":\"fault\",\"reason\":\"no value "
+	    "(NaN)\","
 	    "\"eval\":{\"windows\":[{\"s\":3600,\"n\":0,\"avail\":0,\"judged\":false,"
 	    "\"avail_alert\":true}],\"alerts\":[\"fault\",\"offline\"]}},"
 	    "{\"param\":\"tss\",\"value\":20.5,\"unit\":\"mg/L\",\"status\":\"ok\"}]}");
@@ -469,7 +486,8 @@ static void test_telemetry_eval(void **state)
 	if (!root)
 		fail_msg("jansson: %s at %d", err.text, err.position);
 	json_t *ev = json_object_get(json_array_get(json_object_get(root, "readings"), 0), "eval");
-	assert_true(json_number_value(json_object_get(json_object_get(ev, "limit"), "max")) == 148.5);
+	assert_true(json_number_value(json_object_get(json_object_get(ev, "limit"), "max")) ==
+		    148.5);
 	json_decref(root);
 
 	/* Without verdicts: the plain telemetry, byte for byte. */
@@ -531,13 +549,13 @@ static void test_telemetry_eval_from_evaluator(void **state)
 	assert_int_equal(wwtp_eval_get(ev, "cod", &v), 0);
 	wwtp_buf_reset(&f->buf);
 	assert_int_equal(wwtp_payload_telemetry_eval(&f->st, s, 1, &v, &f->buf), 0);
-	assert_string_equal(f->buf.data,
-			    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
-			    "\"ts\":\"2026-01-31T17:00:09.000Z\",\"seq\":1,\"readings\":["
-			    "{\"param\":\"cod\",\"value\":120.25,\"unit\":\"mg/L\",\"status\":\"ok\","
-			    "\"eval\":{\"limit\":{\"max\":100},\"instant_exceeds\":true,\"windows\":["
-			    "{\"s\":10,\"avg\":120.25,\"n\":10,\"avail\":1,\"judged\":true,"
-			    "\"exceeds\":true,\"ratio\":1.2025,\"alert\":true}]}}]}");
+	assert_string_equal(
+	    f->buf.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+			 "\"ts\":\"2026-01-31T17:00:09.000Z\",\"seq\":1,\"readings\":["
+			 "{\"param\":\"cod\",\"value\":120.25,\"unit\":\"mg/L\",\"status\":\"ok\","
+			 "\"eval\":{\"limit\":{\"max\":100},\"instant_exceeds\":true,\"windows\":["
+			 "{\"s\":10,\"avg\":120.25,\"n\":10,\"avail\":1,\"judged\":true,"
+			 "\"exceeds\":true,\"ratio\":1.2025,\"alert\":true}]}}]}");
 	wwtp_sample_free(s);
 	wwtp_eval_free(ev);
 }
@@ -582,34 +600,37 @@ static void test_alert(void **state)
 
 	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_EXCEEDANCE, 3600, 212.4, 150 * 0.9 * 1.1,
 		  212.4 / (150 * 0.9 * 1.1));
-	expect_alert(f, &e, "outlet", "cod", "mg/L",
-		     "{\"v\":1,\"station\":\"thanh-thuy\","
-		     "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"raised\","
-		     "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
-		     "\"window_s\":3600,\"value\":212.4,\"limit\":148.5,\"ratio\":1.4303,"
-		     "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
-		     "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
+	expect_alert(
+	    f, &e, "outlet", "cod", "mg/L",
+	    "{\"v\":1,\"station\":\"thanh-thuy\","
+	    "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"raised\","
+	    "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+	    "\"window_s\":3600,\"value\":212.4,\"limit\":148.5,\"ratio\":1.4303,"
+	    "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
 
 	/* The clear repeats id, start and since, adds end; ts is the end. */
 	set_event(&e, WWTP_ALERT_CLEARED, WWTP_ALERT_EXCEEDANCE, 3600, 140.2, 148.5, 140.2 / 148.5);
-	expect_alert(f, &e, "outlet", "cod", "mg/L",
-		     "{\"v\":1,\"station\":\"thanh-thuy\","
-		     "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"cleared\","
-		     "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
-		     "\"window_s\":3600,\"value\":140.2,\"limit\":148.5,\"ratio\":0.9441,"
-		     "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
-		     "\"end\":\"2026-01-31T18:30:00.500Z\",\"ts\":\"2026-01-31T18:30:00.500Z\"}");
+	expect_alert(
+	    f, &e, "outlet", "cod", "mg/L",
+	    "{\"v\":1,\"station\":\"thanh-thuy\","
+	    "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"cleared\","
+	    "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+	    "\"window_s\":3600,\"value\":140.2,\"limit\":148.5,\"ratio\":0.9441,"
+	    "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+	    "\"end\":\"2026-01-31T18:30:00.500Z\",\"ts\":\"2026-01-31T18:30:00.500Z\"}");
 
 	/* A fault without a value: no window, value, limit or ratio (NaN
 	 * fields are left out, never written). */
 	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_FAULT, 0, NAN, NAN, NAN);
 	e.since_ms = ts("2026-01-31T16:59:50.000Z");
-	expect_alert(f, &e, "outlet", "cod", NULL,
-		     "{\"v\":1,\"station\":\"thanh-thuy\","
-		     "\"id\":\"thanh-thuy:cod:fault:0:1769878800000\",\"event\":\"raised\","
-		     "\"kind\":\"fault\",\"device\":\"outlet\",\"param\":\"cod\","
-		     "\"since\":\"2026-01-31T16:59:50.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
-		     "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
+	expect_alert(
+	    f, &e, "outlet", "cod", NULL,
+	    "{\"v\":1,\"station\":\"thanh-thuy\","
+	    "\"id\":\"thanh-thuy:cod:fault:0:1769878800000\",\"event\":\"raised\","
+	    "\"kind\":\"fault\",\"device\":\"outlet\",\"param\":\"cod\","
+	    "\"since\":\"2026-01-31T16:59:50.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
+	    "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
 
 	/* A device offline: no param, no unit; a whole number of seconds. */
 	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_OFFLINE, 0, 90, 60, 1.5);
@@ -653,20 +674,20 @@ static void test_alert(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_names),
-		cmocka_unit_test_setup_teardown(test_sample_new, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_mixed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_edge_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_escaping, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_bad_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_topic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip_jansson, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_eval, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_telemetry_eval_from_evaluator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alert, setup, teardown),
+	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test_setup_teardown(test_sample_new, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_mixed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_edge_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_escaping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_bad_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_full, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_topic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roundtrip_jansson, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_eval, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_telemetry_eval_from_evaluator, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alert, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

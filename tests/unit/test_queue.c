@@ -167,10 +167,10 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fifo_and_cap),
-		cmocka_unit_test(test_pop_timeout),
-		cmocka_unit_test(test_pop_wakes),
-		cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_fifo_and_cap),
+	    cmocka_unit_test(test_pop_timeout),
+	    cmocka_unit_test(test_pop_wakes),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
