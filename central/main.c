@@ -401,7 +401,10 @@ int main(int argc, char **argv)
 		 cfg.influx.spool_dir);
 	rc = wwtp_writer_start(&cfg.influx, &c.writer);
 	if (rc != 0) {
-		LOG_ERROR(MAIN_MOD, "cannot start the InfluxDB writer: %s", wwtp_strerror(rc));
+		LOG_ERROR(MAIN_MOD, "cannot start the InfluxDB writer: %s%s%s%s", wwtp_strerror(rc),
+			  rc == WWTP_ERR_ERRNO ? " (the spool folder " : "",
+			  rc == WWTP_ERR_ERRNO ? cfg.influx.spool_dir : "",
+			  rc == WWTP_ERR_ERRNO ? ": see the line above)" : "");
 		status = 1;
 		goto out;
 	}

@@ -398,6 +398,34 @@ static int scan(struct wwtp_spool *sp)
 	return 0;
 }
 
+/* Creates dir and any missing parents (mode 0750), as `mkdir -p`: a
+ * minimal central.cfg names /var/lib/wwtp-central/spool, whose parent does
+ * not exist on a fresh system without the package. Logs what failed, naming
+ * the folder and what to do. */
+static int make_dirs(const char *dir)
+{
+	char path[WWTP_PATH_MAX];
+	size_t n = strlen(dir);
+
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+			LOG_ERROR(SPOOL_MOD,
+				  "cannot create the spool folder %s (at %s: %s): create it, "
+				  "writable by this user, or set influx.spool_dir to a writable "
+				  "folder",
+				  dir, path, strerror(errno));
+			return WWTP_ERR_ERRNO;
+		}
+		path[i] = c;
+	}
+	return 0;
+}
+
 int wwtp_spool_open(const char *dir, const struct wwtp_spool_opts *o, struct wwtp_spool **out)
 {
 	struct wwtp_spool *sp;
@@ -419,8 +447,7 @@ int wwtp_spool_open(const char *dir, const struct wwtp_spool_opts *o, struct wwt
 	sp->io_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	pthread_mutex_init(&sp->lock, NULL);
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		LOG_ERROR(SPOOL_MOD, "cannot create spool folder %s: %s", dir, strerror(errno));
+	if (make_dirs(dir) != 0) {
 		wwtp_spool_close(sp);
 		return WWTP_ERR_ERRNO;
 	}

@@ -12,6 +12,7 @@
 #include "../util/log.h"
 #include "../util/timeutil.h"
 #include "clock.h"
+#include "confirm.h"
 #include "forward.h"
 #include "judge.h"
 #include "mqtt.h"
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "poller.h"
 #include "queue.h"
+#include "seqmark.h"
 #include "store.h"
 #include "tt10.h"
 
@@ -57,6 +59,11 @@ struct run {
 	char topic_status[WWTP_ID_MAX * 2 + 16];
 	char topic_alert[WWTP_ID_MAX * 2 + 16];
 	char topic_health[WWTP_ID_MAX * 2 + 16];
+	char topic_ack[WWTP_ID_MAX * 2 + 16];
+	/* Central's confirmations (NULL unless a store waits for them) and
+	 * the seq mark beside the store. */
+	struct wwtp_confirm *confirm;
+	struct wwtp_seqmark *mark;
 	/* The durable store and its forwarder; NULL without a store (then
 	 * telemetry and alerts wait in the outbox's memory). */
 	struct wwtp_store *store;
@@ -74,6 +81,7 @@ struct run {
 	 * from the number the store kept; without one it starts again at 1
 	 * when the process restarts. */
 	uint64_t seq;
+	uint64_t aseq; /* alerts' own numbers, from 1, kept like seq */
 	uint64_t polls;
 	uint64_t refused_seen;
 	struct wwtp_complain queue_complain;
@@ -127,10 +135,21 @@ static int print_line(struct run *r)
 
 /* A telemetry or alert message in r->buf: into the store when there is
  * one (it goes out once committed), else straight into the outbox. */
-static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq)
+static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq,
+		       int alert)
 {
+	/* The lowest number still to be sent: what central need not wait for
+	 * below it (docs/mqtt.md, "floor"). Without a store nothing waits. */
+	uint64_t floor = r->fwd ? wwtp_forward_floor(r->fwd, alert, seq) : seq;
+	if (floor > 0 && wwtp_payload_add_member(&r->buf, "floor", floor) != 0) {
+		r->lost++;
+		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD,
+			      "cannot add the floor to a message on %s: too large", topic);
+		return;
+	}
 	if (r->fwd) {
-		int flags = r->clock == WWTP_CLOCK_UNSYNCED ? WWTP_STORE_UNSYNCED : 0;
+		int flags = (r->clock == WWTP_CLOCK_UNSYNCED ? WWTP_STORE_UNSYNCED : 0) |
+			    (alert ? WWTP_STORE_ALERT : 0);
 		if (wwtp_forward_put(r->fwd, topic, r->buf.data, r->buf.len, qos, ts_ms, seq,
 				     flags) != 0)
 			r->lost++; /* logged by the forwarder */
@@ -159,11 +178,16 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 			      e->id, wwtp_strerror(rc));
 		return;
 	}
+	/* Alerts have numbers of their own, so that central can confirm them
+	 * as it confirms telemetry (docs/mqtt.md). */
+	uint64_t aseq = ++r->aseq;
+	if (wwtp_payload_add_member(&r->buf, "seq", aseq) != 0)
+		return;
 	if (r->o->print)
 		print_line(r);
 	else
 		put_record(r, r->topic_alert, 1,
-			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, 0);
+			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, aseq, 1);
 }
 
 static void handle_sample(struct run *r, struct wwtp_sample *s)
@@ -190,7 +214,7 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	} else {
 		LOG_DEBUG(MOD, "device %s: seq %" PRIu64 ", %zu bytes", s->device->name, seq,
 			  r->buf.len);
-		put_record(r, r->topic_telemetry, r->st->mqtt.qos, s->ts_ms, seq);
+		put_record(r, r->topic_telemetry, r->st->mqtt.qos, s->ts_ms, seq, 0);
 	}
 	if (r->tt10)
 		wwtp_tt10_sample(r->tt10, s);
@@ -221,8 +245,10 @@ static void drain(struct run *r, int wait_ms)
 		s = wwtp_queue_pop(r->samples, 0);
 	}
 	report_refused(r);
-	if (r->fwd)
+	if (r->fwd) {
 		wwtp_forward_set_seq(r->fwd, r->seq);
+		wwtp_forward_set_alert_seq(r->fwd, r->aseq);
+	}
 }
 
 static int put_status(struct run *r, const char *state)
@@ -270,6 +296,10 @@ static void put_health(struct run *r)
 		h.store_max_bytes = fs.store.max_bytes;
 		h.dropped_full = fs.store.dropped_full;
 		h.dropped_age = fs.store.dropped_age;
+		h.dropped_damaged = fs.dropped_damaged;
+		h.confirm = fs.confirm;
+		h.confirmed_seq = fs.confirmed_seq;
+		h.resent = fs.resent;
 	} else {
 		struct wwtp_outbox_stats os;
 		wwtp_outbox_get_stats(r->outbox, &os);
@@ -313,6 +343,12 @@ static void watchdog(struct run *r)
 /* Opens the durable store when there is to be one: --store, the file's
  * store group, or systemd's StateDirectory=. Without any of them the
  * messages wait in memory, as they always did (said once at start). */
+/* On a Paho thread: central's ack for this station. */
+static void on_ack(const void *payload, size_t len, void *ctx)
+{
+	wwtp_confirm_feed(ctx, payload, len);
+}
+
 static int start_store(struct run *r)
 {
 	const struct wwtp_station *st = r->st;
@@ -370,6 +406,27 @@ static int start_store(struct run *r)
 			path, wwtp_strerror(rc));
 		return rc;
 	}
+	memset(&fc, 0, sizeof(fc));
+	w = snprintf(dir, sizeof(dir), "%s.seq", path);
+	rc = (w < 0 || (size_t)w >= sizeof(dir))
+		 ? WWTP_ERR_RANGE
+		 : wwtp_seqmark_open(dir, &r->mark, &fc.mark_seq, &fc.mark_aseq);
+	if (rc) {
+		fprintf(stderr, "wwtp-collector: cannot use %s: %s (see the log)\n", dir,
+			wwtp_strerror(rc));
+		return rc;
+	}
+	fc.mark = r->mark;
+	if (sc.confirm) {
+		r->confirm = wwtp_confirm_new(st->id);
+		if (!r->confirm)
+			return WWTP_ERR_NOMEM;
+		rc = wwtp_mqtt_subscribe(r->mqtt, r->topic_ack, on_ack, r->confirm);
+		if (rc)
+			return rc;
+	}
+	fc.acks = r->confirm;
+	fc.confirm_timeout_ms = (int64_t)sc.confirm_timeout_s * 1000;
 	fc.commit_ms = sc.commit_ms;
 	fc.replay_rate = sc.replay_rate;
 	fc.window = FORWARD_WINDOW;
@@ -378,6 +435,7 @@ static int start_store(struct run *r)
 	if (!r->fwd)
 		return WWTP_ERR_NOMEM;
 	r->seq = wwtp_forward_last_seq(r->fwd);
+	r->aseq = wwtp_forward_last_alert_seq(r->fwd);
 
 	struct wwtp_store_stats ss;
 	char oldest[32] = "-";
@@ -394,7 +452,14 @@ static int start_store(struct run *r)
 			 "store: the default bound is %d days of %" PRIu64
 			 " messages a day of about %zu bytes, plus a quarter",
 			 sc.max_age_days, per_day, msg_bytes);
-	if (st->mqtt.qos == 0)
+	if (!sc.confirm)
+		LOG_INFO(MOD, "store.confirm is false: a stored message is deleted on the broker's "
+			      "acknowledgement, not when central has stored it");
+	else
+		LOG_INFO(MOD, "stored messages wait for central's confirmation on %s (sent again "
+			      "after %d s without one)",
+			 r->topic_ack, sc.confirm_timeout_s);
+	if (st->mqtt.qos == 0 && !sc.confirm)
 		LOG_WARN(MOD, "mqtt.qos is 0: a stored message is deleted once written to the "
 			      "socket, not when the broker has it (use qos 1)");
 	return 0;
@@ -472,7 +537,7 @@ static int start_mqtt(struct run *r)
 	r->outbox = wwtp_outbox_new(r->mqtt, OUTBOX_MAX_HELD);
 	if (!r->outbox)
 		return WWTP_ERR_NOMEM;
-	return wwtp_mqtt_connect(r->mqtt);
+	return 0;
 }
 
 static void stop_mqtt(struct run *r)
@@ -485,14 +550,15 @@ static void stop_mqtt(struct run *r)
 		struct wwtp_forward_stats fs;
 		wwtp_forward_get_stats(r->fwd, &fs);
 		LOG_INFO(MOD,
-			 "%llu polls, %llu messages stored: %llu acknowledged, %llu waiting in the "
-			 "store for the next start, %llu dropped (store full %llu, too old %llu), "
-			 "%llu lost",
+			 "%llu polls, %llu messages stored: %llu acknowledged by the broker, %llu "
+			 "confirmed by central, %llu waiting in the store for the next start, %llu "
+			 "dropped (store full %llu, too old %llu, damaged %llu), %llu lost",
 			 (unsigned long long)r->polls, (unsigned long long)fs.stored,
-			 (unsigned long long)fs.acked, (unsigned long long)fs.store.rows,
-			 (unsigned long long)(fs.dropped_full + fs.dropped_age),
+			 (unsigned long long)fs.acked, (unsigned long long)fs.confirmed,
+			 (unsigned long long)(fs.store.rows + fs.pending),
+			 (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
 			 (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
-			 (unsigned long long)r->lost);
+			 (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);
 	} else if (r->outbox) {
 		wwtp_outbox_get_stats(r->outbox, &os);
 		LOG_INFO(MOD,
@@ -510,10 +576,15 @@ static void stop_mqtt(struct run *r)
 	r->fwd = NULL;
 	wwtp_store_close(r->store);
 	r->store = NULL;
+	wwtp_seqmark_close(r->mark);
+	r->mark = NULL;
 	wwtp_outbox_free(r->outbox);
 	r->outbox = NULL;
 	wwtp_mqtt_free(r->mqtt);
 	r->mqtt = NULL;
+	/* After the client: its thread calls into it. */
+	wwtp_confirm_free(r->confirm);
+	r->confirm = NULL;
 }
 
 static int run_once(struct run *r)
@@ -593,6 +664,19 @@ static int run_forever(struct run *r)
 		wwtp_outbox_pump(r->outbox);
 		wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
 	}
+	rc = flush_outbox(r, 2);
+	/* A clean stop waits, as long as for the broker, for central to
+	 * confirm what it was sent, so that the next start sends nothing
+	 * twice; a central that has confirmed nothing is not waited for. */
+	if (rc == 0 && r->fwd) {
+		int64_t end = wwtp_mono_ms() + r->o->ack_timeout_ms;
+		while (wwtp_forward_waiting(r->fwd) && wwtp_mono_ms() < end &&
+		       *r->o->stop < 2 && wwtp_mqtt_is_connected(r->mqtt)) {
+			wwtp_outbox_pump(r->outbox);
+			wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
+			wwtp_sleep_ms(50, NULL);
+		}
+	}
 	put_status(r, "offline");
 	rc = flush_outbox(r, 2);
 	/* The last word on health, with what the flush achieved; it only
@@ -628,7 +712,8 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	if (wwtp_topic(st, "telemetry", r.topic_telemetry, sizeof(r.topic_telemetry)) ||
 	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status)) ||
 	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert)) ||
-	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health))) {
+	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health)) ||
+	    wwtp_topic(st, "ack", r.topic_ack, sizeof(r.topic_ack))) {
 		fprintf(stderr, "wwtp-collector: topic prefix too long\n");
 		goto out;
 	}
@@ -660,6 +745,13 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 		 * whether the broker has everything. */
 		if (!o->once && start_store(&r) != 0)
 			goto out;
+		/* After the store: it subscribes to central's acks first. */
+		rc = wwtp_mqtt_connect(r.mqtt);
+		if (rc) {
+			fprintf(stderr, "wwtp-collector: cannot set up MQTT: %s\n",
+				wwtp_strerror(rc));
+			goto out;
+		}
 	}
 	r.poller = wwtp_poller_new(st, on_sample, &r);
 	if (!r.poller) {

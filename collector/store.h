@@ -20,8 +20,11 @@
 
 struct wwtp_store;
 
-/* Bit of wwtp_store_msg.flags: taken before the clock was synchronised. */
+/* Bits of wwtp_store_msg.flags: taken before the clock was synchronised;
+ * an alert (its seq is the alert number, not telemetry's). A row's flags
+ * are one of 0..3: the confirmations delete by (flags, seq). */
 #define WWTP_STORE_UNSYNCED 0x1
+#define WWTP_STORE_ALERT 0x2
 
 struct wwtp_store_msg {
 	int64_t id;	   /* 1, 2, 3...: append order, never reused */
@@ -44,7 +47,9 @@ struct wwtp_store_stats {
 	uint64_t dropped_age;  /* dropped because too old (lifetime) */
 	int64_t committed_id;  /* highest id that is committed */
 	uint64_t commits;      /* commits (syncs) since open */
-	int reset;	       /* the file was unreadable and was set aside at open */
+	int reset;	       /* the file was unreadable and was set aside (at open or later) */
+	uint64_t altered;      /* rows that failed their checksum: not sent, removed */
+	uint64_t fs_max_bytes; /* the bound learned from a full file system; 0: none */
 };
 
 /* Opens (creating it and its folder's file if needed) the store at path;
@@ -69,6 +74,9 @@ int wwtp_store_delete(struct wwtp_store *s, int64_t id);
 /* Makes everything pending durable (one WAL sync). Nothing pending: 0 at
  * once. */
 int wwtp_store_commit(struct wwtp_store *s);
+/* Drops what the open transaction holds (appends, deletes, metadata): the
+ * store is as the last commit left it. */
+void wwtp_store_rollback(struct wwtp_store *s);
 /* 1 when appends, deletes or metadata wait for a commit. */
 int wwtp_store_dirty(const struct wwtp_store *s);
 /* Highest id a commit made durable (0: none). */
@@ -100,5 +108,23 @@ int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value);
 
 void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out);
 const char *wwtp_store_path(const struct wwtp_store *s);
+
+/* Deletes (in the open transaction) the telemetry rows (alerts = 0) or the
+ * alert rows (alerts = 1) with 1 <= seq <= upto: central has confirmed
+ * them. *n (may be NULL) gets how many went. */
+int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n);
+/* The lowest seq > 0 held of that kind, 0 when none. */
+int wwtp_store_min_seq(struct wwtp_store *s, int alerts, uint64_t *out);
+
+/* 1 once SQLite has said the file is damaged (SQLITE_CORRUPT, NOTADB). */
+int wwtp_store_damaged(const struct wwtp_store *s);
+/* Sets the damaged file aside (renamed "<path>.corrupt-<epoch s>", kept)
+ * and starts a new one in its place; what was not committed is gone. */
+int wwtp_store_reset(struct wwtp_store *s);
+/* After a commit failed with WWTP_ERR_FULL (the file system is full):
+ * restarts the log from its beginning and lowers the store's bound below
+ * what it holds now, so that wwtp_store_enforce() frees room inside the
+ * file (logged once per lowering). */
+void wwtp_store_relieve(struct wwtp_store *s);
 
 #endif

@@ -488,12 +488,19 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
 		rc = add_u64_field(out, "bytes", h->store_bytes);
 	if (!rc && h->durable)
 		rc = add_u64_field(out, "max_bytes", h->store_max_bytes);
+	if (!rc && h->durable && h->confirm)
+		rc = add_u64_field(out, "confirmed_seq", h->confirmed_seq);
+	if (!rc && h->durable && h->confirm)
+		rc = add_u64_field(out, "resent", h->resent);
 	if (!rc)
 		rc = wwtp_buf_printf(out,
 				     "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
-				     ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64 "}",
-				     h->dropped_full + h->dropped_age + h->dropped_lost,
-				     h->dropped_full, h->dropped_age, h->dropped_lost);
+				     ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64
+				     ",\"damaged\":%" PRIu64 "}",
+				     h->dropped_full + h->dropped_age + h->dropped_lost +
+					 h->dropped_damaged,
+				     h->dropped_full, h->dropped_age, h->dropped_lost,
+				     h->dropped_damaged);
 	if (!rc)
 		rc = add_u64_field(out, "polls", h->polls);
 	if (!rc)
@@ -507,6 +514,23 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
 	if (!rc)
 		rc = wwtp_buf_adds(out, "]}");
 	return rollback(out, start, rc);
+}
+
+int wwtp_payload_add_member(struct wwtp_buf *out, const char *key, uint64_t v)
+{
+	size_t start = out->len;
+	int rc;
+
+	if (out->len < 2 || out->data[out->len - 1] != '}')
+		return WWTP_ERR_INVAL;
+	out->len--; /* the closing brace goes after the new member */
+	rc = wwtp_buf_printf(out, ",\"%s\":%" PRIu64 "}", key, v);
+	if (rc) {
+		out->len = start;
+		out->data[out->len - 1] = '}';
+		out->data[out->len] = '\0';
+	}
+	return rc;
 }
 
 int wwtp_topic(const struct wwtp_station *st, const char *leaf, char *out, size_t n)

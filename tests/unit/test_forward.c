@@ -18,6 +18,10 @@
 #undef MOD
 #include "../../collector/queue.c"
 #include "../../collector/store.c"
+#undef MOD
+#include "../../collector/confirm.c"
+#undef MOD
+#include "../../collector/seqmark.c"
 
 /* --- the fake client (fixture.h) ------------------------------------------ */
 
