@@ -252,6 +252,10 @@ static int seal_locked(struct wwtp_spool *sp)
 	if (fsync(sp->ofd) != 0) {
 		io_problem(sp, "cannot fsync", from);
 		rc = WWTP_ERR_ERRNO;
+	} else {
+		/* Durable from here on, renamed or not (a .open segment is
+		 * sealed at the next start): what central may confirm. */
+		sp->st.synced_points = sp->st.appended_points;
 	}
 	close(sp->ofd);
 	sp->ofd = -1;
@@ -589,6 +593,8 @@ int wwtp_spool_sync(struct wwtp_spool *sp)
 		name_open(name, sp->oseq);
 		io_problem(sp, "cannot fsync", name);
 		rc = WWTP_ERR_ERRNO;
+	} else if (sp->ofd >= 0) {
+		sp->st.synced_points = sp->st.appended_points;
 	}
 	pthread_mutex_unlock(&sp->lock);
 	return rc;

@@ -146,7 +146,8 @@ struct wwtp_forward {
 
 	/* Confirmations from central. */
 	uint64_t confirmed_seq, confirmed_aseq;
-	int64_t last_progress; /* monotonic: last confirmation or send */
+	int64_t last_progress; /* monotonic: last confirmation, or nothing waiting for one */
+	int unconfirmed;       /* the broker took rows that central has not confirmed */
 	int64_t resend_after;  /* the current wait before sending again */
 	int64_t first_puback;  /* monotonic, 0: none yet */
 	int warned_silent, warned_ahead;
@@ -188,6 +189,8 @@ static void on_done(uint64_t tag, int acked, void *ctx)
 		f->st.acked++;
 		if (f->first_puback == 0)
 			f->first_puback = wwtp_mono_ms();
+		if (!(tag & TAG_PUBACK_DELETES))
+			f->unconfirmed = 1;
 		/* With confirmations, the row stays until central says it is
 		 * stored (apply_confirmations). */
 		if ((tag & TAG_PUBACK_DELETES) && wwtp_store_delete(f->store, id) == 0 &&
@@ -290,8 +293,9 @@ void wwtp_forward_free(struct wwtp_forward *f)
 	f->next_retry = 0;
 	commit(f, wwtp_mono_ms(), 0);
 	if (f->failing || wwtp_store_dirty(f->store))
-		LOG_ERROR(MOD, "last commit failed: %zu message(s) not stored are lost, acknowledged "
-			       "messages will be sent again",
+		LOG_ERROR(MOD,
+			  "last commit failed: %zu message(s) not stored are lost, acknowledged "
+			  "messages will be sent again",
 			  f->npend);
 	wwtp_outbox_set_done_cb(f->outbox, NULL, NULL);
 	pend_clear(f);
@@ -576,6 +580,7 @@ static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
 static void apply_confirmations(struct wwtp_forward *f, int64_t now)
 {
 	struct wwtp_confirm_state cs;
+	struct wwtp_store_stats ss;
 	uint64_t n = 0, m = 0;
 
 	if (!f->cfg.acks)
@@ -601,13 +606,14 @@ static void apply_confirmations(struct wwtp_forward *f, int64_t now)
 	}
 	if (f->failing)
 		return; /* deleted once the store works again */
-	if ((cs.seq > f->confirmed_seq &&
-	     wwtp_store_delete_upto(f->store, 0, cs.seq, &n) != 0) ||
+	if ((cs.seq > f->confirmed_seq && wwtp_store_delete_upto(f->store, 0, cs.seq, &n) != 0) ||
 	    (cs.aseq > f->confirmed_aseq && wwtp_store_delete_upto(f->store, 1, cs.aseq, &m) != 0))
 		return;
 	f->confirmed_seq = cs.seq;
 	f->confirmed_aseq = cs.aseq;
 	f->st.confirmed += n + m;
+	if (wwtp_store_get_stats(f->store, &ss), ss.rows == 0)
+		f->unconfirmed = 0;
 	f->last_progress = now;
 	f->resend_after = f->cfg.confirm_timeout_ms;
 	if (f->quiet_since == 0)
@@ -617,11 +623,13 @@ static void apply_confirmations(struct wwtp_forward *f, int64_t now)
 				      (unsigned long long)cs.seq);
 }
 
-/* Nothing with the broker, every lane sent, and still no confirmation for
- * confirm_timeout: what the store holds goes again, oldest first at the
- * replay rate (a broker that lost it, a central that crashed before its
- * spool was synced). The wait doubles while nothing is confirmed, up to
- * an hour, so a central that never confirms costs little. */
+/* The broker has taken messages that central has not confirmed, and
+ * central's confirmation has not moved for confirm_timeout (live messages
+ * keep flowing, but one lost message holds the confirmation back): what
+ * the store holds goes again, oldest first at the replay rate (a broker
+ * that lost it, a central that crashed before its spool was synced). The
+ * wait doubles while nothing is confirmed, up to an hour, so a central that
+ * never confirms costs little. */
 static void resend_unconfirmed(struct wwtp_forward *f, int64_t now)
 {
 	int64_t top = f->sendable_id + 1;
@@ -629,19 +637,20 @@ static void resend_unconfirmed(struct wwtp_forward *f, int64_t now)
 
 	if (!f->cfg.acks)
 		return;
-	if (f->inflight.n > 0 || f->back_next < f->live_from || f->live_next < top ||
-	    !wwtp_mqtt_is_connected(f->mqtt)) {
-		f->last_progress = now;
+	if (!f->unconfirmed || f->back_next < f->live_from || !wwtp_mqtt_is_connected(f->mqtt)) {
+		f->last_progress = now; /* nothing waits, or a replay is under way */
 		return;
 	}
 	if (now - f->last_progress < f->resend_after)
 		return;
 	f->last_progress = now;
 	wwtp_store_get_stats(f->store, &ss);
-	if (ss.rows == 0)
+	if (ss.rows == 0) {
+		f->unconfirmed = 0;
 		return;
+	}
 	f->back_next = 1;
-	f->live_from = top;
+	f->live_from = f->live_next < top ? f->live_next : top;
 	f->st.resent += ss.rows;
 	wwtp_complain(&f->resend_complain, WWTP_LOG_WARN, MOD,
 		      "central has not confirmed %llu stored message(s) within %lld s (last "

@@ -111,8 +111,9 @@ static void deadline_after(struct timespec *ts, int timeout_ms)
 static void on_sub_failure(void *ctx, MQTTAsync_failureData *resp)
 {
 	struct wwtp_mqtt *m = ctx;
-	LOG_ERROR(MOD, "cannot subscribe to %s: %s (code %d): the broker's ACL must let this "
-		       "station read it (wwtp-central acl)",
+	LOG_ERROR(MOD,
+		  "cannot subscribe to %s: %s (code %d): the broker's ACL must let this "
+		  "station read it (wwtp-central acl)",
 		  m->sub_topic, resp && resp->message ? resp->message : "refused",
 		  resp ? resp->code : 0);
 }

@@ -456,8 +456,9 @@ static int start_store(struct run *r)
 		LOG_INFO(MOD, "store.confirm is false: a stored message is deleted on the broker's "
 			      "acknowledgement, not when central has stored it");
 	else
-		LOG_INFO(MOD, "stored messages wait for central's confirmation on %s (sent again "
-			      "after %d s without one)",
+		LOG_INFO(MOD,
+			 "stored messages wait for central's confirmation on %s (sent again "
+			 "after %d s without one)",
 			 r->topic_ack, sc.confirm_timeout_s);
 	if (st->mqtt.qos == 0 && !sc.confirm)
 		LOG_WARN(MOD, "mqtt.qos is 0: a stored message is deleted once written to the "
@@ -549,16 +550,17 @@ static void stop_mqtt(struct run *r)
 	if (r->fwd) {
 		struct wwtp_forward_stats fs;
 		wwtp_forward_get_stats(r->fwd, &fs);
-		LOG_INFO(MOD,
-			 "%llu polls, %llu messages stored: %llu acknowledged by the broker, %llu "
-			 "confirmed by central, %llu waiting in the store for the next start, %llu "
-			 "dropped (store full %llu, too old %llu, damaged %llu), %llu lost",
-			 (unsigned long long)r->polls, (unsigned long long)fs.stored,
-			 (unsigned long long)fs.acked, (unsigned long long)fs.confirmed,
-			 (unsigned long long)(fs.store.rows + fs.pending),
-			 (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
-			 (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
-			 (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);
+		LOG_INFO(
+		    MOD,
+		    "%llu polls, %llu messages stored: %llu acknowledged by the broker, %llu "
+		    "confirmed by central, %llu waiting in the store for the next start, %llu "
+		    "dropped (store full %llu, too old %llu, damaged %llu), %llu lost",
+		    (unsigned long long)r->polls, (unsigned long long)fs.stored,
+		    (unsigned long long)fs.acked, (unsigned long long)fs.confirmed,
+		    (unsigned long long)(fs.store.rows + fs.pending),
+		    (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
+		    (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
+		    (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);
 	} else if (r->outbox) {
 		wwtp_outbox_get_stats(r->outbox, &os);
 		LOG_INFO(MOD,
@@ -670,8 +672,8 @@ static int run_forever(struct run *r)
 	 * twice; a central that has confirmed nothing is not waited for. */
 	if (rc == 0 && r->fwd) {
 		int64_t end = wwtp_mono_ms() + r->o->ack_timeout_ms;
-		while (wwtp_forward_waiting(r->fwd) && wwtp_mono_ms() < end &&
-		       *r->o->stop < 2 && wwtp_mqtt_is_connected(r->mqtt)) {
+		while (wwtp_forward_waiting(r->fwd) && wwtp_mono_ms() < end && *r->o->stop < 2 &&
+		       wwtp_mqtt_is_connected(r->mqtt)) {
 			wwtp_outbox_pump(r->outbox);
 			wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
 			wwtp_sleep_ms(50, NULL);

@@ -118,8 +118,7 @@ static int exec(struct wwtp_store *s, const char *sql)
 	if (rc != SQLITE_OK) {
 		note_rc(s, rc);
 		if (rc != SQLITE_FULL)
-			LOG_ERROR(MOD, "%s: %s: %s", s->path, sql,
-				  msg ? msg : sqlite3_errstr(rc));
+			LOG_ERROR(MOD, "%s: %s: %s", s->path, sql, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 	}
 	return rc;

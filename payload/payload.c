@@ -493,14 +493,12 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
 	if (!rc && h->durable && h->confirm)
 		rc = add_u64_field(out, "resent", h->resent);
 	if (!rc)
-		rc = wwtp_buf_printf(out,
-				     "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
-				     ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64
-				     ",\"damaged\":%" PRIu64 "}",
-				     h->dropped_full + h->dropped_age + h->dropped_lost +
-					 h->dropped_damaged,
-				     h->dropped_full, h->dropped_age, h->dropped_lost,
-				     h->dropped_damaged);
+		rc = wwtp_buf_printf(
+		    out,
+		    "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
+		    ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"damaged\":%" PRIu64 "}",
+		    h->dropped_full + h->dropped_age + h->dropped_lost + h->dropped_damaged,
+		    h->dropped_full, h->dropped_age, h->dropped_lost, h->dropped_damaged);
 	if (!rc)
 		rc = add_u64_field(out, "polls", h->polls);
 	if (!rc)

@@ -143,14 +143,14 @@ struct wwtp_health {
 	int64_t oldest_ms;   /* ts of the oldest of them; 0 = none or unknown */
 	uint64_t store_bytes, store_max_bytes; /* durable only */
 	uint64_t polls;			       /* device polls since start */
-	uint64_t dropped_full; /* store full: oldest unsent dropped (store's lifetime) */
-	uint64_t dropped_age;  /* older than max_age_days (store's lifetime) */
-	uint64_t dropped_lost; /* since start: queue full, encoding, memory outbox */
+	uint64_t dropped_full;	  /* store full: oldest unsent dropped (store's lifetime) */
+	uint64_t dropped_age;	  /* older than max_age_days (store's lifetime) */
+	uint64_t dropped_lost;	  /* since start: queue full, encoding, memory outbox */
 	uint64_t dropped_damaged; /* since start: stored messages found altered, not sent */
 	int confirm;		  /* the store waits for central's confirmation */
 	uint64_t confirmed_seq;	  /* the last seq central confirmed (0: none yet) */
 	uint64_t resent;	  /* messages sent again for want of a confirmation */
-	size_t ndevices;       /* st->ndevices */
+	size_t ndevices;	  /* st->ndevices */
 	const struct wwtp_device_health *devices; /* in the station's order */
 };
 
