@@ -188,34 +188,36 @@ static void stream_take(struct ack_stream *s, int64_t seq, int64_t floor)
 	}
 }
 
-static int publish(struct wwtp_ackpub *a, struct ack_station *st, int64_t now_ms)
+/* One acknowledgement to publish, taken under the lock and published
+ * without it: the MQTT client's own lock is held by its receive thread
+ * while it hands us a message (which notes it, under our lock). */
+struct outgoing {
+	size_t station;
+	char id[WWTP_ID_MAX];
+	int64_t seq[2];
+};
+
+static int publish(struct wwtp_ackpub *a, const struct outgoing *o, int64_t now_ms)
 {
 	char topic[WWTP_ID_MAX * 4], payload[WWTP_ID_MAX + 160], ts[32];
 
 	wwtp_format_utc(now_ms, ts, sizeof(ts));
-	int t = snprintf(topic, sizeof(topic), "%s/%s/ack", a->prefix, st->id);
+	int t = snprintf(topic, sizeof(topic), "%s/%s/ack", a->prefix, o->id);
 	/* Station ids are [a-z0-9-] (the registry's): no JSON escaping. */
 	int p = snprintf(payload, sizeof(payload),
 			 "{\"v\":1,\"station\":\"%s\",\"seq\":%" PRId64 ",\"alert_seq\":%" PRId64
 			 ",\"ts\":\"%s\"}",
-			 st->id, st->s[0].contig, st->s[1].contig, ts);
+			 o->id, o->seq[0], o->seq[1], ts);
 	if (t < 0 || (size_t)t >= sizeof(topic) || p < 0 || (size_t)p >= sizeof(payload))
 		return WWTP_ERR_RANGE;
-	int rc = a->pub(a->ctx, topic, payload, (size_t)p);
-	if (rc == 0) {
-		st->sent[0] = st->s[0].contig;
-		st->sent[1] = st->s[1].contig;
-		st->dirty = 0;
-		if (!st->ever)
-			a->stats.stations++;
-		st->ever = 1;
-		a->stats.published++;
-	}
-	return rc;
+	return a->pub(a->ctx, topic, payload, (size_t)p);
 }
 
 void wwtp_ackpub_pump(struct wwtp_ackpub *a, uint64_t synced, uint64_t connects, int64_t now_ms)
 {
+	struct outgoing *out = NULL;
+	size_t nout = 0;
+
 	pthread_mutex_lock(&a->lock);
 	while (a->qn > 0 && a->q[a->qhead].ticket <= synced) {
 		struct note *n = &a->q[a->qhead];
@@ -231,13 +233,41 @@ void wwtp_ackpub_pump(struct wwtp_ackpub *a, uint64_t synced, uint64_t connects,
 	int again = connects != a->connects;
 	a->connects = connects;
 	for (size_t i = 0; i < a->nst; i++) {
-		struct ack_station *st = &a->st[i];
-		if (again && st->ever)
-			st->dirty = 1;
-		if (st->dirty && publish(a, st, now_ms) != 0)
-			break; /* not connected: all at the next pump */
+		if (again && a->st[i].ever)
+			a->st[i].dirty = 1;
+		nout += a->st[i].dirty ? 1 : 0;
+	}
+	if (nout > 0 && (out = calloc(nout, sizeof(*out))) != NULL) {
+		nout = 0;
+		for (size_t i = 0; i < a->nst; i++) {
+			if (!a->st[i].dirty)
+				continue;
+			out[nout].station = i;
+			memcpy(out[nout].id, a->st[i].id, sizeof(out[nout].id));
+			out[nout].seq[0] = a->st[i].s[0].contig;
+			out[nout].seq[1] = a->st[i].s[1].contig;
+			nout++;
+		}
+	} else {
+		nout = 0; /* out of memory: at the next pump */
 	}
 	pthread_mutex_unlock(&a->lock);
+
+	for (size_t k = 0; k < nout; k++) {
+		if (publish(a, &out[k], now_ms) != 0)
+			break; /* not connected: the rest at the next pump */
+		pthread_mutex_lock(&a->lock);
+		struct ack_station *st = &a->st[out[k].station];
+		st->sent[0] = out[k].seq[0];
+		st->sent[1] = out[k].seq[1];
+		st->dirty = st->s[0].contig != st->sent[0] || st->s[1].contig != st->sent[1];
+		if (!st->ever)
+			a->stats.stations++;
+		st->ever = 1;
+		a->stats.published++;
+		pthread_mutex_unlock(&a->lock);
+	}
+	free(out);
 }
 
 void wwtp_ackpub_note_refused(struct wwtp_ackpub *a, const char *topic, size_t topic_len,

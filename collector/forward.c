@@ -143,6 +143,7 @@ struct wwtp_forward {
 	int64_t backoff_ms;
 	int64_t fault_since;
 	uint64_t fault_lost, fault_kept;
+	uint64_t drop_full_pending, drop_age_pending; /* in the open transaction */
 
 	/* Confirmations from central. */
 	uint64_t confirmed_seq, confirmed_aseq;
@@ -316,6 +317,7 @@ static void enter_fault(struct wwtp_forward *f, int rc)
 	/* Whatever the open transaction holds goes: the batch is put again
 	 * whole from memory, deletions are made again. */
 	wwtp_store_rollback(f->store);
+	f->drop_full_pending = f->drop_age_pending = 0;
 	f->seq_stored = f->aseq_stored = 0;
 	f->confirmed_seq = f->confirmed_aseq = 0;
 	f->failing = 1;
@@ -488,8 +490,9 @@ static void apply_bounds(struct wwtp_forward *f, int64_t now, int clock_ok)
 	if (wwtp_store_enforce(f->store, wwtp_now_ms(), clock_ok && aged, keep_unless_inflight, f,
 			       &full, &age) != 0)
 		return;
-	f->st.dropped_full += full;
-	f->st.dropped_age += age;
+	/* Counted once committed: a rolled-back batch drops nothing. */
+	f->drop_full_pending += full;
+	f->drop_age_pending += age;
 	if ((full || age) && f->quiet_since == 0)
 		f->quiet_since = now;
 	if (full || age) {
@@ -566,6 +569,9 @@ static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
 		enter_fault(f, rc);
 		return;
 	}
+	f->st.dropped_full += f->drop_full_pending;
+	f->st.dropped_age += f->drop_age_pending;
+	f->drop_full_pending = f->drop_age_pending = 0;
 	leave_fault(f);
 	pend_clear(f);
 	f->batch_since = 0;

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -25,6 +27,12 @@
 
 /* The file format this code writes (PRAGMA user_version). */
 #define SCHEMA_VERSION 1
+/* Free room the file system must keep for the WAL (checkpointed at 128
+ * pages, 512 KB, and one batch beyond), and the least of it. */
+#define FS_RESERVE (1024 * 1024)
+#define FS_RESERVE_MIN (256 * 1024)
+/* The least a full file system bounds the store to. */
+#define FS_BOUND_MIN (64 * 1024)
 /* Rows looked at per round when the bounds are applied. */
 #define DROP_BATCH 32
 
@@ -98,6 +106,8 @@ static void note_rc(struct wwtp_store *s, int rc)
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		s->damaged = 1;
 }
+
+static uint64_t fs_bound(struct wwtp_store *s);
 
 static int db_error(struct wwtp_store *s, const char *what)
 {
@@ -514,6 +524,9 @@ void wwtp_store_rollback(struct wwtp_store *s)
 	    step_int(s, q, &n) == 0)
 		s->rows = (uint64_t)n;
 	sqlite3_finalize(q);
+	/* Drops made in the transaction did not happen. */
+	s->dropped_full = wwtp_store_get_meta(s, "dropped_full", &n) == 0 ? (uint64_t)n : 0;
+	s->dropped_age = wwtp_store_get_meta(s, "dropped_age", &n) == 0 ? (uint64_t)n : 0;
 }
 
 int wwtp_store_dirty(const struct wwtp_store *s)
@@ -666,9 +679,20 @@ int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_
 				break;
 		}
 	}
-	uint64_t bound = s->max_bytes;
-	if (s->fs_max_bytes > 0 && (bound == 0 || s->fs_max_bytes < bound))
-		bound = s->fs_max_bytes;
+	uint64_t bound = s->max_bytes, fsb = fs_bound(s);
+	if (fsb > 0 && (bound == 0 || fsb < bound))
+		bound = fsb;
+	if ((fsb > 0) != (s->fs_max_bytes > 0)) {
+		if (fsb > 0)
+			LOG_WARN(
+			    MOD,
+			    "%s: its file system is (nearly) full: the store keeps to %" PRIu64
+			    " KB while it is, oldest unsent messages first (as with store.max_mb)",
+			    s->path, fsb / 1024);
+		else
+			LOG_INFO(MOD, "%s: its file system has room again", s->path);
+	}
+	s->fs_max_bytes = fsb;
 	if (bound > 0) {
 		rc = pages_in_use(s, &used);
 		while (rc == 0 && used > bound) {
@@ -816,25 +840,43 @@ int wwtp_store_reset(struct wwtp_store *s)
 
 void wwtp_store_relieve(struct wwtp_store *s)
 {
-	uint64_t used = 0;
-	/* The log is started again from its beginning (its file kept: on a
-	 * full disk, the space it holds is what the next commit can use). */
+	/* The log starts again from its beginning (its file kept: on a full
+	 * disk, the space it holds is where the next commit goes). */
 	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(RESTART)", NULL, NULL, NULL);
-	if (pages_in_use(s, &used) != 0)
-		return;
-	/* From now on the store keeps below what it held when the disk was
-	 * full, oldest first, as with max_mb: the room it frees inside the
-	 * file is what new messages use. */
-	uint64_t want = used - used / 8;
-	if (want < 64 * 1024)
-		want = 64 * 1024;
-	if (s->fs_max_bytes == 0 || want < s->fs_max_bytes) {
-		s->fs_max_bytes = want;
-		LOG_WARN(MOD,
-			 "%s: the file system is full: the store keeps to %" PRIu64
-			 " KB from now on, oldest unsent messages first (as with store.max_mb)",
-			 s->path, want / 1024);
-	}
+}
+
+/* The bound the file system sets now: when it has less free room than the
+ * WAL may still need (FS_RESERVE, less what the WAL file already holds),
+ * the database file must not grow, and must keep the difference free
+ * inside it for the rows to come; 0 when there is room. So the store keeps
+ * working on a small or full file system, oldest unsent messages first. */
+static uint64_t fs_bound(struct wwtp_store *s)
+{
+	char dir[4096], wal[4200];
+	struct statvfs v;
+	struct stat st;
+	int64_t pages = 0;
+
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (statvfs(dir, &v) != 0)
+		return 0;
+	uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	uint64_t walsz = stat(wal, &st) == 0 ? (uint64_t)st.st_size : 0;
+	uint64_t need = FS_RESERVE > walsz + FS_RESERVE_MIN ? FS_RESERVE - walsz : FS_RESERVE_MIN;
+	if (avail >= need)
+		return 0;
+	if (step_int(s, s->q[Q_PAGES], &pages) != 0)
+		return 0;
+	uint64_t cap = (uint64_t)pages * (uint64_t)s->page_size, cut = need - avail;
+	return cap > cut + FS_BOUND_MIN ? cap - cut : FS_BOUND_MIN;
 }
 
 const char *wwtp_store_path(const struct wwtp_store *s)

@@ -49,7 +49,7 @@ struct wwtp_store_stats {
 	uint64_t commits;      /* commits (syncs) since open */
 	int reset;	       /* the file was unreadable and was set aside (at open or later) */
 	uint64_t altered;      /* rows that failed their checksum: not sent, removed */
-	uint64_t fs_max_bytes; /* the bound learned from a full file system; 0: none */
+	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets now; 0: none */
 };
 
 /* Opens (creating it and its folder's file if needed) the store at path;
@@ -122,9 +122,9 @@ int wwtp_store_damaged(const struct wwtp_store *s);
  * and starts a new one in its place; what was not committed is gone. */
 int wwtp_store_reset(struct wwtp_store *s);
 /* After a commit failed with WWTP_ERR_FULL (the file system is full):
- * restarts the log from its beginning and lowers the store's bound below
- * what it holds now, so that wwtp_store_enforce() frees room inside the
- * file (logged once per lowering). */
+ * restarts the log from its beginning. (wwtp_store_enforce() also keeps
+ * the store within what the file system has room for, logged once when
+ * that starts and once when it ends.) */
 void wwtp_store_relieve(struct wwtp_store *s);
 
 #endif
