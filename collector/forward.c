@@ -28,9 +28,13 @@
 #define ROW_OVERHEAD 96
 /* Messages the batch may hold in memory while the store cannot commit. */
 #define PEND_MAX 10000
+/* Messages per transaction when the batch goes in again after a fault. */
+#define PEND_CHUNK 16
 /* Retries of a failing commit: 1 s doubling to 30 s. */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
+/* Commits must work this long before a fault counts as over. */
+#define FAULT_SETTLE_MS 10000
 #define DEFAULT_CONFIRM_TIMEOUT_MS 60000
 #define RESEND_MAX_MS 3600000
 
@@ -141,9 +145,15 @@ struct wwtp_forward {
 	int failing;	    /* the last commit failed: the store holds none of pend */
 	int64_t next_retry; /* monotonic */
 	int64_t backoff_ms;
-	int64_t fault_since;
+	int64_t fault_since;	/* a fault is open (said once), 0: none */
+	int64_t fault_ok_since; /* commits work again since; the fault closes once settled */
 	uint64_t fault_lost, fault_kept;
 	uint64_t drop_full_pending, drop_age_pending; /* in the open transaction */
+	/* Rows the broker's PUBACK deleted in the open transaction: deleted
+	 * again if it is rolled back (else they would stay, behind the lanes'
+	 * cursors, and be dropped or sent much later). */
+	int64_t *acked_ids;
+	size_t nacked, cap_acked;
 
 	/* Confirmations from central. */
 	uint64_t confirmed_seq, confirmed_aseq;
@@ -194,9 +204,20 @@ static void on_done(uint64_t tag, int acked, void *ctx)
 			f->unconfirmed = 1;
 		/* With confirmations, the row stays until central says it is
 		 * stored (apply_confirmations). */
-		if ((tag & TAG_PUBACK_DELETES) && wwtp_store_delete(f->store, id) == 0 &&
-		    f->quiet_since == 0)
-			f->quiet_since = wwtp_mono_ms();
+		if ((tag & TAG_PUBACK_DELETES) && wwtp_store_delete(f->store, id) == 0) {
+			if (f->nacked == f->cap_acked) {
+				size_t cap = f->cap_acked ? f->cap_acked * 2 : 64;
+				int64_t *p = realloc(f->acked_ids, cap * sizeof(*p));
+				if (p) {
+					f->acked_ids = p;
+					f->cap_acked = cap;
+				}
+			}
+			if (f->nacked < f->cap_acked)
+				f->acked_ids[f->nacked++] = id;
+			if (f->quiet_since == 0)
+				f->quiet_since = wwtp_mono_ms();
+		}
 		return;
 	}
 	/* Given back unsent (the client gave it up): its lane goes back to
@@ -217,6 +238,7 @@ static int keep_unless_inflight(int64_t id, void *ctx)
 }
 
 static void commit(struct wwtp_forward *f, int64_t now, int clock_ok);
+static void fault_settles(struct wwtp_forward *f, int64_t now, int at_exit);
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -293,6 +315,8 @@ void wwtp_forward_free(struct wwtp_forward *f)
 	wwtp_forward_set_seq(f, f->seq);
 	f->next_retry = 0;
 	commit(f, wwtp_mono_ms(), 0);
+	if (!f->failing)
+		fault_settles(f, wwtp_mono_ms(), 1);
 	if (f->failing || wwtp_store_dirty(f->store))
 		LOG_ERROR(MOD,
 			  "last commit failed: %zu message(s) not stored are lost, acknowledged "
@@ -301,6 +325,7 @@ void wwtp_forward_free(struct wwtp_forward *f)
 	wwtp_outbox_set_done_cb(f->outbox, NULL, NULL);
 	pend_clear(f);
 	free(f->pend);
+	free(f->acked_ids);
 	free(f->inflight.slot);
 	free(f);
 }
@@ -317,10 +342,13 @@ static void enter_fault(struct wwtp_forward *f, int rc)
 	/* Whatever the open transaction holds goes: the batch is put again
 	 * whole from memory, deletions are made again. */
 	wwtp_store_rollback(f->store);
+	for (size_t i = 0; i < f->nacked; i++)
+		wwtp_store_delete(f->store, f->acked_ids[i]);
 	f->drop_full_pending = f->drop_age_pending = 0;
 	f->seq_stored = f->aseq_stored = 0;
 	f->confirmed_seq = f->confirmed_aseq = 0;
 	f->failing = 1;
+	f->fault_ok_since = 0;
 	if (!f->fault_since) {
 		f->fault_since = now;
 		f->fault_lost = 0;
@@ -341,7 +369,6 @@ static void leave_fault(struct wwtp_forward *f)
 {
 	if (!f->fault_since)
 		return;
-	f->failing = 0;
 	/* Said even if the first line was the only one: how it ended. */
 	if (f->store_complain.interval_ms == 0)
 		f->store_complain.interval_ms = 1;
@@ -353,6 +380,20 @@ static void leave_fault(struct wwtp_forward *f)
 			      (unsigned long long)f->fault_kept, (unsigned long long)f->fault_lost);
 	f->fault_kept = 0;
 	f->fault_since = 0;
+	f->fault_ok_since = 0;
+}
+
+/* A commit worked: the fault closes once commits have worked for a while,
+ * so that a disk on the edge of full does not alternate its two lines. */
+static void fault_settles(struct wwtp_forward *f, int64_t now, int at_exit)
+{
+	f->failing = 0;
+	if (!f->fault_since)
+		return;
+	if (!f->fault_ok_since)
+		f->fault_ok_since = now;
+	if (at_exit || now - f->fault_ok_since >= FAULT_SETTLE_MS)
+		leave_fault(f);
 }
 
 static int pend_add(struct wwtp_forward *f, const char *topic, const void *payload, size_t len,
@@ -498,13 +539,14 @@ static void apply_bounds(struct wwtp_forward *f, int64_t now, int clock_ok)
 	if (full || age) {
 		struct wwtp_store_stats ss;
 		wwtp_store_get_stats(f->store, &ss);
-		wwtp_complain(
-		    &f->drop_complain, WWTP_LOG_ERROR, MOD,
-		    "store full or too old: dropped %llu oldest unsent message(s) "
-		    "(%llu for size, %llu for age since start; %llu and %llu in all)",
-		    (unsigned long long)(full + age), (unsigned long long)f->st.dropped_full,
-		    (unsigned long long)f->st.dropped_age, (unsigned long long)ss.dropped_full,
-		    (unsigned long long)ss.dropped_age);
+		wwtp_complain(&f->drop_complain, WWTP_LOG_ERROR, MOD,
+			      "store full or too old: dropped %llu oldest unsent message(s) "
+			      "(%llu for size, %llu for age since start; %llu and %llu in all)",
+			      (unsigned long long)(full + age),
+			      (unsigned long long)(f->st.dropped_full + f->drop_full_pending),
+			      (unsigned long long)(f->st.dropped_age + f->drop_age_pending),
+			      (unsigned long long)ss.dropped_full,
+			      (unsigned long long)ss.dropped_age);
 	}
 }
 
@@ -520,6 +562,7 @@ static void replace_damaged(struct wwtp_forward *f)
 		return; /* tried again at the next commit */
 	f->st.dropped_damaged += ss.rows > f->npend ? ss.rows - f->npend : 0;
 	f->gen++;
+	f->nacked = 0;
 	memset(f->inflight.slot, 0, (f->inflight.mask + 1) * sizeof(*f->inflight.slot));
 	f->inflight.n = 0;
 	f->sendable_id = 0;
@@ -532,53 +575,83 @@ static void replace_damaged(struct wwtp_forward *f)
 	f->confirmed_seq = f->confirmed_aseq = 0;
 }
 
-static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
+/* Frees the first n messages of the batch in memory (they are stored). */
+static void pend_drop_front(struct wwtp_forward *f, size_t n)
 {
-	int rc;
-
-	if (wwtp_store_damaged(f->store))
-		replace_damaged(f);
-	if (f->failing) {
-		if (now < f->next_retry)
-			return;
-		/* The store holds what was committed before the fault; the
-		 * batch goes in again, whole. */
-		for (size_t i = 0; i < f->npend; i++) {
-			struct pend *e = &f->pend[i];
-			rc = wwtp_store_append(f->store, e->topic, e->payload, e->len, e->qos,
-					       e->ts_ms, e->seq, e->flags, NULL);
-			if (rc) {
-				if (wwtp_store_damaged(f->store))
-					replace_damaged(f);
-				enter_fault(f, rc);
-				return;
-			}
-		}
-		f->fault_kept += f->npend;
-		f->failing = 0; /* for store_seqs and the bounds; set again on failure */
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n && i < f->npend; i++) {
+		free(f->pend[i].topic);
+		free(f->pend[i].payload);
 	}
+	n = n < f->npend ? n : f->npend;
+	memmove(f->pend, f->pend + n, (f->npend - n) * sizeof(*f->pend));
+	f->npend -= n;
+}
+
+/* One transaction: the numbers, the bounds, COMMIT, then the mark. */
+static int commit_once(struct wwtp_forward *f, int64_t now, int clock_ok)
+{
 	/* The numbers go with the batch that used them. */
 	store_seqs(f);
 	apply_bounds(f, now, clock_ok);
-	rc = wwtp_store_commit(f->store);
+	int rc = wwtp_store_commit(f->store);
 	if (rc != 0) {
 		if (rc == WWTP_ERR_FULL)
 			wwtp_store_relieve(f->store);
 		if (wwtp_store_damaged(f->store))
 			replace_damaged(f);
 		enter_fault(f, rc);
-		return;
+		return rc;
 	}
 	f->st.dropped_full += f->drop_full_pending;
 	f->st.dropped_age += f->drop_age_pending;
 	f->drop_full_pending = f->drop_age_pending = 0;
-	leave_fault(f);
-	pend_clear(f);
-	f->batch_since = 0;
-	f->quiet_since = 0;
+	f->nacked = 0;
 	/* Published only once the mark holds their numbers. */
 	if (!f->cfg.mark || wwtp_seqmark_write(f->cfg.mark, f->seq_stored, f->aseq_stored) == 0)
 		f->sendable_id = wwtp_store_committed_id(f->store);
+	return 0;
+}
+
+static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
+{
+	if (wwtp_store_damaged(f->store))
+		replace_damaged(f);
+	if (f->failing && now < f->next_retry)
+		return;
+	if (f->failing) {
+		/* The store holds what was committed before the fault; the batch
+		 * goes in again from memory, in small transactions, so that the
+		 * bounds make room as it goes (a batch held through a long fault
+		 * may be larger than the whole file system). */
+		f->failing = 0; /* for store_seqs and the bounds; set again on failure */
+		while (f->npend > 0) {
+			size_t n = f->npend < PEND_CHUNK ? f->npend : PEND_CHUNK;
+			for (size_t i = 0; i < n; i++) {
+				struct pend *e = &f->pend[i];
+				int rc =
+				    wwtp_store_append(f->store, e->topic, e->payload, e->len,
+						      e->qos, e->ts_ms, e->seq, e->flags, NULL);
+				if (rc) {
+					if (wwtp_store_damaged(f->store))
+						replace_damaged(f);
+					enter_fault(f, rc);
+					return;
+				}
+			}
+			if (commit_once(f, now, clock_ok) != 0)
+				return;
+			f->fault_kept += n;
+			pend_drop_front(f, n);
+		}
+	} else if (commit_once(f, now, clock_ok) != 0) {
+		return;
+	}
+	fault_settles(f, now, 0);
+	pend_clear(f);
+	f->batch_since = 0;
+	f->quiet_since = 0;
 }
 
 /* ---- confirmations ------------------------------------------------------- */

@@ -31,6 +31,11 @@
  * pages, 512 KB, and one batch beyond), and the least of it. */
 #define FS_RESERVE (1024 * 1024)
 #define FS_RESERVE_MIN (256 * 1024)
+/* The WAL is checkpointed once it holds this many pages (SQLite: 1000). */
+#define WAL_CHECKPOINT_PAGES 128
+/* Room kept free inside the file, beyond the shortfall, for the next
+ * batches to reuse without growing it. */
+#define FS_MARGIN (256 * 1024)
 /* The least a full file system bounds the store to. */
 #define FS_BOUND_MIN (64 * 1024)
 /* Rows looked at per round when the bounds are applied. */
@@ -84,7 +89,8 @@ struct wwtp_store {
 	int reset;
 	int damaged;	       /* SQLite said SQLITE_CORRUPT or NOTADB since open */
 	uint64_t altered;      /* rows whose checksum did not match, removed */
-	uint64_t fs_max_bytes; /* learned when the file system was full; 0: none */
+	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets; 0: none */
+	int wal_frames;	       /* frames in the WAL after the last commit */
 	struct wwtp_complain altered_complain;
 };
 
@@ -108,6 +114,15 @@ static void note_rc(struct wwtp_store *s, int rc)
 }
 
 static uint64_t fs_bound(struct wwtp_store *s);
+
+/* Replaces SQLite's automatic checkpoint: notes the log's length only. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct wwtp_store *)ctx)->wal_frames = frames;
+	return SQLITE_OK;
+}
 
 static int db_error(struct wwtp_store *s, const char *what)
 {
@@ -258,17 +273,20 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 		return WWTP_ERR_ERRNO;
 	}
 	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	/* A reader (the sqlite3 shell) may hold the file for a moment. */
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL: a commit appends to the log and syncs it once (FULL); the
 	 * database file is written at checkpoints. SQLite checkpoints at 1000
 	 * pages (4 MB) by default, which a 2 MB file system never reaches:
 	 * here at 128 pages (512 KB), and the log is cut back to 512 KB after
-	 * a checkpoint, so the store lives on a small partition too. */
+	 * a checkpoint, so the store lives on a small partition too. The
+	 * checkpoint is ours (wal_hook, after_commit): SQLite's automatic one
+	 * runs inside COMMIT and its failure (a full disk) comes back as
+	 * COMMIT's although the transaction is committed. */
 	const char *setup[] = {
 	    "PRAGMA journal_mode=WAL",
 	    "PRAGMA synchronous=FULL",
-	    "PRAGMA wal_autocheckpoint=128",
 	    "PRAGMA journal_size_limit=524288",
 	    "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	    " ts_ms INTEGER NOT NULL, seq INTEGER NOT NULL, flags INTEGER NOT NULL,"
@@ -505,6 +523,10 @@ int wwtp_store_commit(struct wwtp_store *s)
 	s->dirty = 0;
 	s->committed_id = s->last_id;
 	s->commits++;
+	/* Committed: a checkpoint that fails now (a full disk) loses nothing,
+	 * the log only stays longer. */
+	if (s->wal_frames >= WAL_CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return 0;
 }
 
@@ -875,7 +897,7 @@ static uint64_t fs_bound(struct wwtp_store *s)
 		return 0;
 	if (step_int(s, s->q[Q_PAGES], &pages) != 0)
 		return 0;
-	uint64_t cap = (uint64_t)pages * (uint64_t)s->page_size, cut = need - avail;
+	uint64_t cap = (uint64_t)pages * (uint64_t)s->page_size, cut = need - avail + FS_MARGIN;
 	return cap > cut + FS_BOUND_MIN ? cap - cut : FS_BOUND_MIN;
 }
 

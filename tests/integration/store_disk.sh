@@ -22,7 +22,11 @@ fi
 MOUNTS=()
 on_exit() {
 	local m
-	for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m"; done
+	# A failing run keeps the files (cleanup): copy them off the tmpfs first.
+	for m in "${MOUNTS[@]}"; do
+		[ "$FAILS" -eq 0 ] || cp -a "$m" "$m.kept" 2>/dev/null
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
 	cleanup
 }
 trap on_exit EXIT
@@ -122,7 +126,8 @@ sleep 6
 rm -f "$T/full/filler"
 wait_for "grep -q 'takes commits again' '$T/full.log'" $((40 * SLOW)) ||
 	not_ok "the collector says when commits work again" "$(tail -n 3 "$T/full.log")"
-sleep 2
+wait_for "[ \"\$(sqlite3 '$T/full/store.db' \"SELECT count(*) FROM msg WHERE ts_ms < \$(date +%s%3N) - 1500\" 2>/dev/null)\" = 0 ]" $((30 * SLOW)) ||
+	not_ok "what waited is sent once commits work again"
 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t 'wwtp/full/health' -C 1 -W 5 >"$T/full-health.json" 2>/dev/null
 stop_pid $COL TERM
 sleep 1
