@@ -1,8 +1,11 @@
 /* forward.h - store and forward: every telemetry and alert message goes
  * into the durable store (store.h) first, and from there to the broker
- * through the outbox (outbox.h, as tagged messages); the broker's
- * acknowledgement deletes it. docs/reliability.md says what that
- * guarantees.
+ * through the outbox (outbox.h, as tagged messages); central's
+ * confirmation (confirm.h: the highest seq and alert number stored
+ * centrally) deletes it, or the broker's acknowledgement when no
+ * confirmations are waited for. What the broker took but central does not
+ * confirm within confirm_timeout is sent again. docs/reliability.md says
+ * what that guarantees.
  *
  * Two lanes share the connection:
  *  - live: what was stored while the broker is connected is sent as soon

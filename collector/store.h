@@ -1,5 +1,6 @@
 /* store.h - the collector's durable message store: an SQLite database in
- * WAL mode holding every message until the broker has acknowledged it.
+ * WAL mode holding every message until central has confirmed it stored (or,
+ * with store.confirm = false, until the broker has acknowledged it).
  *
  * Writes (appends, deletes, metadata) go into one open transaction that
  * wwtp_store_commit() makes durable (the WAL is synced to the card), so a
@@ -7,11 +8,15 @@
  * crash or power cut, and must not have left the station: rows above
  * wwtp_store_committed_id() are not to be published (forward.c keeps to
  * that). Rows are numbered in the order they were appended, never reusing
- * a number. The store is bounded by size and by age: wwtp_store_enforce()
- * drops the oldest rows and counts them (docs/reliability.md).
+ * a committed number (a rolled-back append's id may come again). The store
+ * is bounded by size, by age, and by what its file system has room for:
+ * wwtp_store_enforce() drops the oldest rows and counts them
+ * (docs/reliability.md). A commit that fails is rolled back whole
+ * (WWTP_ERR_FULL for a full file system): the caller keeps the batch.
  *
  * Used by one thread. Every function returns 0 or a negative WWTP_ERR_*;
- * SQLite's own message is logged (module "store") where it happens. */
+ * SQLite's own message is logged (module "store") where it happens, except
+ * a full disk (the caller says it once while it lasts). */
 #ifndef WWTP_STORE_H
 #define WWTP_STORE_H
 
@@ -55,9 +60,12 @@ struct wwtp_store_stats {
 /* Opens (creating it and its folder's file if needed) the store at path;
  * ":memory:" for a store that lasts as long as the process (tests).
  * max_bytes > 0 bounds its size, max_age_ms > 0 the age of what it holds. A
- * file that is not a database (or is damaged beyond opening) is renamed to
+ * file that is not a database, is damaged beyond opening or fails PRAGMA
+ * quick_check (every page read once) is renamed to
  * "<path>.corrupt-<epoch s>" and a new one made (logged at ERROR, and
- * stats.reset is set): the station goes on collecting. 0 and *out, or
+ * stats.reset is set): the station goes on collecting. Each row carries a
+ * CRC-32 of its topic and payload; wwtp_store_scan() never hands over a row
+ * that fails it (removed, counted in stats.altered, logged rate-limited). 0 and *out, or
  * WWTP_ERR_ERRNO / WWTP_ERR_NOMEM / WWTP_ERR_INVAL (logged). */
 int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 		    struct wwtp_store **out);
