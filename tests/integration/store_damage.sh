@@ -116,9 +116,9 @@ kill -KILL $COL
 wait $COL 2>/dev/null
 published=$(jq -s 'map(.seq) | max' "$T/got.json")
 walsz=$(stat -c %s "$T/store.db-wal")
-# Garbage over the log's last part: SQLite reads it up to the first bad
-# frame and forgets the commits after it.
-cut=$((walsz / 3))
+# Garbage over the whole log: SQLite finds no valid frame and forgets every
+# commit since the last checkpoint (up to 128 pages), published or not.
+cut=0
 head -c $((walsz - cut)) /dev/urandom | dd of="$T/store.db-wal" bs=1 seek=$cut conv=notrunc 2>/dev/null
 log "collector killed; $published the highest seq published; WAL of $walsz bytes damaged from byte $cut"
 run_collector c6.log
