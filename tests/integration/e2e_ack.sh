@@ -65,7 +65,7 @@ start_collector() {
 meta_seq() { sqlite3 "$T/store.db" "SELECT value FROM meta WHERE key = 'seq'" 2>/dev/null || echo 0; }
 rows() { sqlite3 "$T/store.db" 'SELECT count(*) FROM msg' 2>/dev/null || echo 0; }
 restart_broker_empty() { # SIGKILL, its persistence folder emptied: a broker that lost everything
-	stop_pid "$MQTT_PID" KILL
+	stop_pid "$MQTT_PID" KILL 2>/dev/null # bash says "Killed" otherwise
 	rm -rf "$T/mosq"
 	sleep "${1:-1}"
 	start_mosquitto "$MQTT_PORT"
@@ -79,21 +79,21 @@ sleep 2
 restart_broker_empty 0
 sleep 2
 log "central killed with SIGKILL, away 6 s (the broker queues at most 20 for it)"
-stop_pid "$CENTRAL_PID" KILL
+stop_pid "$CENTRAL_PID" KILL 2>/dev/null
 sleep 6
 start_central central2 10
 # Longer than confirm_timeout_s: what the broker dropped for central and
 # what central lost with its kill go again without a collector restart.
 sleep 10
 log "collector killed with SIGKILL"
-stop_pid $COL KILL
+stop_pid $COL KILL 2>/dev/null
 sleep 1
 start_collector
 sleep 2
 log "all three in turn, quickly"
 restart_broker_empty 0
-stop_pid "$CENTRAL_PID" KILL
-stop_pid $COL KILL
+stop_pid "$CENTRAL_PID" KILL 2>/dev/null
+stop_pid $COL KILL 2>/dev/null
 start_central central3 10
 start_collector
 sleep 3
