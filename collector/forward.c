@@ -29,7 +29,7 @@
 /* Messages the batch may hold in memory while the store cannot commit. */
 #define PEND_MAX 10000
 /* Messages per transaction when the batch goes in again after a fault. */
-#define PEND_CHUNK 16
+#define PEND_CHUNK 8
 /* Retries of a failing commit: 1 s doubling to 30 s. */
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
@@ -342,6 +342,8 @@ static void enter_fault(struct wwtp_forward *f, int rc)
 	/* Whatever the open transaction holds goes: the batch is put again
 	 * whole from memory, deletions are made again. */
 	wwtp_store_rollback(f->store);
+	if (rc == WWTP_ERR_FULL)
+		wwtp_store_relieve(f->store);
 	for (size_t i = 0; i < f->nacked; i++)
 		wwtp_store_delete(f->store, f->acked_ids[i]);
 	f->drop_full_pending = f->drop_age_pending = 0;
@@ -597,8 +599,6 @@ static int commit_once(struct wwtp_forward *f, int64_t now, int clock_ok)
 	apply_bounds(f, now, clock_ok);
 	int rc = wwtp_store_commit(f->store);
 	if (rc != 0) {
-		if (rc == WWTP_ERR_FULL)
-			wwtp_store_relieve(f->store);
 		if (wwtp_store_damaged(f->store))
 			replace_damaged(f);
 		enter_fault(f, rc);
@@ -618,8 +618,6 @@ static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
 {
 	if (wwtp_store_damaged(f->store))
 		replace_damaged(f);
-	if (f->failing && now < f->next_retry)
-		return;
 	if (f->failing) {
 		/* The store holds what was committed before the fault; the batch
 		 * goes in again from memory, in small transactions, so that the
@@ -829,9 +827,11 @@ void wwtp_forward_pump(struct wwtp_forward *f, int clock_ok, int now_flag)
 	 * hold messages past max_age_days. */
 	if (now >= f->next_age_check)
 		apply_bounds(f, now, clock_ok);
-	if (f->failing && (now_flag || now >= f->next_retry))
-		commit(f, now, clock_ok);
-	else if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.commit_ms))
+	if (f->failing) {
+		/* Spaced out while the fault lasts (at once when asked to). */
+		if (now_flag || now >= f->next_retry)
+			commit(f, now, clock_ok);
+	} else if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.commit_ms))
 		commit(f, now, clock_ok);
 	else if (f->quiet_since && (now_flag || now - f->quiet_since >= QUIET_COMMIT_MS))
 		commit(f, now, clock_ok);

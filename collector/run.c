@@ -549,7 +549,11 @@ static void stop_mqtt(struct run *r)
 		return;
 	if (r->fwd) {
 		struct wwtp_forward_stats fs;
+		/* A last try for a batch held in memory (a full disk): what the
+		 * store still cannot take is lost, and said so here. */
+		wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
 		wwtp_forward_get_stats(r->fwd, &fs);
+		r->lost += fs.pending;
 		LOG_INFO(
 		    MOD,
 		    "%llu polls, %llu messages stored: %llu acknowledged by the broker, %llu "
@@ -557,7 +561,7 @@ static void stop_mqtt(struct run *r)
 		    "dropped (store full %llu, too old %llu, damaged %llu), %llu lost",
 		    (unsigned long long)r->polls, (unsigned long long)fs.stored,
 		    (unsigned long long)fs.acked, (unsigned long long)fs.confirmed,
-		    (unsigned long long)(fs.store.rows + fs.pending),
+		    (unsigned long long)fs.store.rows,
 		    (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
 		    (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
 		    (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);

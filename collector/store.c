@@ -862,9 +862,10 @@ int wwtp_store_reset(struct wwtp_store *s)
 
 void wwtp_store_relieve(struct wwtp_store *s)
 {
-	/* The log starts again from its beginning (its file kept: on a full
-	 * disk, the space it holds is where the next commit goes). */
-	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(RESTART)", NULL, NULL, NULL);
+	/* The log is checkpointed and cut to nothing: the space its file held
+	 * (a failed transaction may have grown it) goes back to the file
+	 * system for the next, smaller, transaction. */
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 }
 
 /* The bound the file system sets now: when it has less free room than the

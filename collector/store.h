@@ -130,7 +130,7 @@ int wwtp_store_damaged(const struct wwtp_store *s);
  * and starts a new one in its place; what was not committed is gone. */
 int wwtp_store_reset(struct wwtp_store *s);
 /* After a commit failed with WWTP_ERR_FULL (the file system is full):
- * restarts the log from its beginning. (wwtp_store_enforce() also keeps
+ * checkpoints the log and truncates its file. (wwtp_store_enforce() also keeps
  * the store within what the file system has room for, logged once when
  * that starts and once when it ends.) */
 void wwtp_store_relieve(struct wwtp_store *s);
