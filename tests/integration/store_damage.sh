@@ -30,9 +30,15 @@ EOF
 CFG="$T/station.cfg"
 start_sim sim -c "$CFG" --profiles config/profiles
 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmg-sub -q 1 -t 'wwtp/dmg/telemetry' -E
-stdbuf -oL mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmg-sub -q 1 -t 'wwtp/dmg/telemetry' >"$T/got.json" 2>"$T/sub.log" &
-SUB=$!
-track $SUB
+# The recording subscriber; mosquitto_sub may give up when its broker goes
+# away, so it is started again after each restart of the broker (its
+# session is persistent: the broker kept what came meanwhile).
+start_sub() {
+	stdbuf -oL mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmg-sub -q 1 -t 'wwtp/dmg/telemetry' >>"$T/got.json" 2>>"$T/sub.log" &
+	SUB=$!
+	track $SUB
+}
+start_sub
 
 meta_seq() { sqlite3 "$T/store.db" "SELECT value FROM meta WHERE key = 'seq'" 2>/dev/null || echo 0; }
 rows() { sqlite3 "$T/store.db" 'SELECT count(*) FROM msg' 2>/dev/null || echo 0; }
@@ -54,6 +60,8 @@ pages=$(sqlite3 "$T/store.db" 'PRAGMA page_count')
 log "a store of $pages pages, seq $old_seq; garbage over page 3"
 head -c 4096 /dev/urandom | dd of="$T/store.db" bs=4096 seek=2 conv=notrunc 2>/dev/null
 start_mosquitto "$MQTT_PORT"
+stop_pid "$SUB"
+start_sub
 run_collector c2.log
 wait_for "[ \"\$(jq -s --argjson s $old_seq 'map(select(.seq > \$s)) | length' '$T/got.json')\" -ge 40 ]" $((20 * SLOW)) ||
 	not_ok "the collector publishes new polls after the damage" "$(tail -n 3 "$T/c2.log")"
@@ -91,6 +99,8 @@ printf '%s' "$new" | dd of="$T/store.db" bs=1 seek=$pos conv=notrunc 2>/dev/null
 altered=$(sqlite3 "$T/store.db" "SELECT CAST(payload AS TEXT) FROM msg WHERE seq = $victim" | grep -oE '"value":[0-9]+\.[0-9]+' | head -n 1)
 log "seq $victim: $text changed to $altered in the file"
 start_mosquitto "$MQTT_PORT"
+stop_pid "$SUB"
+start_sub
 before=$(wc -l <"$T/got.json")
 run_collector c4.log
 wait_for "[ \"\$(sqlite3 '$T/store.db' \"SELECT count(*) FROM msg WHERE ts_ms < \$(date +%s%3N) - 1500\")\" = 0 ]" $((20 * SLOW)) ||
