@@ -20,6 +20,7 @@
 #include "poller.h"
 #include "queue.h"
 #include "store.h"
+#include "tsguard.h"
 #include "tt10.h"
 
 #define MOD "collector"
@@ -68,6 +69,10 @@ struct run {
 	int64_t next_watchdog; /* monotonic */
 	uint64_t lost;	       /* polls and alerts lost before the store or outbox */
 	struct wwtp_judge *judge;
+	/* Poll times that never go back (clock steps); its high mark is kept
+	 * in the store ("last_ts_ms") across restarts. */
+	struct wwtp_tsguard *tsg;
+	int64_t ts_kept;
 	struct wwtp_tt10 *tt10; /* NULL without an enabled tt10 group, and with --once */
 	int64_t next_tick;	/* monotonic */
 	/* Per station, one per device poll, from 1. With a store it goes on
@@ -175,6 +180,9 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 
 	r->polls++;
 	s->clock_unsynced = r->clock == WWTP_CLOCK_UNSYNCED;
+	/* Before anything uses ts: judged, published, stored, filed. */
+	s->ts_ms = wwtp_tsguard_poll(r->tsg, (size_t)(s->device - r->st->devices), s->ts_ms,
+				     wwtp_mono_ms(), &s->clock_behind_ms);
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
@@ -206,7 +214,9 @@ static void tick(struct run *r)
 		return;
 	r->next_tick = now + TICK_MS;
 	r->clock = wwtp_clock_state(r->o->clock_mode);
-	wwtp_judge_tick(r->judge, wwtp_now_ms());
+	/* Not before the readings already judged, or the evaluator would
+	 * skip its tick while a clock step back lasts. */
+	wwtp_judge_tick(r->judge, wwtp_tsguard_now(r->tsg, wwtp_now_ms()));
 	if (r->tt10)
 		wwtp_tt10_tick(r->tt10, wwtp_now_ms());
 	wwtp_judge_flush(r->judge, on_alert, r);
@@ -221,6 +231,10 @@ static void drain(struct run *r, int wait_ms)
 		s = wwtp_queue_pop(r->samples, 0);
 	}
 	report_refused(r);
+	/* In the batch with the messages that used it, like seq. */
+	if (r->store && wwtp_tsguard_high(r->tsg) > r->ts_kept &&
+	    wwtp_store_set_meta(r->store, "last_ts_ms", wwtp_tsguard_high(r->tsg)) == 0)
+		r->ts_kept = wwtp_tsguard_high(r->tsg);
 	if (r->fwd)
 		wwtp_forward_set_seq(r->fwd, r->seq);
 }
@@ -661,6 +675,18 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 		if (!o->once && start_store(&r) != 0)
 			goto out;
 	}
+	if (r.store && wwtp_store_get_meta(r.store, "last_ts_ms", &r.ts_kept) != 0)
+		r.ts_kept = 0;
+	if (r.ts_kept > wwtp_now_ms())
+		LOG_WARN(
+		    MOD,
+		    "the clock is behind the last poll time kept in the store (%lld ms): it was "
+		    "stepped back; poll times go on from the kept one until it catches up",
+		    (long long)(r.ts_kept - wwtp_now_ms()));
+	if (wwtp_tsguard_new(st->ndevices, r.ts_kept, &r.tsg) != 0) {
+		fprintf(stderr, "wwtp-collector: out of memory\n");
+		goto out;
+	}
 	r.poller = wwtp_poller_new(st, on_sample, &r);
 	if (!r.poller) {
 		fprintf(stderr, "wwtp-collector: cannot set up polling (see the log above)\n");
@@ -679,6 +705,7 @@ out:
 	wwtp_queue_free(r.samples, free_sample);
 	wwtp_tt10_free(r.tt10); /* after the poller: it writes what ended */
 	wwtp_judge_free(r.judge);
+	wwtp_tsguard_free(r.tsg);
 	wwtp_buf_free(&r.buf);
 	return status;
 }
