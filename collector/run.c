@@ -171,6 +171,24 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, 0);
 }
 
+/* The clock went back by more than tsguard holds: poll times follow it
+ * back, and the evaluation starts afresh, as after a restart (it refuses
+ * readings older than the ones it has). */
+static void clock_resync(struct run *r)
+{
+	struct wwtp_judge *j = wwtp_judge_new(r->st);
+
+	LOG_WARN(MOD,
+		 "the clock went back by more than %lld s: the poll times before were wrong; "
+		 "poll times follow the clock from now on and the evaluation starts afresh",
+		 (long long)(WWTP_TSGUARD_HOLD_MS / 1000));
+	if (j) {
+		wwtp_judge_free(r->judge);
+		r->judge = j;
+	}
+	r->ts_kept = 0; /* the wrong high mark is not kept */
+}
+
 static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
@@ -181,8 +199,11 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	r->polls++;
 	s->clock_unsynced = r->clock == WWTP_CLOCK_UNSYNCED;
 	/* Before anything uses ts: judged, published, stored, filed. */
+	uint64_t resyncs = wwtp_tsguard_resyncs(r->tsg);
 	s->ts_ms = wwtp_tsguard_poll(r->tsg, (size_t)(s->device - r->st->devices), s->ts_ms,
 				     wwtp_mono_ms(), &s->clock_behind_ms);
+	if (wwtp_tsguard_resyncs(r->tsg) != resyncs)
+		clock_resync(r);
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);

@@ -14,6 +14,7 @@ struct dev_ts {
 struct wwtp_tsguard {
 	size_t n;
 	int64_t floor, high;
+	uint64_t resyncs;
 	struct dev_ts *d;
 };
 
@@ -54,7 +55,15 @@ int64_t wwtp_tsguard_poll(struct wwtp_tsguard *g, size_t dev, int64_t wall_ms, i
 		/* Before the first poll since start, the floor stands for the
 		 * last ts (of any device: that is all that was kept). */
 		int64_t last = d->seen ? d->last : g->floor;
-		if (wall_ms <= last) {
+		if (last - wall_ms > WWTP_TSGUARD_HOLD_MS) {
+			/* Not held (tsguard.h): the old times were wrong. */
+			g->resyncs++;
+			g->floor = 0;
+			g->high = wall_ms;
+			for (size_t i = 0; i < g->n; i++)
+				if (g->d[i].last > wall_ms)
+					g->d[i].seen = 0;
+		} else if (wall_ms <= last) {
 			/* Half the elapsed time: the wall clock, running at full
 			 * pace, catches up within twice the step. */
 			int64_t step = d->seen ? (mono_ms - d->last_mono) / 2 : 0;
@@ -79,4 +88,9 @@ int64_t wwtp_tsguard_now(const struct wwtp_tsguard *g, int64_t wall_ms)
 int64_t wwtp_tsguard_high(const struct wwtp_tsguard *g)
 {
 	return g->high;
+}
+
+uint64_t wwtp_tsguard_resyncs(const struct wwtp_tsguard *g)
+{
+	return g->resyncs;
 }

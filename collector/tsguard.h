@@ -15,7 +15,14 @@
  * ts is ahead of the wall clock (docs/mqtt.md, "clock_behind_ms").
  *
  * A floor (the highest ts published before a restart, kept by the caller)
- * extends the guarantee across restarts. Not thread-safe: the collector's
+ * extends the guarantee across restarts.
+ *
+ * A step back of more than WWTP_TSGUARD_HOLD_MS is not held: the clock was
+ * plainly wrong before (a bad time source, a typo), and holding ts ahead
+ * for twice as long would stamp hours or days of readings with a made-up
+ * time. ts then follows the wall clock again at once (the readings before
+ * were far ahead: no two polls share a time), and the caller is told
+ * (wwtp_tsguard_resyncs) to start its evaluation afresh. Not thread-safe: the collector's
  * main loop owns it. */
 #ifndef WWTP_TSGUARD_H
 #define WWTP_TSGUARD_H
@@ -24,6 +31,8 @@
 #include <stdint.h>
 
 struct wwtp_tsguard;
+
+#define WWTP_TSGUARD_HOLD_MS (3600 * 1000LL)
 
 /* For ndevices devices (indexes 0..ndevices-1); floor_ms: no ts at or
  * below it is given (0: none). 0 and *out, or WWTP_ERR_NOMEM. */
@@ -43,5 +52,9 @@ int64_t wwtp_tsguard_now(const struct wwtp_tsguard *g, int64_t wall_ms);
 /* The highest ts published so far (or the floor); what to keep for the
  * next start. */
 int64_t wwtp_tsguard_high(const struct wwtp_tsguard *g);
+
+/* How many times a step back larger than WWTP_TSGUARD_HOLD_MS made ts
+ * follow the wall clock back (see above). */
+uint64_t wwtp_tsguard_resyncs(const struct wwtp_tsguard *g);
 
 #endif

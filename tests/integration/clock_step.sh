@@ -11,7 +11,9 @@
 #    "not evaluated" in the log);
 #  - InfluxDB holds one point per poll: none overwrote another;
 #  - stopped, the clock stepped back 60 s more, started again: ts goes on
-#    after the last one published (kept in the store), flagged.
+#    after the last one published (kept in the store), flagged;
+#  - stopped, two hours more: not held (the clock was plainly wrong), ts
+#    follows the clock, unflagged, and the log says so.
 . "$(dirname "$0")/../lib/common.sh"
 
 FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1
@@ -75,10 +77,16 @@ run_collector collector2
 wait_for '[ "$(count)" -ge $((phase1 + 8)) ]' $((10 * SLOW)) || not_ok "the collector publishes after its restart" "$(tail -n 5 "$T/collector2.log")"
 sleep 1
 stop_pid $COL
+phase2=$(count)
+echo "-7268" >"$T/faketime" # two hours more: the clock was plainly wrong
+run_collector collector3
+wait_for '[ "$(count)" -ge $((phase2 + 8)) ]' $((10 * SLOW)) || not_ok "the collector publishes after its second restart" "$(tail -n 5 "$T/collector3.log")"
+sleep 1
+stop_pid $COL
 
 # One line per message: device seq ts_ms behind phase.
 jq -r '[.device, .seq, ((.ts[0:19] + "Z" | fromdateiso8601) * 1000 + (.ts[20:23] | tonumber)), (.clock_behind_ms // 0)] | @tsv' "$T/tel.json" |
-	awk -v p1="$phase1" '{ print $0 "\t" (NR <= p1 ? 1 : 2) }' >"$T/polls.tsv"
+	awk -v p1="$phase1" -v p2="$phase2" '{ print $0 "\t" (NR <= p1 ? 1 : NR <= p2 ? 2 : 3) }' >"$T/polls.tsv"
 total=$(wc -l <"$T/polls.tsv")
 log "$total polls, $phase1 before the restart, $before_step before the step"
 if [ "$total" -lt 40 ]; then
@@ -94,8 +102,8 @@ else
 fi
 
 # Per device, in seq order: ts strictly increasing, never equal.
-bad=$(sort -k1,1 -k2,2n "$T/polls.tsv" | awk '$1 == d && $3 <= t { print "device " $1 " seq " $2 ": ts " $3 " not after " t } { d = $1; t = $3 }' | head -n 3)
-if [ -z "$bad" ]; then ok "every device's ts strictly increases with seq across the step and the restart ($total polls)"; else
+bad=$(awk -F'\t' '$5 < 3' "$T/polls.tsv" | sort -k1,1 -k2,2n | awk '$1 == d && $3 <= t { print "device " $1 " seq " $2 ": ts " $3 " not after " t } { d = $1; t = $3 }' | head -n 3)
+if [ -z "$bad" ]; then ok "every device's ts strictly increases with seq across the step and the restart ($phase2 polls)"; else
 	not_ok "every device's ts strictly increases with seq" "$bad"; fi
 dups=$(cut -f1,3 "$T/polls.tsv" | sort | uniq -d | head -n 3)
 if [ -z "$dups" ]; then ok "no two polls of a device share a ts"; else not_ok "no two polls of a device share a ts" "$dups"; fi
@@ -116,6 +124,17 @@ else
 	not_ok "after the restart, ts goes on after the kept one, flagged" "$flag2 of $n2 flagged > 50000 ms"
 fi
 
+# Two hours back is not held: ts follows the clock at once, unflagged, and
+# still increases within that run.
+n3=$(awk -F'\t' '$5 == 3' "$T/polls.tsv" | wc -l)
+flag3=$(awk -F'\t' '$5 == 3 && $4 > 0' "$T/polls.tsv" | wc -l)
+back3=$(awk -F'\t' '$5 == 3' "$T/polls.tsv" | sort -k1,1 -k2,2n | awk '$1 == d && $3 <= t { n++ } { d = $1; t = $3 } END { print n + 0 }')
+if [ "$n3" -ge 4 ] && [ "$flag3" -eq 0 ] && [ "$back3" -eq 0 ] && grep -q 'the clock went back by more than 3600 s' "$T/collector3.log"; then
+	ok "a step back of two hours is not held: ts follows the clock at once ($n3 polls unflagged), and the log says so"
+else
+	not_ok "a step back of two hours is not held" "$n3 polls, $flag3 flagged, $back3 going back" "$(grep -m1 'went back' "$T/collector3.log")"
+fi
+
 # The evaluator judged every reading of the first run: the 1 h window of
 # the last poll counts every poll of its device (the analyzer's cod).
 n_cod=$(jq -s --argjson p "$phase1" '.[0:$p] | map(select(.device == "outlet-analyzer")) | length' "$T/tel.json")
@@ -127,7 +146,7 @@ else
 fi
 
 # InfluxDB: one point per poll, none overwritten.
-n_an=$(awk -F'\t' '$1 == "outlet-analyzer"' "$T/polls.tsv" | wc -l)
+n_an=$(awk -F'\t' '$1 == "outlet-analyzer"' "$T/polls.tsv" | wc -l) # all three runs
 q="SELECT count(status) FROM reading WHERE station='clock-step' AND device='outlet-analyzer' AND param='cod'"
 wait_for "[ \"\$(count_of \"$q\")\" -ge $n_an ]" $((20 * SLOW))
 got=$(count_of "$q")

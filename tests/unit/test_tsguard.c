@@ -56,6 +56,27 @@ static void test_step_back_and_catch_up(void **state)
 	wwtp_tsguard_free(g);
 }
 
+/* A clock that was hours ahead: not held, followed back at once. */
+static void test_large_step_not_held(void **state)
+{
+	struct wwtp_tsguard *g;
+	int64_t behind;
+	(void)state;
+	/* Kept from a run whose clock said a day later. */
+	assert_int_equal(wwtp_tsguard_new(2, T0 + 86400000, &g), 0);
+	assert_int_equal(wwtp_tsguard_poll(g, 0, T0, 1000, &behind), T0);
+	assert_int_equal(behind, 0);
+	assert_int_equal(wwtp_tsguard_resyncs(g), 1);
+	assert_int_equal(wwtp_tsguard_high(g), T0);
+	assert_int_equal(wwtp_tsguard_poll(g, 1, T0 + 10, 1010, &behind), T0 + 10);
+	assert_int_equal(wwtp_tsguard_resyncs(g), 1);
+	/* Within the hold: held as usual. */
+	assert_true(wwtp_tsguard_poll(g, 0, T0 - 1800000, 2000, &behind) > T0);
+	assert_true(behind > 1800000);
+	assert_int_equal(wwtp_tsguard_resyncs(g), 1);
+	wwtp_tsguard_free(g);
+}
+
 static void test_floor_across_restart(void **state)
 {
 	struct wwtp_tsguard *g;
@@ -79,6 +100,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_step_back_and_catch_up),
 	    cmocka_unit_test(test_floor_across_restart),
+	    cmocka_unit_test(test_large_step_not_held),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
