@@ -22,6 +22,7 @@
 #include "queue.h"
 #include "seqmark.h"
 #include "store.h"
+#include "tsguard.h"
 #include "tt10.h"
 
 #define MOD "collector"
@@ -75,6 +76,10 @@ struct run {
 	int64_t next_watchdog; /* monotonic */
 	uint64_t lost;	       /* polls and alerts lost before the store or outbox */
 	struct wwtp_judge *judge;
+	/* Poll times that never go back (clock steps); its high mark is kept
+	 * in the store ("last_ts_ms") across restarts. */
+	struct wwtp_tsguard *tsg;
+	int64_t ts_kept;
 	struct wwtp_tt10 *tt10; /* NULL without an enabled tt10 group, and with --once */
 	int64_t next_tick;	/* monotonic */
 	/* Per station, one per device poll, from 1. With a store it goes on
@@ -190,6 +195,24 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, aseq, 1);
 }
 
+/* The clock went back by more than tsguard holds: poll times follow it
+ * back, and the evaluation starts afresh, as after a restart (it refuses
+ * readings older than the ones it has). */
+static void clock_resync(struct run *r)
+{
+	struct wwtp_judge *j = wwtp_judge_new(r->st);
+
+	LOG_WARN(MOD,
+		 "the clock went back by more than %lld s: the poll times before were wrong; "
+		 "poll times follow the clock from now on and the evaluation starts afresh",
+		 (long long)(WWTP_TSGUARD_HOLD_MS / 1000));
+	if (j) {
+		wwtp_judge_free(r->judge);
+		r->judge = j;
+	}
+	r->ts_kept = 0; /* the wrong high mark is not kept */
+}
+
 static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
@@ -199,6 +222,12 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 
 	r->polls++;
 	s->clock_unsynced = r->clock == WWTP_CLOCK_UNSYNCED;
+	/* Before anything uses ts: judged, published, stored, filed. */
+	uint64_t resyncs = wwtp_tsguard_resyncs(r->tsg);
+	s->ts_ms = wwtp_tsguard_poll(r->tsg, (size_t)(s->device - r->st->devices), s->ts_ms,
+				     wwtp_mono_ms(), &s->clock_behind_ms);
+	if (wwtp_tsguard_resyncs(r->tsg) != resyncs)
+		clock_resync(r);
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
@@ -230,7 +259,9 @@ static void tick(struct run *r)
 		return;
 	r->next_tick = now + TICK_MS;
 	r->clock = wwtp_clock_state(r->o->clock_mode);
-	wwtp_judge_tick(r->judge, wwtp_now_ms());
+	/* Not before the readings already judged, or the evaluator would
+	 * skip its tick while a clock step back lasts. */
+	wwtp_judge_tick(r->judge, wwtp_tsguard_now(r->tsg, wwtp_now_ms()));
 	if (r->tt10)
 		wwtp_tt10_tick(r->tt10, wwtp_now_ms());
 	wwtp_judge_flush(r->judge, on_alert, r);
@@ -245,6 +276,10 @@ static void drain(struct run *r, int wait_ms)
 		s = wwtp_queue_pop(r->samples, 0);
 	}
 	report_refused(r);
+	/* In the batch with the messages that used it, like seq. */
+	if (r->store && wwtp_tsguard_high(r->tsg) > r->ts_kept &&
+	    wwtp_store_set_meta(r->store, "last_ts_ms", wwtp_tsguard_high(r->tsg)) == 0)
+		r->ts_kept = wwtp_tsguard_high(r->tsg);
 	if (r->fwd) {
 		wwtp_forward_set_seq(r->fwd, r->seq);
 		wwtp_forward_set_alert_seq(r->fwd, r->aseq);
@@ -759,6 +794,18 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 			goto out;
 		}
 	}
+	if (r.store && wwtp_store_get_meta(r.store, "last_ts_ms", &r.ts_kept) != 0)
+		r.ts_kept = 0;
+	if (r.ts_kept > wwtp_now_ms())
+		LOG_WARN(
+		    MOD,
+		    "the clock is behind the last poll time kept in the store (%lld ms): it was "
+		    "stepped back; poll times go on from the kept one until it catches up",
+		    (long long)(r.ts_kept - wwtp_now_ms()));
+	if (wwtp_tsguard_new(st->ndevices, r.ts_kept, &r.tsg) != 0) {
+		fprintf(stderr, "wwtp-collector: out of memory\n");
+		goto out;
+	}
 	r.poller = wwtp_poller_new(st, on_sample, &r);
 	if (!r.poller) {
 		fprintf(stderr, "wwtp-collector: cannot set up polling (see the log above)\n");
@@ -777,6 +824,7 @@ out:
 	wwtp_queue_free(r.samples, free_sample);
 	wwtp_tt10_free(r.tt10); /* after the poller: it writes what ended */
 	wwtp_judge_free(r.judge);
+	wwtp_tsguard_free(r.tsg);
 	wwtp_buf_free(&r.buf);
 	return status;
 }

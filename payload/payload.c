@@ -364,6 +364,9 @@ int wwtp_payload_telemetry_eval(const struct wwtp_station *st, const struct wwtp
 	 * message as before, and a synced clock is the normal case. */
 	if (!rc && s->clock_unsynced)
 		rc = wwtp_buf_adds(out, ",\"clock\":\"unsynced\"");
+	/* Likewise only across a clock step back. */
+	if (!rc && s->clock_behind_ms > 0)
+		rc = wwtp_buf_printf(out, ",\"clock_behind_ms\":%" PRId64, s->clock_behind_ms);
 	if (!rc)
 		rc = wwtp_buf_adds(out, ",\"readings\":[");
 	for (size_t i = 0; !rc && i < s->nreadings; i++) {

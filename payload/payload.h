@@ -39,6 +39,10 @@ struct wwtp_sample {
 	 * (a Pi has no hardware clock: before NTP, ts may be far off). Adds
 	 * "clock":"unsynced" to the telemetry. */
 	int clock_unsynced;
+	/* ts is this many ms ahead of the station's wall clock at the poll:
+	 * the clock stepped back and ts was kept after the device's previous
+	 * one (collector/tsguard.h). Adds "clock_behind_ms":N when > 0. */
+	int64_t clock_behind_ms;
 	size_t nreadings;
 	struct wwtp_reading *readings; /* owned; device->npoints long */
 };

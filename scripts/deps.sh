@@ -8,6 +8,7 @@ set -eu
 PKGS="build-essential pkg-config libmodbus-dev libpaho-mqtt-dev libconfig-dev libjansson-dev
 libcmocka-dev libcurl4-openssl-dev zlib1g-dev libmicrohttpd-dev mosquitto mosquitto-clients
 influxdb influxdb-client jq socat python3-pymodbus procps libsqlite3-dev sqlite3 python3-pyftpdlib
+faketime
 clang libclang-rt-14-dev
 libsodium-dev openssl chromium chromium-driver
 qemu-user debootstrap lintian fakeroot dpkg-dev crossbuild-essential-arm64 crossbuild-essential-armhf

@@ -67,6 +67,16 @@ static void test_clock_flag(void **state)
 				    "\"clock\":\"unsynced\",\"readings\":"
 				    "[{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\","
 				    "\"status\":\"ok\"}]}");
+	/* A poll across a clock step back (collector/tsguard.h). */
+	s->clock_unsynced = 0;
+	s->clock_behind_ms = 7500;
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_payload_telemetry(&station, s, 8, &b), 0);
+	assert_string_equal(b.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+				    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":8,"
+				    "\"clock_behind_ms\":7500,\"readings\":"
+				    "[{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\","
+				    "\"status\":\"ok\"}]}");
 	wwtp_sample_free(s);
 	wwtp_buf_free(&b);
 }
