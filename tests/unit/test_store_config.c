@@ -96,7 +96,7 @@ static void test_mistakes(void **state)
 	assert_null(st);
 	static const char *const want[] = {
 	    ":6: unknown key 'colour' in store (known keys: path, max_mb, max_age_days, commit_ms, "
-	    "replay_rate)",
+	    "replay_rate, confirm, confirm_timeout_s)",
 	    ":6: store: max_mb 0 out of range 1..1048576",
 	    ":6: store: path must not be empty",
 	    ":7: store: commit_ms 5 out of range 10..600000",
