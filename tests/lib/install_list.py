@@ -259,6 +259,7 @@ class Scan:
                 self.call(rel, n["Cmd"], n.get("Redirs") or [], line0)
             for w in self.all_words(n):
                 self.link_word(rel, w)
+                self.program_paths(rel, w, line0)
 
         walk(tree, fn)
 
@@ -271,6 +272,12 @@ class Scan:
             loop = n.get("Loop") or {}
             return list(loop.get("Items") or [])
         return []
+
+    def program_paths(self, rel, w, line0):
+        """A program named by its full path anywhere in a word (PY=/usr/bin/python3,
+        a browser's path in JSON): used, even when no call names it."""
+        for m in re.finditer(r"(?<![\w/.$\x01-])((?:/usr)?/s?bin/[\w.+-]+)", word_text(w)):
+            self.cmds[rel].append(Use(m.group(1), rel, line0 or w.get("Pos", {}).get("Line", 0)))
 
     def link_word(self, rel, w):
         """A word naming one of our scripts: the caller runs or sources it."""
