@@ -129,6 +129,16 @@ class Scan:
         tree = shfmt_parse(text)
         if tree is None:
             fail(f"shfmt parses {rel}")
+        self.add_file(rel, tree, text, purpose)
+
+    def add_python(self, rel, purpose=None):
+        with open(os.path.join(SRC, rel), encoding="utf-8") as f:
+            text = f.read()
+        self.add_file(rel, None, text, purpose)
+        self.mods[rel] = [Use(m, rel, n) for m, n in python_imports(text)]
+
+    def add_file(self, rel, tree, text, purpose):
+        """tree: the shell script's syntax tree, None for Python."""
         self.files[rel] = tree
         self.cmds.setdefault(rel, [])
         self.mods.setdefault(rel, [])
@@ -148,20 +158,6 @@ class Scan:
             self.cmds[rel].append(Use(words[0], rel, 1))
             words = words[1:]
         self.cmds[rel].append(Use(words[0], rel, 1))
-
-    def add_python(self, rel, purpose=None):
-        with open(os.path.join(SRC, rel), encoding="utf-8") as f:
-            text = f.read()
-        self.files[rel] = None
-        self.cmds.setdefault(rel, [])
-        self.links.setdefault(rel, set())
-        self.own.setdefault(rel, set())
-        if purpose:
-            self.own[rel].add(purpose)
-        first = text.split("\n", 1)[0]
-        if first.startswith("#!"):
-            self.shebang(rel, first)
-        self.mods[rel] = [Use(m, rel, n) for m, n in python_imports(text)]
 
     # --- functions -----------------------------------------------------------
     def collect_funcs(self):
