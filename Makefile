@@ -125,7 +125,7 @@ $(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Icentral -c $< -o $@
 
