@@ -550,7 +550,7 @@ def main():
         r = subprocess.run(["/usr/bin/python3", "-I", "-c", probe] + mods, capture_output=True, text=True)
         for l in r.stdout.splitlines():
             m, _, w = l.partition(" ")
-            mod_where[m] = w
+            mod_where[m] = "/usr/bin/python3" if w == "BUILTIN" else w  # compiled into python3
     mpaths = {c for w in mod_where.values() if w.startswith("/") for c in candidates(w)}
     mown = owners(mpaths) if mpaths else {}
 
@@ -603,15 +603,11 @@ def main():
         if name in local:
             continue
         w = mod_where.get(name, "MISSING")
-        if w == "BUILTIN":
-            w = "/usr/bin/python3"
         if w == "MISSING":
             judge("Python module", name, by_mod[name], None,
                   f"cannot be imported by /usr/bin/python3 ({pkg_hint('python3-' + name.lower())})")
         else:
-            pk = next((mown.get(c) or own.get(c) for c in candidates(w) if c in mown or c in own), None)
-            if pk is None and w == "/usr/bin/python3":
-                pk = owners(candidates(w)).get(w) or next(iter(owners(candidates(w)).values()), None)
+            pk = next((mown[c] for c in candidates(w) if c in mown), None)
             judge("Python module", name, by_mod[name], pk,
                   f"is {w}, which no Debian package installed (a fresh machine would not have it)")
 
