@@ -388,29 +388,33 @@ def makefile_recipes(scan):
         (r"^demo$", "demo"),
         (r"^deb$", "deb"),
     ]
+    # One text per purpose, as long as the Makefile (other lines blank), so
+    # that a finding names the Makefile's own line.
     recipes = {p: [] for p in PURPOSES}
-    purpose = "build"
+    purpose, in_recipe, continued = "build", False, False
     with open(os.path.join(SRC, "Makefile"), encoding="utf-8") as f:
-        lines = f.read().replace("\\\n", " ").split("\n")
+        lines = f.read().split("\n")
     for l in lines:
+        for p in PURPOSES:
+            recipes[p].append("")
+        was_continued, continued = continued, l.endswith("\\")
+        if was_continued:
+            if in_recipe:  # the shell joins the lines itself
+                recipes[purpose][-1] = make_vars(l.replace("$$", "\x02")).replace("\x02", "$")
+            continue
+        in_recipe = l.startswith("\t")
         m = re.match(r"^([^\t#=:][^=:]*?):(?!=)", l)
         if m:
-            targets = m.group(1).split()
             purpose = "build"
-            for t in targets:
+            for t in m.group(1).split():
                 for pat, p in target_purpose:
                     if re.match(pat, t):
                         purpose = p
-            continue
-        if l.startswith("\t"):
-            sh = l[1:].lstrip("@-+ ")
-            sh = sh.replace("$$", "\x02")
-            sh = make_vars(sh)
-            recipes[purpose].append(sh.replace("\x02", "$"))
+        elif in_recipe:
+            sh = l[1:].lstrip("@-+ ").replace("$$", "\x02")
+            recipes[purpose][-1] = make_vars(sh).replace("\x02", "$")
     for p, rs in recipes.items():
-        rel = f"Makefile[{p}]"
-        scan.add_shell(rel, "\n".join(rs), p)
-    return [f"Makefile[{p}]" for p in recipes]
+        scan.add_shell(f"Makefile[{p}]", "\n".join(rs), p)
 
 
 def make_vars(sh):
