@@ -191,7 +191,7 @@ FUZZ_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(if $(filter 1,$(W
 # Only what the harnesses reach: the rest (links, MQTT and HTTP glue) has
 # no parser of outside input of its own.
 FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
-		drivers/decode.c drivers/plan.c \
+		drivers/decode.c drivers/plan.c drivers/link.c drivers/link_tcp.c drivers/link_rtu.c \
 		central/decode.c central/lineproto.c central/config.c central/registry.c \
 		$(wildcard central/api.c central/monitor.c central/alerts.c central/flags.c \
 			   central/hourly.c central/influx.c central/auth.c central/acks.c \

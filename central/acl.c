@@ -123,18 +123,23 @@ static int gen_acl(const struct wwtp_acl_station *st, size_t n, const struct wwt
 	    "# Do not edit: change the station files and generate it again\n"
 	    "# (docs/security.md).\n"
 	    "# Whatever is not granted below is refused. A station may publish only\n"
-	    "# its own topics and read nothing; the central side reads and publishes\n"
-	    "# nothing.\n"
+	    "# its own topics and read only central's acknowledgements of what it\n"
+	    "# sent (ack); the central side reads everything and publishes only the\n"
+	    "# acknowledgements.\n"
 	    "\n"
 	    "user %s\n"
-	    "topic read %s/#\n",
-	    o->origin ? " " : "", o->origin ? o->origin : "", o->central_user, o->central_prefix);
+	    "topic read %s/#\n"
+	    "topic write %s/+/ack\n",
+	    o->origin ? " " : "", o->origin ? o->origin : "", o->central_user, o->central_prefix,
+	    o->central_prefix);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = wwtp_buf_printf(b, "\n# station %s (%s)\nuser %s\n", st[i].id, st[i].source,
 				     st[i].username);
 		for (size_t k = 0; rc == 0 && k < wwtp_acl_nleaves; k++)
 			rc = wwtp_buf_printf(b, "topic write %s/%s/%s\n", st[i].prefix, st[i].id,
 					     wwtp_acl_station_leaves[k]);
+		if (rc == 0)
+			rc = wwtp_buf_printf(b, "topic read %s/%s/ack\n", st[i].prefix, st[i].id);
 	}
 	return rc;
 }
@@ -155,11 +160,12 @@ static int gen_conf(const struct wwtp_acl_opts *o, struct wwtp_buf *b)
 	    "per_listener_settings false\n"
 	    "allow_anonymous false\n"
 	    "acl_file %s\n"
-	    "# wwtp-central's persistent session must not lose readings while it is\n"
+	    "# wwtp-central's persistent session should not drop readings while it is\n"
 	    "# down or behind: by default mosquitto queues 1000 messages a client and\n"
-	    "# drops the rest silently, after the gateway has had its PUBACK and let\n"
-	    "# them go. No count limit here: give the broker memory for the longest\n"
-	    "# outage of the central side you want to ride out (docs/central.md).\n"
+	    "# drops the rest silently. The gateways keep them until central confirms\n"
+	    "# them and send them again, but a replay costs time and the uplink. No\n"
+	    "# count limit here: give the broker memory for the longest outage of the\n"
+	    "# central side you want to ride out (docs/central.md).\n"
 	    "max_queued_messages 0\n",
 	    o->origin ? " " : "", o->origin ? o->origin : "", how[o->auth], o->acl_path);
 	if (rc == 0 && o->auth != WWTP_ACL_CERT)

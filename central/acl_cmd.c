@@ -31,8 +31,9 @@ static void acl_usage(FILE *f)
 	fprintf(f, ACL_SYNOPSIS
 		"\n"
 		"Writes DIR/acl (mosquitto acl_file: each station's user may publish only\n"
-		"<prefix>/<station>/{telemetry,status,alert,health} and read nothing; the\n"
-		"central side's user reads <prefix>/# and publishes nothing) and\n"
+		"<prefix>/<station>/{telemetry,status,alert,health} and read only its\n"
+		"<prefix>/<station>/ack; the central side's user reads <prefix>/# and\n"
+		"publishes only <prefix>/+/ack) and\n"
 		"DIR/mosquitto.conf (a TLS listener, no anonymous clients, the ACL), from\n"
 		"the station files of FILE's stations_dir. A station's user name is its\n"
 		"mqtt.username, or its id; the central side's is FILE's mqtt.username, or\n"

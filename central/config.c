@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "../station/station_schema.h"
+#include "../util/conffile.h"
 #include "../util/err.h"
 
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -337,8 +338,11 @@ int wwtp_central_config_load(const char *path, struct wwtp_central_cfg *cfg, str
 	memcpy(cfg->path, path, strlen(path) + 1);
 	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		int is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+		int exists = stat(path, &sb) == 0;
 		wwtp_diag_add(diag, path, 0, "cannot read the configuration file (%s)",
-			      is_dir ? "it is a folder" : "no such file");
+			      is_dir   ? "it is a folder"
+			      : exists ? "it is not a regular file: a FIFO, a device or a socket"
+				       : "no such file");
 		wwtp_diag_free(own);
 		return WWTP_ERR_CONFIG;
 	}
@@ -353,10 +357,12 @@ int wwtp_central_config_load(const char *path, struct wwtp_central_cfg *cfg, str
 
 	config_init(&cf);
 	config_set_include_dir(&cf, dir);
-	wwtp_scan_int_literals(&L, path);
-	if (config_read_file(&cf, path))
+	int crc = wwtp_conffile_check(path, dir, diag);
+	if (crc == WWTP_ERR_NOMEM)
+		L.nomem = 1;
+	else if (crc == 0 && config_read_file(&cf, path))
 		load_tree(&L, &cf, cfg);
-	else
+	else if (crc == 0)
 		cfg_parse_error(&L, &cf);
 	config_destroy(&cf);
 

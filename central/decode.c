@@ -193,6 +193,15 @@ static int decode_reading(json_t *r, size_t i, struct wwtp_in_reading *out,
 	return 0;
 }
 
+/* An optional count the sender adds for the end-to-end acknowledgement:
+ * anything but a non-negative integer reads as absent (0), which only
+ * holds back that sender's own acknowledgement. */
+static int64_t opt_count(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (int64_t)json_integer_value(v) : 0;
+}
+
 static int decode_telemetry(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 			    struct wwtp_reject_info *why)
 {
@@ -208,6 +217,7 @@ static int decode_telemetry(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 			      "seq is missing or not a non-negative "
 			      "integer");
 	m->seq = (int64_t)json_integer_value(seq);
+	m->floor = opt_count(root, "floor");
 	rd = json_object_get(root, "readings");
 	if (!json_is_array(rd) || json_array_size(rd) == 0)
 		return reject(why, WWTP_REJECT_BAD_FIELD,
@@ -270,6 +280,8 @@ static int decode_alert(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 		return rc;
 	if (m->id[0] == '\0')
 		return reject(why, WWTP_REJECT_BAD_FIELD, "id is empty");
+	m->seq = opt_count(root, "seq");
+	m->floor = opt_count(root, "floor");
 	if (strcmp(m->event, "raised") != 0 && strcmp(m->event, "cleared") != 0)
 		return reject(why, WWTP_REJECT_BAD_FIELD,
 			      "event \"%.20s\" is not raised or cleared", m->event);

@@ -61,7 +61,10 @@ struct wwtp_in_msg {
 
 	/* telemetry */
 	const char *device;
-	int64_t seq;
+	int64_t seq; /* telemetry: always; alert: its number, 0 when absent */
+	/* The sender's "floor" (docs/mqtt.md): every number below it is
+	 * stored here already or lost for good; 0 when absent. */
+	int64_t floor;
 	size_t nreadings;
 	struct wwtp_in_reading *readings;
 

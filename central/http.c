@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../util/buf.h"
 #include "../util/err.h"
@@ -34,8 +38,47 @@
 	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "          \
 	"form-action 'none'; frame-ancestors 'none'"
 
+/* Slow clients. libmicrohttpd's timeout is per idle period: a client
+ * sending one header byte every few seconds holds its connection (and, one
+ * thread per connection, its thread) for ever, and 200 such connections
+ * from a dozen addresses fill every slot, so nobody else is answered. So
+ * each connection is watched here (guard_*): while it is receiving a
+ * request (from its start, or from the end of its previous answer, until
+ * the request is in whole, body included) it has timeout_s in all; past
+ * that a watchdog thread shuts its socket down (its own thread then closes
+ * it). And when `connections` are open, a new connection takes the place of
+ * one still receiving its request, from the address holding the most such
+ * (on_accept): slow clients then push out each other, while a client that
+ * sends its request at once is answered. Connections being answered are
+ * never cut here. */
+#define GUARD_TICK_MS 250
+
+enum slot_state { SLOT_FREE = 0, SLOT_RECEIVING, SLOT_ANSWERING };
+
+struct slot {
+	enum slot_state state;
+	int fd;
+	unsigned char addr[16]; /* the client's address (IPv4 in the first 4) */
+	int cut;		/* shut down by the guard, closing */
+	int64_t since;		/* monotonic: start of the current receiving phase */
+};
+
+struct guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	int running, stop;
+	struct slot *slots;
+	size_t nslots;	  /* libmicrohttpd's hard limit: connections and headroom */
+	size_t limit;	  /* http.connections */
+	int64_t bound_ms; /* http.timeout_s */
+	uint64_t cut_slow, evicted, evicted_said;
+	struct wwtp_complain complain;
+};
+
 struct wwtp_http {
 	struct MHD_Daemon *d;
+	struct guard g;
 	struct wwtp_api *api;
 	const struct wwtp_central_cfg *cfg;
 	size_t max_body;
@@ -239,13 +282,226 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
 		snprintf(out, n, "?");
 }
 
+/* ---- the guard against slow clients (see struct guard) ---- */
+
+static struct slot *slot_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* The connection's slot goes to state st (a receiving phase starts now). */
+static void guard_set(struct guard *g, struct MHD_Connection *c, enum slot_state st)
+{
+	struct slot *sl = slot_of(c);
+	if (!sl)
+		return;
+	pthread_mutex_lock(&g->lock);
+	if (sl->state != SLOT_FREE) {
+		sl->state = st;
+		sl->since = wwtp_mono_ms();
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Shuts a connection down from outside: its thread sees the end of the
+ * stream and closes it, which frees the slot (on_connection). The slot is
+ * held under the lock until then, so the descriptor is still its own. */
+static void guard_cut(struct slot *sl)
+{
+	if (!sl->cut) {
+		shutdown(sl->fd, SHUT_RDWR);
+		sl->cut = 1;
+	}
+}
+
+/* The address part of sa, as 16 bytes (IPv4 in the first 4). */
+static void addr_key(const struct sockaddr *sa, unsigned char out[16])
+{
+	memset(out, 0, 16);
+	if (sa->sa_family == AF_INET)
+		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct wwtp_http *h = cls;
+	struct guard *g = &h->g;
+	struct slot *sl = *socket_context;
+
+	pthread_mutex_lock(&g->lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ai =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		for (size_t i = 0; ci && i < g->nslots; i++) {
+			if (g->slots[i].state == SLOT_FREE) {
+				g->slots[i] = (struct slot){.state = SLOT_RECEIVING,
+							    .fd = ci->connect_fd,
+							    .since = wwtp_mono_ms()};
+				if (ai && ai->client_addr)
+					addr_key(ai->client_addr, g->slots[i].addr);
+				*socket_context = &g->slots[i];
+				break;
+			}
+		}
+	} else if (sl) {
+		sl->state = SLOT_FREE;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Called before a connection is accepted: when `connections` are open
+ * already, one still receiving its request makes room: the longest
+ * receiving of the address that holds the most such connections. A client
+ * that sends its request at once is then never the one to go while slow
+ * ones hold more; a new one is refused only when every open connection is
+ * being answered. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct wwtp_http *h = cls;
+	struct guard *g = &h->g;
+	struct slot *victim = NULL;
+	size_t open = 0, used = 0, most = 0;
+	enum MHD_Result ok = MHD_YES;
+	(void)addr;
+	(void)len;
+
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < g->nslots; i++) {
+		struct slot *sl = &g->slots[i];
+		if (sl->state != SLOT_FREE)
+			used++;
+		if (sl->state != SLOT_FREE && !sl->cut)
+			open++;
+	}
+	if (used >= g->nslots) {
+		ok = MHD_NO;
+	} else if (open >= g->limit) {
+		for (size_t i = 0; i < g->nslots; i++) {
+			struct slot *sl = &g->slots[i];
+			size_t same = 0;
+			if (sl->state != SLOT_RECEIVING || sl->cut)
+				continue;
+			for (size_t k = 0; k < g->nslots; k++)
+				same += g->slots[k].state == SLOT_RECEIVING && !g->slots[k].cut &&
+					memcmp(g->slots[k].addr, sl->addr, 16) == 0;
+			if (same > most || (same == most && victim && sl->since < victim->since)) {
+				most = same;
+				victim = sl;
+			}
+		}
+		if (victim) {
+			guard_cut(victim);
+			g->evicted++;
+		} else {
+			ok = MHD_NO;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return ok;
+}
+
+/* Every GUARD_TICK_MS: cuts the connections receiving a request for longer
+ * than the bound. Logged at most now and then while it goes on. */
+static void *guard_thread(void *arg)
+{
+	struct wwtp_http *h = arg;
+	struct guard *g = &h->g;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		struct timespec until;
+		int64_t now = wwtp_mono_ms();
+		uint64_t cut = 0;
+
+		for (size_t i = 0; i < g->nslots; i++) {
+			struct slot *sl = &g->slots[i];
+			if (sl->state == SLOT_RECEIVING && !sl->cut &&
+			    now - sl->since > g->bound_ms) {
+				guard_cut(sl);
+				cut++;
+			}
+		}
+		g->cut_slow += cut;
+		if (cut || g->evicted != g->evicted_said) {
+			wwtp_complain(
+			    &g->complain, WWTP_LOG_WARN, HTTP_MOD,
+			    "slow clients: %" PRIu64 " connection(s) closed so far for not "
+			    "sending their request whole within timeout_s (%lld s), %" PRIu64
+			    " more to make room for new ones (all %zu connections taken)",
+			    g->cut_slow, (long long)(g->bound_ms / 1000), g->evicted, g->limit);
+			g->evicted_said = g->evicted;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += GUARD_TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+static int guard_start(struct wwtp_http *h, const struct wwtp_central_http *hc)
+{
+	struct guard *g = &h->g;
+	pthread_condattr_t ca;
+
+	g->limit = (size_t)hc->connections;
+	/* Headroom for connections cut but not closed yet. */
+	g->nslots = g->limit + (g->limit / 4 > 8 ? g->limit / 4 : 8);
+	g->bound_ms = (int64_t)hc->timeout_s * 1000;
+	g->complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	g->slots = calloc(g->nslots, sizeof(*g->slots));
+	if (!g->slots)
+		return WWTP_ERR_NOMEM;
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&g->thread, NULL, guard_thread, h) != 0) {
+		LOG_ERROR(HTTP_MOD, "cannot start the connection watchdog");
+		return WWTP_ERR_ERRNO;
+	}
+	g->running = 1;
+	return 0;
+}
+
+static void guard_stop(struct guard *g)
+{
+	if (!g->slots)
+		return;
+	if (g->running) {
+		pthread_mutex_lock(&g->lock);
+		g->stop = 1;
+		pthread_cond_signal(&g->wake);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->thread, NULL);
+	}
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+	free(g->slots);
+	g->slots = NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct wwtp_http *h = cls;
 	struct conn *k = *con_cls;
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* The answer is out: the next request's receiving phase starts. */
+	guard_set(&h->g, c, SLOT_RECEIVING);
 	if (!k)
 		return;
 	if (k->body)
@@ -255,11 +511,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+static enum MHD_Result handle_request(struct wwtp_http *h, struct MHD_Connection *c,
+				      const char *url, const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls);
+
+/* The request is in whole when libmicrohttpd calls with no more body: from
+ * then on the connection is being answered, which is not bounded here (a
+ * report may take minutes to make). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
 {
 	struct wwtp_http *h = cls;
+	if (*con_cls && *upload_data_size == 0)
+		guard_set(&h->g, c, SLOT_ANSWERING);
+	return handle_request(h, c, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
+static enum MHD_Result handle_request(struct wwtp_http *h, struct MHD_Connection *c,
+				      const char *url, const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **con_cls)
+{
 	struct wwtp_api_response r;
 	struct conn *k = *con_cls;
 	char client[64];
@@ -432,6 +706,12 @@ int wwtp_http_start(const struct wwtp_central_cfg *cfg, struct wwtp_api *api,
 		wwtp_http_stop(h);
 		return WWTP_ERR_CONFIG;
 	}
+	int grc = guard_start(h, hc);
+	if (grc != 0) {
+		freeaddrinfo(ai);
+		wwtp_http_stop(h);
+		return grc;
+	}
 	unsigned flags =
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
@@ -446,9 +726,9 @@ int wwtp_http_start(const struct wwtp_central_cfg *cfg, struct wwtp_api *api,
 	    {MHD_OPTION_END, 0, NULL},
 	};
 	h->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)hc->connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)hc->connections_per_ip,
+	    flags, 0, on_accept, h, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->g.nslots, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, h, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)hc->connections_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)hc->timeout_s,
 	    /* Headers, cookies and query must fit in this. */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
@@ -481,6 +761,7 @@ void wwtp_http_stop(struct wwtp_http *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	guard_stop(&h->g);
 	if (h->key)
 		wwtp_secret_wipe(h->key, strlen(h->key));
 	free(h->key);

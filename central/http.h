@@ -3,7 +3,9 @@
  *
  * One thread per connection, at most http.connections at once (and
  * http.connections_per_ip per client address), idle connections closed
- * after http.timeout_s. Request bodies beyond http.max_body_bytes get 413.
+ * after http.timeout_s, and a request that has not arrived whole within
+ * http.timeout_s too (slow clients); when every connection is taken, a new
+ * one replaces one still receiving its request. Request bodies beyond http.max_body_bytes get 413.
  * HTTPS only when tls_cert_file and tls_key_file are set. Every answer
  * carries the protective headers (Content-Security-Policy, nosniff, no
  * framing, no referrer, no caching; HSTS under TLS). The page's own files

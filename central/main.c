@@ -19,6 +19,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "ackpub.h"
 #include "acl_cmd.h"
 #include "api.h"
 #include "cli.h"
@@ -53,7 +54,8 @@ struct central {
 	struct wwtp_writer *writer;
 	struct wwtp_monitor *mon;
 	struct wwtp_sub *sub;
-	pthread_mutex_t lock; /* the counters */
+	struct wwtp_ackpub *ack; /* end-to-end acknowledgements (ackpub.h) */
+	pthread_mutex_t lock;	 /* the counters */
 	uint64_t received;
 	uint64_t accepted[4]; /* by enum wwtp_msg_kind */
 	uint64_t rejected[WWTP_REJECT_COUNT];
@@ -106,6 +108,11 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 			LOG_ERROR(MAIN_MOD, "cannot decode a message: %s", wwtp_strerror(rc));
 		}
 		pthread_mutex_unlock(&c->lock);
+		/* Refused for good: sending it again would not change that, so
+		 * its number is acknowledged (not for a sender it may not be). */
+		if (rc == WWTP_ERR_INVAL && why.reason != WWTP_REJECT_UNKNOWN_STATION &&
+		    why.reason != WWTP_REJECT_TOPIC_MISMATCH && why.reason != WWTP_REJECT_BAD_TOPIC)
+			wwtp_ackpub_note_refused(c->ack, topic, tlen, payload, len);
 		return;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -117,6 +124,13 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 	/* After the writer has it: the monitor asks InfluxDB for it later. */
 	if (rc == 0)
 		wwtp_monitor_ingest(c->mon, &m, wwtp_now_ms());
+	/* Acknowledged to the station once the spool has synced it. */
+	if (rc == 0 && m.kind != WWTP_MSG_STATUS) {
+		struct wwtp_writer_stats ws;
+		wwtp_writer_get_stats(c->writer, &ws);
+		wwtp_ackpub_note(c->ack, m.station, m.kind == WWTP_MSG_ALERT, m.seq, m.floor,
+				 ws.points_in);
+	}
 	pthread_mutex_lock(&c->lock);
 	if (rc == 0) {
 		c->accepted[m.kind]++;
@@ -131,6 +145,13 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 	}
 	pthread_mutex_unlock(&c->lock);
 	wwtp_in_msg_clear(&m);
+}
+
+/* ackpub's way out: retained, on the subscriber's connection. */
+static int publish_ack(void *ctx, const char *topic, const char *payload, size_t len)
+{
+	struct central *c = ctx;
+	return c->sub ? wwtp_sub_publish(c->sub, topic, payload, len, 1) : WWTP_ERR_CONN;
 }
 
 /* The monitor's watermark (monitor.h): how far the writer is. */
@@ -395,13 +416,22 @@ int main(int argc, char **argv)
 		c.rej_complain[i] = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	c.enc_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&c.lines, LINES_MAX);
+	c.ack = wwtp_ackpub_new(cfg.mqtt.topic_prefix, publish_ack, &c);
+	if (!c.ack) {
+		LOG_ERROR(MAIN_MOD, "out of memory");
+		status = 1;
+		goto out;
+	}
 
 	LOG_INFO(MAIN_MOD, "%s starting: %zu stations (%zu under review), broker %s, spool %s",
 		 WWTP_VERSION, wwtp_registry_count(reg), count_review(reg), cfg.mqtt.uri,
 		 cfg.influx.spool_dir);
 	rc = wwtp_writer_start(&cfg.influx, &c.writer);
 	if (rc != 0) {
-		LOG_ERROR(MAIN_MOD, "cannot start the InfluxDB writer: %s", wwtp_strerror(rc));
+		LOG_ERROR(MAIN_MOD, "cannot start the InfluxDB writer: %s%s%s%s", wwtp_strerror(rc),
+			  rc == WWTP_ERR_ERRNO ? " (the spool folder " : "",
+			  rc == WWTP_ERR_ERRNO ? cfg.influx.spool_dir : "",
+			  rc == WWTP_ERR_ERRNO ? ": see the line above)" : "");
 		status = 1;
 		goto out;
 	}
@@ -452,6 +482,13 @@ int main(int argc, char **argv)
 	int64_t next_stats = wwtp_mono_ms() + (int64_t)cfg.stats_interval_s * 1000;
 	while (!g_stop) {
 		wwtp_sleep_ms(200, (const volatile int *)&g_stop);
+		{
+			struct wwtp_writer_stats ws;
+			struct wwtp_sub_stats ss;
+			wwtp_writer_get_stats(c.writer, &ws);
+			wwtp_sub_get_stats(sub, &ss);
+			wwtp_ackpub_pump(c.ack, ws.points_synced, ss.connects, wwtp_now_ms());
+		}
 		if (cfg.stats_interval_s > 0 && wwtp_mono_ms() >= next_stats) {
 			struct wwtp_writer_stats ws;
 			struct wwtp_sub_stats ss;
@@ -469,6 +506,8 @@ out:
 	wwtp_http_stop(http);
 	wwtp_sub_free(sub);
 	c.sub = NULL;
+	wwtp_ackpub_free(c.ack);
+	c.ack = NULL;
 	/* The monitor reads the writer's counters: it stops before the writer. */
 	wwtp_monitor_free(mon);
 	c.mon = NULL;

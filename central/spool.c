@@ -252,6 +252,10 @@ static int seal_locked(struct wwtp_spool *sp)
 	if (fsync(sp->ofd) != 0) {
 		io_problem(sp, "cannot fsync", from);
 		rc = WWTP_ERR_ERRNO;
+	} else {
+		/* Durable from here on, renamed or not (a .open segment is
+		 * sealed at the next start): what central may confirm. */
+		sp->st.synced_points = sp->st.appended_points;
 	}
 	close(sp->ofd);
 	sp->ofd = -1;
@@ -398,6 +402,34 @@ static int scan(struct wwtp_spool *sp)
 	return 0;
 }
 
+/* Creates dir and any missing parents (mode 0750), as `mkdir -p`: a
+ * minimal central.cfg names /var/lib/wwtp-central/spool, whose parent does
+ * not exist on a fresh system without the package. Logs what failed, naming
+ * the folder and what to do. */
+static int make_dirs(const char *dir)
+{
+	char path[WWTP_PATH_MAX];
+	size_t n = strlen(dir);
+
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+			LOG_ERROR(SPOOL_MOD,
+				  "cannot create the spool folder %s (at %s: %s): create it, "
+				  "writable by this user, or set influx.spool_dir to a writable "
+				  "folder",
+				  dir, path, strerror(errno));
+			return WWTP_ERR_ERRNO;
+		}
+		path[i] = c;
+	}
+	return 0;
+}
+
 int wwtp_spool_open(const char *dir, const struct wwtp_spool_opts *o, struct wwtp_spool **out)
 {
 	struct wwtp_spool *sp;
@@ -419,8 +451,7 @@ int wwtp_spool_open(const char *dir, const struct wwtp_spool_opts *o, struct wwt
 	sp->io_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	pthread_mutex_init(&sp->lock, NULL);
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		LOG_ERROR(SPOOL_MOD, "cannot create spool folder %s: %s", dir, strerror(errno));
+	if (make_dirs(dir) != 0) {
 		wwtp_spool_close(sp);
 		return WWTP_ERR_ERRNO;
 	}
@@ -562,6 +593,8 @@ int wwtp_spool_sync(struct wwtp_spool *sp)
 		name_open(name, sp->oseq);
 		io_problem(sp, "cannot fsync", name);
 		rc = WWTP_ERR_ERRNO;
+	} else if (sp->ofd >= 0) {
+		sp->st.synced_points = sp->st.appended_points;
 	}
 	pthread_mutex_unlock(&sp->lock);
 	return rc;

@@ -40,6 +40,7 @@ struct wwtp_spool_stats {
 	uint64_t bytes;		  /* waiting, the open segment included */
 	uint64_t points;	  /* waiting, the open segment included */
 	uint64_t appended_points; /* since open */
+	uint64_t synced_points;	  /* of those, the ones an fsync has made durable */
 	uint64_t consumed_points; /* handed on (wwtp_spool_consume) since open */
 	uint64_t dropped_points;  /* deleted to respect max_bytes, or unreadable */
 	uint64_t dropped_segments;

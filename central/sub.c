@@ -3,6 +3,7 @@
 
 #include <MQTTAsync.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +225,8 @@ struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_
 
 	co.MQTTVersion = MQTTVERSION_3_1_1;
 	/* The session lives in the broker; nothing of ours needs to survive
-	 * in Paho across restarts (we publish nothing). */
+	 * in Paho across restarts: the only messages central publishes, its
+	 * acknowledgements, are made again from what arrives (ackpub.h). */
 	rc = MQTTAsync_createWithOptions(&s->client, cfg->uri, cfg->client_id,
 					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
 	if (rc != MQTTASYNC_SUCCESS) {
@@ -307,6 +309,23 @@ void wwtp_sub_free(struct wwtp_sub *s)
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+int wwtp_sub_publish(struct wwtp_sub *s, const char *topic, const void *payload, size_t len,
+		     int retained)
+{
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+
+	if (len > (size_t)INT32_MAX)
+		return WWTP_ERR_INVAL;
+	msg.payload = (void *)payload; /* copied by the library */
+	msg.payloadlen = (int)len;
+	msg.qos = 1;
+	msg.retained = retained ? 1 : 0;
+	int rc = MQTTAsync_sendMessage(s->client, topic, &msg, NULL);
+	if (rc == MQTTASYNC_SUCCESS)
+		return 0;
+	return rc == MQTTASYNC_DISCONNECTED ? WWTP_ERR_CONN : WWTP_ERR_MQTT;
 }
 
 void wwtp_sub_get_stats(struct wwtp_sub *s, struct wwtp_sub_stats *out)

@@ -46,5 +46,10 @@ int wwtp_sub_connect(struct wwtp_sub *s);
 /* Disconnects (no more callbacks once it returns) and frees. Accepts NULL. */
 void wwtp_sub_free(struct wwtp_sub *s);
 void wwtp_sub_get_stats(struct wwtp_sub *s, struct wwtp_sub_stats *out);
+/* Publishes (QoS 1) on the same connection: central's acknowledgements.
+ * 0, WWTP_ERR_CONN when not connected (the caller tries again later),
+ * WWTP_ERR_MQTT otherwise. Thread-safe. */
+int wwtp_sub_publish(struct wwtp_sub *s, const char *topic, const void *payload, size_t len,
+		     int retained);
 
 #endif

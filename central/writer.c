@@ -328,6 +328,7 @@ void wwtp_writer_get_stats(struct wwtp_writer *w, struct wwtp_writer_stats *out)
 	out->influx_ok = w->influx_ok;
 	pthread_mutex_unlock(&w->lock);
 	out->points_in = ss.appended_points;
+	out->points_synced = ss.synced_points;
 	out->points_entered = w->initial_points + ss.appended_points;
 	out->points_lost = ss.dropped_points + ss.refused_points;
 	out->points_queued = ss.points;

@@ -27,6 +27,8 @@ struct wwtp_writer_stats {
 	uint64_t points_entered; /* points_in plus those found in the spool at start: the
 				    spool is a FIFO, so every point that entered before
 				    the last (entered - queued) ones is done with */
+	uint64_t points_synced;	 /* of points_in, those fsynced in the spool: central
+				    may confirm their messages (ackpub.h) */
 	uint64_t points_written; /* InfluxDB answered 2xx for them */
 	uint64_t points_refused; /* InfluxDB refused them as bad data: dropped */
 	uint64_t points_lost;	 /* could not be spooled, or dropped from a full spool */

@@ -26,6 +26,17 @@
 /* Per stored message besides its payload: topic, numbers, b-tree cell and
  * the part of a page a cell cannot use. */
 #define ROW_OVERHEAD 96
+/* Messages the batch may hold in memory while the store cannot commit. */
+#define PEND_MAX 10000
+/* Messages per transaction when the batch goes in again after a fault. */
+#define PEND_CHUNK 8
+/* Retries of a failing commit: 1 s doubling to 30 s. */
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 30000
+/* Commits must work this long before a fault counts as over. */
+#define FAULT_SETTLE_MS 10000
+#define DEFAULT_CONFIRM_TIMEOUT_MS 60000
+#define RESEND_MAX_MS 3600000
 
 /* The ids with the broker: a small open-addressing set (linear probing,
  * deletion by shifting back), 0 marks a free slot (ids start at 1). */
@@ -105,38 +116,108 @@ struct wwtp_forward {
 	struct idset inflight;
 
 	/* Lanes. Rows below live_from were stored before the current
-	 * connection: backlog. */
+	 * connection (or were sent and not confirmed in time): backlog. */
 	int64_t live_from;
 	int64_t live_next;
 	int64_t back_next;
 	uint64_t seen_connects;
 	double tokens; /* backlog messages that may go now */
 	int64_t tokens_at;
+	/* Highest id that is committed and whose seq is in the mark: what
+	 * may leave the station. */
+	int64_t sendable_id;
+	/* Outbox tags carry the store's generation: ids start again at 1 in
+	 * a store made after a damaged one was set aside. */
+	uint64_t gen;
 
 	/* Batches. */
 	int64_t batch_since; /* monotonic ms of the first append of the batch; 0: none */
 	int64_t quiet_since; /* of the first other change; 0: none */
 	int64_t next_age_check;
-	uint64_t seq, seq_stored;
+	uint64_t seq, seq_stored;   /* telemetry seq: last used, last put in meta */
+	uint64_t aseq, aseq_stored; /* alert numbers likewise */
+
+	/* The batch not committed yet, kept in memory: when a commit fails
+	 * (a full disk, a damaged file) it is put again into the store once
+	 * it works, so a lasting fault loses only what overflows this. */
+	struct pend *pend;
+	size_t npend, cap_pend;
+	int failing;	    /* the last commit failed: the store holds none of pend */
+	int64_t next_retry; /* monotonic */
+	int64_t backoff_ms;
+	int64_t fault_since;	/* a fault is open (said once), 0: none */
+	int64_t fault_ok_since; /* commits work again since; the fault closes once settled */
+	uint64_t fault_lost, fault_kept;
+	uint64_t drop_full_pending, drop_age_pending; /* in the open transaction */
+	/* Rows the broker's PUBACK deleted in the open transaction: deleted
+	 * again if it is rolled back (else they would stay, behind the lanes'
+	 * cursors, and be dropped or sent much later). */
+	int64_t *acked_ids;
+	size_t nacked, cap_acked;
+
+	/* Confirmations from central. */
+	uint64_t confirmed_seq, confirmed_aseq;
+	int64_t last_progress; /* monotonic: last confirmation, or nothing waiting for one */
+	int unconfirmed;       /* the broker took rows that central has not confirmed */
+	int64_t resend_after;  /* the current wait before sending again */
+	int64_t first_puback;  /* monotonic, 0: none yet */
+	int warned_silent, warned_ahead;
 
 	struct wwtp_forward_stats st;
 	struct wwtp_complain store_complain;
 	struct wwtp_complain drop_complain;
+	struct wwtp_complain resend_complain;
 };
+
+struct pend {
+	char *topic;
+	void *payload;
+	size_t len;
+	int qos, flags;
+	int64_t ts_ms;
+	uint64_t seq;
+};
+
+/* A tag is the row id, the generation of the store, and whether the
+ * broker's PUBACK is what deletes the row (no confirmation to wait for). */
+#define TAG_ID_BITS 46
+#define TAG_ID_MASK ((1ull << TAG_ID_BITS) - 1)
+#define TAG_PUBACK_DELETES (1ull << TAG_ID_BITS)
+#define TAG_GEN_SHIFT (TAG_ID_BITS + 1)
 
 /* ---- acknowledgements ---------------------------------------------------- */
 
 static void on_done(uint64_t tag, int acked, void *ctx)
 {
 	struct wwtp_forward *f = ctx;
-	int64_t id = (int64_t)tag;
+	int64_t id = (int64_t)(tag & TAG_ID_MASK);
 
+	if ((tag >> TAG_GEN_SHIFT) != f->gen)
+		return; /* a row of a store set aside since */
 	if (!idset_del(&f->inflight, id))
 		return;
 	if (acked) {
 		f->st.acked++;
-		if (wwtp_store_delete(f->store, id) == 0 && f->quiet_since == 0)
-			f->quiet_since = wwtp_mono_ms();
+		if (f->first_puback == 0)
+			f->first_puback = wwtp_mono_ms();
+		if (!(tag & TAG_PUBACK_DELETES))
+			f->unconfirmed = 1;
+		/* With confirmations, the row stays until central says it is
+		 * stored (apply_confirmations). */
+		if ((tag & TAG_PUBACK_DELETES) && wwtp_store_delete(f->store, id) == 0) {
+			if (f->nacked == f->cap_acked) {
+				size_t cap = f->cap_acked ? f->cap_acked * 2 : 64;
+				int64_t *p = realloc(f->acked_ids, cap * sizeof(*p));
+				if (p) {
+					f->acked_ids = p;
+					f->cap_acked = cap;
+				}
+			}
+			if (f->nacked < f->cap_acked)
+				f->acked_ids[f->nacked++] = id;
+			if (f->quiet_since == 0)
+				f->quiet_since = wwtp_mono_ms();
+		}
 		return;
 	}
 	/* Given back unsent (the client gave it up): its lane goes back to
@@ -155,6 +236,9 @@ static int keep_unless_inflight(int64_t id, void *ctx)
 	struct wwtp_forward *f = ctx;
 	return !idset_has(&f->inflight, id);
 }
+
+static void commit(struct wwtp_forward *f, int64_t now, int clock_ok);
+static void fault_settles(struct wwtp_forward *f, int64_t now, int at_exit);
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -176,20 +260,52 @@ struct wwtp_forward *wwtp_forward_new(struct wwtp_store *s, struct wwtp_outbox *
 		f->cfg.replay_rate = 1;
 	if (f->cfg.age_check_ms <= 0)
 		f->cfg.age_check_ms = DEFAULT_AGE_CHECK_MS;
+	if (f->cfg.confirm_timeout_ms <= 0)
+		f->cfg.confirm_timeout_ms = DEFAULT_CONFIRM_TIMEOUT_MS;
 	if (idset_init(&f->inflight, f->cfg.window) != 0) {
 		free(f);
 		return NULL;
 	}
-	f->live_from = f->live_next = wwtp_store_committed_id(s) + 1;
+	f->sendable_id = wwtp_store_committed_id(s);
+	f->live_from = f->live_next = f->sendable_id + 1;
 	f->back_next = 1;
 	f->tokens_at = wwtp_mono_ms();
 	f->tokens = 1;
+	f->last_progress = wwtp_mono_ms();
+	f->resend_after = f->cfg.confirm_timeout_ms;
 	if (wwtp_store_get_meta(s, "seq", &v) == 0 && v > 0)
 		f->seq = f->seq_stored = (uint64_t)v;
+	if (wwtp_store_get_meta(s, "aseq", &v) == 0 && v > 0)
+		f->aseq = f->aseq_stored = (uint64_t)v;
+	/* The mark knows numbers that a damaged or cut-back store forgot:
+	 * they were published, and are never used again. */
+	if (f->cfg.mark_seq > f->seq || f->cfg.mark_aseq > f->aseq) {
+		LOG_WARN(MOD,
+			 "%s lost its last commits or was set aside: seq %llu and alert %llu were "
+			 "published, the store says %llu and %llu; numbering goes on after them "
+			 "(the messages of those commits that were not confirmed are lost)",
+			 wwtp_store_path(s), (unsigned long long)f->cfg.mark_seq,
+			 (unsigned long long)f->cfg.mark_aseq, (unsigned long long)f->seq,
+			 (unsigned long long)f->aseq);
+		if (f->cfg.mark_seq > f->seq)
+			f->seq = f->cfg.mark_seq;
+		if (f->cfg.mark_aseq > f->aseq)
+			f->aseq = f->cfg.mark_aseq;
+	}
 	f->store_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	f->drop_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	f->resend_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_outbox_set_done_cb(o, on_done, f);
 	return f;
+}
+
+static void pend_clear(struct wwtp_forward *f)
+{
+	for (size_t i = 0; i < f->npend; i++) {
+		free(f->pend[i].topic);
+		free(f->pend[i].payload);
+	}
+	f->npend = 0;
 }
 
 void wwtp_forward_free(struct wwtp_forward *f)
@@ -197,55 +313,210 @@ void wwtp_forward_free(struct wwtp_forward *f)
 	if (!f)
 		return;
 	wwtp_forward_set_seq(f, f->seq);
-	if (wwtp_store_commit(f->store) != 0)
-		LOG_ERROR(MOD, "last commit failed: acknowledged messages will be sent again");
+	f->next_retry = 0;
+	commit(f, wwtp_mono_ms(), 0);
+	if (!f->failing)
+		fault_settles(f, wwtp_mono_ms(), 1);
+	if (f->failing || wwtp_store_dirty(f->store))
+		LOG_ERROR(MOD,
+			  "last commit failed: %zu message(s) not stored are lost, acknowledged "
+			  "messages will be sent again",
+			  f->npend);
 	wwtp_outbox_set_done_cb(f->outbox, NULL, NULL);
+	pend_clear(f);
+	free(f->pend);
+	free(f->acked_ids);
 	free(f->inflight.slot);
 	free(f);
 }
 
 /* ---- storing ------------------------------------------------------------- */
 
+/* The store cannot take the batch (a full disk, a damaged file, an I/O
+ * error): one line when it starts, the counts when it ends (leave_fault),
+ * retries spaced out meanwhile. */
+static void enter_fault(struct wwtp_forward *f, int rc)
+{
+	int64_t now = wwtp_mono_ms();
+
+	/* Whatever the open transaction holds goes: the batch is put again
+	 * whole from memory, deletions are made again. */
+	wwtp_store_rollback(f->store);
+	if (rc == WWTP_ERR_FULL)
+		wwtp_store_relieve(f->store);
+	for (size_t i = 0; i < f->nacked; i++)
+		wwtp_store_delete(f->store, f->acked_ids[i]);
+	f->drop_full_pending = f->drop_age_pending = 0;
+	f->seq_stored = f->aseq_stored = 0;
+	f->confirmed_seq = f->confirmed_aseq = 0;
+	f->failing = 1;
+	f->fault_ok_since = 0;
+	if (!f->fault_since) {
+		f->fault_since = now;
+		f->fault_lost = 0;
+		f->backoff_ms = RETRY_MIN_MS;
+	} else {
+		f->backoff_ms = f->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : f->backoff_ms * 2;
+	}
+	f->next_retry = now + f->backoff_ms;
+	wwtp_complain(&f->store_complain, WWTP_LOG_ERROR, MOD,
+		      "cannot commit to %s: %s; the batch waits in memory (%zu messages, at most "
+		      "%d), retrying; %llu lost since the fault began",
+		      wwtp_store_path(f->store),
+		      rc == WWTP_ERR_FULL ? "the file system is full" : wwtp_strerror(rc), f->npend,
+		      PEND_MAX, (unsigned long long)f->fault_lost);
+}
+
+static void leave_fault(struct wwtp_forward *f)
+{
+	if (!f->fault_since)
+		return;
+	/* Said even if the first line was the only one: how it ended. */
+	if (f->store_complain.interval_ms == 0)
+		f->store_complain.interval_ms = 1;
+	wwtp_complain_release(&f->store_complain, MOD,
+			      "%s takes commits again after %lld s: %llu message(s) waited in "
+			      "memory and are stored, %llu lost",
+			      wwtp_store_path(f->store),
+			      (long long)((wwtp_mono_ms() - f->fault_since) / 1000),
+			      (unsigned long long)f->fault_kept, (unsigned long long)f->fault_lost);
+	f->fault_kept = 0;
+	f->fault_since = 0;
+	f->fault_ok_since = 0;
+}
+
+/* A commit worked: the fault closes once commits have worked for a while,
+ * so that a disk on the edge of full does not alternate its two lines. */
+static void fault_settles(struct wwtp_forward *f, int64_t now, int at_exit)
+{
+	f->failing = 0;
+	if (!f->fault_since)
+		return;
+	if (!f->fault_ok_since)
+		f->fault_ok_since = now;
+	if (at_exit || now - f->fault_ok_since >= FAULT_SETTLE_MS)
+		leave_fault(f);
+}
+
+static int pend_add(struct wwtp_forward *f, const char *topic, const void *payload, size_t len,
+		    int qos, int64_t ts_ms, uint64_t seq, int flags)
+{
+	if (f->npend >= PEND_MAX)
+		return WWTP_ERR_FULL;
+	if (f->npend == f->cap_pend) {
+		size_t cap = f->cap_pend ? f->cap_pend * 2 : 64;
+		struct pend *p = realloc(f->pend, cap * sizeof(*p));
+		if (!p)
+			return WWTP_ERR_NOMEM;
+		f->pend = p;
+		f->cap_pend = cap;
+	}
+	struct pend *e = &f->pend[f->npend];
+	e->topic = strdup(topic);
+	e->payload = malloc(len ? len : 1);
+	if (!e->topic || !e->payload) {
+		free(e->topic);
+		free(e->payload);
+		return WWTP_ERR_NOMEM;
+	}
+	memcpy(e->payload, payload, len);
+	e->len = len;
+	e->qos = qos;
+	e->flags = flags;
+	e->ts_ms = ts_ms;
+	e->seq = seq;
+	f->npend++;
+	return 0;
+}
+
 int wwtp_forward_put(struct wwtp_forward *f, const char *topic, const void *payload, size_t len,
 		     int qos, int64_t ts_ms, uint64_t seq, int flags)
 {
-	int rc = wwtp_store_append(f->store, topic, payload, len, qos, ts_ms, seq, flags, NULL);
+	int rc = pend_add(f, topic, payload, len, qos, ts_ms, seq, flags);
 	if (rc) {
 		f->st.failed++;
-		wwtp_complain(&f->store_complain, WWTP_LOG_ERROR, MOD,
-			      "cannot store a message for %s: %s (%llu lost so far)", topic,
-			      wwtp_strerror(rc), (unsigned long long)f->st.failed);
+		if (f->failing) {
+			f->fault_lost++; /* said when the fault ends */
+		} else {
+			wwtp_complain(&f->drop_complain, WWTP_LOG_ERROR, MOD,
+				      "cannot keep a message for %s: %s (%llu lost so far)", topic,
+				      wwtp_strerror(rc), (unsigned long long)f->st.failed);
+		}
 		return rc;
 	}
-	if (f->store_complain.interval_ms != 0)
-		wwtp_complain_release(&f->store_complain, MOD, "messages are stored again");
+	if (!f->failing) {
+		rc = wwtp_store_append(f->store, topic, payload, len, qos, ts_ms, seq, flags, NULL);
+		if (rc)
+			enter_fault(f, rc); /* kept in pend: stored at the next commit */
+	}
 	f->st.stored++;
-	if (seq > f->seq)
+	if (flags & WWTP_STORE_ALERT) {
+		if (seq > f->aseq)
+			f->aseq = seq;
+	} else if (seq > f->seq) {
 		f->seq = seq;
+	}
 	if (f->batch_since == 0)
 		f->batch_since = wwtp_mono_ms();
 	return 0;
+}
+
+/* The numbers go into meta in the batch, so that they and the messages
+ * that used them are durable together; the mark (seqmark.h) follows the
+ * commit. */
+static void store_seqs(struct wwtp_forward *f)
+{
+	if (f->failing)
+		return;
+	if (f->seq != f->seq_stored && wwtp_store_set_meta(f->store, "seq", (int64_t)f->seq) == 0) {
+		f->seq_stored = f->seq;
+		if (f->quiet_since == 0)
+			f->quiet_since = wwtp_mono_ms();
+	}
+	if (f->aseq != f->aseq_stored &&
+	    wwtp_store_set_meta(f->store, "aseq", (int64_t)f->aseq) == 0) {
+		f->aseq_stored = f->aseq;
+		if (f->quiet_since == 0)
+			f->quiet_since = wwtp_mono_ms();
+	}
 }
 
 void wwtp_forward_set_seq(struct wwtp_forward *f, uint64_t seq)
 {
 	if (seq > f->seq)
 		f->seq = seq;
-	if (f->seq == f->seq_stored)
-		return;
-	/* In the batch, so that the seq and the messages that used it are
-	 * durable together: after a crash, numbers never published are used
-	 * again, and none that was published is. */
-	if (wwtp_store_set_meta(f->store, "seq", (int64_t)f->seq) == 0) {
-		f->seq_stored = f->seq;
-		if (f->quiet_since == 0)
-			f->quiet_since = wwtp_mono_ms();
-	}
+	store_seqs(f);
+}
+
+void wwtp_forward_set_alert_seq(struct wwtp_forward *f, uint64_t aseq)
+{
+	if (aseq > f->aseq)
+		f->aseq = aseq;
+	store_seqs(f);
 }
 
 uint64_t wwtp_forward_last_seq(struct wwtp_forward *f)
 {
 	return f->seq;
+}
+
+uint64_t wwtp_forward_last_alert_seq(struct wwtp_forward *f)
+{
+	return f->aseq;
+}
+
+uint64_t wwtp_forward_floor(struct wwtp_forward *f, int alerts, uint64_t seq)
+{
+	uint64_t lo = seq, v = 0;
+
+	for (size_t i = 0; i < f->npend; i++)
+		if (!(f->pend[i].flags & WWTP_STORE_ALERT) == !alerts && f->pend[i].seq > 0 &&
+		    f->pend[i].seq < lo)
+			lo = f->pend[i].seq;
+	/* Unreadable: no claim at all (0), rather than a wrong one. */
+	if (wwtp_store_min_seq(f->store, alerts, &v) != 0)
+		return 0;
+	return v > 0 && v < lo ? v : lo;
 }
 
 /* ---- committing ---------------------------------------------------------- */
@@ -255,40 +526,225 @@ static void apply_bounds(struct wwtp_forward *f, int64_t now, int clock_ok)
 	uint64_t full = 0, age = 0;
 	int aged = now >= f->next_age_check;
 
+	if (f->failing)
+		return;
 	if (aged)
 		f->next_age_check = now + f->cfg.age_check_ms;
 	if (wwtp_store_enforce(f->store, wwtp_now_ms(), clock_ok && aged, keep_unless_inflight, f,
 			       &full, &age) != 0)
 		return;
-	f->st.dropped_full += full;
-	f->st.dropped_age += age;
+	/* Counted once committed: a rolled-back batch drops nothing. */
+	f->drop_full_pending += full;
+	f->drop_age_pending += age;
 	if ((full || age) && f->quiet_since == 0)
 		f->quiet_since = now;
 	if (full || age) {
 		struct wwtp_store_stats ss;
 		wwtp_store_get_stats(f->store, &ss);
-		wwtp_complain(
-		    &f->drop_complain, WWTP_LOG_ERROR, MOD,
-		    "store full or too old: dropped %llu oldest unsent message(s) "
-		    "(%llu for size, %llu for age since start; %llu and %llu in all)",
-		    (unsigned long long)(full + age), (unsigned long long)f->st.dropped_full,
-		    (unsigned long long)f->st.dropped_age, (unsigned long long)ss.dropped_full,
-		    (unsigned long long)ss.dropped_age);
+		wwtp_complain(&f->drop_complain, WWTP_LOG_ERROR, MOD,
+			      "store full or too old: dropped %llu oldest unsent message(s) "
+			      "(%llu for size, %llu for age since start; %llu and %llu in all)",
+			      (unsigned long long)(full + age),
+			      (unsigned long long)(f->st.dropped_full + f->drop_full_pending),
+			      (unsigned long long)(f->st.dropped_age + f->drop_age_pending),
+			      (unsigned long long)ss.dropped_full,
+			      (unsigned long long)ss.dropped_age);
 	}
+}
+
+/* The store said its file is damaged: it is set aside (kept) and a new one
+ * started; what the old one held and had not been confirmed is lost to the
+ * collector (counted), the batch in memory goes into the new one. */
+static void replace_damaged(struct wwtp_forward *f)
+{
+	struct wwtp_store_stats ss;
+
+	wwtp_store_get_stats(f->store, &ss);
+	if (wwtp_store_reset(f->store) != 0)
+		return; /* tried again at the next commit */
+	f->st.dropped_damaged += ss.rows > f->npend ? ss.rows - f->npend : 0;
+	f->gen++;
+	f->nacked = 0;
+	memset(f->inflight.slot, 0, (f->inflight.mask + 1) * sizeof(*f->inflight.slot));
+	f->inflight.n = 0;
+	f->sendable_id = 0;
+	f->live_from = f->live_next = f->back_next = 1;
+	f->seq_stored = f->aseq_stored = 0; /* the new store has no meta yet */
+	f->failing = 1;			    /* puts the batch again */
+	if (!f->fault_since)
+		f->fault_since = wwtp_mono_ms();
+	f->next_retry = 0;
+	f->confirmed_seq = f->confirmed_aseq = 0;
+}
+
+/* Frees the first n messages of the batch in memory (they are stored). */
+static void pend_drop_front(struct wwtp_forward *f, size_t n)
+{
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n && i < f->npend; i++) {
+		free(f->pend[i].topic);
+		free(f->pend[i].payload);
+	}
+	n = n < f->npend ? n : f->npend;
+	memmove(f->pend, f->pend + n, (f->npend - n) * sizeof(*f->pend));
+	f->npend -= n;
+}
+
+/* One transaction: the numbers, the bounds, COMMIT, then the mark. */
+static int commit_once(struct wwtp_forward *f, int64_t now, int clock_ok)
+{
+	/* The numbers go with the batch that used them. */
+	store_seqs(f);
+	apply_bounds(f, now, clock_ok);
+	int rc = wwtp_store_commit(f->store);
+	if (rc != 0) {
+		if (wwtp_store_damaged(f->store))
+			replace_damaged(f);
+		enter_fault(f, rc);
+		return rc;
+	}
+	f->st.dropped_full += f->drop_full_pending;
+	f->st.dropped_age += f->drop_age_pending;
+	f->drop_full_pending = f->drop_age_pending = 0;
+	f->nacked = 0;
+	/* Published only once the mark holds their numbers. */
+	if (!f->cfg.mark || wwtp_seqmark_write(f->cfg.mark, f->seq_stored, f->aseq_stored) == 0)
+		f->sendable_id = wwtp_store_committed_id(f->store);
+	return 0;
 }
 
 static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
 {
-	/* The seq goes with the batch that used it. */
-	wwtp_forward_set_seq(f, f->seq);
-	apply_bounds(f, now, clock_ok);
-	if (wwtp_store_commit(f->store) != 0) {
-		wwtp_complain(&f->store_complain, WWTP_LOG_ERROR, MOD,
-			      "cannot commit to %s; retrying", wwtp_store_path(f->store));
+	if (wwtp_store_damaged(f->store))
+		replace_damaged(f);
+	if (f->failing) {
+		/* The store holds what was committed before the fault; the batch
+		 * goes in again from memory, in small transactions, so that the
+		 * bounds make room as it goes (a batch held through a long fault
+		 * may be larger than the whole file system). */
+		f->failing = 0; /* for store_seqs and the bounds; set again on failure */
+		while (f->npend > 0) {
+			size_t n = f->npend < PEND_CHUNK ? f->npend : PEND_CHUNK;
+			for (size_t i = 0; i < n; i++) {
+				struct pend *e = &f->pend[i];
+				int rc =
+				    wwtp_store_append(f->store, e->topic, e->payload, e->len,
+						      e->qos, e->ts_ms, e->seq, e->flags, NULL);
+				if (rc) {
+					if (wwtp_store_damaged(f->store))
+						replace_damaged(f);
+					enter_fault(f, rc);
+					return;
+				}
+			}
+			if (commit_once(f, now, clock_ok) != 0)
+				return;
+			f->fault_kept += n;
+			pend_drop_front(f, n);
+		}
+	} else if (commit_once(f, now, clock_ok) != 0) {
 		return;
 	}
+	fault_settles(f, now, 0);
+	pend_clear(f);
 	f->batch_since = 0;
 	f->quiet_since = 0;
+}
+
+/* ---- confirmations ------------------------------------------------------- */
+
+static void apply_confirmations(struct wwtp_forward *f, int64_t now)
+{
+	struct wwtp_confirm_state cs;
+	struct wwtp_store_stats ss;
+	uint64_t n = 0, m = 0;
+
+	if (!f->cfg.acks)
+		return;
+	wwtp_confirm_get(f->cfg.acks, &cs);
+	if (cs.seq <= f->confirmed_seq && cs.aseq <= f->confirmed_aseq)
+		return;
+	if ((cs.seq > f->seq || cs.aseq > f->aseq) && !f->warned_ahead) {
+		/* Central confirms numbers this store never gave out: its history
+		 * (store and mark) was lost. Numbering goes on above them. */
+		f->warned_ahead = 1;
+		LOG_WARN(MOD,
+			 "central confirms seq %llu and alert %llu, above the last this collector "
+			 "used (%llu, %llu): its store and %s.seq were lost; numbering goes on "
+			 "after central's",
+			 (unsigned long long)cs.seq, (unsigned long long)cs.aseq,
+			 (unsigned long long)f->seq, (unsigned long long)f->aseq,
+			 wwtp_store_path(f->store));
+		if (cs.seq > f->seq)
+			f->seq = cs.seq;
+		if (cs.aseq > f->aseq)
+			f->aseq = cs.aseq;
+	}
+	if (f->failing)
+		return; /* deleted once the store works again */
+	if ((cs.seq > f->confirmed_seq && wwtp_store_delete_upto(f->store, 0, cs.seq, &n) != 0) ||
+	    (cs.aseq > f->confirmed_aseq && wwtp_store_delete_upto(f->store, 1, cs.aseq, &m) != 0))
+		return;
+	f->confirmed_seq = cs.seq;
+	f->confirmed_aseq = cs.aseq;
+	f->st.confirmed += n + m;
+	if (wwtp_store_get_stats(f->store, &ss), ss.rows == 0)
+		f->unconfirmed = 0;
+	f->last_progress = now;
+	f->resend_after = f->cfg.confirm_timeout_ms;
+	if (f->quiet_since == 0)
+		f->quiet_since = now;
+	if (f->resend_complain.interval_ms != 0)
+		wwtp_complain_release(&f->resend_complain, MOD, "central confirms again (seq %llu)",
+				      (unsigned long long)cs.seq);
+}
+
+/* The broker has taken messages that central has not confirmed, and
+ * central's confirmation has not moved for confirm_timeout (live messages
+ * keep flowing, but one lost message holds the confirmation back): what
+ * the store holds goes again, oldest first at the replay rate (a broker
+ * that lost it, a central that crashed before its spool was synced). The
+ * wait doubles while nothing is confirmed, up to an hour, so a central that
+ * never confirms costs little. */
+static void resend_unconfirmed(struct wwtp_forward *f, int64_t now)
+{
+	int64_t top = f->sendable_id + 1;
+	struct wwtp_store_stats ss;
+
+	if (!f->cfg.acks)
+		return;
+	if (!f->unconfirmed || f->back_next < f->live_from || !wwtp_mqtt_is_connected(f->mqtt)) {
+		f->last_progress = now; /* nothing waits, or a replay is under way */
+		return;
+	}
+	if (now - f->last_progress < f->resend_after)
+		return;
+	f->last_progress = now;
+	wwtp_store_get_stats(f->store, &ss);
+	if (ss.rows == 0) {
+		f->unconfirmed = 0;
+		return;
+	}
+	f->back_next = 1;
+	f->live_from = f->live_next < top ? f->live_next : top;
+	f->st.resent += ss.rows;
+	wwtp_complain(&f->resend_complain, WWTP_LOG_WARN, MOD,
+		      "central has not confirmed %llu stored message(s) within %lld s (last "
+		      "confirmed seq %llu): sending them again",
+		      (unsigned long long)ss.rows, (long long)(f->resend_after / 1000),
+		      (unsigned long long)f->confirmed_seq);
+	f->resend_after = f->resend_after * 2 > RESEND_MAX_MS ? RESEND_MAX_MS : f->resend_after * 2;
+	if (!f->warned_silent && f->confirmed_seq == 0 && f->confirmed_aseq == 0 &&
+	    f->first_puback && now - f->first_puback >= 4 * f->cfg.confirm_timeout_ms) {
+		f->warned_silent = 1;
+		LOG_WARN(MOD,
+			 "central has confirmed nothing although the broker took %llu messages: "
+			 "they stay in the store (bounded by store.max_mb and max_age_days) and "
+			 "are sent again; with a wwtp-central that publishes no acks (older than "
+			 "this collector) set store.confirm = false (docs/reliability.md)",
+			 (unsigned long long)f->st.acked);
+	}
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -312,8 +768,13 @@ static int feed_one(const struct wwtp_store_msg *m, void *ctx)
 	}
 	if (fd->budget <= 0 || f->inflight.n >= f->cfg.window)
 		return 1;
-	if (wwtp_outbox_put_tagged(f->outbox, m->topic, m->payload, m->len, m->qos, 0,
-				   (uint64_t)m->id) != 0) {
+	uint64_t tag = (uint64_t)m->id | (f->gen << TAG_GEN_SHIFT);
+	/* Rows without a number (alerts of a store written before they had
+	 * one) cannot be confirmed: the PUBACK deletes them, as without
+	 * confirmations. */
+	if (!f->cfg.acks || m->seq == 0)
+		tag |= TAG_PUBACK_DELETES;
+	if (wwtp_outbox_put_tagged(f->outbox, m->topic, m->payload, m->len, m->qos, 0, tag) != 0) {
 		fd->blocked = 1;
 		return 1;
 	}
@@ -361,13 +822,20 @@ void wwtp_forward_pump(struct wwtp_forward *f, int clock_ok, int now_flag)
 	int64_t now = wwtp_mono_ms();
 	struct wwtp_mqtt_stats ms;
 
+	apply_confirmations(f, now);
 	/* Aged messages go before anything is sent: at start, a backlog may
 	 * hold messages past max_age_days. */
 	if (now >= f->next_age_check)
 		apply_bounds(f, now, clock_ok);
-	if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.commit_ms))
+	if (f->failing) {
+		/* Spaced out while the fault lasts (at once when asked to). */
+		if (now_flag || now >= f->next_retry)
+			commit(f, now, clock_ok);
+	} else if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.commit_ms))
 		commit(f, now, clock_ok);
 	else if (f->quiet_since && (now_flag || now - f->quiet_since >= QUIET_COMMIT_MS))
+		commit(f, now, clock_ok);
+	else if (wwtp_store_damaged(f->store))
 		commit(f, now, clock_ok);
 
 	refill_tokens(f, now);
@@ -376,25 +844,39 @@ void wwtp_forward_pump(struct wwtp_forward *f, int clock_ok, int now_flag)
 		/* A new connection: what was stored before it is backlog, to go
 		 * at the replay rate. */
 		f->seen_connects = ms.connects;
-		f->live_from = wwtp_store_committed_id(f->store) + 1;
+		f->live_from = f->sendable_id + 1;
 		if (f->live_next < f->live_from)
 			f->live_next = f->live_from;
 	}
 	if (!wwtp_mqtt_is_connected(f->mqtt))
 		return;
-	int64_t top = wwtp_store_committed_id(f->store) + 1;
+	int64_t top = f->sendable_id + 1;
 	feed_lane(f, 0, &f->live_next, top, (int)f->cfg.window);
 	if (f->back_next < f->live_from && f->tokens >= 1) {
 		int sent = feed_lane(f, 1, &f->back_next, f->live_from, (int)f->tokens);
 		f->tokens -= sent;
 	}
+	resend_unconfirmed(f, now);
+}
+
+int wwtp_forward_waiting(struct wwtp_forward *f)
+{
+	struct wwtp_store_stats ss;
+	if (!f->cfg.acks || (f->confirmed_seq == 0 && f->confirmed_aseq == 0))
+		return 0;
+	wwtp_store_get_stats(f->store, &ss);
+	return ss.rows > 0 || f->npend > 0;
 }
 
 void wwtp_forward_get_stats(struct wwtp_forward *f, struct wwtp_forward_stats *out)
 {
 	*out = f->st;
 	out->inflight = f->inflight.n;
+	out->confirm = f->cfg.acks != NULL;
+	out->confirmed_seq = f->confirmed_seq;
+	out->pending = f->npend;
 	wwtp_store_get_stats(f->store, &out->store);
+	out->dropped_damaged += out->store.altered;
 }
 
 /* ---- configuration ------------------------------------------------------- */

@@ -1,8 +1,11 @@
 /* forward.h - store and forward: every telemetry and alert message goes
  * into the durable store (store.h) first, and from there to the broker
- * through the outbox (outbox.h, as tagged messages); the broker's
- * acknowledgement deletes it. docs/reliability.md says what that
- * guarantees.
+ * through the outbox (outbox.h, as tagged messages); central's
+ * confirmation (confirm.h: the highest seq and alert number stored
+ * centrally) deletes it, or the broker's acknowledgement when no
+ * confirmations are waited for. What the broker took but central does not
+ * confirm within confirm_timeout is sent again. docs/reliability.md says
+ * what that guarantees.
  *
  * Two lanes share the connection:
  *  - live: what was stored while the broker is connected is sent as soon
@@ -23,8 +26,10 @@
 #include <stdint.h>
 
 #include "../station/station.h"
+#include "confirm.h"
 #include "mqtt.h"
 #include "outbox.h"
+#include "seqmark.h"
 #include "store.h"
 
 struct wwtp_forward;
@@ -34,11 +39,25 @@ struct wwtp_forward_cfg {
 	int replay_rate; /* backlog messages per second */
 	size_t window;	 /* stored messages with the broker at once */
 	int64_t age_check_ms; /* how often the age bound is applied (0: 60 s) */
+	/* Central's confirmations (confirm.h); NULL: none are waited for, the
+	 * broker's PUBACK deletes (store.confirm = false, and tests). */
+	struct wwtp_confirm *acks;
+	int64_t confirm_timeout_ms; /* then the unconfirmed go again (0: 60 s) */
+	/* The seq mark (seqmark.h), NULL for none; its numbers as read at
+	 * open: numbering goes on above them. */
+	struct wwtp_seqmark *mark;
+	uint64_t mark_seq, mark_aseq;
 };
 
 struct wwtp_forward_stats {
 	uint64_t stored;		    /* messages put since start */
-	uint64_t acked;			    /* acknowledged, deleted */
+	uint64_t acked;			    /* acknowledged by the broker */
+	uint64_t confirmed;		    /* confirmed by central, deleted */
+	uint64_t resent;		    /* sent again for want of a confirmation */
+	uint64_t dropped_damaged;	    /* lost with a damaged store, or altered rows */
+	uint64_t confirmed_seq;		    /* central's last confirmation */
+	int confirm;			    /* confirmations are waited for */
+	size_t pending;			    /* the batch in memory, not committed */
 	uint64_t sent_live, sent_backlog;   /* handed to the outbox, by lane */
 	uint64_t given_back;		    /* given back by the outbox, to be sent again */
 	uint64_t dropped_full, dropped_age; /* since start */
@@ -54,14 +73,30 @@ struct wwtp_forward *wwtp_forward_new(struct wwtp_store *s, struct wwtp_outbox *
 /* Commits what is pending and unregisters from the outbox. Accepts NULL. */
 void wwtp_forward_free(struct wwtp_forward *f);
 
-/* Stores a message (in the current batch). 0, or an error of the store
- * (the message is lost: logged, counted in stats.failed). */
+/* Stores a message (in the current batch, kept in memory until it is
+ * committed: a commit that fails is tried again, spaced out, with the
+ * batch put again). flags: WWTP_STORE_*; an alert's seq is its alert
+ * number. 0, or WWTP_ERR_FULL / WWTP_ERR_NOMEM when the batch cannot hold
+ * it (the message is lost: counted in stats.failed, logged once while the
+ * fault lasts). */
 int wwtp_forward_put(struct wwtp_forward *f, const char *topic, const void *payload, size_t len,
 		     int qos, int64_t ts_ms, uint64_t seq, int flags);
 /* The last seq number used, kept in the store with the next commit. */
 void wwtp_forward_set_seq(struct wwtp_forward *f, uint64_t seq);
-/* The seq the store kept (0 for a new store). */
+/* The seq the store kept (0 for a new store), or the mark's if higher. */
 uint64_t wwtp_forward_last_seq(struct wwtp_forward *f);
+/* The same for alert numbers. */
+void wwtp_forward_set_alert_seq(struct wwtp_forward *f, uint64_t aseq);
+uint64_t wwtp_forward_last_alert_seq(struct wwtp_forward *f);
+/* The "floor" of a message of that kind (alerts 0: telemetry) about to be
+ * put with number seq: the lowest number the station still holds to send,
+ * seq itself if none is lower. Every number below it is either confirmed by
+ * central or lost for good (counted here), so central need not wait for it
+ * (docs/mqtt.md, "floor"). 0 when the store cannot say. */
+uint64_t wwtp_forward_floor(struct wwtp_forward *f, int alerts, uint64_t seq);
+/* 1 while stored messages wait for central's confirmation (and central has
+ * confirmed something since start: one that never does is not waited for). */
+int wwtp_forward_waiting(struct wwtp_forward *f);
 
 /* On every loop turn: commits the batch when its window is over (or when
  * `now` is set), applies the store's bounds, and hands committed messages

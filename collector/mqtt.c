@@ -58,6 +58,10 @@ struct wwtp_mqtt {
 	char last_error[400];
 	wwtp_mqtt_ack_cb ack_cb;
 	void *ack_ctx;
+	/* The one topic subscribed to (central's acks), on every connection. */
+	char *sub_topic;
+	wwtp_mqtt_msg_cb msg_cb;
+	void *msg_ctx;
 };
 
 /* "tcp://user:secret@host:1883" -> "tcp://host:1883": a URI may one day carry
@@ -104,6 +108,40 @@ static void deadline_after(struct timespec *ts, int timeout_ms)
 
 /* --- callbacks, on Paho's threads ------------------------------------- */
 
+static void on_sub_failure(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct wwtp_mqtt *m = ctx;
+	LOG_ERROR(MOD,
+		  "cannot subscribe to %s: %s (code %d): the broker's ACL must let this "
+		  "station read it (wwtp-central acl)",
+		  m->sub_topic, resp && resp->message ? resp->message : "refused",
+		  resp ? resp->code : 0);
+}
+
+static void on_sub_done(void *ctx, MQTTAsync_successData *resp)
+{
+	struct wwtp_mqtt *m = ctx;
+	if (resp && resp->alt.qos == 0x80)
+		on_sub_failure(ctx, NULL);
+	else
+		LOG_DEBUG(MOD, "subscribed to %s", m->sub_topic);
+}
+
+/* Again on every connection: a broker restarted without persistence has
+ * forgotten the subscription. */
+static void subscribe(struct wwtp_mqtt *m)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	if (!m->sub_topic)
+		return;
+	ro.onSuccess = on_sub_done;
+	ro.onFailure = on_sub_failure;
+	ro.context = m;
+	int rc = MQTTAsync_subscribe(m->client, m->sub_topic, 1, &ro);
+	if (rc != MQTTASYNC_SUCCESS)
+		LOG_ERROR(MOD, "cannot subscribe to %s: %s", m->sub_topic, MQTTAsync_strerror(rc));
+}
+
 static void on_connected(void *ctx, char *cause)
 {
 	struct wwtp_mqtt *m = ctx;
@@ -122,6 +160,7 @@ static void on_connected(void *ctx, char *cause)
 	else
 		LOG_INFO(MOD, "reconnected to %s", m->uri_safe);
 	pthread_mutex_unlock(&m->lock);
+	subscribe(m);
 }
 
 static void on_connection_lost(void *ctx, char *cause)
@@ -171,10 +210,16 @@ static int on_ssl_error(const char *str, size_t len, void *ctx)
 
 static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *msg)
 {
-	/* We subscribe to nothing; a message can only come from an old session.
-	 * Returning 1 tells the library it is handled. */
-	(void)ctx;
-	(void)topic_len;
+	struct wwtp_mqtt *m = ctx;
+	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+
+	/* Only the topic subscribed to is handed on; anything else can only
+	 * come from an old session. Returning 1 tells the library it is
+	 * handled. */
+	if (m->msg_cb && m->sub_topic && tlen == strlen(m->sub_topic) &&
+	    memcmp(topic, m->sub_topic, tlen) == 0)
+		m->msg_cb(msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
+			  m->msg_ctx);
 	MQTTAsync_freeMessage(&msg);
 	MQTTAsync_free(topic);
 	return 1;
@@ -335,6 +380,7 @@ void wwtp_mqtt_free(struct wwtp_mqtt *m)
 	}
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
+	free(m->sub_topic);
 	free(m->will_topic);
 	free(m->will_payload);
 	free(m);
@@ -346,6 +392,18 @@ void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx)
 	m->ack_cb = cb;
 	m->ack_ctx = ctx;
 	pthread_mutex_unlock(&m->lock);
+}
+
+int wwtp_mqtt_subscribe(struct wwtp_mqtt *m, const char *topic, wwtp_mqtt_msg_cb cb, void *ctx)
+{
+	char *t = strdup(topic);
+	if (!t)
+		return WWTP_ERR_NOMEM;
+	free(m->sub_topic);
+	m->sub_topic = t;
+	m->msg_cb = cb;
+	m->msg_ctx = ctx;
+	return 0;
 }
 
 int wwtp_mqtt_connect(struct wwtp_mqtt *m)

@@ -56,6 +56,17 @@ void wwtp_mqtt_free(struct wwtp_mqtt *m);
  * callback is not running and will not be called again. */
 void wwtp_mqtt_set_ack_cb(struct wwtp_mqtt *m, wwtp_mqtt_ack_cb cb, void *ctx);
 
+/* A message on the subscribed topic: called on a Paho thread with the
+ * payload (len bytes, not NUL-terminated), which is valid during the call.
+ * Must be thread-safe and must not call wwtp_mqtt_* functions. */
+typedef void (*wwtp_mqtt_msg_cb)(const void *payload, size_t len, void *ctx);
+
+/* Subscribes (QoS 1) to `topic` on every connection, from the next
+ * connection on: before wwtp_mqtt_connect. Messages on it go to cb. One
+ * topic per client (the collector reads only central's acks). 0 or
+ * WWTP_ERR_NOMEM. */
+int wwtp_mqtt_subscribe(struct wwtp_mqtt *m, const char *topic, wwtp_mqtt_msg_cb cb, void *ctx);
+
 /* Starts connecting in the background and keeps reconnecting (1 s doubling
  * to 60 s) until wwtp_mqtt_disconnect. Failures are logged, rate-limited.
  * With a TLS uri the broker's certificate is always verified (chain and

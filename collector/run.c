@@ -12,6 +12,7 @@
 #include "../util/log.h"
 #include "../util/timeutil.h"
 #include "clock.h"
+#include "confirm.h"
 #include "forward.h"
 #include "judge.h"
 #include "mqtt.h"
@@ -19,7 +20,9 @@
 #include "outbox.h"
 #include "poller.h"
 #include "queue.h"
+#include "seqmark.h"
 #include "store.h"
+#include "tsguard.h"
 #include "tt10.h"
 
 #define MOD "collector"
@@ -57,6 +60,11 @@ struct run {
 	char topic_status[WWTP_ID_MAX * 2 + 16];
 	char topic_alert[WWTP_ID_MAX * 2 + 16];
 	char topic_health[WWTP_ID_MAX * 2 + 16];
+	char topic_ack[WWTP_ID_MAX * 2 + 16];
+	/* Central's confirmations (NULL unless a store waits for them) and
+	 * the seq mark beside the store. */
+	struct wwtp_confirm *confirm;
+	struct wwtp_seqmark *mark;
 	/* The durable store and its forwarder; NULL without a store (then
 	 * telemetry and alerts wait in the outbox's memory). */
 	struct wwtp_store *store;
@@ -68,12 +76,17 @@ struct run {
 	int64_t next_watchdog; /* monotonic */
 	uint64_t lost;	       /* polls and alerts lost before the store or outbox */
 	struct wwtp_judge *judge;
+	/* Poll times that never go back (clock steps); its high mark is kept
+	 * in the store ("last_ts_ms") across restarts. */
+	struct wwtp_tsguard *tsg;
+	int64_t ts_kept;
 	struct wwtp_tt10 *tt10; /* NULL without an enabled tt10 group, and with --once */
 	int64_t next_tick;	/* monotonic */
 	/* Per station, one per device poll, from 1. With a store it goes on
 	 * from the number the store kept; without one it starts again at 1
 	 * when the process restarts. */
 	uint64_t seq;
+	uint64_t aseq; /* alerts' own numbers, from 1, kept like seq */
 	uint64_t polls;
 	uint64_t refused_seen;
 	struct wwtp_complain queue_complain;
@@ -127,10 +140,21 @@ static int print_line(struct run *r)
 
 /* A telemetry or alert message in r->buf: into the store when there is
  * one (it goes out once committed), else straight into the outbox. */
-static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq)
+static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq,
+		       int alert)
 {
+	/* The lowest number still to be sent: what central need not wait for
+	 * below it (docs/mqtt.md, "floor"). Without a store nothing waits. */
+	uint64_t floor = r->fwd ? wwtp_forward_floor(r->fwd, alert, seq) : seq;
+	if (floor > 0 && wwtp_payload_add_member(&r->buf, "floor", floor) != 0) {
+		r->lost++;
+		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD,
+			      "cannot add the floor to a message on %s: too large", topic);
+		return;
+	}
 	if (r->fwd) {
-		int flags = r->clock == WWTP_CLOCK_UNSYNCED ? WWTP_STORE_UNSYNCED : 0;
+		int flags = (r->clock == WWTP_CLOCK_UNSYNCED ? WWTP_STORE_UNSYNCED : 0) |
+			    (alert ? WWTP_STORE_ALERT : 0);
 		if (wwtp_forward_put(r->fwd, topic, r->buf.data, r->buf.len, qos, ts_ms, seq,
 				     flags) != 0)
 			r->lost++; /* logged by the forwarder */
@@ -159,11 +183,34 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 			      e->id, wwtp_strerror(rc));
 		return;
 	}
+	/* Alerts have numbers of their own, so that central can confirm them
+	 * as it confirms telemetry (docs/mqtt.md). */
+	uint64_t aseq = ++r->aseq;
+	if (wwtp_payload_add_member(&r->buf, "seq", aseq) != 0)
+		return;
 	if (r->o->print)
 		print_line(r);
 	else
 		put_record(r, r->topic_alert, 1,
-			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, 0);
+			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, aseq, 1);
+}
+
+/* The clock went back by more than tsguard holds: poll times follow it
+ * back, and the evaluation starts afresh, as after a restart (it refuses
+ * readings older than the ones it has). */
+static void clock_resync(struct run *r)
+{
+	struct wwtp_judge *j = wwtp_judge_new(r->st);
+
+	LOG_WARN(MOD,
+		 "the clock went back by more than %lld s: the poll times before were wrong; "
+		 "poll times follow the clock from now on and the evaluation starts afresh",
+		 (long long)(WWTP_TSGUARD_HOLD_MS / 1000));
+	if (j) {
+		wwtp_judge_free(r->judge);
+		r->judge = j;
+	}
+	r->ts_kept = 0; /* the wrong high mark is not kept */
 }
 
 static void handle_sample(struct run *r, struct wwtp_sample *s)
@@ -175,6 +222,12 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 
 	r->polls++;
 	s->clock_unsynced = r->clock == WWTP_CLOCK_UNSYNCED;
+	/* Before anything uses ts: judged, published, stored, filed. */
+	uint64_t resyncs = wwtp_tsguard_resyncs(r->tsg);
+	s->ts_ms = wwtp_tsguard_poll(r->tsg, (size_t)(s->device - r->st->devices), s->ts_ms,
+				     wwtp_mono_ms(), &s->clock_behind_ms);
+	if (wwtp_tsguard_resyncs(r->tsg) != resyncs)
+		clock_resync(r);
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
@@ -190,7 +243,7 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	} else {
 		LOG_DEBUG(MOD, "device %s: seq %" PRIu64 ", %zu bytes", s->device->name, seq,
 			  r->buf.len);
-		put_record(r, r->topic_telemetry, r->st->mqtt.qos, s->ts_ms, seq);
+		put_record(r, r->topic_telemetry, r->st->mqtt.qos, s->ts_ms, seq, 0);
 	}
 	if (r->tt10)
 		wwtp_tt10_sample(r->tt10, s);
@@ -206,7 +259,9 @@ static void tick(struct run *r)
 		return;
 	r->next_tick = now + TICK_MS;
 	r->clock = wwtp_clock_state(r->o->clock_mode);
-	wwtp_judge_tick(r->judge, wwtp_now_ms());
+	/* Not before the readings already judged, or the evaluator would
+	 * skip its tick while a clock step back lasts. */
+	wwtp_judge_tick(r->judge, wwtp_tsguard_now(r->tsg, wwtp_now_ms()));
 	if (r->tt10)
 		wwtp_tt10_tick(r->tt10, wwtp_now_ms());
 	wwtp_judge_flush(r->judge, on_alert, r);
@@ -221,8 +276,14 @@ static void drain(struct run *r, int wait_ms)
 		s = wwtp_queue_pop(r->samples, 0);
 	}
 	report_refused(r);
-	if (r->fwd)
+	/* In the batch with the messages that used it, like seq. */
+	if (r->store && wwtp_tsguard_high(r->tsg) > r->ts_kept &&
+	    wwtp_store_set_meta(r->store, "last_ts_ms", wwtp_tsguard_high(r->tsg)) == 0)
+		r->ts_kept = wwtp_tsguard_high(r->tsg);
+	if (r->fwd) {
 		wwtp_forward_set_seq(r->fwd, r->seq);
+		wwtp_forward_set_alert_seq(r->fwd, r->aseq);
+	}
 }
 
 static int put_status(struct run *r, const char *state)
@@ -270,6 +331,10 @@ static void put_health(struct run *r)
 		h.store_max_bytes = fs.store.max_bytes;
 		h.dropped_full = fs.store.dropped_full;
 		h.dropped_age = fs.store.dropped_age;
+		h.dropped_damaged = fs.dropped_damaged;
+		h.confirm = fs.confirm;
+		h.confirmed_seq = fs.confirmed_seq;
+		h.resent = fs.resent;
 	} else {
 		struct wwtp_outbox_stats os;
 		wwtp_outbox_get_stats(r->outbox, &os);
@@ -313,6 +378,12 @@ static void watchdog(struct run *r)
 /* Opens the durable store when there is to be one: --store, the file's
  * store group, or systemd's StateDirectory=. Without any of them the
  * messages wait in memory, as they always did (said once at start). */
+/* On a Paho thread: central's ack for this station. */
+static void on_ack(const void *payload, size_t len, void *ctx)
+{
+	wwtp_confirm_feed(ctx, payload, len);
+}
+
 static int start_store(struct run *r)
 {
 	const struct wwtp_station *st = r->st;
@@ -370,6 +441,27 @@ static int start_store(struct run *r)
 			path, wwtp_strerror(rc));
 		return rc;
 	}
+	memset(&fc, 0, sizeof(fc));
+	w = snprintf(dir, sizeof(dir), "%s.seq", path);
+	rc = (w < 0 || (size_t)w >= sizeof(dir))
+		 ? WWTP_ERR_RANGE
+		 : wwtp_seqmark_open(dir, &r->mark, &fc.mark_seq, &fc.mark_aseq);
+	if (rc) {
+		fprintf(stderr, "wwtp-collector: cannot use %s: %s (see the log)\n", dir,
+			wwtp_strerror(rc));
+		return rc;
+	}
+	fc.mark = r->mark;
+	if (sc.confirm) {
+		r->confirm = wwtp_confirm_new(st->id);
+		if (!r->confirm)
+			return WWTP_ERR_NOMEM;
+		rc = wwtp_mqtt_subscribe(r->mqtt, r->topic_ack, on_ack, r->confirm);
+		if (rc)
+			return rc;
+	}
+	fc.acks = r->confirm;
+	fc.confirm_timeout_ms = (int64_t)sc.confirm_timeout_s * 1000;
 	fc.commit_ms = sc.commit_ms;
 	fc.replay_rate = sc.replay_rate;
 	fc.window = FORWARD_WINDOW;
@@ -378,6 +470,7 @@ static int start_store(struct run *r)
 	if (!r->fwd)
 		return WWTP_ERR_NOMEM;
 	r->seq = wwtp_forward_last_seq(r->fwd);
+	r->aseq = wwtp_forward_last_alert_seq(r->fwd);
 
 	struct wwtp_store_stats ss;
 	char oldest[32] = "-";
@@ -394,7 +487,15 @@ static int start_store(struct run *r)
 			 "store: the default bound is %d days of %" PRIu64
 			 " messages a day of about %zu bytes, plus a quarter",
 			 sc.max_age_days, per_day, msg_bytes);
-	if (st->mqtt.qos == 0)
+	if (!sc.confirm)
+		LOG_INFO(MOD, "store.confirm is false: a stored message is deleted on the broker's "
+			      "acknowledgement, not when central has stored it");
+	else
+		LOG_INFO(MOD,
+			 "stored messages wait for central's confirmation on %s (sent again "
+			 "after %d s without one)",
+			 r->topic_ack, sc.confirm_timeout_s);
+	if (st->mqtt.qos == 0 && !sc.confirm)
 		LOG_WARN(MOD, "mqtt.qos is 0: a stored message is deleted once written to the "
 			      "socket, not when the broker has it (use qos 1)");
 	return 0;
@@ -472,7 +573,7 @@ static int start_mqtt(struct run *r)
 	r->outbox = wwtp_outbox_new(r->mqtt, OUTBOX_MAX_HELD);
 	if (!r->outbox)
 		return WWTP_ERR_NOMEM;
-	return wwtp_mqtt_connect(r->mqtt);
+	return 0;
 }
 
 static void stop_mqtt(struct run *r)
@@ -483,16 +584,22 @@ static void stop_mqtt(struct run *r)
 		return;
 	if (r->fwd) {
 		struct wwtp_forward_stats fs;
+		/* A last try for a batch held in memory (a full disk): what the
+		 * store still cannot take is lost, and said so here. */
+		wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
 		wwtp_forward_get_stats(r->fwd, &fs);
-		LOG_INFO(MOD,
-			 "%llu polls, %llu messages stored: %llu acknowledged, %llu waiting in the "
-			 "store for the next start, %llu dropped (store full %llu, too old %llu), "
-			 "%llu lost",
-			 (unsigned long long)r->polls, (unsigned long long)fs.stored,
-			 (unsigned long long)fs.acked, (unsigned long long)fs.store.rows,
-			 (unsigned long long)(fs.dropped_full + fs.dropped_age),
-			 (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
-			 (unsigned long long)r->lost);
+		r->lost += fs.pending;
+		LOG_INFO(
+		    MOD,
+		    "%llu polls, %llu messages stored: %llu acknowledged by the broker, %llu "
+		    "confirmed by central, %llu waiting in the store for the next start, %llu "
+		    "dropped (store full %llu, too old %llu, damaged %llu), %llu lost",
+		    (unsigned long long)r->polls, (unsigned long long)fs.stored,
+		    (unsigned long long)fs.acked, (unsigned long long)fs.confirmed,
+		    (unsigned long long)fs.store.rows,
+		    (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
+		    (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
+		    (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);
 	} else if (r->outbox) {
 		wwtp_outbox_get_stats(r->outbox, &os);
 		LOG_INFO(MOD,
@@ -510,10 +617,15 @@ static void stop_mqtt(struct run *r)
 	r->fwd = NULL;
 	wwtp_store_close(r->store);
 	r->store = NULL;
+	wwtp_seqmark_close(r->mark);
+	r->mark = NULL;
 	wwtp_outbox_free(r->outbox);
 	r->outbox = NULL;
 	wwtp_mqtt_free(r->mqtt);
 	r->mqtt = NULL;
+	/* After the client: its thread calls into it. */
+	wwtp_confirm_free(r->confirm);
+	r->confirm = NULL;
 }
 
 static int run_once(struct run *r)
@@ -593,6 +705,19 @@ static int run_forever(struct run *r)
 		wwtp_outbox_pump(r->outbox);
 		wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
 	}
+	rc = flush_outbox(r, 2);
+	/* A clean stop waits, as long as for the broker, for central to
+	 * confirm what it was sent, so that the next start sends nothing
+	 * twice; a central that has confirmed nothing is not waited for. */
+	if (rc == 0 && r->fwd) {
+		int64_t end = wwtp_mono_ms() + r->o->ack_timeout_ms;
+		while (wwtp_forward_waiting(r->fwd) && wwtp_mono_ms() < end && *r->o->stop < 2 &&
+		       wwtp_mqtt_is_connected(r->mqtt)) {
+			wwtp_outbox_pump(r->outbox);
+			wwtp_forward_pump(r->fwd, r->clock == WWTP_CLOCK_SYNCED, 1);
+			wwtp_sleep_ms(50, NULL);
+		}
+	}
 	put_status(r, "offline");
 	rc = flush_outbox(r, 2);
 	/* The last word on health, with what the flush achieved; it only
@@ -628,7 +753,8 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	if (wwtp_topic(st, "telemetry", r.topic_telemetry, sizeof(r.topic_telemetry)) ||
 	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status)) ||
 	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert)) ||
-	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health))) {
+	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health)) ||
+	    wwtp_topic(st, "ack", r.topic_ack, sizeof(r.topic_ack))) {
 		fprintf(stderr, "wwtp-collector: topic prefix too long\n");
 		goto out;
 	}
@@ -660,6 +786,25 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 		 * whether the broker has everything. */
 		if (!o->once && start_store(&r) != 0)
 			goto out;
+		/* After the store: it subscribes to central's acks first. */
+		rc = wwtp_mqtt_connect(r.mqtt);
+		if (rc) {
+			fprintf(stderr, "wwtp-collector: cannot set up MQTT: %s\n",
+				wwtp_strerror(rc));
+			goto out;
+		}
+	}
+	if (r.store && wwtp_store_get_meta(r.store, "last_ts_ms", &r.ts_kept) != 0)
+		r.ts_kept = 0;
+	if (r.ts_kept > wwtp_now_ms())
+		LOG_WARN(
+		    MOD,
+		    "the clock is behind the last poll time kept in the store (%lld ms): it was "
+		    "stepped back; poll times go on from the kept one until it catches up",
+		    (long long)(r.ts_kept - wwtp_now_ms()));
+	if (wwtp_tsguard_new(st->ndevices, r.ts_kept, &r.tsg) != 0) {
+		fprintf(stderr, "wwtp-collector: out of memory\n");
+		goto out;
 	}
 	r.poller = wwtp_poller_new(st, on_sample, &r);
 	if (!r.poller) {
@@ -679,6 +824,7 @@ out:
 	wwtp_queue_free(r.samples, free_sample);
 	wwtp_tt10_free(r.tt10); /* after the poller: it writes what ended */
 	wwtp_judge_free(r.judge);
+	wwtp_tsguard_free(r.tsg);
 	wwtp_buf_free(&r.buf);
 	return status;
 }

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../util/err.h"
 #include "../util/log.h"
@@ -24,22 +27,48 @@
 
 /* The file format this code writes (PRAGMA user_version). */
 #define SCHEMA_VERSION 1
+/* Free room the file system must keep for the WAL (checkpointed at 128
+ * pages, 512 KB, and one batch beyond), and the least of it. */
+#define FS_RESERVE (1024 * 1024)
+#define FS_RESERVE_MIN (256 * 1024)
+/* The WAL is checkpointed once it holds this many pages (SQLite: 1000). */
+#define WAL_CHECKPOINT_PAGES 128
+/* Room kept free inside the file, beyond the shortfall, for the next
+ * batches to reuse without growing it. */
+#define FS_MARGIN (256 * 1024)
+/* The least a full file system bounds the store to. */
+#define FS_BOUND_MIN (64 * 1024)
 /* Rows looked at per round when the bounds are applied. */
 #define DROP_BATCH 32
 
-enum { Q_INSERT, Q_DELETE, Q_SCAN, Q_OLDEST, Q_GET_META, Q_SET_META, Q_PAGES, Q_FREE, Q_COUNT };
+enum {
+	Q_INSERT,
+	Q_DELETE,
+	Q_SCAN,
+	Q_OLDEST,
+	Q_GET_META,
+	Q_SET_META,
+	Q_PAGES,
+	Q_FREE,
+	Q_DEL_UPTO,
+	Q_MIN_SEQ,
+	Q_COUNT
+};
 
 static const char *const sql_text[Q_COUNT] = {
-    [Q_INSERT] =
-	"INSERT INTO msg(ts_ms, seq, flags, qos, topic, payload) VALUES (?, ?, ?, ?, ?, ?)",
+    [Q_INSERT] = "INSERT INTO msg(ts_ms, seq, flags, qos, topic, payload, crc) "
+		 "VALUES (?, ?, ?, ?, ?, ?, ?)",
     [Q_DELETE] = "DELETE FROM msg WHERE id = ?",
-    [Q_SCAN] = "SELECT id, ts_ms, seq, flags, topic, payload, qos FROM msg "
+    [Q_SCAN] = "SELECT id, ts_ms, seq, flags, topic, payload, qos, crc FROM msg "
 	       "WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
     [Q_OLDEST] = "SELECT id, ts_ms, flags FROM msg ORDER BY id LIMIT ?",
     [Q_GET_META] = "SELECT value FROM meta WHERE key = ?",
     [Q_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
     [Q_PAGES] = "PRAGMA page_count",
     [Q_FREE] = "PRAGMA freelist_count",
+    /* Both by the index on (flags, seq): one b-tree range each. */
+    [Q_DEL_UPTO] = "DELETE FROM msg WHERE flags = ? AND seq BETWEEN 1 AND ?",
+    [Q_MIN_SEQ] = "SELECT min(seq) FROM msg WHERE flags = ? AND seq > 0",
 };
 
 struct wwtp_store {
@@ -58,10 +87,51 @@ struct wwtp_store {
 	uint64_t dropped_full, dropped_age;
 	uint64_t commits;
 	int reset;
+	int damaged;	       /* SQLite said SQLITE_CORRUPT or NOTADB since open */
+	uint64_t altered;      /* rows whose checksum did not match, removed */
+	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets; 0: none */
+	int wal_frames;	       /* frames in the WAL after the last commit */
+	struct wwtp_complain altered_complain;
 };
+
+/* The checksum kept with each row: CRC-32 over the topic, a NUL and the
+ * payload, so that a changed digit (a bad card, a hand edit) is caught
+ * before the message is published. */
+static uint32_t row_crc(const char *topic, const void *payload, size_t len)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+	c = crc32(c, (const Bytef *)topic, (uInt)strlen(topic) + 1);
+	if (len)
+		c = crc32(c, (const Bytef *)payload, (uInt)len);
+	return (uint32_t)c;
+}
+
+/* Notes an error code of SQLite's that means the file itself is bad. */
+static void note_rc(struct wwtp_store *s, int rc)
+{
+	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
+		s->damaged = 1;
+}
+
+static uint64_t fs_bound(struct wwtp_store *s);
+
+/* Replaces SQLite's automatic checkpoint: notes the log's length only. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	((struct wwtp_store *)ctx)->wal_frames = frames;
+	return SQLITE_OK;
+}
 
 static int db_error(struct wwtp_store *s, const char *what)
 {
+	int code = sqlite3_errcode(s->db);
+	note_rc(s, code);
+	/* A full disk is the caller's to report: it lasts, and is said once
+	 * with what it cost (forward.c). */
+	if (code == SQLITE_FULL)
+		return WWTP_ERR_FULL;
 	LOG_ERROR(MOD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 	return WWTP_ERR_ERRNO;
 }
@@ -71,7 +141,9 @@ static int exec(struct wwtp_store *s, const char *sql)
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		LOG_ERROR(MOD, "%s: %s: %s", s->path, sql, msg ? msg : sqlite3_errstr(rc));
+		note_rc(s, rc);
+		if (rc != SQLITE_FULL)
+			LOG_ERROR(MOD, "%s: %s: %s", s->path, sql, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 	}
 	return rc;
@@ -139,6 +211,50 @@ static void close_db(struct wwtp_store *s)
 	s->db = NULL;
 }
 
+/* PRAGMA quick_check: every page of the file is read and its b-trees
+ * checked (not the indexes against their tables, which is integrity_check's
+ * slower part). SQLITE_CORRUPT when it finds anything. */
+static int check_file(struct wwtp_store *s)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(q, 0);
+		if (v && strcmp(v, "ok") == 0) {
+			rc = SQLITE_OK;
+		} else {
+			LOG_ERROR(MOD, "%s fails SQLite's check: %s", s->path, v ? v : "?");
+			rc = SQLITE_CORRUPT;
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int add_crc_column(struct wwtp_store *s)
+{
+	sqlite3_stmt *q = NULL;
+	int has = 0, rc = sqlite3_prepare_v2(s->db, "PRAGMA table_info(msg)", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 1);
+		if (name && strcmp(name, "crc") == 0)
+			has = 1;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return rc;
+	return has ? SQLITE_OK
+		   : sqlite3_exec(s->db, "ALTER TABLE msg ADD COLUMN crc INTEGER", NULL, NULL,
+				  NULL);
+}
+
 /* Opens the file and brings its schema up; a damaged file shows here as
  * SQLITE_NOTADB or SQLITE_CORRUPT, returned as *sqlite_rc. */
 static int open_db(struct wwtp_store *s, int *sqlite_rc)
@@ -157,19 +273,24 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 		return WWTP_ERR_ERRNO;
 	}
 	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	/* A reader (the sqlite3 shell) may hold the file for a moment. */
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL: a commit appends to the log and syncs it once (FULL); the
-	 * database file is written at checkpoints. The log is cut back to
-	 * 4 MB after a checkpoint, so a drained backlog does not leave a large
-	 * file behind. */
+	 * database file is written at checkpoints. SQLite checkpoints at 1000
+	 * pages (4 MB) by default, which a 2 MB file system never reaches:
+	 * here at 128 pages (512 KB), and the log is cut back to 512 KB after
+	 * a checkpoint, so the store lives on a small partition too. The
+	 * checkpoint is ours (wal_hook, after_commit): SQLite's automatic one
+	 * runs inside COMMIT and its failure (a full disk) comes back as
+	 * COMMIT's although the transaction is committed. */
 	const char *setup[] = {
 	    "PRAGMA journal_mode=WAL",
 	    "PRAGMA synchronous=FULL",
-	    "PRAGMA journal_size_limit=4194304",
+	    "PRAGMA journal_size_limit=524288",
 	    "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	    " ts_ms INTEGER NOT NULL, seq INTEGER NOT NULL, flags INTEGER NOT NULL,"
-	    " qos INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL)",
+	    " qos INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, crc INTEGER)",
 	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 	};
 	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
@@ -182,6 +303,24 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 			sqlite3_free(msg);
 			return WWTP_ERR_ERRNO;
 		}
+	}
+	/* A damaged file is set aside before anything is read from it; a
+	 * check of every page costs a read of the file once per start. */
+	rc = check_file(s);
+	if (rc != SQLITE_OK) {
+		*sqlite_rc = rc;
+		return WWTP_ERR_ERRNO;
+	}
+	/* Stores of format 1 before checksums and confirmations: the column
+	 * (NULL: not checked) and the index the confirmations delete by. */
+	rc = add_crc_column(s);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db,
+				  "CREATE INDEX IF NOT EXISTS msg_kind_seq ON msg(flags, seq)",
+				  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*sqlite_rc = rc;
+		return db_error(s, "cannot bring the schema up");
 	}
 	for (int i = 0; i < Q_COUNT; i++) {
 		rc = sqlite3_prepare_v2(s->db, sql_text[i], -1, &s->q[i], NULL);
@@ -233,11 +372,22 @@ static int set_aside(struct wwtp_store *s)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm"};
 	long now = (long)time(NULL);
+	char tag[48];
+	int k = 0;
 
+	/* A name not taken yet: two set-asides in one second keep both. */
+	snprintf(tag, sizeof(tag), "%ld", now);
+	for (;;) {
+		char probe[4200];
+		int w = snprintf(probe, sizeof(probe), "%s.corrupt-%s", s->path, tag);
+		if (w < 0 || (size_t)w >= sizeof(probe) || access(probe, F_OK) != 0 || k > 1000)
+			break;
+		snprintf(tag, sizeof(tag), "%ld-%d", now, ++k);
+	}
 	for (size_t i = 0; i < 3; i++) {
 		char from[4096], to[4200];
 		int a = snprintf(from, sizeof(from), "%s%s", s->path, suffix[i]);
-		int b = snprintf(to, sizeof(to), "%s.corrupt-%ld%s", s->path, now, suffix[i]);
+		int b = snprintf(to, sizeof(to), "%s.corrupt-%s%s", s->path, tag, suffix[i]);
 		if (a < 0 || b < 0 || (size_t)a >= sizeof(from) || (size_t)b >= sizeof(to))
 			return WWTP_ERR_INVAL;
 		if (rename(from, to) != 0 && errno != ENOENT) {
@@ -270,6 +420,7 @@ int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 	}
 	s->max_bytes = max_bytes;
 	s->max_age_ms = max_age_ms;
+	s->altered_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	rc = take_lock(s);
 	if (rc == 0) {
 		rc = open_db(s, &src);
@@ -322,6 +473,7 @@ int wwtp_store_append(struct wwtp_store *s, const char *topic, const void *paylo
 	sqlite3_bind_int(q, 4, qos);
 	sqlite3_bind_text(q, 5, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(q, 6, len ? payload : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, row_crc(topic, payload, len));
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -359,31 +511,44 @@ int wwtp_store_commit(struct wwtp_store *s)
 {
 	if (!s->in_txn)
 		return 0;
-	if (exec(s, "COMMIT") != SQLITE_OK) {
-		/* The transaction is still open (SQLITE_BUSY) or was rolled
-		 * back (an I/O error): either way nothing above committed_id
-		 * was published, and the next commit tries again. */
-		if (sqlite3_get_autocommit(s->db)) {
-			sqlite3_stmt *q = NULL;
-			int64_t n = 0;
-			s->in_txn = 0;
-			s->dirty = 0;
-			s->last_id = s->committed_id;
-			if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM msg", -1, &q, NULL) ==
-				SQLITE_OK &&
-			    step_int(s, q, &n) == 0)
-				s->rows = (uint64_t)n;
-			sqlite3_finalize(q);
-			LOG_ERROR(MOD, "%s: the last batch was rolled back: its messages are lost",
-				  s->path);
-		}
-		return WWTP_ERR_ERRNO;
+	int crc = exec(s, "COMMIT");
+	if (crc != SQLITE_OK) {
+		/* Rolled back, whatever SQLite did (a full disk may leave the
+		 * transaction open): nothing above committed_id was published,
+		 * and the forwarder, which keeps the batch, puts it again. */
+		wwtp_store_rollback(s);
+		return crc == SQLITE_FULL ? WWTP_ERR_FULL : WWTP_ERR_ERRNO;
 	}
 	s->in_txn = 0;
 	s->dirty = 0;
 	s->committed_id = s->last_id;
 	s->commits++;
+	/* Committed: a checkpoint that fails now (a full disk) loses nothing,
+	 * the log only stays longer. */
+	if (s->wal_frames >= WAL_CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return 0;
+}
+
+void wwtp_store_rollback(struct wwtp_store *s)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t n = 0;
+
+	if (!s->db)
+		return;
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = 0;
+	s->dirty = 0;
+	s->last_id = s->committed_id;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM msg", -1, &q, NULL) == SQLITE_OK &&
+	    step_int(s, q, &n) == 0)
+		s->rows = (uint64_t)n;
+	sqlite3_finalize(q);
+	/* Drops made in the transaction did not happen. */
+	s->dropped_full = wwtp_store_get_meta(s, "dropped_full", &n) == 0 ? (uint64_t)n : 0;
+	s->dropped_age = wwtp_store_get_meta(s, "dropped_age", &n) == 0 ? (uint64_t)n : 0;
 }
 
 int wwtp_store_dirty(const struct wwtp_store *s)
@@ -400,7 +565,8 @@ int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int
 		    wwtp_store_visit_cb cb, void *ctx)
 {
 	sqlite3_stmt *q = s->q[Q_SCAN];
-	int n = 0, rc;
+	int64_t bad[16];
+	int n = 0, rc, nbad = 0;
 
 	sqlite3_bind_int64(q, 1, from_id);
 	sqlite3_bind_int64(q, 2, below_id > 0 ? below_id : INT64_MAX);
@@ -417,6 +583,15 @@ int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int
 		m.qos = sqlite3_column_int(q, 6);
 		if (!m.topic)
 			continue; /* NOT NULL in the schema: cannot happen */
+		/* A row whose bytes are not those stored is never published:
+		 * removed after the scan, counted and said. Rows of stores
+		 * written before checksums have none (NULL). */
+		if (sqlite3_column_type(q, 7) != SQLITE_NULL &&
+		    (uint32_t)sqlite3_column_int64(q, 7) != row_crc(m.topic, m.payload, m.len)) {
+			if (nbad < (int)(sizeof(bad) / sizeof(bad[0])))
+				bad[nbad++] = m.id;
+			continue;
+		}
 		n++;
 		if (cb(&m, ctx))
 			break;
@@ -426,6 +601,19 @@ int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int
 		return db_error(s, "cannot read messages");
 	}
 	sqlite3_reset(q);
+	int removed = 0;
+	for (int i = 0; i < nbad; i++, removed++) {
+		if (wwtp_store_delete(s, bad[i]) != 0)
+			break;
+		s->altered++;
+		wwtp_complain(&s->altered_complain, WWTP_LOG_ERROR, MOD,
+			      "%s: message %" PRId64 " does not match its checksum (altered on "
+			      "disk): not sent, removed (%" PRIu64 " so far)",
+			      s->path, bad[i], s->altered);
+	}
+	/* Rows were skipped: the caller scans again from where it was. */
+	if (nbad > 0 && removed == nbad && n == 0)
+		return wwtp_store_scan(s, from_id, below_id, max, cb, ctx);
 	return n;
 }
 
@@ -513,9 +701,23 @@ int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_
 				break;
 		}
 	}
-	if (s->max_bytes > 0) {
+	uint64_t bound = s->max_bytes, fsb = fs_bound(s);
+	if (fsb > 0 && (bound == 0 || fsb < bound))
+		bound = fsb;
+	if ((fsb > 0) != (s->fs_max_bytes > 0)) {
+		if (fsb > 0)
+			LOG_WARN(
+			    MOD,
+			    "%s: its file system is (nearly) full: the store keeps to %" PRIu64
+			    " KB while it is, oldest unsent messages first (as with store.max_mb)",
+			    s->path, fsb / 1024);
+		else
+			LOG_INFO(MOD, "%s: its file system has room again", s->path);
+	}
+	s->fs_max_bytes = fsb;
+	if (bound > 0) {
 		rc = pages_in_use(s, &used);
-		while (rc == 0 && used > s->max_bytes) {
+		while (rc == 0 && used > bound) {
 			int n = oldest_rows(s, ids, ts, flags, DROP_BATCH), nd = 0;
 			for (int i = 0; i < n; i++)
 				if (!keep || keep(ids[i], ctx))
@@ -586,6 +788,118 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
 	out->committed_id = s->committed_id;
 	out->commits = s->commits;
 	out->reset = s->reset;
+	out->altered = s->altered;
+	out->fs_max_bytes = s->fs_max_bytes;
+}
+
+int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n)
+{
+	int rc = begin(s);
+	uint64_t gone = 0;
+
+	if (rc)
+		return rc;
+	for (int unsynced = 0; unsynced < 2; unsynced++) {
+		sqlite3_stmt *q = s->q[Q_DEL_UPTO];
+		sqlite3_bind_int(q, 1, (alerts ? WWTP_STORE_ALERT : 0) | unsynced);
+		sqlite3_bind_int64(q, 2, upto > INT64_MAX ? INT64_MAX : (int64_t)upto);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return db_error(s, "cannot delete confirmed messages");
+		gone += (uint64_t)sqlite3_changes(s->db);
+	}
+	if (gone) {
+		s->rows = s->rows >= gone ? s->rows - gone : 0;
+		s->dirty = 1;
+	}
+	if (n)
+		*n = gone;
+	return 0;
+}
+
+int wwtp_store_min_seq(struct wwtp_store *s, int alerts, uint64_t *out)
+{
+	uint64_t best = 0;
+	for (int unsynced = 0; unsynced < 2; unsynced++) {
+		sqlite3_stmt *q = s->q[Q_MIN_SEQ];
+		int64_t v = 0;
+		sqlite3_bind_int(q, 1, (alerts ? WWTP_STORE_ALERT : 0) | unsynced);
+		int rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			v = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_error(s, "cannot read the lowest seq");
+		if (v > 0 && (best == 0 || (uint64_t)v < best))
+			best = (uint64_t)v;
+	}
+	*out = best;
+	return 0;
+}
+
+int wwtp_store_damaged(const struct wwtp_store *s)
+{
+	return s->damaged;
+}
+
+int wwtp_store_reset(struct wwtp_store *s)
+{
+	int rc, src;
+
+	close_db(s);
+	s->in_txn = 0;
+	s->dirty = 0;
+	rc = set_aside(s);
+	if (rc == 0)
+		rc = open_db(s, &src);
+	if (rc == 0) {
+		s->reset = 1;
+		s->damaged = 0;
+	}
+	return rc;
+}
+
+void wwtp_store_relieve(struct wwtp_store *s)
+{
+	/* The log is checkpointed and cut to nothing: the space its file held
+	 * (a failed transaction may have grown it) goes back to the file
+	 * system for the next, smaller, transaction. */
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+}
+
+/* The bound the file system sets now: when it has less free room than the
+ * WAL may still need (FS_RESERVE, less what the WAL file already holds),
+ * the database file must not grow, and must keep the difference free
+ * inside it for the rows to come; 0 when there is room. So the store keeps
+ * working on a small or full file system, oldest unsent messages first. */
+static uint64_t fs_bound(struct wwtp_store *s)
+{
+	char dir[4096], wal[4200];
+	struct statvfs v;
+	struct stat st;
+	int64_t pages = 0;
+
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (statvfs(dir, &v) != 0)
+		return 0;
+	uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	uint64_t walsz = stat(wal, &st) == 0 ? (uint64_t)st.st_size : 0;
+	uint64_t need = FS_RESERVE > walsz + FS_RESERVE_MIN ? FS_RESERVE - walsz : FS_RESERVE_MIN;
+	if (avail >= need)
+		return 0;
+	if (step_int(s, s->q[Q_PAGES], &pages) != 0)
+		return 0;
+	uint64_t cap = (uint64_t)pages * (uint64_t)s->page_size, cut = need - avail + FS_MARGIN;
+	return cap > cut + FS_BOUND_MIN ? cap - cut : FS_BOUND_MIN;
 }
 
 const char *wwtp_store_path(const struct wwtp_store *s)

@@ -1,5 +1,6 @@
 /* store.h - the collector's durable message store: an SQLite database in
- * WAL mode holding every message until the broker has acknowledged it.
+ * WAL mode holding every message until central has confirmed it stored (or,
+ * with store.confirm = false, until the broker has acknowledged it).
  *
  * Writes (appends, deletes, metadata) go into one open transaction that
  * wwtp_store_commit() makes durable (the WAL is synced to the card), so a
@@ -7,11 +8,15 @@
  * crash or power cut, and must not have left the station: rows above
  * wwtp_store_committed_id() are not to be published (forward.c keeps to
  * that). Rows are numbered in the order they were appended, never reusing
- * a number. The store is bounded by size and by age: wwtp_store_enforce()
- * drops the oldest rows and counts them (docs/reliability.md).
+ * a committed number (a rolled-back append's id may come again). The store
+ * is bounded by size, by age, and by what its file system has room for:
+ * wwtp_store_enforce() drops the oldest rows and counts them
+ * (docs/reliability.md). A commit that fails is rolled back whole
+ * (WWTP_ERR_FULL for a full file system): the caller keeps the batch.
  *
  * Used by one thread. Every function returns 0 or a negative WWTP_ERR_*;
- * SQLite's own message is logged (module "store") where it happens. */
+ * SQLite's own message is logged (module "store") where it happens, except
+ * a full disk (the caller says it once while it lasts). */
 #ifndef WWTP_STORE_H
 #define WWTP_STORE_H
 
@@ -20,8 +25,11 @@
 
 struct wwtp_store;
 
-/* Bit of wwtp_store_msg.flags: taken before the clock was synchronised. */
+/* Bits of wwtp_store_msg.flags: taken before the clock was synchronised;
+ * an alert (its seq is the alert number, not telemetry's). A row's flags
+ * are one of 0..3: the confirmations delete by (flags, seq). */
 #define WWTP_STORE_UNSYNCED 0x1
+#define WWTP_STORE_ALERT 0x2
 
 struct wwtp_store_msg {
 	int64_t id;	   /* 1, 2, 3...: append order, never reused */
@@ -44,15 +52,20 @@ struct wwtp_store_stats {
 	uint64_t dropped_age;  /* dropped because too old (lifetime) */
 	int64_t committed_id;  /* highest id that is committed */
 	uint64_t commits;      /* commits (syncs) since open */
-	int reset;	       /* the file was unreadable and was set aside at open */
+	int reset;	       /* the file was unreadable and was set aside (at open or later) */
+	uint64_t altered;      /* rows that failed their checksum: not sent, removed */
+	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets now; 0: none */
 };
 
 /* Opens (creating it and its folder's file if needed) the store at path;
  * ":memory:" for a store that lasts as long as the process (tests).
  * max_bytes > 0 bounds its size, max_age_ms > 0 the age of what it holds. A
- * file that is not a database (or is damaged beyond opening) is renamed to
+ * file that is not a database, is damaged beyond opening or fails PRAGMA
+ * quick_check (every page read once) is renamed to
  * "<path>.corrupt-<epoch s>" and a new one made (logged at ERROR, and
- * stats.reset is set): the station goes on collecting. 0 and *out, or
+ * stats.reset is set): the station goes on collecting. Each row carries a
+ * CRC-32 of its topic and payload; wwtp_store_scan() never hands over a row
+ * that fails it (removed, counted in stats.altered, logged rate-limited). 0 and *out, or
  * WWTP_ERR_ERRNO / WWTP_ERR_NOMEM / WWTP_ERR_INVAL (logged). */
 int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 		    struct wwtp_store **out);
@@ -69,6 +82,9 @@ int wwtp_store_delete(struct wwtp_store *s, int64_t id);
 /* Makes everything pending durable (one WAL sync). Nothing pending: 0 at
  * once. */
 int wwtp_store_commit(struct wwtp_store *s);
+/* Drops what the open transaction holds (appends, deletes, metadata): the
+ * store is as the last commit left it. */
+void wwtp_store_rollback(struct wwtp_store *s);
 /* 1 when appends, deletes or metadata wait for a commit. */
 int wwtp_store_dirty(const struct wwtp_store *s);
 /* Highest id a commit made durable (0: none). */
@@ -100,5 +116,23 @@ int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value);
 
 void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out);
 const char *wwtp_store_path(const struct wwtp_store *s);
+
+/* Deletes (in the open transaction) the telemetry rows (alerts = 0) or the
+ * alert rows (alerts = 1) with 1 <= seq <= upto: central has confirmed
+ * them. *n (may be NULL) gets how many went. */
+int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n);
+/* The lowest seq > 0 held of that kind, 0 when none. */
+int wwtp_store_min_seq(struct wwtp_store *s, int alerts, uint64_t *out);
+
+/* 1 once SQLite has said the file is damaged (SQLITE_CORRUPT, NOTADB). */
+int wwtp_store_damaged(const struct wwtp_store *s);
+/* Sets the damaged file aside (renamed "<path>.corrupt-<epoch s>", kept)
+ * and starts a new one in its place; what was not committed is gone. */
+int wwtp_store_reset(struct wwtp_store *s);
+/* After a commit failed with WWTP_ERR_FULL (the file system is full):
+ * checkpoints the log and truncates its file. (wwtp_store_enforce() also keeps
+ * the store within what the file system has room for, logged once when
+ * that starts and once when it ends.) */
+void wwtp_store_relieve(struct wwtp_store *s);
 
 #endif

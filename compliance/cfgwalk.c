@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/conffile.h"
+
 /* User text quoted in messages is cut to this many bytes. */
 #define QUOTE_MAX 64
 
@@ -119,6 +121,11 @@ uint64_t wwtp_cw_bit(const struct wwtp_cw_opt *tab, size_t n, const char *key)
 
 int wwtp_cw_read_file(struct wwtp_cw *c, config_t *cfg, const char *path)
 {
+	int rc = wwtp_conffile_check(path, NULL, c->diag);
+	if (rc != 0) {
+		c->errors++;
+		return -1;
+	}
 	errno = 0;
 	if (config_read_file(cfg, path) == CONFIG_TRUE)
 		return 0;

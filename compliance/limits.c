@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/conffile.h"
 #include "../util/err.h"
 #include "cfgwalk-private.h"
 
@@ -714,7 +715,8 @@ static void peek_id(const char *path, char *id, size_t n)
 
 	id[0] = '\0';
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) == CONFIG_TRUE &&
+	if (wwtp_conffile_check(path, NULL, NULL) == 0 &&
+	    config_read_file(&cfg, path) == CONFIG_TRUE &&
 	    config_lookup_string(&cfg, "regulation.id", &v) == CONFIG_TRUE && v)
 		wwtp_cw_copy(id, n, v);
 	config_destroy(&cfg);

@@ -64,7 +64,8 @@ struct wwtp_link {
 	int open;
 	int timeout_ms;
 	int last_exception;
-	int warned; /* backend's "said it once" flags, so reconnects stay quiet */
+	unsigned tid; /* TCP: transaction id of the last request */
+	int warned;   /* backend's "said it once" flags, so reconnects stay quiet */
 	char desc[WWTP_LINK_DESC_MAX];
 	char last_error[WWTP_LINK_ERR_MAX];
 	/* A backend's own words for the failure of its last read, used for

@@ -364,6 +364,9 @@ int wwtp_payload_telemetry_eval(const struct wwtp_station *st, const struct wwtp
 	 * message as before, and a synced clock is the normal case. */
 	if (!rc && s->clock_unsynced)
 		rc = wwtp_buf_adds(out, ",\"clock\":\"unsynced\"");
+	/* Likewise only across a clock step back. */
+	if (!rc && s->clock_behind_ms > 0)
+		rc = wwtp_buf_printf(out, ",\"clock_behind_ms\":%" PRId64, s->clock_behind_ms);
 	if (!rc)
 		rc = wwtp_buf_adds(out, ",\"readings\":[");
 	for (size_t i = 0; !rc && i < s->nreadings; i++) {
@@ -488,12 +491,17 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
 		rc = add_u64_field(out, "bytes", h->store_bytes);
 	if (!rc && h->durable)
 		rc = add_u64_field(out, "max_bytes", h->store_max_bytes);
+	if (!rc && h->durable && h->confirm)
+		rc = add_u64_field(out, "confirmed_seq", h->confirmed_seq);
+	if (!rc && h->durable && h->confirm)
+		rc = add_u64_field(out, "resent", h->resent);
 	if (!rc)
-		rc = wwtp_buf_printf(out,
-				     "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
-				     ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64 "}",
-				     h->dropped_full + h->dropped_age + h->dropped_lost,
-				     h->dropped_full, h->dropped_age, h->dropped_lost);
+		rc = wwtp_buf_printf(
+		    out,
+		    "},\"dropped\":{\"total\":%" PRIu64 ",\"store_full\":%" PRIu64
+		    ",\"too_old\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"damaged\":%" PRIu64 "}",
+		    h->dropped_full + h->dropped_age + h->dropped_lost + h->dropped_damaged,
+		    h->dropped_full, h->dropped_age, h->dropped_lost, h->dropped_damaged);
 	if (!rc)
 		rc = add_u64_field(out, "polls", h->polls);
 	if (!rc)
@@ -507,6 +515,23 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
 	if (!rc)
 		rc = wwtp_buf_adds(out, "]}");
 	return rollback(out, start, rc);
+}
+
+int wwtp_payload_add_member(struct wwtp_buf *out, const char *key, uint64_t v)
+{
+	size_t start = out->len;
+	int rc;
+
+	if (out->len < 2 || out->data[out->len - 1] != '}')
+		return WWTP_ERR_INVAL;
+	out->len--; /* the closing brace goes after the new member */
+	rc = wwtp_buf_printf(out, ",\"%s\":%" PRIu64 "}", key, v);
+	if (rc) {
+		out->len = start;
+		out->data[out->len - 1] = '}';
+		out->data[out->len] = '\0';
+	}
+	return rc;
 }
 
 int wwtp_topic(const struct wwtp_station *st, const char *leaf, char *out, size_t n)

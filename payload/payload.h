@@ -39,6 +39,10 @@ struct wwtp_sample {
 	 * (a Pi has no hardware clock: before NTP, ts may be far off). Adds
 	 * "clock":"unsynced" to the telemetry. */
 	int clock_unsynced;
+	/* ts is this many ms ahead of the station's wall clock at the poll:
+	 * the clock stepped back and ts was kept after the device's previous
+	 * one (collector/tsguard.h). Adds "clock_behind_ms":N when > 0. */
+	int64_t clock_behind_ms;
 	size_t nreadings;
 	struct wwtp_reading *readings; /* owned; device->npoints long */
 };
@@ -143,27 +147,39 @@ struct wwtp_health {
 	int64_t oldest_ms;   /* ts of the oldest of them; 0 = none or unknown */
 	uint64_t store_bytes, store_max_bytes; /* durable only */
 	uint64_t polls;			       /* device polls since start */
-	uint64_t dropped_full; /* store full: oldest unsent dropped (store's lifetime) */
-	uint64_t dropped_age;  /* older than max_age_days (store's lifetime) */
-	uint64_t dropped_lost; /* since start: queue full, encoding, memory outbox */
-	size_t ndevices;       /* st->ndevices */
+	uint64_t dropped_full;	  /* store full: oldest unsent dropped (store's lifetime) */
+	uint64_t dropped_age;	  /* older than max_age_days (store's lifetime) */
+	uint64_t dropped_lost;	  /* since start: queue full, encoding, memory outbox */
+	uint64_t dropped_damaged; /* since start: stored messages found altered, not sent */
+	int confirm;		  /* the store waits for central's confirmation */
+	uint64_t confirmed_seq;	  /* the last seq central confirmed (0: none yet) */
+	uint64_t resent;	  /* messages sent again for want of a confirmation */
+	size_t ndevices;	  /* st->ndevices */
 	const struct wwtp_device_health *devices; /* in the station's order */
 };
 
 /* Health payload (retained on <prefix>/<station>/health):
  * {"v":1,"station":"..","ts":"..Z","version":"..","started":"..Z",
  *  "uptime_s":N,"clock":"synced",
- *  "backlog":{"durable":true,"messages":N,"oldest":"..Z","bytes":N,"max_bytes":N},
- *  "dropped":{"total":N,"store_full":N,"too_old":N,"lost":N},"polls":N,
+ *  "backlog":{"durable":true,"messages":N,"oldest":"..Z","bytes":N,"max_bytes":N,
+ *    "confirmed_seq":N,"resent":N},
+ *  "dropped":{"total":N,"store_full":N,"too_old":N,"lost":N,"damaged":N},"polls":N,
  *  "devices":[{"device":"..","state":"ok","polls":N,"failures":N,"partial":N,
  *    "skipped":N,"consecutive_failures":N,"interval_ms":N,"last_poll":"..Z",
  *    "last_ok":"..Z","last_error":"..",
  *    "errors":{"timeout":N,"exception":N,"frame":N,"connection":N,"other":N}}]}
  * "oldest" only with a backlog; "bytes" and "max_bytes" only when durable;
+ * "confirmed_seq" and "resent" only when the store waits for confirmations;
  * "last_poll", "last_ok", "last_error" only when there is one. Same return
  * values and rollback as above. */
 int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health *h,
 			struct wwtp_buf *out);
+
+/* Adds the member "key":v to the encoded JSON object in out (it must end
+ * with its closing brace): how the collector puts a message's "floor" into
+ * a payload encoded above (docs/mqtt.md). 0, WWTP_ERR_INVAL (out holds no
+ * object) or WWTP_ERR_FULL (rolled back). */
+int wwtp_payload_add_member(struct wwtp_buf *out, const char *key, uint64_t v);
 
 /* Topic "<prefix>/<station>/<leaf>" into out (size n). 0 or WWTP_ERR_RANGE. */
 int wwtp_topic(const struct wwtp_station *st, const char *leaf, char *out, size_t n);

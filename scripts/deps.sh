@@ -67,6 +67,7 @@ clang-format
 shfmt
 socat
 mbpoll
+faketime
 python3-pymodbus
 python3-pyftpdlib
 procps

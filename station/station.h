@@ -141,6 +141,8 @@ struct wwtp_store_cfg {
 	int max_age_days;	  /* age bound of unsent messages */
 	int commit_ms;		  /* batching window: the most a power cut can lose */
 	int replay_rate;	  /* backlog messages per second after an outage */
+	int confirm;		  /* keep messages until central confirms them (default 1) */
+	int confirm_timeout_s;	  /* then send the unconfirmed ones again */
 	int line;		  /* of the group, for messages; 0 without one */
 };
 

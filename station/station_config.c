@@ -17,6 +17,7 @@
 
 #include "../compliance/evaluator.h"
 #include "../compliance/limits.h"
+#include "../util/conffile.h"
 #include "../util/err.h"
 #include "station_schema.h"
 #include "store_config.h"
@@ -334,10 +335,12 @@ static struct profile *get_profile(struct loader *Lo, const char *name, const co
 	config_set_include_dir(&cf, Lo->profiles_dir);
 	L->file = path;
 	L->include_dir = Lo->profiles_dir;
-	wwtp_scan_int_literals(L, path);
-	if (config_read_file(&cf, path))
+	int crc = wwtp_conffile_check(path, Lo->profiles_dir, L->diag);
+	if (crc == WWTP_ERR_NOMEM)
+		L->nomem = 1;
+	else if (crc == 0 && config_read_file(&cf, path))
 		read_profile(Lo, &cf, pr, name);
-	else
+	else if (crc == 0)
 		parse_error(L, &cf);
 	config_destroy(&cf);
 	L->file = saved_file;
@@ -974,7 +977,8 @@ int wwtp_station_load(const char *path, const struct wwtp_load_opts *opts,
 		return WWTP_ERR_CONFIG;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		wwtp_diag_add(diag, path, 0, "not a station file: it is a folder or a device");
+		wwtp_diag_add(diag, path, 0,
+			      "not a station file: it is a folder, a FIFO or a device");
 		wwtp_diag_free(own);
 		return WWTP_ERR_CONFIG;
 	}
@@ -991,10 +995,14 @@ int wwtp_station_load(const char *path, const struct wwtp_load_opts *opts,
 	config_t cf;
 	config_init(&cf);
 	config_set_include_dir(&cf, Lo.dir); /* @include is relative to the file */
-	wwtp_scan_int_literals(&Lo.ld, path);
-	if (config_read_file(&cf, path))
+	/* Refused files (a FIFO, too big, a NUL byte, in it or in what it
+	 * includes) never reach libconfig. */
+	int crc = wwtp_conffile_check(path, Lo.dir, diag);
+	if (crc == WWTP_ERR_NOMEM)
+		Lo.ld.nomem = 1;
+	else if (crc == 0 && config_read_file(&cf, path))
 		rc = load_tree(&Lo, &cf, opts, st);
-	else
+	else if (crc == 0)
 		parse_error(&Lo.ld, &cf);
 	config_destroy(&cf);
 	for (size_t i = 0; i < Lo.nprofiles; i++)

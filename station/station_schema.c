@@ -266,7 +266,7 @@ static int v_baud(long long v)
 
 const struct wwtp_opt wwtp_top_opts[] = {
     E_SUB("station", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, station,
-	  "add station = { id = \"...\"; name = \"...\"; plan = \"...\"; };"),
+	  "add station = { id = \"...\"; name = \"...\"; };"),
     E_SUB("devices", WWTP_OPT_LIST, WWTP_OPT_REQ, struct top_in, devices,
 	  "add devices = ( { ... } );"),
     E_SUB("mqtt", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, mqtt,
@@ -287,7 +287,9 @@ const struct wwtp_opt wwtp_station_opts[] = {
     E_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, id, CS_ID, NULL, HINT_ID),
     E_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, name, NULL, NULL, NULL),
     E_STR("district", 0, struct wwtp_station, district, NULL, "", NULL),
-    E_ENUM("plan", WWTP_OPT_REQ, struct wwtp_station, plan, p_plan, NULL,
+    /* Optional: a plant outside Hanoi's plan (any new cluster) has none,
+     * and the station group's first contract was id, name, district. */
+    E_ENUM("plan", 0, struct wwtp_station, plan, p_plan, NULL,
 	   "\"qd6613\", \"task13\" or \"review\""),
     E_FLT("design_flow_m3d", 0, struct wwtp_station, design_flow_m3d, 0, 1e7, 0),
 };

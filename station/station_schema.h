@@ -71,13 +71,6 @@ uint64_t wwtp_walk(struct wwtp_ld *L, const config_setting_t *grp, const struct 
 /* Short name of a libconfig type, for messages ("an integer", "a list"). */
 const char *wwtp_cfg_type_name(int type);
 
-/* Warns about integer literals libconfig 1.5 would silently wrap (it stores
- * 5000000000 as 705032704): reads `path` and reports each decimal literal
- * outside the 32-bit range and each hex literal above 0x7FFFFFFF that has
- * no L suffix. Comments and strings are skipped. Files above 1 MiB are
- * refused. Returns the number of problems reported. */
-int wwtp_scan_int_literals(struct wwtp_ld *L, const char *path); /* station_lex.c */
-
 /* What the walker fills: the model plus the nested settings, which the
  * loader walks itself in the order it needs. */
 

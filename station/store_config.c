@@ -45,6 +45,20 @@ static const struct wwtp_opt store_opts[] = {
      .min = 1,
      .max = 10000,
      .def_n = WWTP_STORE_DEFAULT_REPLAY_RATE},
+    /* Off only for a central side that publishes no confirmations (older
+     * than this collector): then the broker's PUBACK deletes. */
+    {.key = "confirm",
+     .kind = WWTP_OPT_BOOL,
+     .off = offsetof(struct wwtp_store_cfg, confirm),
+     .size = FSIZE(struct wwtp_store_cfg, confirm),
+     .def_n = 1},
+    {.key = "confirm_timeout_s",
+     .kind = WWTP_OPT_INT,
+     .off = offsetof(struct wwtp_store_cfg, confirm_timeout_s),
+     .size = FSIZE(struct wwtp_store_cfg, confirm_timeout_s),
+     .min = 5,
+     .max = 86400,
+     .def_n = WWTP_STORE_DEFAULT_CONFIRM_TIMEOUT_S},
 };
 
 void wwtp_store_cfg_parse(struct wwtp_ld *L, const config_setting_t *grp,

@@ -12,6 +12,9 @@
 #define WWTP_STORE_DEFAULT_MAX_AGE_DAYS 60
 #define WWTP_STORE_DEFAULT_COMMIT_MS 5000
 #define WWTP_STORE_DEFAULT_REPLAY_RATE 500
+/* Seconds without a confirmation from central before what it has not
+ * confirmed is sent again (docs/reliability.md). */
+#define WWTP_STORE_DEFAULT_CONFIRM_TIMEOUT_S 60
 
 /* Walks grp (NULL: no group, only the defaults) into *out; problems go to
  * L's diag as FILE:LINE messages. */

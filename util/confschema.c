@@ -143,6 +143,15 @@ static int check_number(const struct walk *k, const config_setting_t *s, const s
 			is.lo = -2147483648.0;
 			is.hi = 2147483647.0;
 		}
+		/* What the field can hold bounds the value too, whatever the
+		 * table says: a value store_int() would cut is refused. */
+		if (o->size == sizeof(uint16_t)) {
+			is.lo = is.lo < 0.0 ? 0.0 : is.lo;
+			is.hi = is.hi > 65535.0 ? 65535.0 : is.hi;
+		} else if (o->size == sizeof(int)) {
+			is.lo = is.lo < -2147483648.0 ? -2147483648.0 : is.lo;
+			is.hi = is.hi > 2147483647.0 ? 2147483647.0 : is.hi;
+		}
 		is.ival = v;
 		if ((double)v < is.lo || (double)v > is.hi)
 			is.problem = WWTP_CS_INT_RANGE;

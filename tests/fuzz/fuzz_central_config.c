@@ -38,6 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(diag != NULL);
 	const char *path = fuzz_write_file("central.cfg", data, size);
 	int rc = wwtp_central_config_load(path, &cfg, diag);
+	/* libconfig would cut a string at a NUL byte: never loaded. */
+	if (memchr(data, 0, size))
+		FUZZ_ASSERT(rc != 0);
 	if (rc != 0) {
 		FUZZ_ASSERT(rc == WWTP_ERR_CONFIG || rc == WWTP_ERR_NOMEM);
 		FUZZ_ASSERT(wwtp_diag_count(diag) > 0);

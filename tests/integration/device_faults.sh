@@ -35,7 +35,7 @@ devices = (
     points = ( { param = "turbidity"; table = "holding"; address = 0; type = "uint16"; scale = 0.1; unit = "NTU"; } ); }
 );
 mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; };
-store = { path = "$T/store.db"; commit_ms = 100; };
+store = { path = "$T/store.db"; commit_ms = 100; confirm = false; }; # no wwtp-central here
 EOF
 start_sim sim -c "$T/edge.cfg" --control "$CTL_PORT"
 PTY=$(awk '$1 == "rtu" { print $2 }' "$T/sim.ready")

@@ -100,6 +100,28 @@ else
 	ok "a station cannot read another station's topics"
 fi
 
+# The end-to-end acknowledgements: only the central side publishes them,
+# and a station reads its own only.
+sub_start ack-a st-a "$PW_A" 'wwtp/st-a/ack'
+sub_start ack-spy st-b "$PW_B" 'wwtp/st-a/ack'
+pub st-b "$PW_B" wwtp/st-a/ack '{"v":1,"station":"st-a","seq":999999,"alert_seq":0,"forged":1}'
+pub wwtp-central "$PW_C" wwtp/st-a/ack '{"v":1,"station":"st-a","seq":7,"alert_seq":0}'
+if wait_for "grep -q '\"seq\":7' '$T/ack-a.raw'" $((10 * SLOW)); then
+	ok "a station reads the central side's acknowledgement on its own ack topic"
+else
+	not_ok "a station reads the central side's acknowledgement on its own ack topic" "$(cat "$T/ack-a.raw")"
+fi
+if grep -q 'forged' "$T/ack-a.raw"; then
+	not_ok "the broker drops an acknowledgement published by a station" "$(grep forged "$T/ack-a.raw")"
+else
+	ok "the broker drops an acknowledgement published by a station"
+fi
+if grep -q '"seq":7' "$T/ack-spy.raw"; then
+	not_ok "a station cannot read another station's acknowledgements"
+else
+	ok "a station cannot read another station's acknowledgements"
+fi
+
 # refused DESC CMD...: CMD must fail (the broker refused the connection).
 refused() {
 	local desc=$1 out

@@ -38,7 +38,7 @@ mqtt = { uri = "tcp://127.0.0.1:$MQTT_PORT"; };
 $2
 EOF
 }
-station store-bound "store = { path = \"$T/full.db\"; max_mb = 1; commit_ms = 100; replay_rate = 1000; };" >"$T/full.cfg"
+station store-bound "store = { path = \"$T/full.db\"; max_mb = 1; commit_ms = 100; replay_rate = 1000; confirm = false; };" >"$T/full.cfg"
 check "the station is valid" "$COLLECTOR" --check -c "$T/full.cfg"
 start_sim sim -c "$T/full.cfg"
 
@@ -84,7 +84,7 @@ check "the retained health message reports the drops and the bound" jq -e --argj
 
 # ---- 2. age: max_age_days = 1, one message three days old ---------------
 
-station store-age "store = { path = \"$T/age.db\"; max_age_days = 1; commit_ms = 100; };" >"$T/age.cfg"
+station store-age "store = { path = \"$T/age.db\"; max_age_days = 1; commit_ms = 100; confirm = false; };" >"$T/age.cfg"
 # The collector makes the store (broker up, so it stays empty), then two old
 # messages are slipped in: one taken with a synchronised clock, one without.
 "$COLLECTOR" -c "$T/age.cfg" --clock synced --ack-timeout 2 2>"$T/age1.log" &

@@ -270,9 +270,11 @@ class Scan:
         return []
 
     def program_paths(self, rel, w, line0):
-        """A program named by its full path anywhere in a word (PY=/usr/bin/python3,
-        a browser's path in JSON): used, even when no call names it."""
-        for m in re.finditer(r"(?<![\w/.$\x01-])((?:/usr)?/s?bin/[\w.+-]+)", word_text(w)):
+        """A program or a shared library named by its full path anywhere in a word
+        (PY=/usr/bin/python3, a browser's path in JSON, libfaketime for
+        LD_PRELOAD): used, even when no call names it."""
+        pattern = r"(?<![\w/.$\x01-])((?:/usr)?/s?bin/[\w.+-]+|(?:/usr)?/lib/[\w/.+-]+\.so[\w.]*)"
+        for m in re.finditer(pattern, word_text(w)):
             self.cmds[rel].append(Use(m.group(1), rel, line0 or w.get("Pos", {}).get("Line", 0)))
 
     def link_word(self, rel, w):
@@ -593,10 +595,11 @@ def main():
             by_cmd.setdefault(u.name, []).append(u)
     for name in sorted(by_cmd):
         w = where.get(name)
+        kind = "library" if ".so" in os.path.basename(name) else "command"
         if not w or not os.path.exists(w):
-            judge("command", name, by_cmd[name], None, f"is not installed ({pkg_hint(os.path.basename(name))})")
+            judge(kind, name, by_cmd[name], None, f"is not installed ({pkg_hint(os.path.basename(name))})")
         else:
-            judge("command", name, by_cmd[name], cmd_pkg.get(name),
+            judge(kind, name, by_cmd[name], cmd_pkg.get(name),
                   f"is {w}, which no Debian package installed (a fresh machine would not have it)")
     by_mod = {}
     for uses in scan.mods.values():

@@ -72,7 +72,10 @@ static void test_grants(void **state)
 	char *c = section(acl.data, "wwtp-central");
 	assert_non_null(c);
 	assert_non_null(strstr(c, "topic read wwtp/#\n"));
-	assert_null(strstr(c, "write"));
+	/* It publishes the acknowledgements, and nothing else. */
+	assert_non_null(strstr(c, "topic write wwtp/+/ack\n"));
+	assert_null(strstr(strstr(c, "topic write wwtp/+/ack\n") + 12, "write"));
+	assert_ptr_equal(strstr(c, "write"), strstr(c, "topic write wwtp/+/ack\n") + 6);
 	free(c);
 
 	char *a = section(acl.data, "kcn-a");
@@ -83,9 +86,11 @@ static void test_grants(void **state)
 			 wwtp_acl_station_leaves[k]);
 		assert_non_null(strstr(a, want));
 	}
-	/* Its own topics only, and no read at all. */
+	/* Its own topics only, and no read but its own acknowledgements. */
 	assert_null(strstr(a, "kcn-b"));
-	assert_null(strstr(a, "read"));
+	assert_non_null(strstr(a, "topic read wwtp/kcn-a/ack\n"));
+	assert_ptr_equal(strstr(a, "read"), strstr(a, "topic read wwtp/kcn-a/ack\n") + 6);
+	assert_null(strstr(strstr(a, "read") + 4, "read"));
 	assert_null(strstr(a, "#"));
 	assert_null(strstr(a, "+"));
 	free(a);

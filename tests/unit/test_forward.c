@@ -18,6 +18,10 @@
 #undef MOD
 #include "../../collector/queue.c"
 #include "../../collector/store.c"
+#undef MOD
+#include "../../collector/confirm.c"
+#undef MOD
+#include "../../collector/seqmark.c"
 
 /* --- the fake client (fixture.h) ------------------------------------------ */
 
@@ -375,9 +379,50 @@ static void test_default_bound(void **state)
 	assert_int_equal(wwtp_forward_default_bytes(&st, 1, NULL, NULL), 16ull * 1024 * 1024);
 }
 
+/* With confirmations the broker's PUBACK deletes nothing: central's ack
+ * does, up to its number; the floor is the lowest number held. */
+static void test_confirm_deletes(void **state)
+{
+	struct fx x = {0};
+	struct wwtp_forward_cfg cfg = {.commit_ms = 60000, .replay_rate = 100, .window = 50};
+	static const char ack2[] = "{\"v\":1,\"station\":\"t\",\"seq\":2,\"alert_seq\":0}";
+	(void)state;
+	cfg.acks = wwtp_confirm_new("t");
+	assert_non_null(cfg.acks);
+	assert_int_equal(wwtp_store_open(path, 0, 0, &x.s), 0);
+	x.o = wwtp_outbox_new(&x.m, 1000);
+	x.f = wwtp_forward_new(x.s, x.o, &x.m, &cfg);
+	assert_non_null(x.f);
+	connect_fake(&x.m);
+	turn(&x, 0);
+	put(&x, "a", 1);
+	put(&x, "b", 2);
+	put(&x, "c", 3);
+	assert_int_equal(wwtp_forward_floor(x.f, 0, 4), 1);
+	turn(&x, 1);
+	ack_all(&x.m);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 3); /* the broker has them, central has not said */
+	/* Not an ack of this station, or not an ack: ignored. */
+	assert_int_equal(wwtp_confirm_feed(cfg.acks,
+					   "{\"v\":1,\"station\":\"u\",\"seq\":9,"
+					   "\"alert_seq\":0}",
+					   44),
+			 WWTP_ERR_INVAL);
+	assert_int_equal(wwtp_confirm_feed(cfg.acks, "garbage", 7), WWTP_ERR_INVAL);
+	assert_int_equal(wwtp_confirm_feed(cfg.acks, ack2, strlen(ack2)), 0);
+	turn(&x, 1);
+	assert_int_equal(rows(&x), 1); /* 3 waits */
+	assert_int_equal(wwtp_forward_floor(x.f, 0, 4), 3);
+	assert_int_equal(wwtp_forward_floor(x.f, 1, 1), 1); /* no alert held */
+	fx_close(&x);
+	wwtp_confirm_free(cfg.acks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_confirm_deletes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_before_send_ack_deletes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outage_backlog_then_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_live_first_backlog_at_its_rate, setup, teardown),

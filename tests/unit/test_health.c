@@ -67,6 +67,16 @@ static void test_clock_flag(void **state)
 				    "\"clock\":\"unsynced\",\"readings\":"
 				    "[{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\","
 				    "\"status\":\"ok\"}]}");
+	/* A poll across a clock step back (collector/tsguard.h). */
+	s->clock_unsynced = 0;
+	s->clock_behind_ms = 7500;
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_payload_telemetry(&station, s, 8, &b), 0);
+	assert_string_equal(b.data, "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet\","
+				    "\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":8,"
+				    "\"clock_behind_ms\":7500,\"readings\":"
+				    "[{\"param\":\"cod\",\"value\":42.1,\"unit\":\"mg/L\","
+				    "\"status\":\"ok\"}]}");
 	wwtp_sample_free(s);
 	wwtp_buf_free(&b);
 }
@@ -122,6 +132,10 @@ static void test_health_exact(void **state)
 	h.dropped_full = 1;
 	h.dropped_age = 2;
 	h.dropped_lost = 3;
+	h.dropped_damaged = 4;
+	h.confirm = 1;
+	h.confirmed_seq = 90;
+	h.resent = 5;
 	h.ndevices = 2;
 	h.devices = dh;
 	wwtp_buf_init(&b, 8192);
@@ -131,8 +145,10 @@ static void test_health_exact(void **state)
 	    "{\"v\":1,\"station\":\"thanh-thuy\",\"ts\":\"2026-01-31T17:00:00.500Z\","
 	    "\"version\":\"0.1.0\",\"started\":\"2026-01-31T16:00:00.000Z\",\"uptime_s\":3600,"
 	    "\"clock\":\"unsynced\",\"backlog\":{\"durable\":true,\"messages\":12,"
-	    "\"oldest\":\"2026-01-31T16:58:00.000Z\",\"bytes\":81920,\"max_bytes\":1048576},"
-	    "\"dropped\":{\"total\":6,\"store_full\":1,\"too_old\":2,\"lost\":3},\"polls\":103,"
+	    "\"oldest\":\"2026-01-31T16:58:00.000Z\",\"bytes\":81920,\"max_bytes\":1048576,"
+	    "\"confirmed_seq\":90,\"resent\":5},"
+	    "\"dropped\":{\"total\":10,\"store_full\":1,\"too_old\":2,\"lost\":3,"
+	    "\"damaged\":4},\"polls\":103,"
 	    "\"devices\":[{\"device\":\"outlet\",\"state\":\"partial\",\"polls\":100,"
 	    "\"failures\":3,\"partial\":2,\"skipped\":1,\"consecutive_failures\":0,"
 	    "\"interval_ms\":10000,\"last_poll\":\"2026-01-31T17:00:00.000Z\","
@@ -151,7 +167,7 @@ static void test_health_exact(void **state)
 	json_t *j = json_loads(b.data, 0, &err);
 	assert_non_null(j);
 	assert_int_equal(
-	    json_integer_value(json_object_get(json_object_get(j, "dropped"), "total")), 6);
+	    json_integer_value(json_object_get(json_object_get(j, "dropped"), "total")), 10);
 	json_decref(j);
 
 	/* In memory: no bytes, no oldest without a backlog. */
