@@ -1,10 +1,14 @@
 # Wastewater telemetry for Hanoi's industrial clusters: build, test, demo.
 #
 #   make            build/wwtp-collector and build/wwtp-sim (installs Debian packages first)
-#   make check      every test, plain and under ASan+UBSan, with -Werror
+#   make check      every test, plain and under ASan+UBSan, with -Werror, the
+#                   lint and the format check
 #   make demo       simulator + local mosquitto + collector, printing what arrives
-#   make deps       install the Debian packages the build and tests need (idempotent)
+#   make deps       install the Debian packages the build needs (idempotent);
+#                   check, demo, bench and deb install their own set first
+#                   (scripts/deps.sh PURPOSE)
 #   make deb        Debian packages for amd64, arm64 and armhf in dist/ (packaging/README.md)
+#   make lint, make format-check   banned functions; clang-format's verdict
 #
 # Variables: BUILD=dir (default build), SANITIZE=1 (ASan+UBSan), WERROR=0,
 # ARCH=arm64|armhf (cross build, below).
@@ -85,15 +89,18 @@ PROGRAMS := $(BUILD)/wwtp-collector $(BUILD)/wwtp-sim $(if $(CENTRAL_SRC),$(BUIL
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
-.PHONY: all deps check check-build test demo clean format lint
+.PHONY: all deps check check-build test demo clean format format-check lint
 all: $(PROGRAMS)
 
 # Every build starts by making sure the packages are there (fast when they are).
 $(LIB_OBJ) $(COLLECTOR_OBJ) $(SIM_OBJ) $(CENTRAL_OBJ): | deps
 
+# A cross build needs the cross compilers of the deb set.
 deps:
-	@scripts/deps.sh
-	$(if $(TRIPLET),@scripts/cross-sysroot.sh $(ARCH) $(SYSROOT))
+	@scripts/deps.sh $(if $(TRIPLET),deb,build)
+ifneq ($(TRIPLET),)
+	@scripts/cross-sysroot.sh $(ARCH) $(SYSROOT)
+endif
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -118,7 +125,7 @@ $(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Icentral -c $< -o $@
 
@@ -135,7 +142,9 @@ check-build: all $(UNIT_BIN) $(TOOL_BIN)
 # The suite runs twice: a plain -Werror build, then the same tests under
 # ASan+UBSan. tests/run.sh prints one "N passed, N failed" line at the end.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-check: deps
+check:
+	@scripts/deps.sh check
+	$(MAKE) lint format-check
 	$(MAKE) -j$(JOBS) BUILD=build check-build
 	$(MAKE) -j$(JOBS) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" check-build
 	tests/run.sh build build/asan
@@ -143,10 +152,16 @@ check: deps
 test: check
 
 demo: all $(TOOL_BIN)
+	@scripts/deps.sh demo
 	scripts/demo.sh $(BUILD)
 
+FORMAT_SRC = $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h
 format:
-	clang-format -i $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h
+	clang-format -i $(FORMAT_SRC)
+
+# The same files as `make format`, unchanged: any difference is an error.
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 # Functions that have no place here: unbounded copies and silent conversions.
 lint:
@@ -247,6 +262,7 @@ bench:
 # amd64, arm64 and armhf, and wwtp-common, in dist/ (each built in build/deb-ARCH).
 .PHONY: deb
 deb:
+	@scripts/deps.sh deb
 	scripts/mkdeb.sh -o dist
 
 clean:

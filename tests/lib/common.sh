@@ -55,10 +55,10 @@ wait_for() {
 # Remembers a background PID for cleanup.
 track() { PIDS+=("$1"); }
 
-stop_pid() { # stop_pid PID [signal]: signal, then wait up to 10 s, then KILL
-	local pid=$1 sig=${2:-TERM} i
+stop_pid() { # stop_pid PID [signal [seconds]]: signal, then wait up to 10 s (or seconds), then KILL
+	local pid=$1 sig=${2:-TERM} secs=${3:-10} i
 	kill -"$sig" "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < secs * 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
