@@ -76,7 +76,7 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
 SIM_SRC := $(wildcard firmware-sim/*.c)
-CENTRAL_SRC := $(wildcard central/*.c)
+CENTRAL_SRC := $(wildcard central/*.c central/*/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 
@@ -119,15 +119,15 @@ $(BUILD)/wwtp-sim: $(SIM_OBJ) $(BUILD)/libwwtp.a
 $(BUILD)/wwtp-central: $(CENTRAL_OBJ) $(BUILD)/obj/gen/web_assets.o $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The web page's files, compiled in (central/web_assets.h, docs/web.md).
+# The web page's files, compiled in (central/web/web_assets.h, docs/web.md).
 WEB_SRC := $(sort $(wildcard central/web/*.html central/web/*.js central/web/*.css central/web/*.svg))
 $(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web_assets.h | deps
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web/web_assets.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Icentral -c $< -o $@
+	$(CC) $(CFLAGS) -Icentral/web -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwwtp.a | deps
 	@mkdir -p $(dir $@)
@@ -155,7 +155,7 @@ demo: all $(TOOL_BIN)
 	@scripts/deps.sh demo
 	scripts/demo.sh $(BUILD)
 
-FORMAT_SRC = $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h
+FORMAT_SRC = $(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) $(UNIT_SRC) $(TOOL_SRC) */*.h */*/*.h
 format:
 	clang-format -i $(FORMAT_SRC)
 
@@ -166,7 +166,7 @@ format-check:
 # Functions that have no place here: unbounded copies and silent conversions.
 lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok|gets)\s*\(' \
-		$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) */*.h || \
+		$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC) */*.h */*/*.h || \
 		(echo "lint: use snprintf/strtol/strtok_r and bounded copies" && false)
 
 # ---- fuzzing (docs/fuzzing.md) ------------------------------------------------
@@ -192,11 +192,13 @@ FUZZ_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(if $(filter 1,$(W
 # no parser of outside input of its own.
 FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
 		drivers/decode.c drivers/plan.c drivers/link.c drivers/link_tcp.c drivers/link_rtu.c \
-		central/decode.c central/lineproto.c central/config.c central/registry.c \
-		$(wildcard central/api.c central/monitor.c central/alerts.c central/flags.c \
-			   central/hourly.c central/influx.c central/auth.c central/acks.c \
-			   central/ratelimit.c central/report_query.c central/report_stats.c \
-			   central/report_text.c central/report_write.c) \
+		central/ingest/decode.c central/ingest/lineproto.c central/config/config.c \
+		central/ingest/registry.c \
+		$(wildcard central/web/api.c central/monitor/monitor.c central/monitor/alerts.c \
+			   central/flags/flags.c central/flags/hourly.c central/ingest/influx.c \
+			   central/web/auth.c central/web/acks.c central/web/ratelimit.c \
+			   central/report/report_query.c central/report/report_stats.c \
+			   central/report/report_text.c central/report/report_write.c) \
 		firmware-sim/rtu_frame.c firmware-sim/control_parse.c firmware-sim/fault.c
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))

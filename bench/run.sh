@@ -640,7 +640,7 @@ bench5() {
 	para "From the poll time (the payload's ts) to the reading being returned by InfluxDB's query API," \
 		"through mosquitto and wwtp-central at its default batching (the configuration the benchmark" \
 		"writes sets neither key: a batch is sent when it holds $DEF_BATCH_PTS points or is" \
-		"$DEF_BATCH_MS ms old, the defaults of central/config.c). Stations publish every device" \
+		"$DEF_BATCH_MS ms old, the defaults of central/config/config.c). Stations publish every device" \
 		"(6 messages, 40 readings) once a second; the normal fleet is 18 such stations, then ten times it." \
 		"**Rows 1 and 2 do not go through a collector**: bench/loadgen stamps ts when it publishes, so" \
 		"they measure broker + wwtp-central + InfluxDB only, not a collector's poll, store or commit." \

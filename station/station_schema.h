@@ -28,7 +28,7 @@
 #define CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
 #define HINT_ID "lowercase letters a-z, digits and '-'"
 #define HINT_NAME "lowercase letters a-z, digits, '-' and '_'"
-/* MQTT user names: also the `user` lines of the broker's ACL (central/acl.c), where
+/* MQTT user names: also the `user` lines of the broker's ACL (central/admin/acl.c), where
  * blanks, wildcards and quotes have no place. */
 #define CS_MQTT_USER "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@"
 #define HINT_MQTT_USER "letters, digits, '-', '_', '.' and '@'"

@@ -1,5 +1,5 @@
 /* confschema.h - the one descriptor-table walker over libconfig groups,
- * used by the station loader (station/station_schema.h, central/config.c)
+ * used by the station loader (station/station_schema.h, central/config/config.c)
  * and the regulation loader (compliance/cfgwalk-private.h).
  *
  * A group is described by a `const struct wwtp_opt[]` table (key, kind,

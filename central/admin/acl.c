@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 /* Must match what collector/run.c publishes (wwtp_topic(st, leaf)). */
 const char *const wwtp_acl_station_leaves[] = {"telemetry", "status", "alert", "health"};

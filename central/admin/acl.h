@@ -8,7 +8,7 @@
  *    and read nothing; the central side's user may read <prefix>/# and
  *    publish nothing (it publishes nothing today). Anything not granted is
  *    refused: a refused PUBLISH is dropped by the broker, silently for MQTT
- *    3.1.1, which is why central/decode.c checks the topic's station too.
+ *    3.1.1, which is why central/ingest/decode.c checks the topic's station too.
  *  - a configuration snippet: a TLS listener, how clients prove who they
  *    are (certificate, password or both), no anonymous clients, the ACL. */
 #ifndef WWTP_CENTRAL_ACL_H
@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "../util/buf.h"
+#include "../../util/buf.h"
 
 /* How a client proves who it is to the broker. */
 enum wwtp_acl_auth {

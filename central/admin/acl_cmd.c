@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../station/station.h"
-#include "../station/station_config.h"
-#include "../util/buf.h"
-#include "../util/err.h"
+#include "../../station/station.h"
+#include "../../station/station_config.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
 #include "acl.h"
-#include "cli.h"
-#include "config.h"
+#include "../config/cli.h"
+#include "../config/config.h"
 
 #define ACL_PROG "wwtp-central acl"
 #define ACL_TEXT_MAX ((size_t)64 << 20)

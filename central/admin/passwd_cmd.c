@@ -9,11 +9,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../util/err.h"
-#include "../util/secret.h"
-#include "auth.h"
-#include "cli.h"
-#include "config.h"
+#include "../../util/err.h"
+#include "../../util/secret.h"
+#include "../web/auth.h"
+#include "../config/cli.h"
+#include "../config/config.h"
 
 #define PASSWD_USAGE                                                                               \
 	"Usage: wwtp-central passwd (--file ACCOUNTS | -c CENTRAL.CFG) USER ROLE\n"                \

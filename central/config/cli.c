@@ -5,10 +5,10 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "../station/station_config.h"
-#include "../util/diag.h"
-#include "../util/err.h"
-#include "../util/log.h"
+#include "../../station/station_config.h"
+#include "../../util/diag.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
 
 int wwtp_cli_bad(const struct wwtp_cli *c, const char *fmt, const char *arg)
 {

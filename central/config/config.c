@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../station/station_schema.h"
-#include "../util/conffile.h"
-#include "../util/err.h"
+#include "../../station/station_schema.h"
+#include "../../util/conffile.h"
+#include "../../util/err.h"
 
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define CFG_FSIZE(T, f) sizeof(((T *)0)->f)

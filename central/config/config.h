@@ -7,9 +7,9 @@
 #ifndef WWTP_CENTRAL_CONFIG_H
 #define WWTP_CENTRAL_CONFIG_H
 
-#include "../station/station.h"
-#include "../util/diag.h"
-#include "flags.h"
+#include "../../station/station.h"
+#include "../../util/diag.h"
+#include "../flags/flags.h"
 
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */

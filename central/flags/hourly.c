@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 int wwtp_hourly_init(struct wwtp_hourly *h, size_t nparams, size_t nhours)
 {

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../compliance/period.h" /* WWTP_HOUR_MS */
-#include "../station/station.h"
+#include "../../compliance/period.h" /* WWTP_HOUR_MS */
+#include "../../station/station.h"
 
 /* A parameter of a station, as the flag rules see it. */
 struct wwtp_flag_param {

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../payload/payload.h"
-#include "../util/err.h"
-#include "../util/timeutil.h"
+#include "../../payload/payload.h"
+#include "../../util/err.h"
+#include "../../util/timeutil.h"
 
 #define DEC_CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define DEC_CS_NAME "abcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "../util/buf.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/secret.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/secret.h"
 
 #define INFLUX_MOD "influx"
 #define INFLUX_SPLIT_STACK 128

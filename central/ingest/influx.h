@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
-#include "config.h"
+#include "../../util/buf.h"
+#include "../config/config.h"
 
 /* What one request's answer means for the data. */
 enum wwtp_influx_verdict {

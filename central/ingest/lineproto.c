@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../payload/payload.h"
-#include "../util/err.h"
+#include "../../payload/payload.h"
+#include "../../util/err.h"
 
 static void lp_fail(struct wwtp_lp *p, int err)
 {

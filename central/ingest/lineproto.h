@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "../../util/buf.h"
 #include "decode.h"
 
 /* The measurements (docs/influxdb-schema.md). */

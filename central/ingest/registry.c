@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 struct wwtp_registry {
 	struct wwtp_reg_station *st; /* sorted by id */

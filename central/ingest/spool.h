@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "../../util/buf.h"
 
 struct wwtp_spool;
 

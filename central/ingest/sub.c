@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/mqtt_auth.h"
-#include "../util/mqtt_paho.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/mqtt_auth.h"
+#include "../../util/mqtt_paho.h"
 
 #define SUB_MOD "mqtt"
 #define SUB_CONNECT_TIMEOUT_S 10

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "../config/config.h"
 
 struct wwtp_sub;
 

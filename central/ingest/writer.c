@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../util/buf.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
 #include "influx.h"
 #include "spool.h"
 

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "../config/config.h"
 
 struct wwtp_writer;
 

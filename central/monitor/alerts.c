@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 struct station_alerts {
 	char station[WWTP_ID_MAX];

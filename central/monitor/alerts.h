@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../compliance/evaluator.h"
-#include "../station/station.h"
+#include "../../compliance/evaluator.h"
+#include "../../station/station.h"
 
 #define WWTP_ALERT_KIND_MAX 24
 

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../compliance/limits.h"
-#include "../payload/payload.h"
-#include "../util/buf.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
-#include "influx.h"
+#include "../../compliance/limits.h"
+#include "../../payload/payload.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
+#include "../ingest/influx.h"
 
 #define MON_MOD "flags"
 /* Cap of one query's answer: a week of hourly rows of a station is tens of

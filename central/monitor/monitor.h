@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../../station/station.h"
 #include "alerts.h"
-#include "config.h"
-#include "decode.h"
-#include "flags.h"
+#include "../config/config.h"
+#include "../ingest/decode.h"
+#include "../flags/flags.h"
 
 /* A collector is "silent" after this long without telemetry. */
 #define WWTP_MONITOR_SILENT_MS (5 * 60 * 1000LL)

@@ -20,14 +20,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../compliance/evaluator.h"
-#include "../compliance/limits.h"
-#include "../station/station_config.h"
-#include "../util/diag.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
-#include "influx.h"
+#include "../../compliance/evaluator.h"
+#include "../../compliance/limits.h"
+#include "../../station/station_config.h"
+#include "../../util/diag.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
+#include "../ingest/influx.h"
 #include "report_query.h"
 #include "report_text.h"
 #include "report_write.h"

@@ -19,8 +19,8 @@
 
 #include <stdio.h>
 
-#include "../util/buf.h"
-#include "config.h"
+#include "../../util/buf.h"
+#include "../config/config.h"
 
 /* Whether `report` prints PDFs. */
 enum wwtp_report_pdf {

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/err.h"
-#include "../util/log.h"
-#include "cli.h"
-#include "config.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../config/cli.h"
+#include "../config/config.h"
 #include "report.h"
 
 #define CMD "wwtp-central report"

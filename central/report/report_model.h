@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#include "../station/station.h"
-#include "hourly.h"
+#include "../../station/station.h"
+#include "../flags/hourly.h"
 #include "report_stats.h"
 
 /* What the regulation says of a parameter, for the tables. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 /* Times beyond this (year 2286) are not from a real alert, and would not
  * convert to int64_t. */

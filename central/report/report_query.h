@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
-#include "../util/buf.h"
-#include "influx.h"
+#include "../../util/buf.h"
+#include "../ingest/influx.h"
 #include "report_model.h"
 
 /* Alerts raised this long before the month are not looked at. */

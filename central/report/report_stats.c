@@ -1,13 +1,13 @@
 /* report_stats.c - the numbers of a monthly report (see report_stats.h). */
-#include "../compliance/period.h"
+#include "../../compliance/period.h"
 #include "report_stats.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../payload/payload.h"
-#include "../util/err.h"
+#include "../../payload/payload.h"
+#include "../../util/err.h"
 
 int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p)
 {

@@ -30,8 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flags.h"
-#include "hourly.h"
+#include "../flags/flags.h"
+#include "../flags/hourly.h"
 
 #define WWTP_REPORT_DAYS_MAX 31
 #define WWTP_REPORT_HOURS_MAX (WWTP_REPORT_DAYS_MAX * 24)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "../util/err.h"
+#include "../../util/err.h"
 
 static const char *const texts[RT_COUNT][2] = {
     [RT_HTML_LANG] = {"vi", "en"},

@@ -1,5 +1,5 @@
 /* report_write.c - the report's HTML and CSV (see report_write.h). */
-#include "../compliance/period.h"
+#include "../../compliance/period.h"
 #include "report_write.h"
 
 #include <math.h>
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/err.h"
-#include "../util/timeutil.h"
+#include "../../util/err.h"
+#include "../../util/timeutil.h"
 #include "report_text.h"
 
 /* The first error sticks: once an append failed nothing more is added, so

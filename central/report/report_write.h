@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
+#include "../../util/buf.h"
 #include "report_model.h"
 
 /* One station's month. generated_ms: when the report was made. */

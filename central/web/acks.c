@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
 
 #define ACKS_MOD "acks"
 

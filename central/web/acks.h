@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../compliance/evaluator.h"
+#include "../../compliance/evaluator.h"
 #include "auth.h"
 
 #define WWTP_ACK_COMMENT_MAX 1001 /* bytes of UTF-8, 1..1000 */

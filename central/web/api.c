@@ -13,11 +13,11 @@
 
 #include <sodium.h>
 
-#include "../util/buf.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
-#include "influx.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
+#include "../ingest/influx.h"
 
 #ifndef WWTP_VERSION
 #define WWTP_VERSION "0.0.0"

@@ -26,8 +26,8 @@
 
 #include "acks.h"
 #include "auth.h"
-#include "config.h"
-#include "monitor.h"
+#include "../config/config.h"
+#include "../monitor/monitor.h"
 
 #define WWTP_API_ARGS_MAX 16
 #define WWTP_API_COOKIE "wwtp_session"

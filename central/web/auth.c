@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/secret.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/secret.h"
 #include "ratelimit.h"
 
 #define AUTH_MOD "auth"

@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../util/buf.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/secret.h"
-#include "../util/timeutil.h"
-#include "report.h"
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/secret.h"
+#include "../../util/timeutil.h"
+#include "../report/report.h"
 #include "web_assets.h"
 
 #define HTTP_MOD "http"

@@ -15,7 +15,7 @@
 #define WWTP_CENTRAL_HTTP_H
 
 #include "api.h"
-#include "config.h"
+#include "../config/config.h"
 
 struct wwtp_http;
 

@@ -1,4 +1,4 @@
-/* fuzz_central_config.c - central.cfg's loader (central/config.c) on any
+/* fuzz_central_config.c - central.cfg's loader (central/config/config.c) on any
  * bytes: libconfig's parser, the descriptor walk shared with station files,
  * and the checks across keys (MQTT URI and topic prefix, the InfluxDB API
  * chosen by which keys are set, the HTTP listen address).
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/config.h"
+#include "../../central/config/config.h"
 #include "../../util/diag.h"
 #include "../../util/err.h"
 #include "fuzz_common.h"

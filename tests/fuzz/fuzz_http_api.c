@@ -1,13 +1,13 @@
-/* fuzz_http_api.c - the central side's HTTP API (central/api.c,
+/* fuzz_http_api.c - the central side's HTTP API (central/web/api.c,
  * wwtp_api_handle): routing, query parameters, times, durations, limits,
- * and the answers built from the monitor (central/monitor.c,
- * central/alerts.c), which MQTT messages from outside fill first.
+ * and the answers built from the monitor (central/monitor/monitor.c,
+ * central/monitor/alerts.c), which MQTT messages from outside fill first.
  *
  * Input: lines. The method, the path (as libmicrohttpd hands it over:
  * decoded, without the query), then one query parameter per line ("key=value",
  * or "key" for one without a value) up to an empty line; then MQTT messages,
  * one per line, "topic payload", decoded as the MQTT path does
- * (central/decode.c) and fed to a fresh monitor before the request. The
+ * (central/ingest/decode.c) and fed to a fresh monitor before the request. The
  * monitor knows two shipped stations; no InfluxDB (the series route
  * answers 503 once its parameters pass).
  *
@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/api.h"
-#include "../../central/decode.h"
-#include "../../central/flags.h"
-#include "../../central/monitor.h"
-#include "../../central/registry.h"
+#include "../../central/web/api.h"
+#include "../../central/ingest/decode.h"
+#include "../../central/flags/flags.h"
+#include "../../central/monitor/monitor.h"
+#include "../../central/ingest/registry.h"
 #include "../../station/station_config.h"
 #include "../../util/err.h"
 #include "fuzz_common.h"

@@ -1,5 +1,5 @@
 /* fuzz_http_auth.c - the access check in front of the HTTP API
- * (central/api.c with central/auth.c, central/acks.c, central/ratelimit.c):
+ * (central/web/api.c with central/web/auth.c, central/web/acks.c, central/web/ratelimit.c):
  * HTTP Basic headers (base64, "user:password"), session cookies, CSRF
  * tokens, Origin and Host, content types and the JSON bodies of the log-in
  * and of acknowledgements, as libmicrohttpd hands them over.
@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/acks.h"
-#include "../../central/api.h"
-#include "../../central/auth.h"
-#include "../../central/flags.h"
-#include "../../central/monitor.h"
+#include "../../central/web/acks.h"
+#include "../../central/web/api.h"
+#include "../../central/web/auth.h"
+#include "../../central/flags/flags.h"
+#include "../../central/monitor/monitor.h"
 #include "../../station/station_config.h"
 #include "../../util/err.h"
 #include "../../util/log.h"

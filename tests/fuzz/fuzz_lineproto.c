@@ -1,4 +1,4 @@
-/* fuzz_lineproto.c - the line-protocol builder (central/lineproto.c) round
+/* fuzz_lineproto.c - the line-protocol builder (central/ingest/lineproto.c) round
  * trip: a point with any bytes in its measurement, tag keys and values,
  * field keys and string values, any double and int64, is encoded, then read
  * back by the small parser below (written from the InfluxDB line protocol
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/lineproto.h"
+#include "../../central/ingest/lineproto.h"
 #include "../../util/buf.h"
 #include "../../util/err.h"
 #include "fuzz_common.h"

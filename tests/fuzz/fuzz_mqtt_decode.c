@@ -1,6 +1,6 @@
-/* fuzz_mqtt_decode.c - the central side's payload decoder (central/decode.c)
+/* fuzz_mqtt_decode.c - the central side's payload decoder (central/ingest/decode.c)
  * on any topic and payload, then the line-protocol encoder on every message
- * it accepts (what central/writer.c does next).
+ * it accepts (what central/ingest/writer.c does next).
  *
  * Input: the topic, a newline, the payload (no newline: all topic, empty
  * payload). The registry knows four stations; "now" is fixed, so that a
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/decode.h"
-#include "../../central/lineproto.h"
-#include "../../central/registry.h"
+#include "../../central/ingest/decode.h"
+#include "../../central/ingest/lineproto.h"
+#include "../../central/ingest/registry.h"
 #include "../../payload/payload.h"
 #include "../../util/buf.h"
 #include "../../util/err.h"

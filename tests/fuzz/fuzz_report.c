@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/report_query.h"
-#include "../../central/report_text.h"
-#include "../../central/report_write.h"
+#include "../../central/report/report_query.h"
+#include "../../central/report/report_text.h"
+#include "../../central/report/report_write.h"
 #include "../../util/err.h"
 #include "fuzz_common.h"
 

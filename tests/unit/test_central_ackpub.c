@@ -1,5 +1,5 @@
 /* test_central_ackpub.c - central's end-to-end acknowledgements
- * (central/ackpub.c): contiguity, floors, the spool's fsync as the moment a
+ * (central/ingest/ackpub.c): contiguity, floors, the spool's fsync as the moment a
  * message counts, refused messages, republishing after a reconnect, and a
  * publish that fails. The MQTT client is a function that records. */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/ackpub.c"
+#include "../../central/ingest/ackpub.c"
 
 struct rec {
 	int n;

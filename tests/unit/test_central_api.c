@@ -1,5 +1,5 @@
 /* test_central_api.c - the HTTP API's routes without sockets
- * (central/api.c with the monitor, the flags and the alert store compiled
+ * (central/web/api.c with the monitor, the flags and the alert store compiled
  * in): /api/stations with the fields docs/api.md promises, a station's
  * status and last_seen from the messages, a flag with its reasons, alerts
  * and their filters, /api/health, and bad input of every kind answered with
@@ -18,15 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/acks.c"
-#include "../../central/alerts.c"
-#include "../../central/api.c"
-#include "../../central/auth.c"
-#include "../../central/flags.c"
-#include "../../central/hourly.c"
-#include "../../central/influx.c"
-#include "../../central/monitor.c"
-#include "../../central/ratelimit.c"
+#include "../../central/web/acks.c"
+#include "../../central/monitor/alerts.c"
+#include "../../central/web/api.c"
+#include "../../central/web/auth.c"
+#include "../../central/flags/flags.c"
+#include "../../central/flags/hourly.c"
+#include "../../central/ingest/influx.c"
+#include "../../central/monitor/monitor.c"
+#include "../../central/web/ratelimit.c"
 #include "../../station/station_config.h"
 
 #define NOW_MS 1780000000000LL /* 2026-05-28T20:26:40Z */

@@ -1,5 +1,5 @@
 /* test_central_auth.c - who may use the web page and the API
- * (central/auth.c, central/ratelimit.c, central/acks.c, compiled in):
+ * (central/web/auth.c, central/web/ratelimit.c, central/web/acks.c, compiled in):
  *  - the rate limiter alone, with its clock in our hands: free failures,
  *    then waits doubling up to the cap, forgotten after a quiet while,
  *    cleared by a success, bounded in keys;
@@ -21,9 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../central/acks.c"
-#include "../../central/auth.c"
-#include "../../central/ratelimit.c"
+#include "../../central/web/acks.c"
+#include "../../central/web/auth.c"
+#include "../../central/web/ratelimit.c"
 
 #define T0 1780000000000LL
 

@@ -1,4 +1,4 @@
-/* test_central_config.c - central.cfg (central/config.c, compiled in
+/* test_central_config.c - central.cfg (central/config/config.c, compiled in
  * here): the shipped file, defaults, the InfluxDB 1.x / 2.x choice, and one
  * "FILE:LINE: ..." diagnostic for each kind of mistake. */
 #ifndef _GNU_SOURCE
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../central/config.c"
+#include "../../central/config/config.c"
 
 static char path[] = "/tmp/wwtp-test-central-cfg-XXXXXX";
 static int have_file;

@@ -1,5 +1,5 @@
 /* test_central_decode.c - the central side's payload decoder
- * (central/decode.c and central/registry.c, compiled in here): accepted
+ * (central/ingest/decode.c and central/ingest/registry.c, compiled in here): accepted
  * telemetry, status and alert payloads with every field, unknown keys
  * ignored, one case or more for every rejection reason, the time bounds,
  * and garbage (random and mutated payloads) that must never crash it. */
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/decode.c"
-#include "../../central/registry.c"
+#include "../../central/ingest/decode.c"
+#include "../../central/ingest/registry.c"
 
 /* 2026-02-01T00:00:00.000Z: "now" for every test. */
 #define NOW 1769904000000LL

@@ -1,5 +1,5 @@
 /* test_central_influx.c - the InfluxDB client's pure parts
- * (central/influx.c, compiled in here): the batch policy against a fake
+ * (central/ingest/influx.c, compiled in here): the batch policy against a fake
  * server (bad lines isolated by halving and dropped, nothing else; a
  * failure mid-way reports exactly what is done; 413 splits; the request
  * budget), gzip bodies that inflate back, and the URLs and query built. */
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/influx.c"
+#include "../../central/ingest/influx.c"
 
 /* ---- a fake server ---- */
 

@@ -1,5 +1,5 @@
 /* test_central_web.c - the API's access check without sockets
- * (central/api.c with auth.c, acks.c, ratelimit.c and the monitor compiled
+ * (central/web/api.c with auth.c, acks.c, ratelimit.c and the monitor compiled
  * in), request by request as http.c hands them over:
  *  - no credentials, a bad Authorization header, a wrong password: 401,
  *    with WWW-Authenticate only for requests that are not the page's own;
@@ -20,15 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/acks.c"
-#include "../../central/alerts.c"
-#include "../../central/api.c"
-#include "../../central/auth.c"
-#include "../../central/flags.c"
-#include "../../central/hourly.c"
-#include "../../central/influx.c"
-#include "../../central/monitor.c"
-#include "../../central/ratelimit.c"
+#include "../../central/web/acks.c"
+#include "../../central/monitor/alerts.c"
+#include "../../central/web/api.c"
+#include "../../central/web/auth.c"
+#include "../../central/flags/flags.c"
+#include "../../central/flags/hourly.c"
+#include "../../central/ingest/influx.c"
+#include "../../central/monitor/monitor.c"
+#include "../../central/web/ratelimit.c"
 #include "../../station/station_config.h"
 #include "fixture.h"
 

@@ -1,5 +1,5 @@
 /* test_lineproto.c - the line-protocol builder and the payload encoder
- * (central/lineproto.c, compiled in here): exact output, escaping of every
+ * (central/ingest/lineproto.c, compiled in here): exact output, escaping of every
  * special character, refusals with the buffer rolled back, and the schema of
  * docs/influxdb-schema.md byte for byte. */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/lineproto.c"
+#include "../../central/ingest/lineproto.c"
 
 static struct wwtp_buf b;
 

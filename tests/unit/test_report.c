@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/flags.c"
-#include "../../central/hourly.c"
-#include "../../central/influx.c"
-#include "../../central/report_query.c"
-#include "../../central/report_stats.c"
-#include "../../central/report_text.c"
-#include "../../central/report_write.c"
+#include "../../central/flags/flags.c"
+#include "../../central/flags/hourly.c"
+#include "../../central/ingest/influx.c"
+#include "../../central/report/report_query.c"
+#include "../../central/report/report_stats.c"
+#include "../../central/report/report_text.c"
+#include "../../central/report/report_write.c"
 
 #define H 3600000LL
 /* 2026-10-01 00:00 UTC+7 = 2026-09-30T17:00:00Z */

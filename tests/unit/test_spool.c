@@ -1,4 +1,4 @@
-/* test_spool.c - the central side's on-disk queue (central/spool.c,
+/* test_spool.c - the central side's on-disk queue (central/ingest/spool.c,
  * compiled in here), in a mkdtemp() folder: FIFO order across segments,
  * sealing by size, batching several segments into one peek, partial
  * consumption, the size bound with oldest-first drops that are counted,
@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../central/spool.c"
+#include "../../central/ingest/spool.c"
 #include "fixture.h"
 
 static char tmpl[] = "/tmp/wwtp-test-spool-XXXXXX";

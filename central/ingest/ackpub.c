@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../station/station.h"
-#include "../util/err.h"
-#include "../util/log.h"
-#include "../util/timeutil.h"
+#include "../../station/station.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
 
 #define ACK_MOD "ack"
 /* Numbers held above the contiguous one, per station and kind: a gap this
