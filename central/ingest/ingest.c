@@ -1,0 +1,294 @@
+/* ingest.c - the data path of wwtp-central (ingest.h). */
+#include "ingest.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../util/buf.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
+#include "../../util/timeutil.h"
+#include "ackpub.h"
+#include "lineproto.h"
+#include "sub.h"
+#include "writer.h"
+
+#define MOD "central"
+/* Cap of one message's line protocol: a 256 KiB payload of short readings
+ * makes well under this. */
+#define LINES_MAX (16u << 20)
+
+struct wwtp_ingest {
+	const struct wwtp_central_cfg *cfg;
+	const struct wwtp_registry *reg;
+	wwtp_ingest_stored_fn stored;
+	void *stored_ctx;
+	struct wwtp_writer *writer;
+	struct wwtp_sub *sub;
+	struct wwtp_ackpub *ack; /* end-to-end acknowledgements (ackpub.h) */
+	int64_t next_stats;	 /* monotonic ms */
+	pthread_mutex_t lock;	 /* the counters */
+	uint64_t received;
+	uint64_t accepted[4]; /* by enum wwtp_msg_kind */
+	uint64_t rejected[WWTP_REJECT_COUNT];
+	uint64_t points;	/* encoded from accepted messages */
+	uint64_t encode_errors; /* accepted but not encodable (a bug): logged */
+	uint64_t put_errors;	/* encoded but not spooled: logged by the spool */
+	struct wwtp_complain rej_complain[WWTP_REJECT_COUNT];
+	struct wwtp_complain enc_complain;
+	struct wwtp_buf lines; /* Paho's thread only */
+};
+
+/* Topic bytes fit for a log line. */
+static void printable_topic(const char *t, size_t n, char *out, size_t size)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < n && j + 4 < size; i++)
+		out[j++] = ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) ? '?' : t[i];
+	if (n > 0 && j + 4 >= size && size > 4) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = '\0';
+}
+
+static void on_message(const char *topic, size_t tlen, const void *payload, size_t len,
+		       int retained, void *ctx)
+{
+	struct wwtp_ingest *c = ctx;
+	struct wwtp_reject_info why;
+	struct wwtp_in_msg m;
+	char tshow[128];
+	size_t np = 0;
+	(void)retained;
+
+	int rc = wwtp_decode(topic, tlen, c->cfg->mqtt.topic_prefix, payload, len, c->reg,
+			     wwtp_now_ms(), &m, &why);
+	pthread_mutex_lock(&c->lock);
+	c->received++;
+	if (rc != 0) {
+		if (rc == WWTP_ERR_INVAL && why.reason >= 0 && why.reason < WWTP_REJECT_COUNT) {
+			uint64_t n = ++c->rejected[why.reason];
+			printable_topic(topic, tlen, tshow, sizeof(tshow));
+			/* Per reason, so one noisy sender does not hide the others. */
+			wwtp_complain(&c->rej_complain[why.reason], WWTP_LOG_WARN, MOD,
+				      "rejected a message on %s: %s: %s (%" PRIu64 " %s so far)",
+				      tshow, wwtp_reject_name(why.reason), why.text, n,
+				      wwtp_reject_name(why.reason));
+		} else {
+			c->encode_errors++;
+			LOG_ERROR(MOD, "cannot decode a message: %s", wwtp_strerror(rc));
+		}
+		pthread_mutex_unlock(&c->lock);
+		/* Refused for good: sending it again would not change that, so
+		 * its number is acknowledged (not for a sender it may not be). */
+		if (rc == WWTP_ERR_INVAL && why.reason != WWTP_REJECT_UNKNOWN_STATION &&
+		    why.reason != WWTP_REJECT_TOPIC_MISMATCH && why.reason != WWTP_REJECT_BAD_TOPIC)
+			wwtp_ackpub_note_refused(c->ack, topic, tlen, payload, len);
+		return;
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	wwtp_buf_reset(&c->lines);
+	rc = wwtp_lp_encode(&m, &c->lines, &np);
+	if (rc == 0)
+		rc = wwtp_writer_put(c->writer, c->lines.data, c->lines.len, np);
+	/* After the writer has it: the monitor asks InfluxDB for it later. */
+	if (rc == 0 && c->stored)
+		c->stored(c->stored_ctx, &m, wwtp_now_ms());
+	/* Acknowledged to the station once the spool has synced it. */
+	if (rc == 0 && m.kind != WWTP_MSG_STATUS) {
+		struct wwtp_writer_stats ws;
+		wwtp_writer_get_stats(c->writer, &ws);
+		wwtp_ackpub_note(c->ack, m.station, m.kind == WWTP_MSG_ALERT, m.seq, m.floor,
+				 ws.points_in);
+	}
+	pthread_mutex_lock(&c->lock);
+	if (rc == 0) {
+		c->accepted[m.kind]++;
+		c->points += np;
+	} else if (c->lines.len == 0 || np == 0) {
+		c->encode_errors++;
+		wwtp_complain(&c->enc_complain, WWTP_LOG_ERROR, MOD,
+			      "cannot encode a %s message of %s: %s", wwtp_msg_kind_name(m.kind),
+			      m.station, wwtp_strerror(rc));
+	} else {
+		c->put_errors++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	wwtp_in_msg_clear(&m);
+}
+
+/* ackpub's way out: retained, on the subscriber's connection. */
+static int publish_ack(void *ctx, const char *topic, const char *payload, size_t len)
+{
+	struct wwtp_ingest *c = ctx;
+	return c->sub ? wwtp_sub_publish(c->sub, topic, payload, len, 1) : WWTP_ERR_CONN;
+}
+
+void wwtp_ingest_progress(void *ctx, uint64_t *entered, uint64_t *done)
+{
+	struct wwtp_ingest *c = ctx;
+	struct wwtp_writer_stats ws;
+	wwtp_writer_get_stats(c->writer, &ws);
+	*entered = ws.points_entered;
+	*done = ws.points_entered - ws.points_queued;
+}
+
+void wwtp_ingest_health(void *ctx, json_t *h)
+{
+	struct wwtp_ingest *c = ctx;
+	struct wwtp_writer_stats ws;
+	struct wwtp_sub_stats ss;
+	json_t *mq = json_object(), *ix = json_object();
+
+	wwtp_writer_get_stats(c->writer, &ws);
+	memset(&ss, 0, sizeof(ss));
+	if (c->sub)
+		wwtp_sub_get_stats(c->sub, &ss);
+	json_object_set_new(mq, "connected", json_boolean(ss.connected));
+	json_object_set_new(mq, "messages", json_integer((json_int_t)ss.messages));
+	json_object_set_new(ix, "writes_ok", json_boolean(ws.influx_ok));
+	json_object_set_new(ix, "points_written", json_integer((json_int_t)ws.points_written));
+	json_object_set_new(ix, "points_queued", json_integer((json_int_t)ws.points_queued));
+	json_object_set_new(h, "mqtt", mq);
+	json_object_set_new(h, "influxdb", ix);
+}
+
+/* One line with every counter (docs/central.md, "Counters"). */
+static void log_summary(struct wwtp_ingest *c, const struct wwtp_writer_stats *ws, int connected,
+			const char *when)
+{
+	char rej[512];
+	size_t used = 0;
+	uint64_t nrej = 0;
+
+	char internal[96];
+
+	pthread_mutex_lock(&c->lock);
+	internal[0] = '\0';
+	if (c->encode_errors)
+		snprintf(internal, sizeof(internal),
+			 "; %" PRIu64 " messages not decodable or encodable (a bug, logged)",
+			 c->encode_errors);
+	rej[0] = '\0';
+	for (int i = 0; i < WWTP_REJECT_COUNT; i++) {
+		nrej += c->rejected[i];
+		if (c->rejected[i] == 0)
+			continue;
+		int w = snprintf(rej + used, sizeof(rej) - used, " %s=%" PRIu64,
+				 wwtp_reject_name(i), c->rejected[i]);
+		if (w > 0 && (size_t)w < sizeof(rej) - used)
+			used += (size_t)w;
+	}
+	LOG_INFO(MOD,
+		 "%s: received %" PRIu64 " (telemetry %" PRIu64 ", status %" PRIu64
+		 ", alert %" PRIu64 "); rejected %" PRIu64 "%s%s%s; points accepted %" PRIu64
+		 ", written %" PRIu64 ", queued %" PRIu64 " (%" PRIu64
+		 " segments), dropped %" PRIu64 " (spool %" PRIu64 ", refused by InfluxDB %" PRIu64
+		 "); InfluxDB requests %" PRIu64 ", failed %" PRIu64 "; MQTT %s%s",
+		 when, c->received, c->accepted[WWTP_MSG_TELEMETRY], c->accepted[WWTP_MSG_STATUS],
+		 c->accepted[WWTP_MSG_ALERT], nrej, nrej ? " (" : "", nrej ? rej + 1 : "",
+		 nrej ? ")" : "", c->points, ws->points_written, ws->points_queued,
+		 ws->segments_queued, ws->points_lost + ws->points_refused, ws->points_lost,
+		 ws->points_refused, ws->requests, ws->failures,
+		 connected ? "connected" : "not connected", internal);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int wwtp_ingest_start(const struct wwtp_central_cfg *cfg, const struct wwtp_registry *reg,
+		      wwtp_ingest_stored_fn stored, void *stored_ctx, struct wwtp_ingest **out)
+{
+	struct wwtp_ingest *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return WWTP_ERR_NOMEM;
+	c->cfg = cfg;
+	c->reg = reg;
+	c->stored = stored;
+	c->stored_ctx = stored_ctx;
+	pthread_mutex_init(&c->lock, NULL);
+	for (int i = 0; i < WWTP_REJECT_COUNT; i++)
+		c->rej_complain[i] = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	c->enc_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	wwtp_buf_init(&c->lines, LINES_MAX);
+	c->ack = wwtp_ackpub_new(cfg->mqtt.topic_prefix, publish_ack, c);
+	if (!c->ack) {
+		LOG_ERROR(MOD, "out of memory");
+		wwtp_ingest_free(c);
+		return WWTP_ERR_NOMEM;
+	}
+	rc = wwtp_writer_start(&cfg->influx, &c->writer);
+	if (rc != 0) {
+		LOG_ERROR(MOD, "cannot start the InfluxDB writer: %s%s%s%s", wwtp_strerror(rc),
+			  rc == WWTP_ERR_ERRNO ? " (the spool folder " : "",
+			  rc == WWTP_ERR_ERRNO ? cfg->influx.spool_dir : "",
+			  rc == WWTP_ERR_ERRNO ? ": see the line above)" : "");
+		wwtp_ingest_free(c);
+		return rc;
+	}
+	/* Made now, connected later: /api/health reads it from the start. */
+	c->sub = wwtp_sub_new(&cfg->mqtt, on_message, c);
+	if (!c->sub) {
+		wwtp_ingest_free(c);
+		return WWTP_ERR_MQTT;
+	}
+	c->next_stats = wwtp_mono_ms() + (int64_t)cfg->stats_interval_s * 1000;
+	*out = c;
+	return 0;
+}
+
+int wwtp_ingest_connect(struct wwtp_ingest *in)
+{
+	return wwtp_sub_connect(in->sub);
+}
+
+void wwtp_ingest_tick(struct wwtp_ingest *c)
+{
+	{
+		struct wwtp_writer_stats ws;
+		struct wwtp_sub_stats ss;
+		wwtp_writer_get_stats(c->writer, &ws);
+		wwtp_sub_get_stats(c->sub, &ss);
+		wwtp_ackpub_pump(c->ack, ws.points_synced, ss.connects, wwtp_now_ms());
+	}
+	if (c->cfg->stats_interval_s > 0 && wwtp_mono_ms() >= c->next_stats) {
+		struct wwtp_writer_stats ws;
+		struct wwtp_sub_stats ss;
+		wwtp_writer_get_stats(c->writer, &ws);
+		wwtp_sub_get_stats(c->sub, &ss);
+		log_summary(c, &ws, ss.connected, "stats");
+		c->next_stats += (int64_t)c->cfg->stats_interval_s * 1000;
+	}
+}
+
+void wwtp_ingest_disconnect(struct wwtp_ingest *c)
+{
+	if (!c)
+		return;
+	wwtp_sub_free(c->sub);
+	c->sub = NULL;
+	wwtp_ackpub_free(c->ack);
+	c->ack = NULL;
+}
+
+void wwtp_ingest_free(struct wwtp_ingest *c)
+{
+	if (!c)
+		return;
+	wwtp_ingest_disconnect(c);
+	if (c->writer) {
+		struct wwtp_writer_stats ws;
+		wwtp_writer_stop(c->writer, c->cfg->influx.timeout_ms, &ws);
+		c->writer = NULL;
+		log_summary(c, &ws, 0, "at exit");
+	}
+	wwtp_buf_free(&c->lines);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
