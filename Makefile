@@ -196,6 +196,7 @@ FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
 		central/ingest/registry.c \
 		$(wildcard central/web/api.c central/monitor/monitor.c central/monitor/alerts.c \
 			   central/flags/flags.c central/flags/hourly.c central/ingest/influx.c \
+			   central/ingest/query.c \
 			   central/web/auth.c central/web/acks.c central/web/ratelimit.c \
 			   central/report/report_query.c central/report/report_stats.c \
 			   central/report/report_text.c central/report/report_write.c) \

@@ -17,6 +17,7 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "../ingest/influx.h"
+#include "../ingest/query.h"
 
 #define MON_MOD "flags"
 /* Cap of one query's answer: a week of hourly rows of a station is tens of
@@ -358,81 +359,27 @@ int wwtp_monitor_set_hour(struct wwtp_monitor *m, const char *station, const cha
 /* ---- reading InfluxDB (the monitor's thread) ---- */
 
 /* Runs q; the parsed answer, or NULL (logged, rate-limited). */
-static json_t *query(struct wwtp_monitor *m, const char *q)
+static json_t *query(struct wwtp_monitor *m, const struct wwtp_buf *q)
 {
-	struct wwtp_influx_resp r;
-	json_error_t jerr;
+	char why[320];
 	json_t *doc = NULL;
-	const char *why = NULL;
+	int rc = q->data ? wwtp_query_run(&m->ix, &m->influx, q->data, &m->answer, &doc, why,
+					  sizeof(why))
+			 : WWTP_ERR_NOMEM;
 
-	if (!m->ix && wwtp_influx_new(&m->influx, &m->ix) != 0) {
-		why = "cannot make the InfluxDB client";
-	} else if (wwtp_influx_query(m->ix, q, &m->answer, &r) != WWTP_INFLUX_OK) {
-		why = r.text[0] ? r.text : "no answer";
-	} else if (!(doc = json_loadb(m->answer.data, m->answer.len, 0, &jerr))) {
-		why = "the answer is not JSON";
-	} else {
-		json_t *res = json_object_get(doc, "results");
-		for (size_t i = 0; json_is_array(res) && i < json_array_size(res); i++) {
-			json_t *e = json_object_get(json_array_get(res, i), "error");
-			if (json_is_string(e)) {
-				why = json_string_value(e);
-				break;
-			}
-		}
-		if (!json_is_array(res))
-			why = "the answer has no results";
-	}
+	if (!q->data)
+		snprintf(why, sizeof(why), "cannot build the query");
 	pthread_mutex_lock(&m->lock);
-	m->queries_ok = why == NULL;
+	m->queries_ok = rc == 0;
 	pthread_mutex_unlock(&m->lock);
-	if (why) {
+	if (rc != 0) {
 		wwtp_complain(&m->qcomplain, WWTP_LOG_WARN, MON_MOD,
 			      "cannot read from InfluxDB: %s; flags wait for it", why);
-		json_decref(doc);
 		return NULL;
 	}
 	if (m->qcomplain.interval_ms != 0)
 		wwtp_complain_release(&m->qcomplain, MON_MOD, "InfluxDB answers queries again");
 	return doc;
-}
-
-/* Calls fn(ctx, tags, columns, row) for every row of every series of
- * statement i of a /query answer. */
-typedef void (*row_fn)(void *ctx, json_t *tags, json_t *columns, json_t *row);
-
-static void each_row(json_t *doc, size_t i, row_fn fn, void *ctx)
-{
-	json_t *series =
-	    json_object_get(json_array_get(json_object_get(doc, "results"), i), "series");
-	for (size_t k = 0; json_is_array(series) && k < json_array_size(series); k++) {
-		json_t *s = json_array_get(series, k);
-		json_t *cols = json_object_get(s, "columns"), *vals = json_object_get(s, "values");
-		for (size_t r = 0; json_is_array(vals) && r < json_array_size(vals); r++)
-			fn(ctx, json_object_get(s, "tags"), cols, json_array_get(vals, r));
-	}
-}
-
-/* Column `name` of a row (NULL when absent). */
-static json_t *col(json_t *columns, json_t *row, const char *name)
-{
-	for (size_t i = 0; json_is_array(columns) && i < json_array_size(columns); i++)
-		if (json_is_string(json_array_get(columns, i)) &&
-		    strcmp(json_string_value(json_array_get(columns, i)), name) == 0)
-			return json_array_get(row, i);
-	return NULL;
-}
-
-static const char *col_str(json_t *columns, json_t *row, const char *name)
-{
-	json_t *v = col(columns, row, name);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static double col_num(json_t *columns, json_t *row, const char *name, double dflt)
-{
-	json_t *v = col(columns, row, name);
-	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
 struct fill_ctx {
@@ -444,7 +391,7 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 {
 	struct fill_ctx *f = ctx;
 	json_t *p = json_object_get(tags, "param");
-	double t = col_num(columns, row, "time", -1);
+	double t = wwtp_query_col_num(columns, row, "time", -1);
 	if (!json_is_string(p) || t < 0)
 		return;
 	int pi = wwtp_flag_param_find(f->s->params, f->s->nparams, json_string_value(p));
@@ -453,13 +400,13 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	struct wwtp_hour_cell *c = wwtp_hourly_cell(&f->s->hourly, (size_t)pi, hour_of((int64_t)t));
 	if (!c)
 		return;
-	double n = col_num(columns, row, "count", 0);
+	double n = wwtp_query_col_num(columns, row, "count", 0);
 	uint32_t cnt = n > 0 ? (n < 4e9 ? (uint32_t)n : UINT32_MAX) : 0;
 	if (f->what == 0) {
 		c->polls = cnt;
 	} else if (f->what == 1) {
 		c->ok = cnt;
-		c->mean = col_num(columns, row, "mean", NAN);
+		c->mean = wwtp_query_col_num(columns, row, "mean", NAN);
 	} else {
 		c->fault = cnt;
 	}
@@ -468,31 +415,39 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 /* Reads hours [lo, hi] of station s from InfluxDB into its ring. 0 or -1. */
 static int load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t lo, int64_t hi)
 {
-	char w[256], q[1536];
+	struct wwtp_buf w, q;
 	int64_t oldest = hour_of(wwtp_now_ms()) - m->cfg.window_h;
 
 	if (lo < oldest)
 		lo = oldest;
 	if (hi < lo)
 		return 0;
-	/* Ids are [a-z0-9-] (decode.c, the station loader): nothing to escape. */
-	snprintf(w, sizeof(w), "station='%s' AND time >= %" PRId64 "ms AND time < %" PRId64 "ms",
-		 s->id, lo * WWTP_HOUR_MS, (hi + 1) * WWTP_HOUR_MS);
-	snprintf(q, sizeof(q),
-		 "SELECT count(status) FROM reading WHERE %s GROUP BY time(1h), param fill(none);"
-		 "SELECT count(value), mean(value) FROM reading WHERE %s AND status='ok' "
-		 "GROUP BY time(1h), param fill(none);"
-		 "SELECT count(status) FROM reading WHERE %s AND status='fault' "
-		 "GROUP BY time(1h), param fill(none)",
-		 w, w, w);
-	json_t *doc = query(m, q);
+	wwtp_buf_init(&w, 512);
+	wwtp_buf_init(&q, 2048);
+	wwtp_buf_adds(&w, "station=");
+	wwtp_query_str(&w, s->id);
+	wwtp_buf_printf(&w, " AND time >= %" PRId64 "ms AND time < %" PRId64 "ms",
+			lo * WWTP_HOUR_MS, (hi + 1) * WWTP_HOUR_MS);
+	if (w.data)
+		wwtp_buf_printf(
+		    &q,
+		    "SELECT count(status) FROM reading WHERE %s GROUP BY time(1h), param "
+		    "fill(none);"
+		    "SELECT count(value), mean(value) FROM reading WHERE %s AND status='ok' "
+		    "GROUP BY time(1h), param fill(none);"
+		    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
+		    "GROUP BY time(1h), param fill(none)",
+		    w.data, w.data, w.data);
+	json_t *doc = query(m, &q);
+	wwtp_buf_free(&w);
+	wwtp_buf_free(&q);
 	if (!doc)
 		return -1;
 	pthread_mutex_lock(&m->lock);
 	wwtp_hourly_clear(&s->hourly, lo, hi + 1);
 	for (int i = 0; i < 3; i++) {
 		struct fill_ctx f = {s, i};
-		each_row(doc, (size_t)i, fill_row, &f);
+		wwtp_query_each_row(doc, (size_t)i, fill_row, &f);
 	}
 	pthread_mutex_unlock(&m->lock);
 	json_decref(doc);
@@ -504,7 +459,7 @@ static void last_seen_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	struct wwtp_monitor *m = ctx;
 	json_t *st = json_object_get(tags, "station");
 	struct mon_station *s = json_is_string(st) ? find(m, json_string_value(st)) : NULL;
-	int64_t t = (int64_t)col_num(columns, row, "time", 0);
+	int64_t t = (int64_t)wwtp_query_col_num(columns, row, "time", 0);
 	if (!s)
 		return;
 	if (t > s->last_telemetry_ms)
@@ -518,8 +473,8 @@ static void status_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	struct wwtp_monitor *m = ctx;
 	json_t *st = json_object_get(tags, "station");
 	struct mon_station *s = json_is_string(st) ? find(m, json_string_value(st)) : NULL;
-	int64_t t = (int64_t)col_num(columns, row, "time", 0);
-	const char *state = col_str(columns, row, "last");
+	int64_t t = (int64_t)wwtp_query_col_num(columns, row, "time", 0);
+	const char *state = wwtp_query_col_str(columns, row, "last");
 	if (!s || !state || t < s->status_ms)
 		return;
 	s->status_ms = t;
@@ -532,27 +487,28 @@ static void alert_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 {
 	struct wwtp_monitor *m = ctx;
 	struct wwtp_alert_in a;
-	const char *ev = col_str(columns, row, "event"), *win = col_str(columns, row, "window");
+	const char *ev = wwtp_query_col_str(columns, row, "event"),
+		   *win = wwtp_query_col_str(columns, row, "window");
 	(void)tags;
 
 	memset(&a, 0, sizeof(a));
-	a.id = col_str(columns, row, "id");
-	a.station = col_str(columns, row, "station");
-	a.kind = col_str(columns, row, "kind");
-	a.device = col_str(columns, row, "device");
-	a.param = col_str(columns, row, "param");
-	a.unit = col_str(columns, row, "unit");
+	a.id = wwtp_query_col_str(columns, row, "id");
+	a.station = wwtp_query_col_str(columns, row, "station");
+	a.kind = wwtp_query_col_str(columns, row, "kind");
+	a.device = wwtp_query_col_str(columns, row, "device");
+	a.param = wwtp_query_col_str(columns, row, "param");
+	a.unit = wwtp_query_col_str(columns, row, "unit");
 	if (!ev || !a.station || !find(m, a.station))
 		return;
 	a.raised = strcmp(ev, "raised") == 0;
 	a.window_s = win ? (int)strtol(win, NULL, 10) : 0;
-	a.value = col_num(columns, row, "value", NAN);
-	a.limit = col_num(columns, row, "limit_value", NAN);
-	a.ratio = col_num(columns, row, "ratio", NAN);
-	a.start_ms = (int64_t)col_num(columns, row, "start_ms", 0);
-	a.since_ms = (int64_t)col_num(columns, row, "since_ms", 0);
-	a.end_ms = (int64_t)col_num(columns, row, "end_ms", 0);
-	a.ts_ms = (int64_t)col_num(columns, row, "time", 0);
+	a.value = wwtp_query_col_num(columns, row, "value", NAN);
+	a.limit = wwtp_query_col_num(columns, row, "limit_value", NAN);
+	a.ratio = wwtp_query_col_num(columns, row, "ratio", NAN);
+	a.start_ms = (int64_t)wwtp_query_col_num(columns, row, "start_ms", 0);
+	a.since_ms = (int64_t)wwtp_query_col_num(columns, row, "since_ms", 0);
+	a.end_ms = (int64_t)wwtp_query_col_num(columns, row, "end_ms", 0);
+	a.ts_ms = (int64_t)wwtp_query_col_num(columns, row, "time", 0);
 	wwtp_alerts_add(m->alerts, &a);
 }
 
@@ -560,19 +516,21 @@ static void alert_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
  * heard from, its collector's last status, and its alerts. 0 or -1. */
 static int recover(struct wwtp_monitor *m)
 {
-	char q[512];
-	snprintf(q, sizeof(q),
-		 "SELECT last(seq) FROM reading WHERE time > now() - %dh GROUP BY station;"
-		 "SELECT last(state) FROM station_status GROUP BY station;"
-		 "SELECT * FROM alert WHERE time > now() - %dd",
-		 m->cfg.window_h, WWTP_MONITOR_ALERTS_DAYS);
-	json_t *doc = query(m, q);
+	struct wwtp_buf q;
+	wwtp_buf_init(&q, 512);
+	wwtp_buf_printf(&q,
+			"SELECT last(seq) FROM reading WHERE time > now() - %dh GROUP BY station;"
+			"SELECT last(state) FROM station_status GROUP BY station;"
+			"SELECT * FROM alert WHERE time > now() - %dd",
+			m->cfg.window_h, WWTP_MONITOR_ALERTS_DAYS);
+	json_t *doc = query(m, &q);
+	wwtp_buf_free(&q);
 	if (!doc)
 		return -1;
 	pthread_mutex_lock(&m->lock);
-	each_row(doc, 0, last_seen_row, m);
-	each_row(doc, 1, status_row, m);
-	each_row(doc, 2, alert_row, m);
+	wwtp_query_each_row(doc, 0, last_seen_row, m);
+	wwtp_query_each_row(doc, 1, status_row, m);
+	wwtp_query_each_row(doc, 2, alert_row, m);
 	m->recovered = 1;
 	size_t na = wwtp_alerts_count(m->alerts);
 	pthread_mutex_unlock(&m->lock);

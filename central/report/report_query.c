@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../util/err.h"
+#include "../ingest/query.h"
 
 /* Times beyond this (year 2286) are not from a real alert, and would not
  * convert to int64_t. */
@@ -16,7 +17,8 @@
 
 int wwtp_report_query_text(const char *id, const struct wwtp_report_period *p, struct wwtp_buf *out)
 {
-	char w[256];
+	struct wwtp_buf w, sid;
+	int rc;
 	int64_t back = p->start_ms - (int64_t)WWTP_REPORT_ALERT_LOOKBACK_DAYS * 86400000LL;
 
 	/* Ids go into the query as they are: only what station ids allow. */
@@ -26,47 +28,32 @@ int wwtp_report_query_text(const char *id, const struct wwtp_report_period *p, s
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
 			return WWTP_ERR_INVAL;
 	wwtp_buf_reset(out);
-	snprintf(w, sizeof(w), "station='%s' AND time >= %" PRId64 "ms AND time < %" PRId64 "ms",
-		 id, p->start_ms, p->end_ms);
-	return wwtp_buf_printf(
-	    out,
-	    "SELECT count(status) FROM reading WHERE %s GROUP BY time(1h), param fill(none);"
-	    "SELECT count(value), mean(value), min(value), max(value) FROM reading WHERE %s "
-	    "AND status='ok' GROUP BY time(1h), param fill(none);"
-	    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
-	    "GROUP BY time(1h), param fill(none);"
-	    "SELECT * FROM alert WHERE station='%s' AND event='raised' AND "
-	    "(kind='exceedance' OR kind='range') AND time >= %" PRId64 "ms AND time < %" PRId64
-	    "ms;"
-	    "SELECT * FROM alert WHERE station='%s' AND event='cleared' AND "
-	    "(kind='exceedance' OR kind='range') AND time >= %" PRId64 "ms",
-	    w, w, w, id, back, p->end_ms, id, back);
-}
-
-/* Column `name` of a row (NULL when absent). */
-static json_t *col(json_t *columns, json_t *row, const char *name)
-{
-	for (size_t i = 0; json_is_array(columns) && i < json_array_size(columns); i++) {
-		json_t *c = json_array_get(columns, i);
-		if (json_is_string(c) && strcmp(json_string_value(c), name) == 0)
-			return json_array_get(row, i);
-	}
-	return NULL;
-}
-
-static double col_num(json_t *columns, json_t *row, const char *name, double dflt)
-{
-	json_t *v = col(columns, row, name);
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-/* A tag: from the series' tags (GROUP BY) or a column (SELECT *). */
-static const char *tag(json_t *tags, json_t *columns, json_t *row, const char *name)
-{
-	json_t *v = json_object_get(tags, name);
-	if (!json_is_string(v))
-		v = col(columns, row, name);
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	wwtp_buf_init(&w, 256);
+	wwtp_buf_init(&sid, 64);
+	rc = wwtp_query_str(&sid, id);
+	if (rc == 0)
+		rc = wwtp_buf_printf(
+		    &w, "station=%s AND time >= %" PRId64 "ms AND time < %" PRId64 "ms", sid.data,
+		    p->start_ms, p->end_ms);
+	if (rc == 0)
+		rc = wwtp_buf_printf(
+		    out,
+		    "SELECT count(status) FROM reading WHERE %s GROUP BY time(1h), param "
+		    "fill(none);"
+		    "SELECT count(value), mean(value), min(value), max(value) FROM reading WHERE "
+		    "%s "
+		    "AND status='ok' GROUP BY time(1h), param fill(none);"
+		    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
+		    "GROUP BY time(1h), param fill(none);"
+		    "SELECT * FROM alert WHERE station=%s AND event='raised' AND "
+		    "(kind='exceedance' OR kind='range') AND time >= %" PRId64
+		    "ms AND time < %" PRId64 "ms;"
+		    "SELECT * FROM alert WHERE station=%s AND event='cleared' AND "
+		    "(kind='exceedance' OR kind='range') AND time >= %" PRId64 "ms",
+		    w.data, w.data, w.data, sid.data, back, p->end_ms, sid.data, back);
+	wwtp_buf_free(&w);
+	wwtp_buf_free(&sid);
+	return rc;
 }
 
 static int param_index(const struct wwtp_report_station *st, const char *name)
@@ -118,7 +105,8 @@ static int read_alerts(json_t *results, struct wwtp_report_station *st)
 		json_t *s = json_array_get(cs, k);
 		json_t *cols = json_object_get(s, "columns"), *vals = json_object_get(s, "values");
 		for (size_t r = 0; json_is_array(vals) && r < json_array_size(vals); r++) {
-			json_t *row = json_array_get(vals, r), *id = col(cols, row, "id");
+			json_t *row = json_array_get(vals, r),
+			       *id = wwtp_query_col(cols, row, "id");
 			if (!json_is_string(id))
 				continue;
 			if (nc == cap) {
@@ -130,9 +118,9 @@ static int read_alerts(json_t *results, struct wwtp_report_station *st)
 				}
 				clears = n;
 			}
-			double end = col_num(cols, row, "end_ms", NAN);
+			double end = wwtp_query_col_num(cols, row, "end_ms", NAN);
 			if (!isfinite(end))
-				end = col_num(cols, row, "time", NAN);
+				end = wwtp_query_col_num(cols, row, "time", NAN);
 			if (!(end > 0 && end < MS_MAX))
 				continue;
 			clears[nc].id = json_string_value(id);
@@ -148,21 +136,22 @@ static int read_alerts(json_t *results, struct wwtp_report_station *st)
 		json_t *cols = json_object_get(s, "columns"), *vals = json_object_get(s, "values");
 		for (size_t r = 0; rc == 0 && json_is_array(vals) && r < json_array_size(vals);
 		     r++) {
-			json_t *row = json_array_get(vals, r), *id = col(cols, row, "id");
-			const char *param = tag(tags, cols, row, "param");
-			const char *win = tag(tags, cols, row, "window");
+			json_t *row = json_array_get(vals, r),
+			       *id = wwtp_query_col(cols, row, "id");
+			const char *param = wwtp_query_tag(tags, cols, row, "param");
+			const char *win = wwtp_query_tag(tags, cols, row, "window");
 			struct wwtp_report_alert a;
 			if (param_index(st, param) < 0)
 				continue;
 			memset(&a, 0, sizeof(a));
 			snprintf(a.param, sizeof(a.param), "%s", param);
-			double start = col_num(cols, row, "start_ms", NAN);
+			double start = wwtp_query_col_num(cols, row, "start_ms", NAN);
 			if (!isfinite(start))
-				start = col_num(cols, row, "time", NAN);
+				start = wwtp_query_col_num(cols, row, "time", NAN);
 			if (!(start > 0 && start < MS_MAX))
 				continue;
 			a.start_ms = (int64_t)start;
-			a.ratio = col_num(cols, row, "ratio", NAN);
+			a.ratio = wwtp_query_col_num(cols, row, "ratio", NAN);
 			long ws = win ? strtol(win, NULL, 10) : 0;
 			a.window_s = ws > 0 && ws < 100000000 ? (int)ws : 0;
 			if (json_is_string(id) && nc) {
@@ -182,44 +171,34 @@ static int read_alerts(json_t *results, struct wwtp_report_station *st)
 int wwtp_report_parse_answer(const char *json, size_t len, const struct wwtp_report_period *p,
 			     struct wwtp_report_station *st, char *err, size_t errlen)
 {
-	json_error_t jerr;
-	json_t *doc = json_loadb(json, len, 0, &jerr);
-	json_t *results = json_object_get(doc, "results");
-	int rc = 0;
+	char why[256];
+	json_t *doc = NULL, *results;
+	int rc;
 
 	if (err && errlen)
 		err[0] = '\0';
 	for (size_t i = 0; i < st->nparams * p->nhours; i++)
 		wwtp_report_hour_init(&st->hours[i]);
 	st->nalerts = 0;
-	if (!doc || !json_is_array(results)) {
+	rc = wwtp_query_parse(json, len, &doc, why, sizeof(why));
+	if (rc != 0) {
 		if (err)
-			snprintf(err, errlen, "InfluxDB's answer is not JSON with results%s%s",
-				 doc ? "" : ": ", doc ? "" : jerr.text);
-		json_decref(doc);
-		return WWTP_ERR_PROTO;
+			snprintf(err, errlen, "InfluxDB: %s", why);
+		return rc;
 	}
-	for (size_t i = 0; i < json_array_size(results); i++) {
-		json_t *e = json_object_get(json_array_get(results, i), "error");
-		if (json_is_string(e)) {
-			if (err)
-				snprintf(err, errlen, "InfluxDB: %s", json_string_value(e));
-			json_decref(doc);
-			return WWTP_ERR_PROTO;
-		}
-	}
+	results = json_object_get(doc, "results");
 	for (size_t i = 0; i < 3 && i < json_array_size(results); i++) {
 		json_t *series = json_object_get(json_array_get(results, i), "series");
 		for (size_t k = 0; json_is_array(series) && k < json_array_size(series); k++) {
 			json_t *s = json_array_get(series, k), *tags = json_object_get(s, "tags");
 			json_t *cols = json_object_get(s, "columns"),
 			       *vals = json_object_get(s, "values");
-			int pi = param_index(st, tag(tags, NULL, NULL, "param"));
+			int pi = param_index(st, wwtp_query_tag(tags, NULL, NULL, "param"));
 			if (pi < 0)
 				continue; /* not in the station file: not judged */
 			for (size_t r = 0; json_is_array(vals) && r < json_array_size(vals); r++) {
 				json_t *row = json_array_get(vals, r);
-				double t = col_num(cols, row, "time", NAN);
+				double t = wwtp_query_col_num(cols, row, "time", NAN);
 				if (!isfinite(t) || t < (double)p->start_ms ||
 				    t >= (double)p->end_ms)
 					continue;
@@ -228,16 +207,16 @@ int wwtp_report_parse_answer(const char *json, size_t len, const struct wwtp_rep
 					continue;
 				struct wwtp_report_hour *h =
 				    &st->hours[(size_t)pi * p->nhours + hr];
-				uint32_t n = count_of(col_num(cols, row, "count", 0));
+				uint32_t n = count_of(wwtp_query_col_num(cols, row, "count", 0));
 				if (i == 0) {
 					h->polls = n;
 				} else if (i == 2) {
 					h->fault = n;
 				} else {
 					h->ok = n;
-					h->mean = col_num(cols, row, "mean", NAN);
-					h->min = col_num(cols, row, "min", NAN);
-					h->max = col_num(cols, row, "max", NAN);
+					h->mean = wwtp_query_col_num(cols, row, "mean", NAN);
+					h->min = wwtp_query_col_num(cols, row, "min", NAN);
+					h->max = wwtp_query_col_num(cols, row, "max", NAN);
 					if (!isfinite(h->mean))
 						h->ok = 0;
 				}

@@ -18,6 +18,7 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "../ingest/influx.h"
+#include "../ingest/query.h"
 
 #ifndef WWTP_VERSION
 #define WWTP_VERSION "0.0.0"
@@ -708,10 +709,9 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
  * a 502/503 answer. */
 static json_t *series_query(struct wwtp_api *a, const char *ql, struct wwtp_api_response *r)
 {
-	struct wwtp_influx_resp ir;
 	struct wwtp_buf body;
 	json_t *doc = NULL;
-	char why[sizeof(ir.text)] = "";
+	char why[320] = "";
 
 	if (!a->have_influx) {
 		api_error(r, 503, "no InfluxDB to read from");
@@ -719,20 +719,14 @@ static json_t *series_query(struct wwtp_api *a, const char *ql, struct wwtp_api_
 	}
 	wwtp_buf_init(&body, API_SERIES_ANSWER_MAX);
 	pthread_mutex_lock(&a->ix_lock);
-	if (!a->ix && wwtp_influx_new(&a->influx, &a->ix) != 0)
-		snprintf(why, sizeof(why), "cannot make the InfluxDB client");
-	else if (wwtp_influx_query(a->ix, ql, &body, &ir) != WWTP_INFLUX_OK)
-		snprintf(why, sizeof(why), "%s", ir.text[0] ? ir.text : "no answer");
+	int rc = ql ? wwtp_query_run(&a->ix, &a->influx, ql, &body, &doc, why, sizeof(why))
+		    : WWTP_ERR_NOMEM;
 	pthread_mutex_unlock(&a->ix_lock);
-	if (!why[0] && !(doc = json_loadb(body.data, body.len, 0, NULL)))
-		snprintf(why, sizeof(why), "the answer is not JSON");
 	wwtp_buf_free(&body);
-	json_t *res0 = json_array_get(json_object_get(doc, "results"), 0);
-	if (!why[0] && json_is_string(json_object_get(res0, "error")))
-		snprintf(why, sizeof(why), "%s", json_string_value(json_object_get(res0, "error")));
-	if (why[0]) {
-		json_decref(doc);
+	if (rc != 0) {
 		char e[200];
+		if (!ql)
+			snprintf(why, sizeof(why), "cannot build the query");
 		echo(why, e, sizeof(e));
 		LOG_WARN(API_MOD, "series query failed: %s", why);
 		api_error(r, 502, "InfluxDB: %s", e);
@@ -745,10 +739,12 @@ static void route_series(struct wwtp_api *a, const struct wwtp_api_request *q, c
 			 struct wwtp_api_response *r)
 {
 	static const char *const known[] = {"param", "from", "to", "every", NULL};
-	char e[80], unit[WWTP_UNIT_MAX], ql[768], ts[32];
+	char e[80], unit[WWTP_UNIT_MAX], ts[32];
+	struct wwtp_buf ql; /* allocated only once the query is built */
 	int64_t from, to, every = 0;
 	const char *param, *ev;
 
+	wwtp_buf_init(&ql, 2048);
 	if (check_args(q, known, r) != 0)
 		return;
 	if (!in_charset(id, API_CS_ID, WWTP_ID_MAX) ||
@@ -794,19 +790,26 @@ static void route_series(struct wwtp_api *a, const struct wwtp_api_request *q, c
 			    API_SERIES_POINTS_MAX, ev);
 			return;
 		}
-		snprintf(ql, sizeof(ql),
-			 "SELECT mean(value), count(value) FROM reading WHERE station='%s' AND "
-			 "param='%s' AND status='ok' AND time >= %" PRId64 "ms AND time < %" PRId64
-			 "ms GROUP BY time(%" PRId64 "ms) fill(none)",
-			 id, param, from, to, every);
+		wwtp_buf_adds(&ql, "SELECT mean(value), count(value) FROM reading WHERE station=");
+		wwtp_query_str(&ql, id);
+		wwtp_buf_adds(&ql, " AND param=");
+		wwtp_query_str(&ql, param);
+		wwtp_buf_printf(&ql,
+				" AND status='ok' AND time >= %" PRId64 "ms AND time < %" PRId64
+				"ms GROUP BY time(%" PRId64 "ms) fill(none)",
+				from, to, every);
 	} else {
-		snprintf(ql, sizeof(ql),
-			 "SELECT value, status FROM reading WHERE station='%s' AND param='%s' AND "
-			 "time >= %" PRId64 "ms AND time < %" PRId64
-			 "ms ORDER BY time ASC LIMIT %d",
-			 id, param, from, to, API_SERIES_POINTS_MAX + 1);
+		wwtp_buf_adds(&ql, "SELECT value, status FROM reading WHERE station=");
+		wwtp_query_str(&ql, id);
+		wwtp_buf_adds(&ql, " AND param=");
+		wwtp_query_str(&ql, param);
+		wwtp_buf_printf(&ql,
+				" AND time >= %" PRId64 "ms AND time < %" PRId64
+				"ms ORDER BY time ASC LIMIT %d",
+				from, to, API_SERIES_POINTS_MAX + 1);
 	}
-	json_t *doc = series_query(a, ql, r);
+	json_t *doc = series_query(a, ql.data, r);
+	wwtp_buf_free(&ql);
 	if (!doc)
 		return;
 

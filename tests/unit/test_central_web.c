@@ -27,6 +27,7 @@
 #include "../../central/flags/flags.c"
 #include "../../central/flags/hourly.c"
 #include "../../central/ingest/influx.c"
+#include "../../central/ingest/query.c"
 #include "../../central/monitor/monitor.c"
 #include "../../central/web/ratelimit.c"
 #include "../../station/station_config.h"

@@ -18,6 +18,7 @@
 #include "../../central/flags/flags.c"
 #include "../../central/flags/hourly.c"
 #include "../../central/ingest/influx.c"
+#include "../../central/ingest/query.c"
 #include "../../central/report/report_query.c"
 #include "../../central/report/report_stats.c"
 #include "../../central/report/report_text.c"
