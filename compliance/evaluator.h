@@ -107,6 +107,7 @@ enum wwtp_alert_kind {
 	WWTP_ALERT_CALIBRATION,	   /* calibrating for too long */
 	WWTP_ALERT_OFFLINE,	   /* device does not answer */
 	WWTP_ALERT_AVAILABILITY,   /* too few valid readings in a window */
+	WWTP_ALERT_KINDS	   /* how many there are: the one list of kinds */
 };
 /* "exceedance", "range", "fault", "calibration", "offline", "availability". */
 const char *wwtp_alert_kind_name(int kind);

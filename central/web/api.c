@@ -445,9 +445,10 @@ static void route_login(struct wwtp_api *a, const struct wwtp_api_request *q,
 }
 
 /* DELETE /api/session: the log-out. */
-static void route_logout(struct wwtp_api *a, const struct wwtp_api_request *q,
+static void route_logout(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
 			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
+	(void)id;
 	if (!who->session) {
 		api_error(r, 400, "no session to end: HTTP Basic has none");
 		return;
@@ -477,36 +478,11 @@ static void add_acks(struct wwtp_api *a, json_t *alerts)
 
 /* ---- routes ---- */
 
-/* What there is to read: the address a person is given first. */
-static void route_index(const struct wwtp_api_request *q, struct wwtp_api_response *r)
+static void route_health(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
-	static const char *const known[] = {NULL};
-	static const char *const routes[] = {
-	    "/api/health",
-	    "/api/stations",
-	    "/api/stations/{id}",
-	    "/api/stations/{id}/params",
-	    "/api/stations/{id}/series?param=&from=&to=&every=",
-	    "/api/alerts?station=&kind=&state=&param=&from=&to=&limit=",
-	    "POST /api/alerts/{id}/ack",
-	    "POST /api/session, DELETE /api/session",
-	    "/api/me"};
-
-	if (check_args(q, known, r) != 0)
-		return;
-	json_t *o = json_object(), *rs = json_array();
-	json_object_set_new(o, "name", json_string("wwtp-central"));
-	json_object_set_new(o, "version", json_string(WWTP_VERSION));
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		json_array_append_new(rs, json_string(routes[i]));
-	json_object_set_new(o, "routes", rs);
-	json_object_set_new(o, "docs", json_string("docs/api.md"));
-	finish(r, 200, o);
-}
-
-static void route_health(struct wwtp_api *a, const struct wwtp_api_request *q,
-			 struct wwtp_api_response *r)
-{
+	(void)id;
+	(void)who;
 	static const char *const known[] = {NULL};
 	struct wwtp_monitor_health h;
 	char t[32];
@@ -546,8 +522,9 @@ static void route_health(struct wwtp_api *a, const struct wwtp_api_request *q,
 }
 
 static void route_stations(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
-			   struct wwtp_api_response *r)
+			   const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
+	(void)who;
 	static const char *const known[] = {NULL};
 	char e[80];
 
@@ -575,8 +552,9 @@ static void route_stations(struct wwtp_api *a, const struct wwtp_api_request *q,
 
 /* GET /api/stations/{id}/params: each param with its unit and limits. */
 static void route_params(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
-			 struct wwtp_api_response *r)
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
+	(void)who;
 	static const char *const known[] = {NULL};
 	char e[80];
 
@@ -591,9 +569,11 @@ static void route_params(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	finish(r, 200, o);
 }
 
-static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
-			 struct wwtp_api_response *r)
+static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
+	(void)id;
+	(void)who;
 	static const char *const known[] = {"station", "kind", "state", "param",
 					    "from",    "to",   "limit", NULL};
 	int acked = -1; /* -1 either, 0 not acknowledged, 1 acknowledged */
@@ -614,17 +594,16 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q,
 		f.station = v;
 	}
 	if ((v = arg(q, "kind")) != NULL) {
-		static const char *const kinds[] = {
-		    "exceedance", "range", "availability", "fault", "calibration", "offline", NULL};
-		size_t i = 0;
-		while (kinds[i] && strcmp(kinds[i], v) != 0)
-			i++;
-		if (!kinds[i]) {
+		int k = 0;
+		while (k < WWTP_ALERT_KINDS && strcmp(wwtp_alert_kind_name(k), v) != 0)
+			k++;
+		if (k == WWTP_ALERT_KINDS) {
+			char list[160] = "";
+			for (int i = 0; i < WWTP_ALERT_KINDS; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 i ? ", " : "", wwtp_alert_kind_name(i));
 			echo(v, e, sizeof(e));
-			api_error(r, 400,
-				  "kind '%s' is not one of exceedance, range, availability, fault, "
-				  "calibration, offline",
-				  e);
+			api_error(r, 400, "kind '%s' is not one of %s", e, list);
 			return;
 		}
 		f.kind = v;
@@ -736,8 +715,9 @@ static json_t *series_query(struct wwtp_api *a, const char *ql, struct wwtp_api_
 }
 
 static void route_series(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
-			 struct wwtp_api_response *r)
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
+	(void)who;
 	static const char *const known[] = {"param", "from", "to", "every", NULL};
 	char e[80], unit[WWTP_UNIT_MAX], ts[32];
 	struct wwtp_buf ql; /* allocated only once the query is built */
@@ -935,15 +915,127 @@ static void route_ack(struct wwtp_api *a, const struct wwtp_api_request *q, cons
 	finish(r, 201, found);
 }
 
+/* GET /api/me: who is asking. */
+static void route_me(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+		     const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	(void)a;
+	(void)id;
+	if (check_args(q, known, r) == 0)
+		finish(r, 200, who_json(who));
+}
+
+static void route_index(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			const struct wwtp_principal *who, struct wwtp_api_response *r);
+
+typedef void (*route_fn)(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r);
+
+enum { M_GET = 1, M_POST = 2, M_DELETE = 4 }; /* HEAD is GET */
+
+/* The one route table: it drives the dispatch, the index at /api, and the
+ * 404 and 405 answers. A path is matched whole (after one trailing '/' is
+ * dropped), the first row first; "{id}" stands for one path segment (any
+ * bytes but '/'), "{id+}" for one or more bytes of any kind (alert ids
+ * hold ':'). Adding a route is one handler and one row (docs/api.md). */
+static const struct api_route {
+	const char *path;
+	unsigned methods;
+	const char *allow; /* the Allow header of a 405 */
+	route_fn fn;	   /* NULL: served by http.c, not JSON (see there) */
+	const char *index; /* how /api lists it; NULL: not listed there */
+} routes[] = {
+    {"/", M_GET, "GET, HEAD", route_index, NULL},
+    {"/api", M_GET, "GET, HEAD", route_index, NULL},
+    {"/api/health", M_GET, "GET, HEAD", route_health, "/api/health"},
+    {"/api/stations", M_GET, "GET, HEAD", route_stations, "/api/stations"},
+    {"/api/stations/{id}", M_GET, "GET, HEAD", route_stations, "/api/stations/{id}"},
+    {"/api/stations/{id}/params", M_GET, "GET, HEAD", route_params, "/api/stations/{id}/params"},
+    {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
+     "/api/stations/{id}/series?param=&from=&to=&every="},
+    {"/api/alerts", M_GET, "GET, HEAD", route_alerts,
+     "/api/alerts?station=&kind=&state=&param=&from=&to=&limit="},
+    {"/api/alerts/{id+}/ack", M_POST, "POST", route_ack, "POST /api/alerts/{id}/ack"},
+    /* POST is the log-in, dispatched before the access check (below). */
+    {"/api/session", M_POST | M_DELETE, "POST (log in), DELETE (log out)", route_logout,
+     "POST /api/session, DELETE /api/session"},
+    {"/api/me", M_GET, "GET, HEAD", route_me, "/api/me"},
+    /* The monthly report, HTML or CSV (http.c serves GET; the API answers
+     * the other methods). Not in the index, which lists the JSON API. */
+    {"/report", M_GET, "GET, HEAD", NULL, NULL},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Does path match pattern? The {id} part goes to id (size n). */
+static int route_match(const char *pattern, const char *path, char *id, size_t n)
+{
+	const char *open = strchr(pattern, '{');
+	id[0] = '\0';
+	if (!open)
+		return strcmp(pattern, path) == 0;
+	size_t pre = (size_t)(open - pattern);
+	const char *close = strchr(open, '}'), *tail = close + 1;
+	int many = close[-1] == '+';
+	if (strncmp(pattern, path, pre) != 0)
+		return 0;
+	const char *v = path + pre;
+	size_t len = strlen(v), tl = strlen(tail), vl;
+	if (many) {
+		if (len <= tl || strcmp(v + len - tl, tail) != 0)
+			return 0;
+		vl = len - tl;
+	} else {
+		vl = strcspn(v, "/");
+		if (strcmp(v + vl, tail) != 0)
+			return 0;
+	}
+	if (vl >= n)
+		return 0;
+	memcpy(id, v, vl);
+	id[vl] = '\0';
+	return 1;
+}
+
+/* What there is to read: the address a person is given first. */
+static void route_index(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	(void)a;
+	(void)id;
+	(void)who;
+	if (check_args(q, known, r) != 0)
+		return;
+	json_t *o = json_object(), *rs = json_array();
+	json_object_set_new(o, "name", json_string("wwtp-central"));
+	json_object_set_new(o, "version", json_string(WWTP_VERSION));
+	for (size_t i = 0; i < NROUTES; i++)
+		if (routes[i].index)
+			json_array_append_new(rs, json_string(routes[i].index));
+	json_object_set_new(o, "routes", rs);
+	json_object_set_new(o, "docs", json_string("docs/api.md"));
+	finish(r, 200, o);
+}
+
 static void no_route(const struct wwtp_api_request *q, struct wwtp_api_response *r)
 {
-	char e[80];
+	char e[80], list[512] = "";
 	echo(q->path, e, sizeof(e));
-	api_error(r, 404,
-		  "no route %s: /api/health, /api/stations, /api/stations/{id}, "
-		  "/api/stations/{id}/params, /api/stations/{id}/series, /api/alerts, /api/me, "
-		  "/api/session (docs/api.md)",
-		  e);
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, "/") == 0 || strcmp(routes[i].path, "/api") == 0)
+			continue;
+		size_t used = strlen(list);
+		if (used && used + 2 < sizeof(list)) {
+			memcpy(list + used, ", ", 2);
+			used += 2;
+		}
+		for (const char *c = routes[i].path; *c && used + 1 < sizeof(list); c++)
+			if (*c != '+') /* "{id+}" is shown as "{id}" */
+				list[used++] = *c;
+		list[used] = '\0';
+	}
+	api_error(r, 404, "no route %s: %s (docs/api.md)", e, list);
 }
 
 /* A method the route does not take. */
@@ -960,7 +1052,7 @@ void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
 		     struct wwtp_api_response *r)
 {
 	struct wwtp_principal who;
-	char path[256];
+	char path[256], id[256];
 	size_t n;
 
 	memset(r, 0, sizeof(*r));
@@ -990,50 +1082,18 @@ void wwtp_api_handle(struct wwtp_api *a, const struct wwtp_api_request *q,
 	if (n > 1 && path[n - 1] == '/')
 		path[--n] = '\0'; /* "/api/stations/" is "/api/stations" */
 
-	if (strcmp(path, "/api/session") == 0) {
-		if (del)
-			route_logout(a, q, &who, r);
+	unsigned m = get ? M_GET : post ? M_POST : M_DELETE;
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct api_route *rt = &routes[i];
+		if (!route_match(rt->path, path, id, sizeof(id)))
+			continue;
+		if (!(rt->methods & m))
+			bad_method(q, rt->allow, r);
+		else if (rt->fn)
+			rt->fn(a, q, strchr(rt->path, '{') ? id : NULL, &who, r);
 		else
-			bad_method(q, "POST (log in), DELETE (log out)", r);
+			no_route(q, r); /* a page of http.c's, asked of the API alone */
 		return;
 	}
-	if (strncmp(path, "/api/alerts/", 12) == 0 && n > 16 && strcmp(path + n - 4, "/ack") == 0) {
-		path[n - 4] = '\0';
-		if (post)
-			route_ack(a, q, path + 12, &who, r);
-		else
-			bad_method(q, "POST", r);
-		return;
-	}
-	if (!get) {
-		bad_method(q, "GET, HEAD", r);
-		return;
-	}
-	if (strcmp(path, "/") == 0 || strcmp(path, "/api") == 0) {
-		route_index(q, r);
-	} else if (strcmp(path, "/api/me") == 0) {
-		static const char *const known[] = {NULL};
-		if (check_args(q, known, r) == 0)
-			finish(r, 200, who_json(&who));
-	} else if (strcmp(path, "/api/health") == 0) {
-		route_health(a, q, r);
-	} else if (strcmp(path, "/api/stations") == 0) {
-		route_stations(a, q, NULL, r);
-	} else if (strcmp(path, "/api/alerts") == 0) {
-		route_alerts(a, q, r);
-	} else if (strncmp(path, "/api/stations/", 14) == 0) {
-		char *id = path + 14, *rest = strchr(id, '/');
-		if (rest)
-			*rest++ = '\0';
-		if (!rest)
-			route_stations(a, q, id, r);
-		else if (strcmp(rest, "series") == 0)
-			route_series(a, q, id, r);
-		else if (strcmp(rest, "params") == 0)
-			route_params(a, q, id, r);
-		else
-			no_route(q, r);
-	} else {
-		no_route(q, r);
-	}
+	no_route(q, r);
 }

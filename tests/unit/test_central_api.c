@@ -460,6 +460,30 @@ static void test_bad_input(void **state)
 	}
 }
 
+/* The route table (api.c) drives the 404 text and the alert kinds come
+ * from the evaluator's one list. */
+static void test_route_table(void **state)
+{
+	struct fx *f = *state;
+	json_t *doc = expect(f, "/api/nothing", NULL, 404);
+	const char *e = json_string_value(json_object_get(doc, "error"));
+	assert_non_null(strstr(e, "/api/stations/{id}/series"));
+	assert_non_null(strstr(e, "/api/alerts/{id}/ack"));
+	assert_non_null(strstr(e, "/report"));
+	json_decref(doc);
+	for (int k = 0; k < WWTP_ALERT_KINDS; k++) {
+		char args[64];
+		snprintf(args, sizeof(args), "kind=%s", wwtp_alert_kind_name(k));
+		json_decref(expect(f, "/api/alerts", args, 200));
+	}
+	doc = expect(f, "/api/alerts", "kind=flood", 400);
+	assert_non_null(strstr(json_string_value(json_object_get(doc, "error")),
+			       "exceedance, range, fault, calibration, offline, availability"));
+	json_decref(doc);
+	/* {id} is one path segment. */
+	json_decref(expect(f, "/api/stations/yen-nghia/params/x", NULL, 404));
+}
+
 static void test_index(void **state)
 {
 	struct fx *f = *state;
@@ -507,13 +531,10 @@ int main(void)
 {
 	/* In this order: statuses, then flags, then alerts build on each other. */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_stations_fields),
-	    cmocka_unit_test(test_status_and_last_seen),
-	    cmocka_unit_test(test_flag_with_reasons),
-	    cmocka_unit_test(test_alerts),
-	    cmocka_unit_test(test_bad_input),
-	    cmocka_unit_test(test_index),
-	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_stations_fields),   cmocka_unit_test(test_status_and_last_seen),
+	    cmocka_unit_test(test_flag_with_reasons), cmocka_unit_test(test_alerts),
+	    cmocka_unit_test(test_bad_input),	      cmocka_unit_test(test_index),
+	    cmocka_unit_test(test_route_table),	      cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
