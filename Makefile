@@ -73,27 +73,35 @@ PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd sqlite3 libsodium
 LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
+# One library per program family, each made of its folders' wildcards: a
+# new .c file in a folder is built with nothing to add here. A program is
+# its main.c and its libraries; unit tests, fuzzers and bench tools link
+# the same libraries (the linker takes only the objects they use).
 LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
 SIM_SRC := $(wildcard firmware-sim/*.c)
 CENTRAL_SRC := $(wildcard central/*.c central/*/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
+# What goes in each library: everything but the programs' main.c.
+wwtp_SRC := $(LIB_SRC)
+collector_SRC := $(filter-out collector/main.c,$(COLLECTOR_SRC))
+sim_SRC := $(filter-out firmware-sim/main.c,$(SIM_SRC))
+central_SRC := $(filter-out central/main.c,$(CENTRAL_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
-LIB_OBJ := $(call obj,$(LIB_SRC))
-COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
-SIM_OBJ := $(call obj,$(SIM_SRC))
-CENTRAL_OBJ := $(call obj,$(CENTRAL_SRC))
+ALL_OBJ := $(call obj,$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC))
 PROGRAMS := $(BUILD)/wwtp-collector $(BUILD)/wwtp-sim $(if $(CENTRAL_SRC),$(BUILD)/wwtp-central)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+# Higher floors first, for the linker.
+UNIT_LIBS := $(BUILD)/libcentral.a $(BUILD)/libcollector.a $(BUILD)/libsim.a $(BUILD)/libwwtp.a
 
 .PHONY: all deps check check-build test demo clean format format-check lint
 all: $(PROGRAMS)
 
 # Every build starts by making sure the packages are there (fast when they are).
-$(LIB_OBJ) $(COLLECTOR_OBJ) $(SIM_OBJ) $(CENTRAL_OBJ): | deps
+$(ALL_OBJ): | deps
 
 # A cross build needs the cross compilers of the deb set.
 deps:
@@ -106,17 +114,21 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(BUILD)/libwwtp.a: $(LIB_OBJ)
+$(BUILD)/libwwtp.a: $(call obj,$(wwtp_SRC))
+$(BUILD)/libcollector.a: $(call obj,$(collector_SRC))
+$(BUILD)/libsim.a: $(call obj,$(sim_SRC))
+$(BUILD)/libcentral.a: $(call obj,$(central_SRC)) $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/wwtp-collector: $(COLLECTOR_OBJ) $(BUILD)/libwwtp.a
+$(BUILD)/wwtp-collector: $(BUILD)/obj/collector/main.o $(BUILD)/libcollector.a $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/wwtp-sim: $(SIM_OBJ) $(BUILD)/libwwtp.a
+$(BUILD)/wwtp-sim: $(BUILD)/obj/firmware-sim/main.o $(BUILD)/libsim.a $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/wwtp-central: $(CENTRAL_OBJ) $(BUILD)/obj/gen/web_assets.o $(BUILD)/libwwtp.a
+$(BUILD)/wwtp-central: $(BUILD)/obj/central/main.o $(BUILD)/libcentral.a $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The web page's files, compiled in (central/web/web_assets.h, docs/web.md).
@@ -129,9 +141,28 @@ $(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c central/web/web_assets.
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Icentral/web -c $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwwtp.a | deps
+# Unit tests are programs like the others: the test and the libraries. A
+# white-box test, one that calls what a file keeps static, names that file
+# in test_X_WHITEBOX: the file is compiled again with -DWWTP_UNITTEST
+# (util/unittest.h) and linked first, so the libraries' copy stays out.
+test_central_auth_WHITEBOX := central/web/auth.c
+test_central_influx_WHITEBOX := central/ingest/influx.c
+test_forward_WHITEBOX := collector/forward.c
+test_link_poller_WHITEBOX := collector/poller.c
+test_report_WHITEBOX := central/report/report_write.c
+test_sim_control_WHITEBOX := firmware-sim/fault.c
+test_sim_model_WHITEBOX := firmware-sim/model.c firmware-sim/image.c
+uobj = $(patsubst %.c,$(BUILD)/obj-unittest/%.o,$(1))
+$(foreach t,$(basename $(notdir $(UNIT_SRC))),$(eval $(BUILD)/tests/$(t): $(call uobj,$($(t)_WHITEBOX))))
+
+$(BUILD)/obj-unittest/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwwtp.a $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -DWWTP_UNITTEST $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_LIBS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DWWTP_UNITTEST $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(filter $(BUILD)/obj-unittest/%,$^) $(UNIT_LIBS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tools/%: tests/tools/%.c | deps
 	@mkdir -p $(dir $@)
@@ -188,21 +219,11 @@ FUZZ_DIR = $(BUILD)/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(if $(filter 1,$(WERROR)),-Werror) \
 	      -MMD -MP $(FUZZ_SAN) -DWWTP_VERSION=\"$(VERSION)\"
-# Only what the harnesses reach: the rest (links, MQTT and HTTP glue) has
-# no parser of outside input of its own.
-FUZZ_LIB_SRC := $(wildcard util/*.c station/*.c compliance/*.c payload/*.c) \
-		drivers/decode.c drivers/plan.c drivers/link.c drivers/link_tcp.c drivers/link_rtu.c \
-		central/ingest/decode.c central/ingest/lineproto.c central/config/config.c \
-		central/ingest/registry.c \
-		$(wildcard central/web/api.c central/monitor/monitor.c central/monitor/alerts.c \
-			   central/flags/flags.c central/flags/hourly.c central/ingest/influx.c \
-			   central/ingest/query.c \
-			   central/web/auth.c central/web/acks.c central/web/ratelimit.c \
-			   central/report/report_query.c central/report/report_stats.c \
-			   central/report/report_text.c central/report/report_write.c) \
-		firmware-sim/rtu_frame.c firmware-sim/control_parse.c firmware-sim/fault.c
+# The harnesses link the same libraries as the programs, built again with
+# clang and coverage (none needs the collector's).
+fobj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
+FUZZ_LIBS_A := $(FUZZ_DIR)/libcentral.a $(FUZZ_DIR)/libsim.a $(FUZZ_DIR)/libwwtp.a
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(filter-out tests/fuzz/fuzz_common.c,$(FUZZ_SRC)))
 FUZZ_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -217,7 +238,10 @@ $(FUZZ_DIR)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/libwwtp-fuzz.a: $(FUZZ_LIB_OBJ)
+$(FUZZ_DIR)/libwwtp.a: $(call fobj,$(wwtp_SRC))
+$(FUZZ_DIR)/libsim.a: $(call fobj,$(sim_SRC))
+$(FUZZ_DIR)/libcentral.a: $(call fobj,$(central_SRC))
+$(FUZZ_DIR)/lib%.a:
 	rm -f $@ && ar rcs $@ $^
 
 # The checkout's path is built in: the harnesses read config/profiles and
@@ -226,9 +250,9 @@ $(FUZZ_DIR)/fuzz_common.o: tests/fuzz/fuzz_common.c | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -DWWTP_FUZZ_SRCDIR=\"$(CURDIR)\" -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/fuzz_common.o $(FUZZ_DIR)/libwwtp-fuzz.a | deps
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/fuzz_common.o $(FUZZ_LIBS_A) | deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
-		$(FUZZ_DIR)/fuzz_common.o $(FUZZ_DIR)/libwwtp-fuzz.a $(FUZZ_LIBS)
+		$(FUZZ_DIR)/fuzz_common.o $(FUZZ_LIBS_A) $(FUZZ_LIBS)
 
 fuzz-check: fuzz-build
 	tests/fuzz/run.sh $(BUILD) short
@@ -250,10 +274,10 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: bench bench-build
 bench-build: all $(TOOL_BIN) $(BENCH_BIN)
 
-# The tools may use the collector's store module (bench/mkbacklog.c).
-$(BUILD)/bench/%: bench/%.c $(BUILD)/obj/collector/store.o $(BUILD)/libwwtp.a | deps
+# The tools may use the collector's modules (bench/mkbacklog.c: its store).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libcollector.a $(BUILD)/libwwtp.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/obj/collector/store.o \
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcollector.a \
 		$(BUILD)/libwwtp.a $(LDLIBS)
 
 bench:
@@ -271,4 +295,4 @@ deb:
 clean:
 	rm -rf build dist
 
--include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/obj-unittest $(BUILD)/tests $(BUILD)/tools $(BUILD)/bench -name '*.d' 2>/dev/null)

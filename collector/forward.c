@@ -12,6 +12,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "forward-private.h"
 
 #define MOD "store"
 
@@ -38,15 +39,7 @@
 #define DEFAULT_CONFIRM_TIMEOUT_MS 60000
 #define RESEND_MAX_MS 3600000
 
-/* The ids with the broker: a small open-addressing set (linear probing,
- * deletion by shifting back), 0 marks a free slot (ids start at 1). */
-struct idset {
-	int64_t *slot;
-	size_t mask;
-	size_t n;
-};
-
-static int idset_init(struct idset *s, size_t want)
+WWTP_PRIVATE int idset_init(struct idset *s, size_t want)
 {
 	size_t cap = 16;
 	while (cap < 2 * want)
@@ -63,7 +56,7 @@ static size_t idset_hash(const struct idset *s, int64_t id)
 	return (size_t)(x >> 32) & s->mask;
 }
 
-static int idset_has(const struct idset *s, int64_t id)
+WWTP_PRIVATE int idset_has(const struct idset *s, int64_t id)
 {
 	for (size_t i = idset_hash(s, id);; i = (i + 1) & s->mask) {
 		if (s->slot[i] == id)
@@ -74,7 +67,7 @@ static int idset_has(const struct idset *s, int64_t id)
 }
 
 /* The caller keeps n below half the capacity (the window). */
-static void idset_add(struct idset *s, int64_t id)
+WWTP_PRIVATE void idset_add(struct idset *s, int64_t id)
 {
 	size_t i = idset_hash(s, id);
 	while (s->slot[i] != 0 && s->slot[i] != id)
@@ -85,7 +78,7 @@ static void idset_add(struct idset *s, int64_t id)
 	}
 }
 
-static int idset_del(struct idset *s, int64_t id)
+WWTP_PRIVATE int idset_del(struct idset *s, int64_t id)
 {
 	size_t i = idset_hash(s, id);
 	while (s->slot[i] != id) {

@@ -24,6 +24,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
+#include "poller-private.h"
 
 #define MOD "poller"
 
@@ -33,77 +34,6 @@
 #define BACKOFF_CEIL_MS 300000
 /* Below this an interval would only spin the link thread. */
 #define MIN_INTERVAL_MS 10
-
-#define REASON_MAX sizeof(((struct wwtp_reading *)0)->reason)
-
-struct item_state {
-	int rc;			 /* 0, or the WWTP_ERR_* of this poll's read */
-	char reason[REASON_MAX]; /* why rc != 0 */
-	size_t off;		 /* first value in dev_state.data */
-};
-
-struct link_state;
-
-struct dev_state {
-	const struct wwtp_device *dev;
-	struct link_state *ls;
-
-	/* What to read: items from wwtp_plan_device_items, and the blocks that
-	 * currently cover them (rebuilt when an item has to be read alone). */
-	struct wwtp_read_item *items;
-	size_t nitems;
-	long *point_status; /* item index of point i's status, or -1 */
-	long dev_status;    /* item index of the device status, or -1 */
-	unsigned char *alone;
-	struct wwtp_read_block *blocks;
-	size_t nblocks;
-	size_t *item_block;
-
-	/* One poll's results: per item its outcome and its values (registers,
-	 * or bits as 0/1), copied out of the block buffer. */
-	struct item_state *ist;
-	uint16_t *data;
-
-	/* Schedule, touched by the link's thread only. */
-	int64_t interval_ms;
-	int64_t eff_interval_ms;
-	int64_t due_ms; /* monotonic */
-	struct wwtp_complain c_offline;
-	struct wwtp_complain c_points;
-
-	/* Failed requests by kind, counted by the link's thread during a poll
-	 * and folded into health by account(). */
-	struct wwtp_device_health errs;
-
-	/* Counters, under wwtp_poller.lock. */
-	struct wwtp_device_health health;
-};
-
-struct link_state {
-	struct wwtp_poller *p;
-	struct wwtp_link *link;
-	struct dev_state **devs;
-	size_t ndevs;
-	pthread_t thread;
-	int started;
-	/* Answer buffers for one block, the largest a request can ask for. */
-	uint16_t regs[WWTP_MAX_READ_REGS];
-	uint8_t bits[WWTP_MAX_READ_BITS];
-};
-
-struct wwtp_poller {
-	const struct wwtp_station *st;
-	wwtp_sample_cb cb;
-	void *cb_ctx;
-	struct dev_state *devs; /* st->ndevices, same order */
-	size_t ndevs;
-	struct link_state *links;
-	size_t nlinks;
-	pthread_mutex_t lock;
-	pthread_cond_t wake; /* on CLOCK_MONOTONIC; broadcast on stop */
-	atomic_int stop;
-	int running;
-};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -136,7 +66,7 @@ static void range_text(const struct wwtp_device *dev, enum wwtp_table t, uint16_
 		set_text(out, n, "%s %u-%u", wwtp_table_name(t), first, first + count - 1u);
 }
 
-static int64_t backoff_cap_ms(int64_t interval_ms)
+WWTP_PRIVATE int64_t backoff_cap_ms(int64_t interval_ms)
 {
 	int64_t cap = 10 * interval_ms;
 	if (cap < BACKOFF_FLOOR_MS)
@@ -627,7 +557,7 @@ static void account(struct wwtp_poller *p, struct dev_state *ds, const struct po
 				      dev->name);
 }
 
-static void poll_device(struct link_state *ls, struct dev_state *ds)
+WWTP_PRIVATE void poll_device(struct link_state *ls, struct dev_state *ds)
 {
 	struct wwtp_poller *p = ls->p;
 	const struct wwtp_device *dev = ds->dev;
@@ -670,7 +600,7 @@ static void poll_device(struct link_state *ls, struct dev_state *ds)
  * schedule (due + interval, not now + interval, so the period does not drift
  * by the poll's own duration). When the link fell a whole interval or more
  * behind, the missed slots are skipped, not caught up in a burst. */
-static void schedule_next(struct wwtp_poller *p, struct dev_state *ds, int64_t now)
+WWTP_PRIVATE void schedule_next(struct wwtp_poller *p, struct dev_state *ds, int64_t now)
 {
 	int64_t next = ds->due_ms + ds->eff_interval_ms;
 	if (now - next >= ds->eff_interval_ms) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rtu_frame.h"
+#include "fault-private.h"
 
 struct wwtp_sim_faultbox {
 	pthread_mutex_t lock;
@@ -140,7 +141,7 @@ int wwtp_sim_request_covers(const uint8_t *req, int req_len, int hdr, int addres
 	}
 }
 
-static void put_crc(uint8_t *frame, int len)
+WWTP_PRIVATE void put_crc(uint8_t *frame, int len)
 {
 	uint16_t crc = wwtp_sim_crc16(frame, (size_t)len - 2);
 	frame[len - 2] = (uint8_t)(crc & 0xFF); /* low byte first on the wire */

@@ -13,6 +13,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "control_parse.h"
+#include "image-private.h"
 
 #define MOD "image"
 
@@ -43,7 +44,7 @@ static void span_add(struct span *s, unsigned address, unsigned count)
 		s->hi = address + count;
 }
 
-static int is_bit_table(enum wwtp_table t)
+WWTP_PRIVATE int is_bit_table(enum wwtp_table t)
 {
 	return t == WWTP_TABLE_COIL || t == WWTP_TABLE_DISCRETE;
 }

@@ -9,10 +9,7 @@
 
 #include "../payload/payload.h"
 #include "../util/err.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define DAY_S 86400
-#define HOUR_S 3600
+#include "model-private.h"
 
 /* ---- Deterministic noise -------------------------------------------------
  * Everything random is a hash of (site key, param key, integer index), so any
@@ -63,7 +60,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int64_t floor_mod(int64_t a, int64_t b)
+WWTP_PRIVATE int64_t floor_mod(int64_t a, int64_t b)
 {
 	return a - floor_div(a, b) * b;
 }
@@ -89,13 +86,13 @@ static double drift(uint64_t k, int64_t t)
 
 /* ---- Daily pattern --------------------------------------------------------*/
 
-static double local_hour(int64_t t)
+WWTP_PRIVATE double local_hour(int64_t t)
 {
 	return (double)floor_mod(t + WWTP_SIM_UTC_OFFSET_S, DAY_S) / HOUR_S;
 }
 
 /* 0 = Sunday. 1970-01-01 was a Thursday. */
-static int local_weekday(int64_t t)
+WWTP_PRIVATE int local_weekday(int64_t t)
 {
 	return (int)floor_mod(floor_div(t + WWTP_SIM_UTC_OFFSET_S, DAY_S) + 4, 7);
 }
@@ -122,7 +119,7 @@ static double raw_load(double h)
 	       0.2 * bump(h, 19.5, 1.5);
 }
 
-static double load(int64_t t)
+WWTP_PRIVATE double load(int64_t t)
 {
 	return raw_load(local_hour(t)) / LOAD_MEAN;
 }
@@ -142,43 +139,10 @@ static double daily_unit(int64_t t)
 
 /* ---- Param table ----------------------------------------------------------*/
 
-enum shape {
-	SHAPE_LEVEL,	 /* band mid + half * (daily + drift + noise) */
-	SHAPE_TEMP,	 /* like LEVEL but the daily part is the sun, peaking at 15:00 */
-	SHAPE_FLOW_IN,	 /* m3/h from design flow, load and week */
-	SHAPE_FLOW_OUT,	 /* the inflow 2 h later, smoothed by the equalisation tank */
-	SHAPE_TOTAL_IN,	 /* m3 since the meter was fitted: the integral of the inflow's pattern */
-	SHAPE_TOTAL_OUT, /* the same for the outflow (2 h later, x 0.97) */
-	SHAPE_HOURS,	 /* running-hours counter of equipment that runs when healthy */
-	SHAPE_STATE,	 /* 0/1 fixed per scenario: band[scenario][0] */
-	SHAPE_PUMP,	 /* lift pump cycling on level, duty following the load */
-	SHAPE_SLUDGE,	 /* sludge pump: 10 minutes every hour */
-	SHAPE_DOSING,	 /* chemical dosing: runs while the load is above average */
-};
-
-static int is_flag_shape(enum shape sh)
+WWTP_PRIVATE int is_flag_shape(enum shape sh)
 {
 	return sh == SHAPE_STATE || sh == SHAPE_PUMP || sh == SHAPE_SLUDGE || sh == SHAPE_DOSING;
 }
-
-/* A band a param moves to while an effect holds. */
-struct alt_band {
-	unsigned fx; /* enum wwtp_sim_effect; 0 ends the list */
-	double lo, hi;
-};
-#define ALT_MAX 3
-
-struct param_def {
-	const char *name;
-	enum shape shape;
-	double band[2];			  /* healthy [lo, hi]; a STATE's value is lo */
-	struct alt_band alt[ALT_MAX];	  /* under effects, in the order of enum wwtp_sim_effect */
-	double w_daily, w_drift, w_noise; /* shares of the half band; |sum| <= 1 */
-	int lag_s;			  /* effluent lags the inlet (retention time) */
-	int hold_s;			  /* analyzer update period; value held between */
-	const char *drift_key;		  /* params that move together; NULL: own */
-	double exc[2];			  /* a healthy excursion peaks in [lo, hi]; {0, 0}: none */
-};
 
 #define FX_A WWTP_SIM_FX_AERATION
 #define FX_O WWTP_SIM_FX_OVERLOAD
@@ -200,7 +164,7 @@ struct param_def {
  * Inlet quality is the same in every scenario. Excursions (healthy only):
  * COD, TSS and NH4 rise over the limit for an hour or two, now and then. */
 /* clang-format off */
-static const struct param_def params[] = {
+WWTP_PRIVATE const struct param_def params[] = {
 	{"temp", SHAPE_TEMP, {26, 32}, {{0}}, 0.72, 0.24, 0.02, 0, 1, NULL, {0, 0}},
 	{"ph", SHAPE_LEVEL, {6.8, 7.6}, {{0}}, 0.0, 0.9, 0.05, 0, 1, NULL, {0, 0}},
 	{"tss", SHAPE_LEVEL, {15, 40}, {{FX_A, 90, 140}, {FX_O, 85, 150}, {FX_S, 85, 160}},
@@ -240,7 +204,7 @@ static const struct param_def params[] = {
 
 /* The band of p under scenario sc: the first effect of sc that moves it,
  * else the healthy band. Returns 1 for the healthy band. */
-static int band_of(const struct param_def *p, unsigned sc, double *lo, double *hi)
+WWTP_PRIVATE int band_of(const struct param_def *p, unsigned sc, double *lo, double *hi)
 {
 	for (size_t i = 0; i < ALT_MAX && p->alt[i].fx; i++) {
 		if (sc & p->alt[i].fx) {
@@ -268,7 +232,7 @@ static double flow_factor(unsigned sc)
 #define UNKNOWN_AMP 2.0
 #define UNKNOWN_NOISE 0.3
 
-static const struct param_def *find_param(const char *name)
+WWTP_PRIVATE const struct param_def *find_param(const char *name)
 {
 	for (size_t i = 0; i < NELEM(params); i++)
 		if (strcmp(params[i].name, name) == 0)
@@ -449,8 +413,8 @@ static double total_in(const struct wwtp_sim_site *s, int64_t t)
 
 /* How far into an excursion t is, 0 (none) .. 1 (at the peak), and the
  * peak of the slot's excursion. */
-static double excursion(const struct wwtp_sim_site *s, const struct param_def *p, int64_t t,
-			double *peak)
+WWTP_PRIVATE double excursion(const struct wwtp_sim_site *s, const struct param_def *p, int64_t t,
+			      double *peak)
 {
 	if (p->exc[1] <= 0.0)
 		return 0.0;

@@ -16,29 +16,10 @@
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/secret.h"
+#include "influx-private.h"
 
 #define INFLUX_MOD "influx"
 #define INFLUX_SPLIT_STACK 128
-/* Cap of a compressed body (wwtp_buf needs a finite cap). */
-#define INFLUX_BODY_MAX ((size_t)1 << 30)
-
-struct wwtp_influx {
-	CURL *curl;
-	struct curl_slist *hdr_plain, *hdr_gzip;
-	char *write_url;
-	char *query_url;
-	char *read_url;		     /* /query?db=..&epoch=ms: reads (both APIs) */
-	struct curl_slist *hdr_form; /* form-encoded body, with the token if any */
-	char *create_body;	     /* "q=CREATE%20DATABASE%20..." */
-	char *username, *password;
-	char target[WWTP_URI_MAX + 2 * WWTP_NAME_MAX + 32];
-	char errbuf[CURL_ERROR_SIZE];
-	const char *auth_hint; /* what to check when InfluxDB says 401 or 403 */
-	int gzip_min_bytes;
-	struct wwtp_buf gz;   /* compressed body, reused */
-	struct wwtp_buf resp; /* start of the answer's body */
-};
-
 /* ---- the batch policy (no I/O) ---- */
 
 static size_t influx_lines(const char *p, size_t n)
@@ -144,7 +125,7 @@ static int influx_private_url(const char *url)
 }
 
 /* "<base><path>?k1=<v1 escaped>&k2=..." (pairs end with NULL). */
-static char *make_url(CURL *c, const char *base, const char *path, ...)
+WWTP_PRIVATE char *make_url(CURL *c, const char *base, const char *path, ...)
 {
 	struct wwtp_buf b;
 	va_list ap;
@@ -178,7 +159,7 @@ static char *make_url(CURL *c, const char *base, const char *path, ...)
 }
 
 /* q=CREATE DATABASE "<name>", form-encoded. */
-static char *make_create_body(CURL *c, const char *db)
+WWTP_PRIVATE char *make_create_body(CURL *c, const char *db)
 {
 	struct wwtp_buf q;
 	char *e, *out = NULL;
@@ -355,7 +336,7 @@ const char *wwtp_influx_target(const struct wwtp_influx *ix)
 }
 
 /* gzip of data into ix->gz. 0, or an error (then it is sent plain). */
-static int gzip_body(struct wwtp_influx *ix, const char *data, size_t len)
+WWTP_PRIVATE int gzip_body(struct wwtp_influx *ix, const char *data, size_t len)
 {
 	z_stream z;
 	int rc;
@@ -388,7 +369,7 @@ static int gzip_body(struct wwtp_influx *ix, const char *data, size_t len)
 	return rc;
 }
 
-static int classify(long http)
+WWTP_PRIVATE int classify(long http)
 {
 	if (http >= 200 && http < 300)
 		return WWTP_INFLUX_OK;

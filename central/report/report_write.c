@@ -10,6 +10,7 @@
 #include "../../util/err.h"
 #include "../../util/timeutil.h"
 #include "report_text.h"
+#include "report_write-private.h"
 
 /* The first error sticks: once an append failed nothing more is added, so
  * a document is whole or refused, never missing a middle part. */
@@ -75,7 +76,7 @@ static const char *T(const struct w *w, int id)
 
 /* A number for people: prec decimals at most (trailing zeros dropped), a
  * decimal comma in Vietnamese, "—" for none. */
-static const char *num(char *buf, size_t n, int lang, double v, int prec)
+WWTP_PRIVATE const char *num(char *buf, size_t n, int lang, double v, int prec)
 {
 	if (!isfinite(v)) {
 		snprintf(buf, n, "—");

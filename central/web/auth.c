@@ -15,6 +15,7 @@
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/secret.h"
+#include "auth-private.h"
 #include "ratelimit.h"
 
 #define AUTH_MOD "auth"
@@ -27,39 +28,6 @@
 #define AUTH_BASIC_CACHE_MS (5 * 60 * 1000LL)
 #define AUTH_RELOAD_CHECK_MS 1000
 #define AUTH_CS_USER "abcdefghijklmnopqrstuvwxyz0123456789._-"
-
-struct account {
-	char user[WWTP_AUTH_USER_MAX];
-	enum wwtp_role role;
-	char hash[crypto_pwhash_STRBYTES];
-	unsigned char basic_mac[crypto_generichash_BYTES];
-	int64_t basic_ok_ms; /* 0: none remembered */
-};
-
-struct session {
-	unsigned char tok[32];
-	int used;
-	char user[WWTP_AUTH_USER_MAX];
-	char csrf[WWTP_AUTH_TOKEN_LEN + 1];
-	int64_t created_ms, last_ms;
-};
-
-struct wwtp_auth {
-	pthread_mutex_t lock;
-	sem_t hashing;
-	char *path;
-	int64_t idle_ms, max_ms;
-	struct account *acct;
-	size_t nacct;
-	struct stat seen; /* the file as last read */
-	int64_t checked_ms;
-	struct session *sess;
-	struct wwtp_rl *rl;	 /* per user name */
-	struct wwtp_rl *rl_addr; /* per client address */
-	int max_failures;
-	unsigned char mac_key[crypto_generichash_KEYBYTES];
-	char dummy[crypto_pwhash_STRBYTES]; /* verified for unknown users: same time */
-};
 
 /* A bounded copy of a string whose length was checked (or may be cut). */
 static void auth_copy(char *dst, size_t n, const char *src)
@@ -337,7 +305,7 @@ void wwtp_auth_free(struct wwtp_auth *a)
 	free(a);
 }
 
-static struct account *find_account(struct wwtp_auth *a, const char *user)
+WWTP_PRIVATE struct account *find_account(struct wwtp_auth *a, const char *user)
 {
 	for (size_t i = 0; i < a->nacct; i++)
 		if (strcmp(a->acct[i].user, user) == 0)

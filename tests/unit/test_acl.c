@@ -1,5 +1,5 @@
 /* test_acl.c - the broker's ACL and configuration from the registry
- * (central/admin/acl.c, compiled in): what each user is granted, and the
+ * (central/admin/acl.c): what each user is granted, and the
  * registries that must be refused rather than turned into a weak ACL. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/admin/acl.c"
+#include "../../central/admin/acl.h"
+#include "../../util/err.h"
 
 static const struct wwtp_acl_station two[] = {
     {.id = "kcn-a", .prefix = "wwtp", .username = "kcn-a", .source = "a.cfg"},

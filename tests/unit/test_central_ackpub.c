@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/ingest/ackpub.c"
+#include "../../central/ingest/ackpub.h"
+#include "../../util/err.h"
 
 struct rec {
 	int n;

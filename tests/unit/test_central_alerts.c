@@ -1,5 +1,5 @@
-/* test_central_alerts.c - the central side's alert store (central/monitor/alerts.c,
- * compiled in): raises and clears paired by id in any order and any number
+/* test_central_alerts.c - the central side's alert store (central/monitor/alerts.c):
+ * raises and clears paired by id in any order and any number
  * of times, a raise superseded by a newer one of the same subject, the
  * filters (station, kind, open/closed, time range, limit, newest first),
  * and the bound per station. */
@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/monitor/alerts.c"
+#include "../../central/monitor/alerts.h"
+#include "../../util/err.h"
 
 static struct wwtp_alert_in ev(const char *id, const char *station, const char *kind,
 			       const char *param, int raised, int64_t start, int64_t end)

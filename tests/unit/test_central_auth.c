@@ -1,5 +1,5 @@
 /* test_central_auth.c - who may use the web page and the API
- * (central/web/auth.c, central/web/ratelimit.c, central/web/acks.c, compiled in):
+ * (central/web/auth.c, central/web/ratelimit.c, central/web/acks.c):
  *  - the rate limiter alone, with its clock in our hands: free failures,
  *    then waits doubling up to the cap, forgotten after a quiet while,
  *    cleared by a success, bounded in keys;
@@ -21,9 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../central/web/acks.c"
-#include "../../central/web/auth.c"
-#include "../../central/web/ratelimit.c"
+#include "../../central/web/acks.h"
+#include "../../central/web/auth.h"
+#include "../../central/web/ratelimit.h"
+#include "../../util/err.h"
+#include "../../central/web/auth-private.h"
+#include "../../util/log.h"
 
 #define T0 1780000000000LL
 

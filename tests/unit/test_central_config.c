@@ -1,5 +1,5 @@
-/* test_central_config.c - central.cfg (central/config/config.c, compiled in
- * here): the shipped file, defaults, the InfluxDB 1.x / 2.x choice, and one
+/* test_central_config.c - central.cfg (central/config/config.c): the
+ * shipped file, defaults, the InfluxDB 1.x / 2.x choice, and one
  * "FILE:LINE: ..." diagnostic for each kind of mistake. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../central/config/config.c"
+#include "../../central/config/config.h"
+#include "../../util/err.h"
 
 static char path[] = "/tmp/wwtp-test-central-cfg-XXXXXX";
 static int have_file;

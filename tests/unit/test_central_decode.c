@@ -1,5 +1,5 @@
 /* test_central_decode.c - the central side's payload decoder
- * (central/ingest/decode.c and central/ingest/registry.c, compiled in here): accepted
+ * (central/ingest/decode.c and central/ingest/registry.c): accepted
  * telemetry, status and alert payloads with every field, unknown keys
  * ignored, one case or more for every rejection reason, the time bounds,
  * and garbage (random and mutated payloads) that must never crash it. */
@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/ingest/decode.c"
-#include "../../central/ingest/registry.c"
+#include "../../central/ingest/decode.h"
+#include "../../central/ingest/registry.h"
+#include "../../util/err.h"
+#include "../../payload/payload.h"
+#include "../../util/buf.h"
 
 /* 2026-02-01T00:00:00.000Z: "now" for every test. */
 #define NOW 1769904000000LL

@@ -1,5 +1,5 @@
 /* test_central_influx.c - the InfluxDB client's pure parts
- * (central/ingest/influx.c, compiled in here): the batch policy against a fake
+ * (central/ingest/influx.c): the batch policy against a fake
  * server (bad lines isolated by halving and dropped, nothing else; a
  * failure mid-way reports exactly what is done; 413 splits; the request
  * budget), gzip bodies that inflate back, and the URLs and query built. */
@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
-#include "../../central/ingest/influx.c"
+#include "../../central/ingest/influx.h"
+#include "../../util/err.h"
+#include "../../central/ingest/influx-private.h"
 
 /* ---- a fake server ---- */
 

@@ -14,24 +14,27 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../central/web/acks.c"
-#include "../../central/monitor/alerts.c"
-#include "../../central/web/api.c"
-#include "../../central/web/auth.c"
-#include "../../central/flags/flags.c"
-#include "../../central/flags/hourly.c"
-#include "../../central/ingest/influx.c"
-#include "../../central/ingest/query.c"
-#include "../../central/monitor/monitor.c"
-#include "../../central/web/ratelimit.c"
+#include "../../central/web/acks.h"
+#include "../../central/monitor/alerts.h"
+#include "../../central/web/api.h"
+#include "../../central/web/auth.h"
+#include "../../central/flags/flags.h"
+#include "../../central/flags/hourly.h"
+#include "../../central/ingest/influx.h"
+#include "../../central/ingest/query.h"
+#include "../../central/monitor/monitor.h"
+#include "../../central/web/ratelimit.h"
 #include "../../station/station_config.h"
 #include "fixture.h"
+#include "../../util/err.h"
+#include "../../util/log.h"
 
 #define NOW_MS 1780000000000LL
 #define AID "yen-nghia:cod:exceedance:3600:1779990000000"

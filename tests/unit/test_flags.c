@@ -1,5 +1,5 @@
 /* test_flags.c - the degraded-plant flags, pure parts (central/flags/hourly.c and
- * central/flags/flags.c, compiled in): the hourly ring, what an hour counts as
+ * central/flags/flags.c): the hourly ring, what an hour counts as
  * (judged, within, in fault), the summary of a window, every rule raising
  * at its threshold with the numbers behind it, not judging without enough
  * data, and hysteresis: a raised rule holds until its clearing point and
@@ -15,8 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/flags/flags.c"
-#include "../../central/flags/hourly.c"
+#include "../../central/flags/flags.h"
+#include "../../central/flags/hourly.h"
+#include "../../util/err.h"
 
 #define END 500000 /* the hour under way (epoch hours, any value will do) */
 

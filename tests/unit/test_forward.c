@@ -10,23 +10,22 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
-/* One translation unit: each module's MOD goes before the next one's. */
-#include "../../collector/forward.c"
-#undef MOD
-#include "../../collector/outbox.c"
-#undef MOD
-#include "../../collector/queue.c"
-#include "../../collector/store.c"
-#undef MOD
-#include "../../collector/confirm.c"
-#undef MOD
-#include "../../collector/seqmark.c"
+#include "../../collector/forward.h"
+#include "../../collector/outbox.h"
+#include "../../collector/queue.h"
+#include "../../collector/store.h"
+#include "../../collector/confirm.h"
+#include "../../collector/seqmark.h"
 
 /* --- the fake client (fixture.h) ------------------------------------------ */
 
 #define FX_FAKE_MQTT_TOPIC "wwtp/t/telemetry"
 #include "fixture.h"
+#include "../../util/err.h"
+#include "../../collector/forward-private.h"
+#include "../../util/timeutil.h"
 
 static void connect_fake(struct wwtp_mqtt *m)
 {

@@ -1,5 +1,5 @@
 /* test_lineproto.c - the line-protocol builder and the payload encoder
- * (central/ingest/lineproto.c, compiled in here): exact output, escaping of every
+ * (central/ingest/lineproto.c): exact output, escaping of every
  * special character, refusals with the buffer rolled back, and the schema of
  * docs/influxdb-schema.md byte for byte. */
 #include <setjmp.h>
@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../central/ingest/lineproto.c"
+#include "../../central/ingest/lineproto.h"
+#include "../../util/err.h"
+#include "../../payload/payload.h"
 
 static struct wwtp_buf b;
 

@@ -2,10 +2,9 @@
  * a libmodbus TCP server on a free loopback port, and an RTU server on the
  * master side of a pseudo-terminal. The stations are built by hand.
  *
- * The poller is compiled into this test (#include of collector/poller.c):
- * the Makefile links unit tests with libwwtp.a only, and collector/ is not in
- * it. Being one translation unit also lets the test reach the scheduler's
- * arithmetic (backoff_cap_ms, schedule_next) and the read plan directly. */
+ * The test is white-box (the Makefile's test_link_poller_WHITEBOX,
+ * util/unittest.h): it reaches the scheduler's arithmetic (backoff_cap_ms,
+ * schedule_next) and the read plan through collector/poller-private.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,9 +12,15 @@
 
 #include <cmocka.h>
 
-#include "../../collector/poller.c"
+#include "../../collector/poller.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -26,6 +31,10 @@
 #include <modbus.h>
 
 #include "../../drivers/link.h"
+#include "../../util/err.h"
+#include "../../collector/poller-private.h"
+#include "../../util/timeutil.h"
+#include "../../util/log.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define UNIT_OK 1

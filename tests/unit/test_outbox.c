@@ -1,4 +1,4 @@
-/* The collector's outbox (collector/outbox.c, compiled in here) against a
+/* The collector's outbox (collector/outbox.c) against a
  * fake MQTT client whose connection, refusals and acknowledgements the
  * tests control: holding before the first connection, order, retries when
  * the client gives a message up, bounds, and what flush reports. */
@@ -12,13 +12,14 @@
 
 #include <cmocka.h>
 
-#include "../../collector/outbox.c"
-#include "../../collector/queue.c"
+#include "../../collector/outbox.h"
+#include "../../collector/queue.h"
 
 /* --- the fake client (fixture.h) ------------------------------------------ */
 
 #define FX_FAKE_MQTT_TOPIC "wwtp/t1/telemetry"
 #include "fixture.h"
+#include "../../util/err.h"
 
 /* --- helpers ------------------------------------------------------------- */
 

@@ -1,5 +1,4 @@
-/* The collector's bounded queue (collector/queue.c, compiled in here: the
- * collector's modules are not part of libwwtp.a). */
+/* The collector's bounded queue (collector/queue.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +8,9 @@
 #include <cmocka.h>
 #include <pthread.h>
 
-#include "../../collector/queue.c"
+#include "../../collector/queue.h"
 #include "../../util/timeutil.h"
+#include "../../util/err.h"
 
 static int freed;
 static void count_free(void *p)

@@ -4,8 +4,7 @@
  * which requests cover a bad address, repeatable drop draws, silences that
  * end.
  *
- * As in test_sim_model.c, the simulator's modules are not in libwwtp.a, so
- * their .c files are compiled into this test. */
+ * White-box for fault.c's put_crc (fault-private.h, util/unittest.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,9 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../firmware-sim/control_parse.c"
-#include "../../firmware-sim/fault.c"
-#include "../../firmware-sim/rtu_frame.c"
+#include "../../firmware-sim/control_parse.h"
+#include "../../firmware-sim/fault.h"
+#include "../../firmware-sim/rtu_frame.h"
+#include "../../util/err.h"
+#include "../../payload/payload.h"
+#include "../../firmware-sim/fault-private.h"
 
 static struct wwtp_sim_fault fault_of(const char *kind, const char *arg)
 {

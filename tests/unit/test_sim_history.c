@@ -1,5 +1,5 @@
 /* test_sim_history.c - the simulator's history replay (firmware-sim/
- * history.c, compiled in with the model and the register image): the
+ * history.c, with the model and the register image): the
  * messages a gateway's store-and-forward would send for a span of the past,
  * read back as JSON: every device at every instant of the grid, in time
  * order, seq counting up per station, each reading the model's decoded
@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../firmware-sim/history.c"
-#include "../../firmware-sim/image.c"
-#include "../../firmware-sim/model.c"
+#include "../../firmware-sim/history.h"
+#include "../../firmware-sim/image.h"
+#include "../../firmware-sim/model.h"
 #include "../../station/station_config.h"
 #include "../../util/timeutil.h"
+#include "../../util/err.h"
+#include "../../payload/payload.h"
 
 #define DAY_MS (86400 * 1000LL)
 /* 2025-06-02T00:00:00+07:00, a Monday. */

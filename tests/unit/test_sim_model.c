@@ -6,10 +6,10 @@
  * project's decoder (decode(encode(x)) == x, status registers decoded as
  * the model meant them).
  *
- * The simulator's modules are not part of libwwtp.a (the Makefile links
- * unit tests with that library only), so they are compiled into this test
- * by including their .c files: the test sees exactly the code wwtp-sim
- * runs, and their static helpers (load(), the param table) as well. */
+ * White-box (the Makefile's test_sim_model_WHITEBOX, util/unittest.h):
+ * the test sees exactly the code wwtp-sim runs, and through
+ * model-private.h and image-private.h its static helpers (load(), the param
+ * table) as well. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* M_PI, ptys: also when built without the Makefile's flags */
 #endif
@@ -24,9 +24,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../firmware-sim/image.c"
-#include "../../firmware-sim/model.c"
-#include "../../firmware-sim/rtu_frame.c"
+#include "../../firmware-sim/image.h"
+#include "../../firmware-sim/model.h"
+#include "../../firmware-sim/rtu_frame.h"
+#include "../../util/err.h"
+#include "../../firmware-sim/model-private.h"
+#include "../../firmware-sim/image-private.h"
+#include "../../drivers/decode.h"
+#include "../../payload/payload.h"
+#include "../../util/log.h"
 
 #define WEEK_S (7 * DAY_S)
 /* 2025-06-02T00:00:00+07:00, a Monday: day boundaries fall on local midnight. */

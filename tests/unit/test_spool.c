@@ -1,5 +1,5 @@
-/* test_spool.c - the central side's on-disk queue (central/ingest/spool.c,
- * compiled in here), in a mkdtemp() folder: FIFO order across segments,
+/* test_spool.c - the central side's on-disk queue (central/ingest/spool.c),
+ * in a mkdtemp() folder: FIFO order across segments,
  * sealing by size, batching several segments into one peek, partial
  * consumption, the size bound with oldest-first drops that are counted,
  * refusals, reopening after a clean stop and after a crash (a segment left
@@ -23,8 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../central/ingest/spool.c"
+#include "../../central/ingest/spool.h"
 #include "fixture.h"
+#include "../../util/err.h"
 
 static char tmpl[] = "/tmp/wwtp-test-spool-XXXXXX";
 static char dir[sizeof(tmpl) + 16];

@@ -1,5 +1,5 @@
 /* test_tt10_format.c - the Circular 10/2021 file as text
- * (collector/tt10_format.c, compiled in here): local time stamps across
+ * (collector/tt10_format.c): local time stamps across
  * day, month, year and leap-day boundaries, file names, exact file
  * contents in both layouts with decimals, empty values, statuses and line
  * ends, name stamps, and the remote folder pattern. Every expected string
@@ -15,8 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../collector/tt10_format.c"
+#include "../../collector/tt10_format.h"
 #include "../../util/timeutil.h"
+#include "../../util/err.h"
 
 /* UTC text to epoch ms. */
 static int64_t at(const char *utc)

@@ -1,5 +1,5 @@
 /* test_tt10_period.c - the per-period values of the Circular 10/2021
- * files (collector/tt10_period.c, compiled in here): periods on the local
+ * files (collector/tt10_period.c): periods on the local
  * clock, the mean of ok readings, the status rules when no reading is ok,
  * when a period closes, late and far-ahead readings, and periods without
  * readings. Expected values are worked out by hand next to them. */
@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../collector/tt10_period.c"
+#include "../../collector/tt10_period.h"
 #include "../../util/timeutil.h"
+#include "../../util/err.h"
+#include "../../payload/payload.h"
 
 #define OK WWTP_READING_OK
 #define CAL WWTP_READING_CALIBRATING

@@ -1,5 +1,5 @@
 /* test_tt10_store.c - the Circular 10/2021 files on disk
- * (collector/tt10_store.c, compiled in here) in a mkdtemp() folder: a file
+ * (collector/tt10_store.c) in a mkdtemp() folder: a file
  * and one hard link per server outbox, nothing half-written left behind,
  * listing in time order, what a crash leaves finished or removed, and
  * retention by age and by size, outboxes included. */
@@ -20,8 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../collector/tt10_format.c"
-#include "../../collector/tt10_store.c"
+#include "../../collector/tt10_format.h"
+#include "../../collector/tt10_store.h"
+#include "../../util/err.h"
 
 static char root[] = "/tmp/wwtp-test-tt10-XXXXXX";
 static char dir[600];
