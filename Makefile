@@ -77,7 +77,7 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # new .c file in a folder is built with nothing to add here. A program is
 # its main.c and its libraries; unit tests, fuzzers and bench tools link
 # the same libraries (the linker takes only the objects they use).
-LIB_SRC := $(wildcard util/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
+LIB_SRC := $(wildcard util/*.c model/*.c station/*.c drivers/*.c payload/*.c compliance/*.c)
 COLLECTOR_SRC := $(wildcard collector/*.c)
 SIM_SRC := $(wildcard firmware-sim/*.c)
 CENTRAL_SRC := $(wildcard central/*.c central/*/*.c)

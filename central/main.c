@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../station/station_config.h"
 #include "../util/err.h"
 #include "../util/log.h"

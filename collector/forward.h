@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "confirm.h"
 #include "mqtt.h"
 #include "outbox.h"

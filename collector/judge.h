@@ -20,7 +20,7 @@
 
 #include "../compliance/evaluator.h"
 #include "../payload/payload.h"
-#include "../station/station.h"
+#include "../model/station.h"
 
 struct wwtp_judge;
 

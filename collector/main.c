@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../compliance/limits.h"
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../station/station_config.h"
 #include "../util/buf.h"
 #include "../util/diag.h"

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 /* Messages the library may hold (in flight plus buffered while down). */
 #define WWTP_MQTT_MAX_BUFFERED 10000

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "../payload/payload.h"
-#include "../station/station.h"
+#include "../model/station.h"
 
 struct wwtp_poller;
 

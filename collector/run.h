@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "clock.h"
 
 struct wwtp_run_opts {

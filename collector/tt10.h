@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "../payload/payload.h"
-#include "../station/station.h"
+#include "../model/station.h"
 
 struct wwtp_tt10;
 

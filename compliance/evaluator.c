@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../payload/payload.h"
+#include "../model/reading.h"
 #include "../util/err.h"
 
 /* Availability is a ratio of counts; this absorbs the rounding of

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../util/diag.h"
 #include "limits.h"
 

@@ -31,7 +31,7 @@
 #include <libconfig.h>
 #include <stddef.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../util/buf.h"
 #include "../util/diag.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../payload/payload.h"
+#include "../model/reading.h"
 #include "../util/err.h"
 
 #define MAX_WORDS 4

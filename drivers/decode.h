@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 /* Decodes point p from regs[0..nregs), where regs[0] is the register at
  * p->address. Returns 0 with *value set; WWTP_ERR_INVAL if nregs is smaller
@@ -32,7 +32,7 @@ int wwtp_encode_regs(const struct wwtp_point *p, double value, uint16_t *regs, s
 
 /* Instrument status from a status register value (see enum
  * wwtp_status_mode). Returns one of the WWTP_READING_* codes of
- * payload/payload.h: OK, CALIBRATING or FAULT. Fault wins over calibrating. */
+ * model/reading.h: OK, CALIBRATING or FAULT. Fault wins over calibrating. */
 int wwtp_decode_status(const struct wwtp_status_src *s, uint16_t reg);
 
 #endif

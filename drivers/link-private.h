@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "link.h"
 
 #define WWTP_LINK_DESC_MAX 320

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 struct wwtp_link;
 

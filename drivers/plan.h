@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 #define WWTP_MAX_READ_REGS 125
 #define WWTP_MAX_READ_BITS 2000

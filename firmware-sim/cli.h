@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "sim.h"
 
 /* Model time at start unless --start says otherwise: a Monday, 08:00 in

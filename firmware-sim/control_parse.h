@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 /* Longest control line, newline included; longer lines are refused. */
 #define WWTP_SIM_LINE_MAX 256

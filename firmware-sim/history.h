@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../util/buf.h"
 #include "model.h"
 

@@ -3,7 +3,7 @@
 #ifndef WWTP_SIM_IMAGE_PRIVATE_H
 #define WWTP_SIM_IMAGE_PRIVATE_H
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "../util/unittest.h"
 
 #ifdef WWTP_UNITTEST

@@ -13,7 +13,7 @@
 #include <modbus.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "model.h"
 
 struct wwtp_sim_image;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../station/station_config.h"
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 
 /* What is wrong with a simulated plant: a set of effects, one bit each.
  * A scenario is an unsigned mask of them; 0 is a healthy plant. The effects

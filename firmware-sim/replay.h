@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "model.h"
 
 #define WWTP_SIM_HISTORY_INTERVAL_S 300 /* default: a reading every 5 minutes */

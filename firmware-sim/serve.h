@@ -25,7 +25,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "control_parse.h"
 #include "image.h"
 

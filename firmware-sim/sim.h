@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../station/station.h"
+#include "../model/station.h"
 #include "control_parse.h"
 #include "model.h"
 

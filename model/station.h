@@ -1,10 +1,13 @@
 /* station.h - the station model: what one station file describes.
  *
- * Loaded from libconfig files by station_load() (station_config.c) and used
- * by the collector, the simulator and (later) the central side. The structs
- * are plain data, owned by the struct wwtp_station that holds them and freed
- * by wwtp_station_free(). Register addresses stored here are always 0-based
- * wire addresses: the loader has already applied the device's address_base. */
+ * The domain's ground floor (with reading.h): ids and their sizes, devices,
+ * points, the mqtt and store groups. Loaded from libconfig files by
+ * station_load() (station/station_config.c) and used by every program. The
+ * structs are plain data, owned by the struct wwtp_station that holds them
+ * and freed by wwtp_station_free() (station/station_config.h: it frees the
+ * compliance objects too, which this floor knows only by pointer). Register
+ * addresses stored here are always 0-based wire addresses: the loader has
+ * already applied the device's address_base. */
 #ifndef WWTP_STATION_H
 #define WWTP_STATION_H
 
@@ -179,8 +182,6 @@ struct wwtp_station {
 	 * sent to the Department over FTP; NULL without one. */
 	struct wwtp_tt10_config *tt10;
 };
-
-void wwtp_station_free(struct wwtp_station *st); /* accepts NULL */
 
 /* Number of 16-bit registers a type occupies (1 for BOOL and 16-bit types). */
 int wwtp_type_regs(enum wwtp_type t);

@@ -9,7 +9,7 @@
 #define WWTP_STATION_CONFIG_H
 
 #include "../util/diag.h"
-#include "station.h"
+#include "../model/station.h"
 
 struct wwtp_load_opts {
 	/* Folder of device profiles. NULL: the file's profiles_dir key, else
@@ -38,6 +38,7 @@ int wwtp_station_load(const char *path, const struct wwtp_load_opts *opts,
  * to each file. */
 int wwtp_station_load_dir(const char *dir, const struct wwtp_load_opts *opts,
 			  struct wwtp_station ***out, size_t *n, struct wwtp_diag *diag);
+void wwtp_station_free(struct wwtp_station *st);		   /* accepts NULL */
 void wwtp_station_list_free(struct wwtp_station **list, size_t n); /* accepts NULL */
 
 /* wwtp_station_load_dir() without keeping the result: 0 when every file of

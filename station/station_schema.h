@@ -20,7 +20,7 @@
 
 #include "../util/confschema.h"
 #include "../util/diag.h"
-#include "station.h"
+#include "../model/station.h"
 
 /* Characters allowed in ids (station), names (device, profile) and params. */
 #define CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"

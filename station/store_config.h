@@ -5,7 +5,7 @@
 
 #include <libconfig.h>
 
-#include "station.h"
+#include "../model/station.h"
 #include "station_schema.h"
 
 /* Defaults of the keys not given (and of a file without the group). */

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "station.h"
+#include "../model/station.h"
 
 #define WWTP_TT10_SERVERS_MAX 4
 #define WWTP_TT10_PARAMS_MAX 32

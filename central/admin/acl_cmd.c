@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "../../station/station_config.h"
 #include "../../util/buf.h"
 #include "../../util/err.h"

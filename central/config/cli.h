@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "config.h"
 
 /* Exit status for a bad command line or a bad configuration. */

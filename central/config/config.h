@@ -7,7 +7,7 @@
 #ifndef WWTP_CENTRAL_CONFIG_H
 #define WWTP_CENTRAL_CONFIG_H
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "../../util/diag.h"
 #include "../flags/flags.h"
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "../../compliance/period.h" /* WWTP_HOUR_MS */
-#include "../../station/station.h"
+#include "../../model/station.h"
 
 /* A parameter of a station, as the flag rules see it. */
 struct wwtp_flag_param {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/timeutil.h"

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 
 struct wwtp_registry;
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/timeutil.h"

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "../../compliance/evaluator.h"
-#include "../../station/station.h"
+#include "../../model/station.h"
 
 #define WWTP_ALERT_KIND_MAX 24
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "alerts.h"
 #include "../config/config.h"
 #include "../ingest/decode.h"

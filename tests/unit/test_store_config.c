@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../station/station.h"
+#include "../../model/station.h"
 #include "../../station/station_config.h"
 #include "../../util/diag.h"
 #include "../../util/err.h"
