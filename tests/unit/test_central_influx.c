@@ -18,6 +18,7 @@
 #include "../../central/ingest/influx.h"
 #include "../../util/err.h"
 #include "../../central/ingest/influx-private.h"
+#include "../../central/ingest/query.h"
 
 /* ---- a fake server ---- */
 
@@ -243,6 +244,46 @@ static void test_urls(void **state)
 	assert_int_equal(classify(503), WWTP_INFLUX_RETRY);
 }
 
+/* query.c: literals and identifiers quoted whatever they hold; an answer
+ * read only when every statement succeeded. */
+static void test_query(void **state)
+{
+	struct wwtp_buf q;
+	json_t *doc = NULL;
+	char why[128];
+	(void)state;
+
+	wwtp_buf_init(&q, 256);
+	assert_int_equal(wwtp_query_str(&q, "x' OR 1=1 \\"), 0);
+	assert_int_equal(wwtp_buf_adds(&q, " "), 0);
+	assert_int_equal(wwtp_query_ident(&q, "a\"b"), 0);
+	assert_int_equal(wwtp_buf_add(&q, "", 1), 0);
+	assert_string_equal(q.data, "'x\\' OR 1=1 \\\\' \"a\\\"b\"");
+	wwtp_buf_free(&q);
+
+	const char *good = "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"reading\","
+			   "\"tags\":{\"param\":\"cod\"},\"columns\":[\"time\",\"count\"],"
+			   "\"values\":[[3600000,58]]}]}]}";
+	assert_int_equal(wwtp_query_parse(good, strlen(good), &doc, why, sizeof why), 0);
+	json_t *s0 = json_array_get(wwtp_query_series(doc, 0), 0);
+	json_t *cols = json_object_get(s0, "columns");
+	json_t *row = json_array_get(json_object_get(s0, "values"), 0);
+	assert_true(wwtp_query_col_num(cols, row, "count", -1) == 58);
+	assert_string_equal(wwtp_query_tag(json_object_get(s0, "tags"), cols, row, "param"), "cod");
+	assert_null(wwtp_query_col_str(cols, row, "count"));
+	json_decref(doc);
+
+	const char *e = "{\"results\":[{\"statement_id\":0},{\"statement_id\":1,"
+			"\"error\":\"database not found: wwtp\"}]}";
+	assert_int_equal(wwtp_query_parse(e, strlen(e), &doc, why, sizeof why), WWTP_ERR_PROTO);
+	assert_null(doc);
+	assert_string_equal(why, "database not found: wwtp");
+	assert_int_equal(wwtp_query_parse("<html>", 6, &doc, why, sizeof why), WWTP_ERR_PROTO);
+	assert_string_equal(why, "the answer is not JSON");
+	assert_int_equal(wwtp_query_parse("{}", 2, &doc, why, sizeof why), WWTP_ERR_PROTO);
+	assert_string_equal(why, "the answer has no results");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +294,7 @@ int main(void)
 	    cmocka_unit_test(test_too_large_splits),
 	    cmocka_unit_test(test_gzip),
 	    cmocka_unit_test(test_urls),
+	    cmocka_unit_test(test_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
