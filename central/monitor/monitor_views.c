@@ -1,0 +1,304 @@
+/* monitor_views.c - the monitor's state as the API shows it (monitor.h):
+ * stations, their checks and reasons, alerts, params and limits, as JSON. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../compliance/limits.h"
+#include "../../util/err.h"
+#include "../../util/timeutil.h"
+#include "monitor-private.h"
+
+static json_t *time_json(int64_t ms)
+{
+	char b[32];
+	if (ms <= 0 || wwtp_format_utc(ms, b, sizeof(b)) != 0)
+		return json_null();
+	return json_string(b);
+}
+
+/* A number that may be NaN: rounded to 4 decimals (shares, ratios), or
+ * null. */
+static json_t *num4(double v)
+{
+	return isfinite(v) ? json_real(round(v * 1e4) / 1e4) : json_null();
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static void set_opt_str(json_t *o, const char *k, const char *v)
+{
+	if (v && v[0])
+		json_object_set_new(o, k, json_string(v));
+}
+
+static void set_opt_num(json_t *o, const char *k, double v)
+{
+	if (isfinite(v))
+		json_object_set_new(o, k, json_real(v));
+}
+
+static json_t *alert_json(const struct wwtp_alert_rec *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "station", json_string(r->station));
+	json_object_set_new(o, "kind", json_string(r->kind));
+	set_opt_str(o, "device", r->device);
+	set_opt_str(o, "param", r->param);
+	set_opt_str(o, "unit", r->unit);
+	if (r->window_s)
+		json_object_set_new(o, "window_s", json_integer(r->window_s));
+	json_object_set_new(o, "state", json_string(r->end_ms ? "closed" : "open"));
+	json_object_set_new(o, "start", time_json(r->start_ms));
+	json_object_set_new(o, "since", time_json(r->since_ms));
+	if (r->end_ms) {
+		json_object_set_new(o, "end", time_json(r->end_ms));
+		json_object_set_new(o, "closed_by",
+				    json_string(r->closed_by ? r->closed_by : "cleared"));
+	}
+	set_opt_num(o, "value", r->value);
+	set_opt_num(o, "limit", r->limit);
+	set_opt_num(o, "ratio", r->ratio);
+	set_opt_num(o, "end_value", r->end_value);
+	set_opt_num(o, "end_ratio", r->end_ratio);
+	return o;
+}
+
+static json_t *reason_json(const struct wwtp_flag_reason *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "rule", json_string(wwtp_flag_rule_name(r->rule)));
+	json_object_set_new(o, "param", json_string(r->param));
+	json_object_set_new(o, "value", num4(r->value));
+	json_object_set_new(o, "threshold", num4(r->threshold));
+	json_object_set_new(o, "clears_at", num4(r->clear_at));
+	json_object_set_new(o, "hours", json_integer(r->hours));
+	switch (r->rule) {
+	case WWTP_FLAG_COMPLIANCE:
+		set_opt_num(o, "limit_min", r->cmax_min);
+		set_opt_num(o, "limit_max", r->cmax_max);
+		break;
+	case WWTP_FLAG_AVAILABILITY:
+	case WWTP_FLAG_FAULTS:
+		json_object_set_new(o, "params_past_threshold", json_integer(r->count));
+		break;
+	case WWTP_FLAG_COD_REMOVAL:
+	case WWTP_FLAG_NH4_REMOVAL:
+		set_opt_num(o, "inlet_mean", round(r->inlet * 1e3) / 1e3);
+		set_opt_num(o, "outlet_mean", round(r->outlet * 1e3) / 1e3);
+		break;
+	case WWTP_FLAG_HYDRAULIC:
+		set_opt_num(o, "flow_m3d", round(r->flow_m3d * 10) / 10);
+		set_opt_num(o, "design_m3d", r->design_m3d);
+		break;
+	default:
+		break;
+	}
+	json_object_set_new(o, "text", json_string(r->text));
+	return o;
+}
+
+static const char *status_of(const struct mon_station *s, int64_t now_ms)
+{
+	if (s->last_seen_ms == 0)
+		return "unknown";
+	if (strcmp(s->state, "offline") == 0 && s->status_ms >= s->last_telemetry_ms)
+		return "offline";
+	if (now_ms - s->last_telemetry_ms > WWTP_MONITOR_SILENT_MS)
+		return "silent";
+	return "online";
+}
+
+static json_t *checks_json(const struct wwtp_monitor *m, const struct mon_station *s)
+{
+	const struct wwtp_flag_checks *c = &s->checks;
+	json_t *o = json_object(), *comp = json_object();
+
+	json_object_set_new(o, "evaluated", time_json(s->evaluated_ms));
+	json_object_set_new(o, "window_h", json_integer(m->cfg.window_h));
+	json_object_set_new(o, "hours", json_integer(c->hours));
+	for (size_t i = 0; i < s->nparams; i++) {
+		const struct wwtp_param_summary *ps = &s->psum[i];
+		if (!s->params[i].has_limit || ps->judged == 0)
+			continue;
+		json_t *p = json_object();
+		json_object_set_new(p, "within", num4((double)ps->within / ps->judged));
+		json_object_set_new(p, "hours", json_integer(ps->judged));
+		json_object_set_new(p, "mean", num(round(ps->mean * 1e3) / 1e3));
+		json_object_set_new(comp, s->params[i].name, p);
+	}
+	json_object_set_new(o, "compliance", comp);
+	json_object_set_new(o, "availability", num4(c->availability));
+	if (c->availability_param[0])
+		json_object_set_new(o, "availability_param", json_string(c->availability_param));
+	json_object_set_new(o, "faults", num4(c->faults));
+	if (c->faults_param[0])
+		json_object_set_new(o, "faults_param", json_string(c->faults_param));
+	json_object_set_new(o, "cod_removal", num4(c->cod_removal));
+	json_object_set_new(o, "nh4_removal", num4(c->nh4_removal));
+	json_object_set_new(o, "hydraulic_load", num4(c->hydraulic_load));
+	return o;
+}
+
+static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s, int64_t now_ms)
+{
+	json_t *o = json_object(), *reasons = json_array(), *alerts = json_array();
+	const struct wwtp_alert_rec *open[64];
+	struct wwtp_alert_filter f = {.station = s->id,
+				      .state = WWTP_ALERTS_OPEN,
+				      .from_ms = 0,
+				      .to_ms = INT64_MAX,
+				      .limit = 64};
+	size_t nopen = wwtp_alerts_find(m->alerts, &f, open, 64);
+
+	json_object_set_new(o, "id", json_string(s->id));
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "district", json_string(s->district));
+	json_object_set_new(o, "plan", json_string(s->plan));
+	json_object_set_new(o, "plan_review", json_boolean(s->plan_review));
+	json_object_set_new(o, "design_flow_m3d",
+			    s->design_m3d > 0 ? json_real(s->design_m3d) : json_null());
+	json_object_set_new(o, "status", json_string(status_of(s, now_ms)));
+	json_object_set_new(o, "last_seen", time_json(s->last_seen_ms));
+	if (s->state[0]) {
+		json_t *ls = json_object();
+		json_object_set_new(ls, "state", json_string(s->state));
+		json_object_set_new(ls, "ts", time_json(s->status_ms));
+		json_object_set_new(o, "collector", ls);
+	}
+	json_object_set_new(o, "flagged", json_boolean(s->nreasons > 0));
+	json_object_set_new(o, "backfilling", json_boolean(s->backfilling));
+	json_object_set_new(o, "flagged_since", time_json(s->flagged_since_ms));
+	for (size_t i = 0; i < s->nreasons; i++)
+		json_array_append_new(reasons, reason_json(&s->reasons[i]));
+	json_object_set_new(o, "reasons", reasons);
+	for (size_t i = 0; i < nopen && i < 64; i++)
+		json_array_append_new(alerts, alert_json(open[i]));
+	json_object_set_new(o, "alerts", alerts);
+	json_object_set_new(o, "open_alerts", json_integer((json_int_t)nopen));
+	json_object_set_new(o, "checks", checks_json(m, s));
+	return o;
+}
+
+json_t *wwtp_monitor_stations_json(struct wwtp_monitor *m, const char *only_id, int64_t now_ms)
+{
+	json_t *out = NULL;
+	pthread_mutex_lock(&m->lock);
+	if (only_id) {
+		const struct mon_station *s = wwtp_mon_find(m, only_id);
+		if (s)
+			out = station_json(m, s, now_ms);
+	} else {
+		out = json_array();
+		for (size_t i = 0; i < m->n; i++)
+			json_array_append_new(out, station_json(m, &m->st[i], now_ms));
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out;
+}
+
+json_t *wwtp_monitor_alerts_json(struct wwtp_monitor *m, const struct wwtp_alert_filter *f,
+				 size_t *total)
+{
+	size_t max = f->limit ? f->limit : 1000;
+	const struct wwtp_alert_rec **recs = calloc(max, sizeof(*recs));
+	json_t *out = json_array();
+
+	if (!recs) {
+		json_decref(out);
+		return NULL;
+	}
+	pthread_mutex_lock(&m->lock);
+	size_t n = wwtp_alerts_find(m->alerts, f, recs, max);
+	for (size_t i = 0; i < n && i < max; i++)
+		json_array_append_new(out, alert_json(recs[i]));
+	pthread_mutex_unlock(&m->lock);
+	free(recs);
+	if (total)
+		*total = n;
+	return out;
+}
+
+int wwtp_monitor_has(struct wwtp_monitor *m, const char *id, const char *param, char *unit,
+		     size_t n)
+{
+	int rc = WWTP_ERR_NOTFOUND;
+	pthread_mutex_lock(&m->lock);
+	const struct mon_station *s = wwtp_mon_find(m, id);
+	if (s && !param) {
+		rc = 0;
+	} else if (s) {
+		int p = wwtp_flag_param_find(s->params, s->nparams, param);
+		if (p >= 0) {
+			if (unit)
+				snprintf(unit, n, "%s", s->params[p].unit);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+json_t *wwtp_monitor_params_json(struct wwtp_monitor *m, const char *id)
+{
+	json_t *out = NULL;
+	pthread_mutex_lock(&m->lock);
+	const struct mon_station *s = wwtp_mon_find(m, id);
+	if (s) {
+		out = json_array();
+		for (size_t i = 0; i < s->nparams; i++)
+			json_array_append_new(out, json_string(s->params[i].name));
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out;
+}
+
+void wwtp_monitor_health(struct wwtp_monitor *m, struct wwtp_monitor_health *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&m->lock);
+	out->recovered = m->recovered;
+	out->queries_ok = m->queries_ok;
+	out->refreshed_ms = m->refreshed_ms;
+	out->stations = m->n;
+	for (size_t i = 0; i < m->n; i++)
+		out->flagged += m->st[i].nreasons > 0;
+	out->alerts = wwtp_alerts_count(m->alerts);
+	struct wwtp_alert_filter f = {.state = WWTP_ALERTS_OPEN, .to_ms = INT64_MAX, .limit = 1};
+	const struct wwtp_alert_rec *one[1];
+	out->open_alerts = wwtp_alerts_find(m->alerts, &f, one, 1);
+	pthread_mutex_unlock(&m->lock);
+}
+
+json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id)
+{
+	json_t *out = NULL;
+	pthread_mutex_lock(&m->lock);
+	const struct mon_station *s = wwtp_mon_find(m, id);
+	if (s) {
+		out = json_array();
+		for (size_t i = 0; i < s->nparams; i++) {
+			const struct wwtp_flag_param *p = &s->params[i];
+			json_t *o = json_object();
+			json_object_set_new(o, "param", json_string(p->name));
+			json_object_set_new(o, "unit", json_string(p->unit));
+			json_object_set_new(o, "device", json_string(p->device));
+			json_object_set_new(o, "limited", json_boolean(p->has_limit));
+			if (p->has_limit && isfinite(p->cmax_min))
+				json_object_set_new(o, "limit_min", json_real(p->cmax_min));
+			if (p->has_limit && isfinite(p->cmax_max))
+				json_object_set_new(o, "limit_max", json_real(p->cmax_max));
+			json_array_append_new(out, o);
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out;
+}
