@@ -16,8 +16,9 @@
  * what changes anything, the role for acknowledgements (docs/web.md). Bad
  * input gets 400 with {"error": "..."}: unknown parameters, a parameter
  * twice, bad times or numbers; unknown stations, params and routes 404;
- * other methods 405. One table in api.c (`routes[]`) lists the routes:
- * it drives the dispatch, the index at /api and the 404/405 answers. */
+ * other methods 405. One table in api_routes.c (`wwtp_api_routes[]`) lists
+ * the routes: it drives the dispatch, the index at /api and the 404/405
+ * answers. */
 #ifndef WWTP_CENTRAL_API_H
 #define WWTP_CENTRAL_API_H
 
