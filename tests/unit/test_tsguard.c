@@ -1,6 +1,5 @@
-/* Poll times that never go back (collector/tsguard.c, compiled in here: the
- * collector's modules are not part of libwwtp.a): a clock stepped back,
- * caught up, stepped forward, and a floor kept across a restart. */
+/* Poll times that never go back (collector/tsguard.c): a clock stepped
+ * back, caught up, stepped forward, and a floor kept across a restart. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../../collector/tsguard.c"
+#include "../../collector/tsguard.h"
 
 #define T0 1769878800000LL /* 2026-01-31T17:00:00Z */
 
