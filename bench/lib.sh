@@ -275,6 +275,6 @@ maps_by_rss() {
 # the last number of KEY's descriptor in central/config/config.c, or the
 # WWTP_STORE_DEFAULT_NAME #define of station/store_config.h.
 central_default() {
-	grep -E "C_INT\(\"$1\"" central/config/config.c | grep -oE '[0-9]+\)' | tail -n1 | tr -d ')'
+	grep -E "OPT_INT\(\"$1\"" central/config/config.c | grep -oE '[0-9]+\)' | tail -n1 | tr -d ')'
 }
 store_default() { awk -v k="WWTP_STORE_DEFAULT_$1" '$1 == "#define" && $2 == k { print $3 }' station/store_config.h; }

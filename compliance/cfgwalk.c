@@ -55,7 +55,7 @@ char wwtp_cw_confidence(const char *s)
 static void say(void *ctx, const struct wwtp_cs_issue *is)
 {
 	struct wwtp_cw *c = ctx;
-	const struct wwtp_cw_opt *o = is->o;
+	const struct wwtp_opt *o = is->o;
 	const char *p = is->prefix, *key = o ? o->key : "", *h = o ? o->hint : NULL;
 
 	switch (is->problem) {
@@ -103,7 +103,7 @@ static void say(void *ctx, const struct wwtp_cs_issue *is)
 	}
 }
 
-uint64_t wwtp_cw_walk(struct wwtp_cw *c, const config_setting_t *grp, const struct wwtp_cw_opt *tab,
+uint64_t wwtp_cw_walk(struct wwtp_cw *c, const config_setting_t *grp, const struct wwtp_opt *tab,
 		      size_t n, void *obj, const char *what, wwtp_cw_extra_fn extra, void *ctx)
 {
 	const struct wwtp_cs_walker w = {
@@ -111,7 +111,7 @@ uint64_t wwtp_cw_walk(struct wwtp_cw *c, const config_setting_t *grp, const stru
 	return wwtp_cs_walk(&w, grp, tab, n, obj, what, NULL);
 }
 
-uint64_t wwtp_cw_bit(const struct wwtp_cw_opt *tab, size_t n, const char *key)
+uint64_t wwtp_cw_bit(const struct wwtp_opt *tab, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n && i < 64; i++)
 		if (strcmp(tab[i].key, key) == 0)

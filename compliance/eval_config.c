@@ -17,18 +17,18 @@ struct eval_in {
 	int calibration_max_s, offline_after_s, fault_after, bucket_s;
 };
 
-static const struct wwtp_cw_opt eval_tab[] = {
-    CW_SUB("windows_s", WWTP_CW_SEQ, 0, struct eval_in, windows_s),
-    CW_FLT("min_availability", 0, struct eval_in, min_availability, 0, 1,
-	   WWTP_EVAL_DEFAULT_MIN_AVAILABILITY),
-    CW_FLT("availability_margin", 0, struct eval_in, availability_margin, 0, 0.5,
-	   WWTP_EVAL_DEFAULT_AVAILABILITY_MARGIN),
-    CW_FLT("hysteresis", 0, struct eval_in, hysteresis, 0, 0.5, WWTP_EVAL_DEFAULT_HYSTERESIS),
-    CW_INT("calibration_max_s", 0, struct eval_in, calibration_max_s, 60, 7 * 86400,
-	   WWTP_EVAL_DEFAULT_CALIBRATION_MAX_S),
-    CW_INT("offline_after_s", 0, struct eval_in, offline_after_s, 0, 86400, 0),
-    CW_INT("fault_after", 0, struct eval_in, fault_after, 1, 1000, WWTP_EVAL_DEFAULT_FAULT_AFTER),
-    CW_INT("bucket_s", 0, struct eval_in, bucket_s, 1, 3600, WWTP_EVAL_DEFAULT_BUCKET_S),
+static const struct wwtp_opt eval_tab[] = {
+    OPT_SUB("windows_s", WWTP_OPT_SEQ, 0, struct eval_in, windows_s, NULL),
+    OPT_FLT("min_availability", 0, struct eval_in, min_availability, 0, 1,
+	    WWTP_EVAL_DEFAULT_MIN_AVAILABILITY),
+    OPT_FLT("availability_margin", 0, struct eval_in, availability_margin, 0, 0.5,
+	    WWTP_EVAL_DEFAULT_AVAILABILITY_MARGIN),
+    OPT_FLT("hysteresis", 0, struct eval_in, hysteresis, 0, 0.5, WWTP_EVAL_DEFAULT_HYSTERESIS),
+    OPT_INT("calibration_max_s", 0, struct eval_in, calibration_max_s, 60, 7 * 86400,
+	    WWTP_EVAL_DEFAULT_CALIBRATION_MAX_S),
+    OPT_INT("offline_after_s", 0, struct eval_in, offline_after_s, 0, 86400, 0),
+    OPT_INT("fault_after", 0, struct eval_in, fault_after, 1, 1000, WWTP_EVAL_DEFAULT_FAULT_AFTER),
+    OPT_INT("bucket_s", 0, struct eval_in, bucket_s, 1, 3600, WWTP_EVAL_DEFAULT_BUCKET_S),
 };
 
 static int cmp_int(const void *a, const void *b)

@@ -103,35 +103,36 @@ struct header {
 	const config_setting_t *replaces, *transition, *columns, *sources;
 };
 
-static const struct wwtp_cw_opt header_tab[] = {
-    CW_STR("id", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, id, REG_ID_CHARS,
-	   "letters, digits and \":._-\", e.g. \"QCVN40:2011\""),
-    CW_STR("code", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, code, NULL, NULL),
-    CW_STR("title_vi", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, title_vi, NULL, NULL),
-    CW_STR("title_en", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, title_en, NULL, NULL),
-    CW_STR("issued_by", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, issued_by, NULL, NULL),
-    CW_STR("issued", 0, struct header, issued, DATE_CHARS, "\"YYYY-MM-DD\""),
-    CW_STR("in_force", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, in_force, DATE_CHARS,
-	   "\"YYYY-MM-DD\""),
-    CW_STR("formula", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct header, formula, NULL, NULL),
-    CW_STR("source", 0, struct header, source, NULL, NULL),
-    CW_STR("confidence", 0, struct header, confidence, NULL, NULL),
-    CW_STR("note", 0, struct header, note, NULL, NULL),
-    CW_SUB("replaces", WWTP_CW_SEQ, 0, struct header, replaces),
-    CW_SUB("transition", WWTP_CW_GROUP, 0, struct header, transition),
-    CW_SUB("columns", WWTP_CW_LIST, WWTP_CW_REQ, struct header, columns),
-    CW_SUB("sources", WWTP_CW_LIST, WWTP_CW_REQ, struct header, sources),
+static const struct wwtp_opt header_tab[] = {
+    OPT_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, id, REG_ID_CHARS, "",
+	    "letters, digits and \":._-\", e.g. \"QCVN40:2011\""),
+    OPT_STR("code", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, code, NULL, "", NULL),
+    OPT_STR("title_vi", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, title_vi, NULL, "", NULL),
+    OPT_STR("title_en", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, title_en, NULL, "", NULL),
+    OPT_STR("issued_by", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, issued_by, NULL, "",
+	    NULL),
+    OPT_STR("issued", 0, struct header, issued, DATE_CHARS, "", "\"YYYY-MM-DD\""),
+    OPT_STR("in_force", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, in_force, DATE_CHARS, "",
+	    "\"YYYY-MM-DD\""),
+    OPT_STR("formula", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct header, formula, NULL, "", NULL),
+    OPT_STR("source", 0, struct header, source, NULL, "", NULL),
+    OPT_STR("confidence", 0, struct header, confidence, NULL, "", NULL),
+    OPT_STR("note", 0, struct header, note, NULL, "", NULL),
+    OPT_SUB("replaces", WWTP_OPT_SEQ, 0, struct header, replaces, NULL),
+    OPT_SUB("transition", WWTP_OPT_GROUP, 0, struct header, transition, NULL),
+    OPT_SUB("columns", WWTP_OPT_LIST, WWTP_OPT_REQ, struct header, columns, NULL),
+    OPT_SUB("sources", WWTP_OPT_LIST, WWTP_OPT_REQ, struct header, sources, NULL),
 };
 
 struct root {
 	const config_setting_t *regulation, *parameters, *kq, *kf;
 };
 
-static const struct wwtp_cw_opt root_tab[] = {
-    CW_SUB("regulation", WWTP_CW_GROUP, WWTP_CW_REQ, struct root, regulation),
-    CW_SUB("parameters", WWTP_CW_LIST, WWTP_CW_REQ, struct root, parameters),
-    CW_SUB("kq", WWTP_CW_GROUP, 0, struct root, kq),
-    CW_SUB("kf", WWTP_CW_GROUP, 0, struct root, kf),
+static const struct wwtp_opt root_tab[] = {
+    OPT_SUB("regulation", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct root, regulation, NULL),
+    OPT_SUB("parameters", WWTP_OPT_LIST, WWTP_OPT_REQ, struct root, parameters, NULL),
+    OPT_SUB("kq", WWTP_OPT_GROUP, 0, struct root, kq, NULL),
+    OPT_SUB("kf", WWTP_OPT_GROUP, 0, struct root, kf, NULL),
 };
 
 struct column_def {
@@ -139,15 +140,15 @@ struct column_def {
 	char description[WWTP_REG_TEXT_MAX];
 };
 
-static const struct wwtp_cw_opt column_tab[] = {
-    CW_STR("id", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct column_def, id, COLUMN_CHARS,
-	   "capital letters and digits, e.g. \"A\""),
-    CW_STR("description", 0, struct column_def, description, NULL, NULL),
+static const struct wwtp_opt column_tab[] = {
+    OPT_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct column_def, id, COLUMN_CHARS, "",
+	    "capital letters and digits, e.g. \"A\""),
+    OPT_STR("description", 0, struct column_def, description, NULL, "", NULL),
 };
 
-static const struct wwtp_cw_opt source_tab[] = {
-    CW_STR("id", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct reg_source, id, NULL, NULL),
-    CW_STR("text", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct reg_source, text, NULL, NULL),
+static const struct wwtp_opt source_tab[] = {
+    OPT_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct reg_source, id, NULL, "", NULL),
+    OPT_STR("text", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct reg_source, text, NULL, "", NULL),
 };
 
 struct transition {
@@ -157,11 +158,11 @@ struct transition {
 	char confidence[16];
 };
 
-static const struct wwtp_cw_opt transition_tab[] = {
-    CW_STR("until", WWTP_CW_REQ, struct transition, until, DATE_CHARS, "\"YYYY-MM-DD\""),
-    CW_STR("applies_to", 0, struct transition, applies_to, NULL, NULL),
-    CW_STR("source", WWTP_CW_REQ, struct transition, source, NULL, NULL),
-    CW_STR("confidence", WWTP_CW_REQ, struct transition, confidence, NULL, NULL),
+static const struct wwtp_opt transition_tab[] = {
+    OPT_STR("until", WWTP_OPT_REQ, struct transition, until, DATE_CHARS, "", "\"YYYY-MM-DD\""),
+    OPT_STR("applies_to", 0, struct transition, applies_to, NULL, "", NULL),
+    OPT_STR("source", WWTP_OPT_REQ, struct transition, source, NULL, "", NULL),
+    OPT_STR("confidence", WWTP_OPT_REQ, struct transition, confidence, NULL, "", NULL),
 };
 
 struct prow {
@@ -177,19 +178,19 @@ struct prow {
 	char note[WWTP_REG_TEXT_MAX];
 };
 
-static const struct wwtp_cw_opt prow_tab[] = {
-    CW_INT("no", 0, struct prow, no, 1, 999, 0),
-    CW_STR("param", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct prow, param, ID_CHARS,
-	   "a canonical id: lower-case letters, digits and '_'"),
-    CW_STR("name_vi", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct prow, name_vi, NULL, NULL),
-    CW_STR("name_en", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct prow, name_en, NULL, NULL),
-    CW_STR("unit", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct prow, unit, NULL,
-	   "the unit of the regulation's table, e.g. \"mg/L\""),
-    CW_BOOL("apply_factors", WWTP_CW_REQ, struct prow, apply_factors, 1),
-    CW_STR("factors_source", 0, struct prow, factors_source, NULL, NULL),
-    CW_STR("factors_confidence", 0, struct prow, factors_confidence, NULL, NULL),
-    CW_BOOL("not_for_saline", 0, struct prow, not_for_saline, 0),
-    CW_STR("note", 0, struct prow, note, NULL, NULL),
+static const struct wwtp_opt prow_tab[] = {
+    OPT_INT("no", 0, struct prow, no, 1, 999, 0),
+    OPT_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prow, param, ID_CHARS, "",
+	    "a canonical id: lower-case letters, digits and '_'"),
+    OPT_STR("name_vi", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prow, name_vi, NULL, "", NULL),
+    OPT_STR("name_en", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prow, name_en, NULL, "", NULL),
+    OPT_STR("unit", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prow, unit, NULL, "",
+	    "the unit of the regulation's table, e.g. \"mg/L\""),
+    OPT_BOOL("apply_factors", WWTP_OPT_REQ, struct prow, apply_factors, 1),
+    OPT_STR("factors_source", 0, struct prow, factors_source, NULL, "", NULL),
+    OPT_STR("factors_confidence", 0, struct prow, factors_confidence, NULL, "", NULL),
+    OPT_BOOL("not_for_saline", 0, struct prow, not_for_saline, 0),
+    OPT_STR("note", 0, struct prow, note, NULL, "", NULL),
 };
 
 struct pvalue {
@@ -199,12 +200,12 @@ struct pvalue {
 	char note[WWTP_REG_TEXT_MAX];
 };
 
-static const struct wwtp_cw_opt pvalue_tab[] = {
-    CW_FLT("min", 0, struct pvalue, min, 0, VALUE_MAX, NAN),
-    CW_FLT("max", 0, struct pvalue, max, 0, VALUE_MAX, NAN),
-    CW_STR("source", 0, struct pvalue, source, NULL, NULL),
-    CW_STR("confidence", 0, struct pvalue, confidence, NULL, NULL),
-    CW_STR("note", 0, struct pvalue, note, NULL, NULL),
+static const struct wwtp_opt pvalue_tab[] = {
+    OPT_FLT("min", 0, struct pvalue, min, 0, VALUE_MAX, NAN),
+    OPT_FLT("max", 0, struct pvalue, max, 0, VALUE_MAX, NAN),
+    OPT_STR("source", 0, struct pvalue, source, NULL, "", NULL),
+    OPT_STR("confidence", 0, struct pvalue, confidence, NULL, "", NULL),
+    OPT_STR("note", 0, struct pvalue, note, NULL, "", NULL),
 };
 
 struct btable {
@@ -214,53 +215,53 @@ struct btable {
 	const config_setting_t *bands, *uses;
 };
 
-static const struct wwtp_cw_opt kq_bands_tab[] = {
-    CW_STR("source", WWTP_CW_REQ, struct btable, source, NULL, NULL),
-    CW_STR("confidence", WWTP_CW_REQ, struct btable, confidence, NULL, NULL),
-    CW_FLT("no_data", 0, struct btable, no_data, FACTOR_MIN, FACTOR_MAX, NAN),
-    CW_SUB("bands", WWTP_CW_LIST, WWTP_CW_REQ, struct btable, bands),
+static const struct wwtp_opt kq_bands_tab[] = {
+    OPT_STR("source", WWTP_OPT_REQ, struct btable, source, NULL, "", NULL),
+    OPT_STR("confidence", WWTP_OPT_REQ, struct btable, confidence, NULL, "", NULL),
+    OPT_FLT("no_data", 0, struct btable, no_data, FACTOR_MIN, FACTOR_MAX, NAN),
+    OPT_SUB("bands", WWTP_OPT_LIST, WWTP_OPT_REQ, struct btable, bands, NULL),
 };
 
-static const struct wwtp_cw_opt kf_bands_tab[] = {
-    CW_STR("source", WWTP_CW_REQ, struct btable, source, NULL, NULL),
-    CW_STR("confidence", WWTP_CW_REQ, struct btable, confidence, NULL, NULL),
-    CW_SUB("bands", WWTP_CW_LIST, WWTP_CW_REQ, struct btable, bands),
+static const struct wwtp_opt kf_bands_tab[] = {
+    OPT_STR("source", WWTP_OPT_REQ, struct btable, source, NULL, "", NULL),
+    OPT_STR("confidence", WWTP_OPT_REQ, struct btable, confidence, NULL, "", NULL),
+    OPT_SUB("bands", WWTP_OPT_LIST, WWTP_OPT_REQ, struct btable, bands, NULL),
 };
 
-static const struct wwtp_cw_opt sea_tab[] = {
-    CW_STR("source", WWTP_CW_REQ, struct btable, source, NULL, NULL),
-    CW_STR("confidence", WWTP_CW_REQ, struct btable, confidence, NULL, NULL),
-    CW_SUB("uses", WWTP_CW_LIST, WWTP_CW_REQ, struct btable, uses),
+static const struct wwtp_opt sea_tab[] = {
+    OPT_STR("source", WWTP_OPT_REQ, struct btable, source, NULL, "", NULL),
+    OPT_STR("confidence", WWTP_OPT_REQ, struct btable, confidence, NULL, "", NULL),
+    OPT_SUB("uses", WWTP_OPT_LIST, WWTP_OPT_REQ, struct btable, uses, NULL),
 };
 
 struct kqgrp {
 	const config_setting_t *river, *lake, *sea;
 };
 
-static const struct wwtp_cw_opt kq_tab[] = {
-    CW_SUB("river", WWTP_CW_GROUP, 0, struct kqgrp, river),
-    CW_SUB("lake", WWTP_CW_GROUP, 0, struct kqgrp, lake),
-    CW_SUB("sea", WWTP_CW_GROUP, 0, struct kqgrp, sea),
+static const struct wwtp_opt kq_tab[] = {
+    OPT_SUB("river", WWTP_OPT_GROUP, 0, struct kqgrp, river, NULL),
+    OPT_SUB("lake", WWTP_OPT_GROUP, 0, struct kqgrp, lake, NULL),
+    OPT_SUB("sea", WWTP_OPT_GROUP, 0, struct kqgrp, sea, NULL),
 };
 
 struct band_in {
 	double upto, factor;
 };
 
-static const struct wwtp_cw_opt kq_band_tab[] = {
-    CW_FLT("upto", 0, struct band_in, upto, 0, 1e15, NAN),
-    CW_FLT("kq", WWTP_CW_REQ, struct band_in, factor, FACTOR_MIN, FACTOR_MAX, NAN),
+static const struct wwtp_opt kq_band_tab[] = {
+    OPT_FLT("upto", 0, struct band_in, upto, 0, 1e15, NAN),
+    OPT_FLT("kq", WWTP_OPT_REQ, struct band_in, factor, FACTOR_MIN, FACTOR_MAX, NAN),
 };
 
-static const struct wwtp_cw_opt kf_band_tab[] = {
-    CW_FLT("upto", 0, struct band_in, upto, 0, 1e15, NAN),
-    CW_FLT("kf", WWTP_CW_REQ, struct band_in, factor, FACTOR_MIN, FACTOR_MAX, NAN),
+static const struct wwtp_opt kf_band_tab[] = {
+    OPT_FLT("upto", 0, struct band_in, upto, 0, 1e15, NAN),
+    OPT_FLT("kf", WWTP_OPT_REQ, struct band_in, factor, FACTOR_MIN, FACTOR_MAX, NAN),
 };
 
-static const struct wwtp_cw_opt use_tab[] = {
-    CW_STR("use", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct reg_use, use, ID_CHARS, NULL),
-    CW_FLT("kq", WWTP_CW_REQ, struct reg_use, kq, FACTOR_MIN, FACTOR_MAX, NAN),
-    CW_STR("description", 0, struct reg_use, description, NULL, NULL),
+static const struct wwtp_opt use_tab[] = {
+    OPT_STR("use", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct reg_use, use, ID_CHARS, "", NULL),
+    OPT_FLT("kq", WWTP_OPT_REQ, struct reg_use, kq, FACTOR_MIN, FACTOR_MAX, NAN),
+    OPT_STR("description", 0, struct reg_use, description, NULL, "", NULL),
 };
 
 /* "YYYY-MM-DD" with a plausible month and day. */
@@ -975,20 +976,20 @@ struct spec_in {
 	const config_setting_t *overrides;
 };
 
-static const struct wwtp_cw_opt spec_tab[] = {
-    CW_STR("regulation", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct spec_in, regulation, REG_ID_CHARS,
-	   "the id of a table in config/limits, e.g. \"QCVN40:2011\""),
-    CW_STR("column", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct spec_in, column, COLUMN_CHARS,
-	   "the column the permit names, e.g. \"B\""),
-    CW_FLT("kq", 0, struct spec_in, kq, FACTOR_MIN, FACTOR_MAX, NAN),
-    CW_FLT("kf", 0, struct spec_in, kf, FACTOR_MIN, FACTOR_MAX, NAN),
-    CW_STR("water", 0, struct spec_in, water, NULL, "\"river\", \"lake\" or \"sea\""),
-    CW_FLT("flow_m3s", 0, struct spec_in, flow_m3s, 0, 1e7, NAN),
-    CW_FLT("volume_m3", 0, struct spec_in, volume_m3, 0, 1e15, NAN),
-    CW_STR("sea_use", 0, struct spec_in, sea_use, ID_CHARS, "\"protected\" or \"other\""),
-    CW_BOOL("saline", 0, struct spec_in, saline, -1),
-    CW_FLT("design_flow_m3d", 0, struct spec_in, design_flow_m3d, 0, 1e8, NAN),
-    CW_SUB("overrides", WWTP_CW_LIST, 0, struct spec_in, overrides),
+static const struct wwtp_opt spec_tab[] = {
+    OPT_STR("regulation", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct spec_in, regulation,
+	    REG_ID_CHARS, "", "the id of a table in config/limits, e.g. \"QCVN40:2011\""),
+    OPT_STR("column", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct spec_in, column, COLUMN_CHARS, "",
+	    "the column the permit names, e.g. \"B\""),
+    OPT_FLT("kq", 0, struct spec_in, kq, FACTOR_MIN, FACTOR_MAX, NAN),
+    OPT_FLT("kf", 0, struct spec_in, kf, FACTOR_MIN, FACTOR_MAX, NAN),
+    OPT_STR("water", 0, struct spec_in, water, NULL, "", "\"river\", \"lake\" or \"sea\""),
+    OPT_FLT("flow_m3s", 0, struct spec_in, flow_m3s, 0, 1e7, NAN),
+    OPT_FLT("volume_m3", 0, struct spec_in, volume_m3, 0, 1e15, NAN),
+    OPT_STR("sea_use", 0, struct spec_in, sea_use, ID_CHARS, "", "\"protected\" or \"other\""),
+    OPT_BOOL("saline", 0, struct spec_in, saline, -1),
+    OPT_FLT("design_flow_m3d", 0, struct spec_in, design_flow_m3d, 0, 1e8, NAN),
+    OPT_SUB("overrides", WWTP_OPT_LIST, 0, struct spec_in, overrides, NULL),
 };
 
 struct override_in {
@@ -998,13 +999,13 @@ struct override_in {
 	char source[WWTP_REG_TEXT_MAX];
 };
 
-static const struct wwtp_cw_opt override_tab[] = {
-    CW_STR("param", WWTP_CW_REQ | WWTP_CW_NONEMPTY, struct override_in, param, ID_CHARS,
-	   "a parameter id, e.g. \"cod\""),
-    CW_FLT("min", 0, struct override_in, min, -VALUE_MAX, VALUE_MAX, NAN),
-    CW_FLT("max", 0, struct override_in, max, -VALUE_MAX, VALUE_MAX, NAN),
-    CW_STR("unit", 0, struct override_in, unit, NULL, NULL),
-    CW_STR("source", 0, struct override_in, source, NULL, NULL),
+static const struct wwtp_opt override_tab[] = {
+    OPT_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct override_in, param, ID_CHARS, "",
+	    "a parameter id, e.g. \"cod\""),
+    OPT_FLT("min", 0, struct override_in, min, -VALUE_MAX, VALUE_MAX, NAN),
+    OPT_FLT("max", 0, struct override_in, max, -VALUE_MAX, VALUE_MAX, NAN),
+    OPT_STR("unit", 0, struct override_in, unit, NULL, "", NULL),
+    OPT_STR("source", 0, struct override_in, source, NULL, "", NULL),
 };
 
 static int parse_water(const char *s, enum wwtp_water_kind *w)

@@ -140,45 +140,6 @@ uint64_t wwtp_walk(struct wwtp_ld *L, const config_setting_t *grp, const struct 
 /* ---- the schema ---- */
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define FSIZE(T, f) sizeof(((T *)0)->f)
-
-/* Table entry helpers: one line per key. */
-#define E_STR(k, fl, T, f, cs, def, h)                                                             \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_STR, .flags = fl, .off = offsetof(T, f),                \
-		.size = FSIZE(T, f), .charset = cs, .def_s = def, .hint = h                        \
-	}
-#define E_ENUM(k, fl, T, f, fn, def, h)                                                            \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_ENUM, .flags = fl, .off = offsetof(T, f),               \
-		.size = FSIZE(T, f), .parse = fn, .def_s = def, .hint = h                          \
-	}
-#define E_INT(k, fl, T, f, lo, hi, def)                                                            \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_INT, .flags = fl, .off = offsetof(T, f),                \
-		.size = FSIZE(T, f), .min = lo, .max = hi, .def_n = def                            \
-	}
-/* An integer with an extra check and a hint for its messages. */
-#define E_INTX(k, fl, T, f, lo, hi, def, fn, h)                                                    \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_INT, .flags = fl, .off = offsetof(T, f),                \
-		.size = FSIZE(T, f), .min = lo, .max = hi, .def_n = def, .valid = fn, .hint = h    \
-	}
-#define E_FLT(k, fl, T, f, lo, hi, def)                                                            \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_FLOAT, .flags = fl, .off = offsetof(T, f),              \
-		.size = FSIZE(T, f), .min = lo, .max = hi, .def_n = def                            \
-	}
-#define E_BOOL(k, fl, T, f, def)                                                                   \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_BOOL, .flags = fl, .off = offsetof(T, f),               \
-		.size = FSIZE(T, f), .def_n = def                                                  \
-	}
-#define E_SUB(k, kd, fl, T, f, h)                                                                  \
-	{                                                                                          \
-		.key = k, .kind = kd, .flags = fl, .off = offsetof(T, f), .size = FSIZE(T, f),     \
-		.hint = h                                                                          \
-	}
 
 /* ---- enum parsers (ENUM entries) ---- */
 
@@ -265,134 +226,123 @@ static int v_baud(long long v)
 /* ---- the schema: one table per group ---- */
 
 const struct wwtp_opt wwtp_top_opts[] = {
-    E_SUB("station", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, station,
-	  "add station = { id = \"...\"; name = \"...\"; };"),
-    E_SUB("devices", WWTP_OPT_LIST, WWTP_OPT_REQ, struct top_in, devices,
-	  "add devices = ( { ... } );"),
-    E_SUB("mqtt", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, mqtt,
-	  "add mqtt = { uri = \"tcp://127.0.0.1:1883\"; };"),
-    E_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct top_in, profiles_dir, NULL, "", NULL),
+    OPT_SUB("station", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, station,
+	    "add station = { id = \"...\"; name = \"...\"; };"),
+    OPT_SUB("devices", WWTP_OPT_LIST, WWTP_OPT_REQ, struct top_in, devices,
+	    "add devices = ( { ... } );"),
+    OPT_SUB("mqtt", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct top_in, mqtt,
+	    "add mqtt = { uri = \"tcp://127.0.0.1:1883\"; };"),
+    OPT_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct top_in, profiles_dir, NULL, "", NULL),
     /* The two compliance groups are only stored here: their own tables are
      * in compliance/ (limits.c, eval_config.c). */
-    E_SUB("limits", WWTP_OPT_GROUP, 0, struct top_in, limits, NULL),
-    E_SUB("evaluation", WWTP_OPT_GROUP, 0, struct top_in, evaluation, NULL),
-    E_STR("limits_dir", WWTP_OPT_NONEMPTY, struct top_in, limits_dir, NULL, "", NULL),
+    OPT_SUB("limits", WWTP_OPT_GROUP, 0, struct top_in, limits, NULL),
+    OPT_SUB("evaluation", WWTP_OPT_GROUP, 0, struct top_in, evaluation, NULL),
+    OPT_STR("limits_dir", WWTP_OPT_NONEMPTY, struct top_in, limits_dir, NULL, "", NULL),
     /* Its own table is in tt10_config.c. */
-    E_SUB("tt10", WWTP_OPT_GROUP, 0, struct top_in, tt10, NULL),
+    OPT_SUB("tt10", WWTP_OPT_GROUP, 0, struct top_in, tt10, NULL),
     /* The collector's durable queue: its table is in store_config.c. */
-    E_SUB("store", WWTP_OPT_GROUP, 0, struct top_in, store, NULL),
+    OPT_SUB("store", WWTP_OPT_GROUP, 0, struct top_in, store, NULL),
 };
 
 const struct wwtp_opt wwtp_station_opts[] = {
-    E_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, id, CS_ID, NULL, HINT_ID),
-    E_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, name, NULL, NULL, NULL),
-    E_STR("district", 0, struct wwtp_station, district, NULL, "", NULL),
+    OPT_STR("id", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, id, CS_ID, NULL, HINT_ID),
+    OPT_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_station, name, NULL, NULL, NULL),
+    OPT_STR("district", 0, struct wwtp_station, district, NULL, "", NULL),
     /* Optional: a plant outside Hanoi's plan (any new cluster) has none,
      * and the station group's first contract was id, name, district. */
-    E_ENUM("plan", 0, struct wwtp_station, plan, p_plan, NULL,
-	   "\"qd6613\", \"task13\" or \"review\""),
-    E_FLT("design_flow_m3d", 0, struct wwtp_station, design_flow_m3d, 0, 1e7, 0),
+    OPT_ENUM("plan", 0, struct wwtp_station, plan, p_plan, NULL,
+	     "\"qd6613\", \"task13\" or \"review\""),
+    OPT_FLT("design_flow_m3d", 0, struct wwtp_station, design_flow_m3d, 0, 1e7, 0),
 };
 
 const struct wwtp_opt wwtp_device_opts[] = {
-    E_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct dev_in, d.name, CS_NAME, NULL,
-	  HINT_NAME),
-    E_ENUM("transport", WWTP_OPT_REQ, struct dev_in, d.transport, p_transport, NULL,
-	   "\"tcp\" or \"rtu\""),
-    E_STR("host", WWTP_OPT_REQ | WWTP_OPT_TCP | WWTP_OPT_NONEMPTY, struct dev_in, d.host, NULL, "",
-	  "an IP address or host name"),
-    E_INT("port", WWTP_OPT_TCP, struct dev_in, d.port, 1, 65535, 502),
-    E_STR("serial", WWTP_OPT_REQ | WWTP_OPT_RTU | WWTP_OPT_NONEMPTY, struct dev_in, d.serial, NULL,
-	  "", "a serial device such as \"/dev/ttyUSB0\""),
-    E_INTX("baud", WWTP_OPT_RTU, struct dev_in, d.baud, 1200, 115200, 9600, v_baud,
-	   "1200, 2400, 4800, 9600, 19200, 38400, 57600 or 115200"),
-    E_ENUM("parity", WWTP_OPT_RTU, struct dev_in, d.parity, p_parity, "N", "\"N\", \"E\" or \"O\""),
-    E_INT("data_bits", WWTP_OPT_RTU, struct dev_in, d.data_bits, 7, 8, 8),
-    E_INT("stop_bits", WWTP_OPT_RTU, struct dev_in, d.stop_bits, 1, 2, 1),
-    E_SUB("rs485", WWTP_OPT_GROUP, WWTP_OPT_RTU, struct dev_in, rs485, NULL),
+    OPT_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct dev_in, d.name, CS_NAME, NULL,
+	    HINT_NAME),
+    OPT_ENUM("transport", WWTP_OPT_REQ, struct dev_in, d.transport, p_transport, NULL,
+	     "\"tcp\" or \"rtu\""),
+    OPT_STR("host", WWTP_OPT_REQ | WWTP_OPT_TCP | WWTP_OPT_NONEMPTY, struct dev_in, d.host, NULL,
+	    "", "an IP address or host name"),
+    OPT_INT("port", WWTP_OPT_TCP, struct dev_in, d.port, 1, 65535, 502),
+    OPT_STR("serial", WWTP_OPT_REQ | WWTP_OPT_RTU | WWTP_OPT_NONEMPTY, struct dev_in, d.serial,
+	    NULL, "", "a serial device such as \"/dev/ttyUSB0\""),
+    OPT_INTX("baud", WWTP_OPT_RTU, struct dev_in, d.baud, 1200, 115200, 9600, v_baud,
+	     "1200, 2400, 4800, 9600, 19200, 38400, 57600 or 115200"),
+    OPT_ENUM("parity", WWTP_OPT_RTU, struct dev_in, d.parity, p_parity, "N",
+	     "\"N\", \"E\" or \"O\""),
+    OPT_INT("data_bits", WWTP_OPT_RTU, struct dev_in, d.data_bits, 7, 8, 8),
+    OPT_INT("stop_bits", WWTP_OPT_RTU, struct dev_in, d.stop_bits, 1, 2, 1),
+    OPT_SUB("rs485", WWTP_OPT_GROUP, WWTP_OPT_RTU, struct dev_in, rs485, NULL),
     /* 0..255 here; the tighter 0..247 of RTU is checked with the transport. */
-    E_INTX("unit_id", WWTP_OPT_REQ, struct dev_in, d.unit_id, 0, 255, 0, NULL,
-	   "0..247 for transport \"rtu\""),
-    E_INT("interval_ms", 0, struct dev_in, d.interval_ms, 100, 86400000, 10000),
-    E_INT("timeout_ms", 0, struct dev_in, d.timeout_ms, 10, 60000, 1000),
-    E_INT("retries", 0, struct dev_in, d.retries, 0, 10, 2),
-    E_INT("max_gap", 0, struct dev_in, d.max_gap, 0, 124, 8),
-    E_INT("max_regs", 0, struct dev_in, d.max_regs, 1, 125, 125),
-    E_INT("address_base", 0, struct dev_in, d.address_base, 0, 1, 0),
-    E_STR("profile", WWTP_OPT_NONEMPTY, struct dev_in, d.profile, CS_NAME, "", HINT_NAME),
-    E_SUB("rename", WWTP_OPT_GROUP, 0, struct dev_in, rename, NULL),
-    E_SUB("omit", WWTP_OPT_SEQ, 0, struct dev_in, omit, NULL),
-    E_SUB("status", WWTP_OPT_GROUP, 0, struct dev_in, status, NULL),
-    E_SUB("points", WWTP_OPT_LIST, 0, struct dev_in, points, NULL),
+    OPT_INTX("unit_id", WWTP_OPT_REQ, struct dev_in, d.unit_id, 0, 255, 0, NULL,
+	     "0..247 for transport \"rtu\""),
+    OPT_INT("interval_ms", 0, struct dev_in, d.interval_ms, 100, 86400000, 10000),
+    OPT_INT("timeout_ms", 0, struct dev_in, d.timeout_ms, 10, 60000, 1000),
+    OPT_INT("retries", 0, struct dev_in, d.retries, 0, 10, 2),
+    OPT_INT("max_gap", 0, struct dev_in, d.max_gap, 0, 124, 8),
+    OPT_INT("max_regs", 0, struct dev_in, d.max_regs, 1, 125, 125),
+    OPT_INT("address_base", 0, struct dev_in, d.address_base, 0, 1, 0),
+    OPT_STR("profile", WWTP_OPT_NONEMPTY, struct dev_in, d.profile, CS_NAME, "", HINT_NAME),
+    OPT_SUB("rename", WWTP_OPT_GROUP, 0, struct dev_in, rename, NULL),
+    OPT_SUB("omit", WWTP_OPT_SEQ, 0, struct dev_in, omit, NULL),
+    OPT_SUB("status", WWTP_OPT_GROUP, 0, struct dev_in, status, NULL),
+    OPT_SUB("points", WWTP_OPT_LIST, 0, struct dev_in, points, NULL),
 };
 
 const struct wwtp_opt wwtp_rs485_opts[] = {
-    E_BOOL("enabled", 0, struct wwtp_rs485, enabled, 0),
-    E_ENUM("rts", 0, struct wwtp_rs485, rts, p_rts, "none", "\"none\", \"up\" or \"down\""),
-    E_INT("rts_delay_us", 0, struct wwtp_rs485, rts_delay_us, -1, 1000000, -1),
+    OPT_BOOL("enabled", 0, struct wwtp_rs485, enabled, 0),
+    OPT_ENUM("rts", 0, struct wwtp_rs485, rts, p_rts, "none", "\"none\", \"up\" or \"down\""),
+    OPT_INT("rts_delay_us", 0, struct wwtp_rs485, rts_delay_us, -1, 1000000, -1),
 };
 
 const struct wwtp_opt wwtp_point_opts[] = {
-    E_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct point_in, p.param, CS_PARAM, NULL,
-	  HINT_PARAM),
-    E_ENUM("table", WWTP_OPT_REQ, struct point_in, p.table, p_table, NULL,
-	   "\"holding\", \"input\", \"coil\" or \"discrete\""),
+    OPT_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct point_in, p.param, CS_PARAM, NULL,
+	    HINT_PARAM),
+    OPT_ENUM("table", WWTP_OPT_REQ, struct point_in, p.table, p_table, NULL,
+	     "\"holding\", \"input\", \"coil\" or \"discrete\""),
     /* Up to the 6-digit Modicon form; the wire address is checked after the base. */
-    E_INT("address", WWTP_OPT_REQ, struct point_in, address, 0, 465536, 0),
-    E_ENUM("type", WWTP_OPT_REQ, struct point_in, p.type, p_type, NULL,
-	   "\"bool\", \"int16\", \"uint16\", \"int32\", \"uint32\", \"int64\", \"uint64\", "
-	   "\"float32\" or \"float64\""),
-    E_ENUM("order", 0, struct point_in, p.order, p_order, "ABCD",
-	   "\"ABCD\", \"CDAB\", \"BADC\" or \"DCBA\""),
-    E_FLT("scale", WWTP_OPT_NONZERO, struct point_in, p.scale, -DBL_MAX, DBL_MAX, 1.0),
-    E_FLT("offset", 0, struct point_in, p.offset, -DBL_MAX, DBL_MAX, 0.0),
-    E_STR("unit", 0, struct point_in, p.unit, NULL, "", NULL),
-    E_INT("bit", 0, struct point_in, p.bit, -1, 15, -1),
-    E_SUB("status", WWTP_OPT_GROUP, 0, struct point_in, status, NULL),
+    OPT_INT("address", WWTP_OPT_REQ, struct point_in, address, 0, 465536, 0),
+    OPT_ENUM("type", WWTP_OPT_REQ, struct point_in, p.type, p_type, NULL,
+	     "\"bool\", \"int16\", \"uint16\", \"int32\", \"uint32\", \"int64\", \"uint64\", "
+	     "\"float32\" or \"float64\""),
+    OPT_ENUM("order", 0, struct point_in, p.order, p_order, "ABCD",
+	     "\"ABCD\", \"CDAB\", \"BADC\" or \"DCBA\""),
+    OPT_FLT("scale", WWTP_OPT_NONZERO, struct point_in, p.scale, -DBL_MAX, DBL_MAX, 1.0),
+    OPT_FLT("offset", 0, struct point_in, p.offset, -DBL_MAX, DBL_MAX, 0.0),
+    OPT_STR("unit", 0, struct point_in, p.unit, NULL, "", NULL),
+    OPT_INT("bit", 0, struct point_in, p.bit, -1, 15, -1),
+    OPT_SUB("status", WWTP_OPT_GROUP, 0, struct point_in, status, NULL),
 };
 
 const struct wwtp_opt wwtp_status_opts[] = {
-    E_ENUM("table", 0, struct status_in, s.table, p_reg_table, "holding",
-	   "\"holding\" or \"input\""),
-    E_INT("address", WWTP_OPT_REQ, struct status_in, address, 0, 465536, 0),
-    E_ENUM("mode", WWTP_OPT_REQ, struct status_in, s.mode, p_mode, NULL, "\"value\" or \"bits\""),
-    E_INT("calibrating", WWTP_OPT_REQ, struct status_in, s.calibrating, 0, 65535, 0),
-    E_INT("fault", WWTP_OPT_REQ, struct status_in, s.fault, 0, 65535, 0),
+    OPT_ENUM("table", 0, struct status_in, s.table, p_reg_table, "holding",
+	     "\"holding\" or \"input\""),
+    OPT_INT("address", WWTP_OPT_REQ, struct status_in, address, 0, 465536, 0),
+    OPT_ENUM("mode", WWTP_OPT_REQ, struct status_in, s.mode, p_mode, NULL, "\"value\" or \"bits\""),
+    OPT_INT("calibrating", WWTP_OPT_REQ, struct status_in, s.calibrating, 0, 65535, 0),
+    OPT_INT("fault", WWTP_OPT_REQ, struct status_in, s.fault, 0, 65535, 0),
 };
 
 const struct wwtp_opt wwtp_mqtt_opts[] = {
-    E_STR("uri", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, uri, NULL, NULL,
-	  "a broker URI such as \"tcp://127.0.0.1:1883\""),
-    E_STR("topic_prefix", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, topic_prefix,
-	  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/", "wwtp",
-	  "letters, digits, '-', '_' and '/'"),
-    E_STR("client_id", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, client_id, NULL, "", NULL),
-    E_INT("keepalive_s", 0, struct wwtp_mqtt_cfg, keepalive_s, 0, 65535, 30),
-    E_INT("qos", 0, struct wwtp_mqtt_cfg, qos, 0, 2, 1),
-    E_STR("ca_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.ca_file, NULL, "", NULL),
-    E_STR("cert_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.cert_file, NULL, "", NULL),
-    E_STR("key_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.key_file, NULL, "", NULL),
-    E_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.username, CS_MQTT_USER, "",
-	  HINT_MQTT_USER),
-    E_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_mqtt_cfg, auth.password_file, NULL, "",
-	  NULL),
+    /* A station's client id defaults to "wwtp-collector-<id>" (set by the
+     * loader once the id is known). */
+    WWTP_MQTT_GROUP_OPTS("", 0, 0),
 };
 
 const struct wwtp_opt wwtp_prof_top_opts[] = {
-    E_SUB("profile", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct prof_in, profile,
-	  "add profile = { name = \"...\"; };"),
-    E_SUB("points", WWTP_OPT_LIST, WWTP_OPT_REQ, struct prof_in, points,
-	  "add points = ( { ... } );"),
-    E_SUB("status", WWTP_OPT_GROUP, 0, struct prof_in, status, NULL),
+    OPT_SUB("profile", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct prof_in, profile,
+	    "add profile = { name = \"...\"; };"),
+    OPT_SUB("points", WWTP_OPT_LIST, WWTP_OPT_REQ, struct prof_in, points,
+	    "add points = ( { ... } );"),
+    OPT_SUB("status", WWTP_OPT_GROUP, 0, struct prof_in, status, NULL),
 };
 
 const struct wwtp_opt wwtp_prof_hdr_opts[] = {
-    E_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prof_hdr, name, CS_NAME, NULL,
-	  HINT_NAME),
-    E_STR("vendor", 0, struct prof_hdr, vendor, NULL, "", NULL),
-    E_STR("model", 0, struct prof_hdr, model, NULL, "", NULL),
-    E_STR("description", 0, struct prof_hdr, description, NULL, "", NULL),
-    E_INT("address_base", 0, struct prof_hdr, address_base, 0, 1, 0),
+    OPT_STR("name", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct prof_hdr, name, CS_NAME, NULL,
+	    HINT_NAME),
+    OPT_STR("vendor", 0, struct prof_hdr, vendor, NULL, "", NULL),
+    OPT_STR("model", 0, struct prof_hdr, model, NULL, "", NULL),
+    OPT_STR("description", 0, struct prof_hdr, description, NULL, "", NULL),
+    OPT_INT("address_base", 0, struct prof_hdr, address_base, 0, 1, 0),
 };
 
 const size_t wwtp_ntop_opts = NELEM(wwtp_top_opts);

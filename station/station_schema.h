@@ -1,6 +1,6 @@
 /* station_schema.h - private to the station loader: the descriptor tables
- * of station and profile files, the walk over them, and the loader state it
- * reports into.
+ * of station and profile files (the walk over them and the loader state it
+ * reports into are loader.h's, shared with central.cfg's loader).
  *
  * A group is described by one `const struct wwtp_opt[]` table (key, kinds
  * accepted, required, bounds, default, field offset or parser). wwtp_walk()
@@ -21,6 +21,8 @@
 #include "../util/confschema.h"
 #include "../util/diag.h"
 #include "../model/station.h"
+#include "loader.h"
+#include "mqtt_group.h"
 
 /* Characters allowed in ids (station), names (device, profile) and params. */
 #define CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
@@ -28,48 +30,13 @@
 #define CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
 #define HINT_ID "lowercase letters a-z, digits and '-'"
 #define HINT_NAME "lowercase letters a-z, digits, '-' and '_'"
-/* MQTT user names: also the `user` lines of the broker's ACL (central/admin/acl.c), where
- * blanks, wildcards and quotes have no place. */
-#define CS_MQTT_USER "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@"
-#define HINT_MQTT_USER "letters, digits, '-', '_', '.' and '@'"
 #define HINT_PARAM "lowercase letters a-z, digits and '_'"
-
-/* Loader state shared by the walker and the loader. */
-struct wwtp_ld {
-	struct wwtp_diag *diag;
-	const char *file;	 /* file being read, for messages without a setting */
-	const char *include_dir; /* where libconfig found its @include files */
-	int nomem;		 /* an allocation failed: the load fails with NOMEM */
-};
-
-/* The file setting s comes from, as a path usable from the working folder:
- * libconfig names an @include'd file as written, relative to include_dir.
- * Writes into buf (n bytes) when it has to join; returns 0, or -1 when the
- * path does not fit. */
-int wwtp_ld_source(const struct wwtp_ld *L, const config_setting_t *s, char *buf, size_t n);
-
-/* Adds "FILE:LINE: message" for setting s (file/line of s; L->file and no
- * line when s is NULL or has none). */
-void wwtp_ld_problem(struct wwtp_ld *L, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* The table entries (struct wwtp_opt), their kinds (WWTP_OPT_STR ...) and
  * the flags REQ, NONEMPTY and NONZERO are util/confschema.h's; these two
  * are the station loader's own: */
 #define WWTP_OPT_TCP 0x08 /* only for transport "tcp" (checked by the caller) */
 #define WWTP_OPT_RTU 0x10 /* only for transport "rtu" (checked by the caller) */
-
-/* Walks group `grp` (may be NULL: only defaults are applied, nothing is
- * required). `what` names the group in messages ("device 'outlet'"; "" for
- * the top level). Returns a mask of the entries present (bit i = tab[i]);
- * tables have at most 64 entries. *bad (if not NULL) gets the mask of the
- * entries present but refused: their field holds the default. Problems go
- * to L's diag. */
-uint64_t wwtp_walk(struct wwtp_ld *L, const config_setting_t *grp, const struct wwtp_opt *tab,
-		   size_t n, void *obj, const char *what, uint64_t *bad);
-
-/* Short name of a libconfig type, for messages ("an integer", "a list"). */
-const char *wwtp_cfg_type_name(int type);
 
 /* What the walker fills: the model plus the nested settings, which the
  * loader walks itself in the order it needs. */

@@ -13,7 +13,6 @@
 #include "station_schema.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define FSIZE(T, f) sizeof(((T *)0)->f)
 
 /* Parts of the file name: '_' separates them, so it is not allowed. */
 #define CS_FIELD "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-"
@@ -77,76 +76,50 @@ static int v_period(long long v)
 	return v > 0 && 86400 % v == 0;
 }
 
-#define T_STR(k, fl, T, f, cs, def, h)                                                             \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_STR, .flags = fl, .off = offsetof(T, f),                \
-		.size = FSIZE(T, f), .charset = cs, .def_s = def, .hint = h                        \
-	}
-#define T_ENUM(k, T, f, fn, def, h)                                                                \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_ENUM, .off = offsetof(T, f), .size = FSIZE(T, f),       \
-		.parse = fn, .def_s = def, .hint = h                                               \
-	}
-#define T_INT(k, T, f, lo, hi, def, fn, h)                                                         \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_INT, .off = offsetof(T, f), .size = FSIZE(T, f),        \
-		.min = lo, .max = hi, .def_n = def, .valid = fn, .hint = h                         \
-	}
-#define T_BOOL(k, T, f, def)                                                                       \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_BOOL, .off = offsetof(T, f), .size = FSIZE(T, f),       \
-		.def_n = def                                                                       \
-	}
-#define T_LIST(k, fl, T, f, h)                                                                     \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_LIST, .flags = fl, .off = offsetof(T, f),               \
-		.size = FSIZE(T, f), .hint = h                                                     \
-	}
-
 static const struct wwtp_opt tt10_opts[] = {
-    T_BOOL("enabled", struct tt10_in, c.enabled, 1),
-    T_STR("province", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.province, CS_FIELD, NULL,
-	  HINT_FIELD),
-    T_STR("facility", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.facility, CS_FIELD, NULL,
-	  HINT_FIELD),
-    T_STR("station", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.station, CS_FIELD, NULL,
-	  HINT_FIELD),
-    T_INT("period_s", struct tt10_in, c.period_s, WWTP_TT10_PERIOD_MIN_S, 86400,
-	  WWTP_TT10_PERIOD_DEFAULT_S, v_period,
-	  "a divisor of 86400, such as 60, 300, 600, 900 or 3600"),
-    T_ENUM("layout", struct tt10_in, c.layout, p_layout, "lines", "\"lines\" or \"single\""),
-    T_ENUM("stamp", struct tt10_in, c.stamp, p_stamp, "end", "\"end\" or \"start\""),
-    T_BOOL("crlf", struct tt10_in, c.crlf, 0),
-    T_STR("dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.dir, NULL, NULL,
-	  "a folder such as \"/var/lib/wwtp/tt10\""),
-    T_INT("max_age_days", struct tt10_in, c.max_age_days, WWTP_TT10_MAX_AGE_DAYS_MIN, 3650,
-	  WWTP_TT10_MAX_AGE_DAYS_MIN, NULL, "Circular 10/2021 asks for at least 60 days"),
-    T_INT("max_mb", struct tt10_in, c.max_mb, 1, 1048576, 512, NULL, NULL),
-    T_INT("retry_max_s", struct tt10_in, c.retry_max_s, 1, 3600, 60, NULL, NULL),
-    T_LIST("params", WWTP_OPT_REQ, struct tt10_in, params,
-	   "add params = ( { param = \"cod\"; code = \"COD\"; decimals = 1; } );"),
-    T_LIST("upload", 0, struct tt10_in, upload, NULL),
+    OPT_BOOL("enabled", 0, struct tt10_in, c.enabled, 1),
+    OPT_STR("province", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.province, CS_FIELD,
+	    NULL, HINT_FIELD),
+    OPT_STR("facility", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.facility, CS_FIELD,
+	    NULL, HINT_FIELD),
+    OPT_STR("station", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.station, CS_FIELD, NULL,
+	    HINT_FIELD),
+    OPT_INTX("period_s", 0, struct tt10_in, c.period_s, WWTP_TT10_PERIOD_MIN_S, 86400,
+	     WWTP_TT10_PERIOD_DEFAULT_S, v_period,
+	     "a divisor of 86400, such as 60, 300, 600, 900 or 3600"),
+    OPT_ENUM("layout", 0, struct tt10_in, c.layout, p_layout, "lines", "\"lines\" or \"single\""),
+    OPT_ENUM("stamp", 0, struct tt10_in, c.stamp, p_stamp, "end", "\"end\" or \"start\""),
+    OPT_BOOL("crlf", 0, struct tt10_in, c.crlf, 0),
+    OPT_STR("dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct tt10_in, c.dir, NULL, NULL,
+	    "a folder such as \"/var/lib/wwtp/tt10\""),
+    OPT_INTX("max_age_days", 0, struct tt10_in, c.max_age_days, WWTP_TT10_MAX_AGE_DAYS_MIN, 3650,
+	     WWTP_TT10_MAX_AGE_DAYS_MIN, NULL, "Circular 10/2021 asks for at least 60 days"),
+    OPT_INTX("max_mb", 0, struct tt10_in, c.max_mb, 1, 1048576, 512, NULL, NULL),
+    OPT_INTX("retry_max_s", 0, struct tt10_in, c.retry_max_s, 1, 3600, 60, NULL, NULL),
+    OPT_SUB("params", WWTP_OPT_LIST, WWTP_OPT_REQ, struct tt10_in, params,
+	    "add params = ( { param = \"cod\"; code = \"COD\"; decimals = 1; } );"),
+    OPT_SUB("upload", WWTP_OPT_LIST, 0, struct tt10_in, upload, NULL),
 };
 
 static const struct wwtp_opt param_opts[] = {
-    T_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct param_in, p.param, CS_PARAM, NULL,
-	  HINT_PARAM),
-    T_STR("code", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct param_in, p.code, CS_CODE, NULL,
-	  HINT_CODE),
-    T_INT("decimals", struct param_in, p.decimals, 0, 6, 2, NULL, NULL),
-    T_STR("unit", 0, struct param_in, p.unit, NULL, "", NULL),
+    OPT_STR("param", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct param_in, p.param, CS_PARAM, NULL,
+	    HINT_PARAM),
+    OPT_STR("code", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct param_in, p.code, CS_CODE, NULL,
+	    HINT_CODE),
+    OPT_INTX("decimals", 0, struct param_in, p.decimals, 0, 6, 2, NULL, NULL),
+    OPT_STR("unit", 0, struct param_in, p.unit, NULL, "", NULL),
 };
 
 static const struct wwtp_opt server_opts[] = {
-    T_STR("name", WWTP_OPT_NONEMPTY, struct server_in, s.name, CS_SERVER, "", HINT_SERVER),
-    T_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct server_in, s.url, NULL, NULL,
-	  "a folder URL such as \"ftp://192.0.2.10:21/inbox/\""),
-    T_STR("remote_dir", 0, struct server_in, s.remote_dir, NULL, "", NULL),
-    T_STR("user", WWTP_OPT_NONEMPTY, struct server_in, s.user, NULL, "anonymous", NULL),
-    T_STR("password_file", WWTP_OPT_NONEMPTY, struct server_in, s.password_file, NULL, "", NULL),
-    T_STR("ca_file", WWTP_OPT_NONEMPTY, struct server_in, s.ca_file, NULL, "", NULL),
-    T_ENUM("tls", struct server_in, s.tls, p_tls, "none", "\"none\", \"try\" or \"required\""),
-    T_INT("timeout_s", struct server_in, s.timeout_s, 5, 3600, 60, NULL, NULL),
+    OPT_STR("name", WWTP_OPT_NONEMPTY, struct server_in, s.name, CS_SERVER, "", HINT_SERVER),
+    OPT_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct server_in, s.url, NULL, NULL,
+	    "a folder URL such as \"ftp://192.0.2.10:21/inbox/\""),
+    OPT_STR("remote_dir", 0, struct server_in, s.remote_dir, NULL, "", NULL),
+    OPT_STR("user", WWTP_OPT_NONEMPTY, struct server_in, s.user, NULL, "anonymous", NULL),
+    OPT_STR("password_file", WWTP_OPT_NONEMPTY, struct server_in, s.password_file, NULL, "", NULL),
+    OPT_STR("ca_file", WWTP_OPT_NONEMPTY, struct server_in, s.ca_file, NULL, "", NULL),
+    OPT_ENUM("tls", 0, struct server_in, s.tls, p_tls, "none", "\"none\", \"try\" or \"required\""),
+    OPT_INTX("timeout_s", 0, struct server_in, s.timeout_s, 5, 3600, 60, NULL, NULL),
 };
 
 static uint64_t bit_of(const struct wwtp_opt *tab, size_t n, const char *key)

@@ -1,6 +1,7 @@
-/* confschema.h - the one descriptor-table walker over libconfig groups,
- * used by the station loader (station/station_schema.h, central/config/config.c)
- * and the regulation loader (compliance/cfgwalk-private.h).
+/* confschema.h - the one descriptor-table walker over libconfig groups and
+ * the one way of writing its tables (OPT_*), used by every loader: the
+ * station files' and central.cfg's (station/loader.h) and the regulation
+ * loader (compliance/cfgwalk-private.h).
  *
  * A group is described by a `const struct wwtp_opt[]` table (key, kind,
  * flags, bounds, field offset, default, parser). wwtp_cs_walk() refuses
@@ -33,7 +34,7 @@ enum wwtp_opt_kind {
 #define WWTP_OPT_REQ 0x01      /* must be present */
 #define WWTP_OPT_NONEMPTY 0x02 /* string must not be "" */
 #define WWTP_OPT_NONZERO 0x04  /* number must not be 0 */
-/* Bits from 0x08 up are the loaders' own (station_schema.h). */
+/* Bits from 0x08 up are the loaders' own (station/station_schema.h). */
 
 struct wwtp_opt {
 	const char *key;
@@ -50,6 +51,49 @@ struct wwtp_opt {
 };
 /* min >= max (both left out) means no bounds: any finite number, or any
  * integer that fits an int. */
+
+/* Table entries, one line per key, the same in every loader: k the key, fl
+ * its WWTP_OPT_* flags, T the struct the walk fills and f its field; then
+ * what the kind needs (charset, bounds, parser or check, default, hint). */
+#define WWTP_OPT_FIELD(T, f) .off = offsetof(T, f), .size = sizeof(((T *)0)->f)
+#define OPT_STR(k, fl, T, f, cs, def, h)                                                           \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_STR, .flags = (fl), WWTP_OPT_FIELD(T, f),             \
+		.charset = (cs), .def_s = (def), .hint = (h)                                       \
+	}
+#define OPT_ENUM(k, fl, T, f, fn, def, h)                                                          \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_ENUM, .flags = (fl), WWTP_OPT_FIELD(T, f),            \
+		.parse = (fn), .def_s = (def), .hint = (h)                                         \
+	}
+#define OPT_INT(k, fl, T, f, lo, hi, def)                                                          \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_INT, .flags = (fl), WWTP_OPT_FIELD(T, f),             \
+		.min = (lo), .max = (hi), .def_n = (def)                                           \
+	}
+/* An integer with an extra check (fn) and a hint for its messages. */
+#define OPT_INTX(k, fl, T, f, lo, hi, def, fn, h)                                                  \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_INT, .flags = (fl), WWTP_OPT_FIELD(T, f),             \
+		.min = (lo), .max = (hi), .def_n = (def), .valid = (fn), .hint = (h)               \
+	}
+#define OPT_FLT(k, fl, T, f, lo, hi, def)                                                          \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_FLOAT, .flags = (fl), WWTP_OPT_FIELD(T, f),           \
+		.min = (lo), .max = (hi), .def_n = (def)                                           \
+	}
+#define OPT_BOOL(k, fl, T, f, def)                                                                 \
+	{                                                                                          \
+		.key = (k), .kind = WWTP_OPT_BOOL, .flags = (fl), WWTP_OPT_FIELD(T, f),            \
+		.def_n = (def)                                                                     \
+	}
+/* A nested group or list (kd: WWTP_OPT_GROUP, _LIST or _SEQ), stored as a
+ * const config_setting_t * for the caller to walk. */
+#define OPT_SUB(k, kd, fl, T, f, h)                                                                \
+	{                                                                                          \
+		.key = (k), .kind = (kd), .flags = (fl), WWTP_OPT_FIELD(T, f), .hint = (h)         \
+	}
+#define OPT_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What was wrong, and where. */
 enum wwtp_cs_problem {

@@ -7,39 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../station/station_schema.h"
+#include "../../station/loader.h"
+#include "../../station/mqtt_group.h"
 #include "../../util/conffile.h"
 #include "../../util/err.h"
 
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define CFG_FSIZE(T, f) sizeof(((T *)0)->f)
-
-/* One table line per key; the walker's fields by name. */
-#define C_STR(k, fl, T, f, cs, def, h)                                                             \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_STR, .flags = fl, .off = offsetof(T, f),                \
-		.size = CFG_FSIZE(T, f), .charset = cs, .def_s = def, .hint = h                    \
-	}
-#define C_INT(k, T, f, lo, hi, def)                                                                \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_INT, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),    \
-		.min = lo, .max = hi, .def_n = def                                                 \
-	}
-#define C_FLOAT(k, T, f, lo, hi, def)                                                              \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_FLOAT, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),  \
-		.min = lo, .max = hi, .def_n = def                                                 \
-	}
-#define C_BOOL(k, T, f, def)                                                                       \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_BOOL, .off = offsetof(T, f), .size = CFG_FSIZE(T, f),   \
-		.def_n = def                                                                       \
-	}
-#define C_GROUP(k, fl, T, f, h)                                                                    \
-	{                                                                                          \
-		.key = k, .kind = WWTP_OPT_GROUP, .flags = fl, .off = offsetof(T, f),              \
-		.size = CFG_FSIZE(T, f), .hint = h                                                 \
-	}
 
 struct cfg_top {
 	const config_setting_t *mqtt, *influxdb, *http, *flags;
@@ -48,100 +21,87 @@ struct cfg_top {
 	int stats_interval_s;
 };
 
-#define CS_PREFIX "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/"
-
 static const struct wwtp_opt top_opts[] = {
-    C_GROUP("mqtt", WWTP_OPT_REQ, struct cfg_top, mqtt,
+    OPT_SUB("mqtt", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct cfg_top, mqtt,
 	    "add mqtt = { uri = \"tcp://127.0.0.1:1883\"; };"),
-    C_GROUP("influxdb", WWTP_OPT_REQ, struct cfg_top, influxdb,
+    OPT_SUB("influxdb", WWTP_OPT_GROUP, WWTP_OPT_REQ, struct cfg_top, influxdb,
 	    "add influxdb = { url = \"http://127.0.0.1:8086\"; database = \"wwtp\"; };"),
-    C_GROUP("http", 0, struct cfg_top, http, NULL),
-    C_GROUP("flags", 0, struct cfg_top, flags, NULL),
-    C_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
-	  NULL, "the folder of station files, e.g. \"config/stations\""),
-    C_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
-    C_INT("stats_interval_s", struct cfg_top, stats_interval_s, 0, 86400, 300),
+    OPT_SUB("http", WWTP_OPT_GROUP, 0, struct cfg_top, http, NULL),
+    OPT_SUB("flags", WWTP_OPT_GROUP, 0, struct cfg_top, flags, NULL),
+    OPT_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
+	    NULL, "the folder of station files, e.g. \"config/stations\""),
+    OPT_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
+    OPT_INT("stats_interval_s", 0, struct cfg_top, stats_interval_s, 0, 86400, 300),
 };
 
 static const struct wwtp_opt mqtt_opts[] = {
-    C_STR("uri", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, uri, NULL, NULL,
-	  "a broker URI such as \"tcp://127.0.0.1:1883\""),
-    C_STR("topic_prefix", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, topic_prefix, CS_PREFIX,
-	  "wwtp", "letters, digits, '-', '_' and '/'"),
-    C_STR("client_id", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, client_id, NULL, "wwtp-central",
-	  NULL),
-    C_INT("keepalive_s", struct wwtp_central_mqtt, keepalive_s, 5, 65535, 30),
-    C_INT("qos", struct wwtp_central_mqtt, qos, 1, 2, 1),
-    C_STR("ca_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.ca_file, NULL, "", NULL),
-    C_STR("cert_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.cert_file, NULL, "", NULL),
-    C_STR("key_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.key_file, NULL, "", NULL),
-    C_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.username, CS_MQTT_USER, "",
-	  HINT_MQTT_USER),
-    C_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_central_mqtt, auth.password_file, NULL,
-	  "", NULL),
+    /* QoS 0 would lose messages while we are away; see mqtt_group.h. */
+    WWTP_MQTT_GROUP_OPTS("wwtp-central", 5, 1),
 };
 
 static const struct wwtp_opt influx_opts[] = {
-    C_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_influx, url, NULL, NULL,
-	  "the server's base URL, e.g. \"http://127.0.0.1:8086\""),
-    C_STR("database", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, database, NULL, "", NULL),
-    C_STR("retention_policy", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, retention_policy, NULL,
-	  "", NULL),
-    C_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, username, NULL, "", NULL),
-    C_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, password_file, NULL, "",
-	  NULL),
-    C_BOOL("create_database", struct wwtp_central_influx, create_database, 0),
-    C_STR("org", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, org, NULL, "", NULL),
-    C_STR("bucket", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, bucket, NULL, "", NULL),
-    C_STR("token_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, token_file, NULL, "", NULL),
-    C_INT("batch_max_points", struct wwtp_central_influx, batch_max_points, 1, 100000, 5000),
-    C_INT("batch_max_ms", struct wwtp_central_influx, batch_max_ms, 10, 600000, 250),
-    C_INT("gzip_min_bytes", struct wwtp_central_influx, gzip_min_bytes, 0, 1000000000, 4096),
-    C_INT("timeout_ms", struct wwtp_central_influx, timeout_ms, 100, 600000, 10000),
-    C_INT("connect_timeout_ms", struct wwtp_central_influx, connect_timeout_ms, 100, 600000, 3000),
-    C_INT("retry_min_ms", struct wwtp_central_influx, retry_min_ms, 10, 3600000, 1000),
-    C_INT("retry_max_ms", struct wwtp_central_influx, retry_max_ms, 10, 3600000, 60000),
-    C_STR("spool_dir", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, spool_dir, NULL,
-	  "/var/lib/wwtp-central/spool", NULL),
-    C_INT("spool_max_mb", struct wwtp_central_influx, spool_max_mb, 1, 1048576, 1024),
+    OPT_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_influx, url, NULL, NULL,
+	    "the server's base URL, e.g. \"http://127.0.0.1:8086\""),
+    OPT_STR("database", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, database, NULL, "", NULL),
+    OPT_STR("retention_policy", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, retention_policy,
+	    NULL, "", NULL),
+    OPT_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, username, NULL, "", NULL),
+    OPT_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, password_file, NULL, "",
+	    NULL),
+    OPT_BOOL("create_database", 0, struct wwtp_central_influx, create_database, 0),
+    OPT_STR("org", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, org, NULL, "", NULL),
+    OPT_STR("bucket", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, bucket, NULL, "", NULL),
+    OPT_STR("token_file", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, token_file, NULL, "",
+	    NULL),
+    OPT_INT("batch_max_points", 0, struct wwtp_central_influx, batch_max_points, 1, 100000, 5000),
+    OPT_INT("batch_max_ms", 0, struct wwtp_central_influx, batch_max_ms, 10, 600000, 250),
+    OPT_INT("gzip_min_bytes", 0, struct wwtp_central_influx, gzip_min_bytes, 0, 1000000000, 4096),
+    OPT_INT("timeout_ms", 0, struct wwtp_central_influx, timeout_ms, 100, 600000, 10000),
+    OPT_INT("connect_timeout_ms", 0, struct wwtp_central_influx, connect_timeout_ms, 100, 600000,
+	    3000),
+    OPT_INT("retry_min_ms", 0, struct wwtp_central_influx, retry_min_ms, 10, 3600000, 1000),
+    OPT_INT("retry_max_ms", 0, struct wwtp_central_influx, retry_max_ms, 10, 3600000, 60000),
+    OPT_STR("spool_dir", WWTP_OPT_NONEMPTY, struct wwtp_central_influx, spool_dir, NULL,
+	    "/var/lib/wwtp-central/spool", NULL),
+    OPT_INT("spool_max_mb", 0, struct wwtp_central_influx, spool_max_mb, 1, 1048576, 1024),
 };
 
 static const struct wwtp_opt http_opts[] = {
-    C_STR("listen", WWTP_OPT_NONEMPTY, struct wwtp_central_http, listen, NULL, "127.0.0.1:8080",
-	  "\"host:port\", e.g. \"127.0.0.1:8080\""),
-    C_STR("accounts_file", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_http,
-	  accounts_file, NULL, NULL,
-	  "the log-in accounts, e.g. \"/etc/wwtp/accounts\": make it with `wwtp-central passwd "
-	  "--file FILE USER ROLE` (docs/web.md)"),
-    C_STR("acks_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, acks_file, NULL,
-	  "/var/lib/wwtp-central/acks.jsonl", NULL),
-    C_INT("session_idle_s", struct wwtp_central_http, session_idle_s, 2, 86400, 1800),
-    C_INT("session_max_s", struct wwtp_central_http, session_max_s, 2, 30 * 86400, 43200),
-    C_INT("login_max_failures", struct wwtp_central_http, login_max_failures, 1, 100, 5),
-    C_INT("login_lockout_max_s", struct wwtp_central_http, login_lockout_max_s, 1, 86400, 900),
-    C_STR("tls_cert_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_cert_file, NULL, "",
-	  NULL),
-    C_STR("tls_key_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_key_file, NULL, "",
-	  NULL),
-    C_INT("max_body_bytes", struct wwtp_central_http, max_body_bytes, 256, 1048576, 16384),
-    C_INT("connections", struct wwtp_central_http, connections, 1, 10000, 64),
-    C_INT("connections_per_ip", struct wwtp_central_http, connections_per_ip, 1, 10000, 16),
-    C_INT("timeout_s", struct wwtp_central_http, timeout_s, 1, 3600, 15),
+    OPT_STR("listen", WWTP_OPT_NONEMPTY, struct wwtp_central_http, listen, NULL, "127.0.0.1:8080",
+	    "\"host:port\", e.g. \"127.0.0.1:8080\""),
+    OPT_STR("accounts_file", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_central_http,
+	    accounts_file, NULL, NULL,
+	    "the log-in accounts, e.g. \"/etc/wwtp/accounts\": make it with `wwtp-central passwd "
+	    "--file FILE USER ROLE` (docs/web.md)"),
+    OPT_STR("acks_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, acks_file, NULL,
+	    "/var/lib/wwtp-central/acks.jsonl", NULL),
+    OPT_INT("session_idle_s", 0, struct wwtp_central_http, session_idle_s, 2, 86400, 1800),
+    OPT_INT("session_max_s", 0, struct wwtp_central_http, session_max_s, 2, 30 * 86400, 43200),
+    OPT_INT("login_max_failures", 0, struct wwtp_central_http, login_max_failures, 1, 100, 5),
+    OPT_INT("login_lockout_max_s", 0, struct wwtp_central_http, login_lockout_max_s, 1, 86400, 900),
+    OPT_STR("tls_cert_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_cert_file, NULL, "",
+	    NULL),
+    OPT_STR("tls_key_file", WWTP_OPT_NONEMPTY, struct wwtp_central_http, tls_key_file, NULL, "",
+	    NULL),
+    OPT_INT("max_body_bytes", 0, struct wwtp_central_http, max_body_bytes, 256, 1048576, 16384),
+    OPT_INT("connections", 0, struct wwtp_central_http, connections, 1, 10000, 64),
+    OPT_INT("connections_per_ip", 0, struct wwtp_central_http, connections_per_ip, 1, 10000, 16),
+    OPT_INT("timeout_s", 0, struct wwtp_central_http, timeout_s, 1, 3600, 15),
 };
 
 /* Defaults: docs/flags.md says why each. */
 static const struct wwtp_opt flag_opts[] = {
-    C_INT("window_h", struct wwtp_flag_cfg, window_h, 1, 744, 168),
-    C_INT("min_hours", struct wwtp_flag_cfg, min_hours, 1, 744, 12),
-    C_INT("refresh_s", struct wwtp_flag_cfg, refresh_s, 1, 3600, 10),
-    C_FLOAT("hour_min_ok", struct wwtp_flag_cfg, hour_min_ok, 0.0, 1.0, 0.75),
-    C_FLOAT("compliance_min", struct wwtp_flag_cfg, compliance_min, 0.0, 1.0, 0.90),
-    C_FLOAT("availability_min", struct wwtp_flag_cfg, availability_min, 0.0, 1.0, 0.75),
-    C_FLOAT("fault_max", struct wwtp_flag_cfg, fault_max, 0.0, 1.0, 0.20),
-    C_FLOAT("cod_removal_min", struct wwtp_flag_cfg, cod_removal_min, 0.0, 1.0, 0.80),
-    C_FLOAT("nh4_removal_min", struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
-    C_FLOAT("hydraulic_max", struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
-    C_FLOAT("hysteresis", struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
+    OPT_INT("window_h", 0, struct wwtp_flag_cfg, window_h, 1, 744, 168),
+    OPT_INT("min_hours", 0, struct wwtp_flag_cfg, min_hours, 1, 744, 12),
+    OPT_INT("refresh_s", 0, struct wwtp_flag_cfg, refresh_s, 1, 3600, 10),
+    OPT_FLT("hour_min_ok", 0, struct wwtp_flag_cfg, hour_min_ok, 0.0, 1.0, 0.75),
+    OPT_FLT("compliance_min", 0, struct wwtp_flag_cfg, compliance_min, 0.0, 1.0, 0.90),
+    OPT_FLT("availability_min", 0, struct wwtp_flag_cfg, availability_min, 0.0, 1.0, 0.75),
+    OPT_FLT("fault_max", 0, struct wwtp_flag_cfg, fault_max, 0.0, 1.0, 0.20),
+    OPT_FLT("cod_removal_min", 0, struct wwtp_flag_cfg, cod_removal_min, 0.0, 1.0, 0.80),
+    OPT_FLT("nh4_removal_min", 0, struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
+    OPT_FLT("hydraulic_max", 0, struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
+    OPT_FLT("hysteresis", 0, struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
 };
 
 static void cfg_parse_error(struct wwtp_ld *L, const config_t *cf)
@@ -189,7 +149,7 @@ static int has_scheme(const char *uri, const char *const *schemes)
 	return 0;
 }
 
-static void check_mqtt(struct wwtp_ld *L, const config_setting_t *g, struct wwtp_central_mqtt *m)
+static void check_mqtt(struct wwtp_ld *L, const config_setting_t *g, struct wwtp_mqtt_cfg *m)
 {
 	static const char *const schemes[] = {"tcp://", "mqtt://", "ssl://", "mqtts://",
 					      "ws://",	"wss://",  NULL};

@@ -1,6 +1,7 @@
 /* config.h - central.cfg (libconfig), the central side's settings.
  *
- * Walked with the station loader's descriptor tables (station_schema.h):
+ * Walked like every loader's file (station/loader.h, tables written with
+ * util/confschema.h's OPT_*; the mqtt group is station/mqtt_group.h's):
  * unknown keys are refused, every problem is reported as "FILE:LINE: what"
  * into a diag, defaults fill what is not written. The keys are documented
  * in docs/central.md; config/central.cfg is an annotated example. */
@@ -14,17 +15,6 @@
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
 	WWTP_INFLUX_V2 = 2, /* /api/v2/write?org=..&bucket=..: InfluxDB 2.x and 3.x */
-};
-
-struct wwtp_central_mqtt {
-	char uri[WWTP_URI_MAX];
-	char topic_prefix[WWTP_ID_MAX];
-	char client_id[WWTP_ID_MAX * 2]; /* the persistent session's name */
-	int keepalive_s;
-	int qos; /* of the subscriptions: 1 or 2 */
-	/* TLS and credentials (util/mqtt_auth.h); the central side's user is the
-	 * one the broker's ACL lets read every station (wwtp-central acl). */
-	struct wwtp_mqtt_auth auth;
 };
 
 struct wwtp_central_influx {
@@ -71,7 +61,10 @@ struct wwtp_central_http {
 };
 
 struct wwtp_central_cfg {
-	struct wwtp_central_mqtt mqtt;
+	/* The mqtt group (station/mqtt_group.h): the subscriptions' QoS is 1 or
+	 * 2; the central side's user is the one the broker's ACL lets read every
+	 * station (wwtp-central acl). */
+	struct wwtp_mqtt_cfg mqtt;
 	struct wwtp_central_influx influx;
 	int http_enabled;		 /* the file has an http group: serve the API */
 	char http_listen[WWTP_NAME_MAX]; /* "host:port" (= http.listen) */

@@ -196,7 +196,7 @@ static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp)
 	on_disconnected(ctx, NULL);
 }
 
-struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_cb cb, void *ctx)
+struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb cb, void *ctx)
 {
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	static const char *const leaves[SUB_NTOPICS] = {"telemetry", "status", "alert"};

@@ -37,7 +37,7 @@ struct wwtp_sub_stats {
 };
 
 /* Makes the client (does not connect). NULL on error (logged). */
-struct wwtp_sub *wwtp_sub_new(const struct wwtp_central_mqtt *cfg, wwtp_sub_msg_cb cb, void *ctx);
+struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb cb, void *ctx);
 /* Starts connecting in the background and keeps at it (TLS: the broker is
  * always verified; the password is read from its file here and wiped).
  * 0, WWTP_ERR_CONFIG (a certificate or secret file unusable: logged) or
