@@ -18,9 +18,6 @@
 
 /* Seconds for one connection attempt: short enough that a dead broker is
  * noticed quickly, long enough for a slow 3G uplink. */
-#define CONNECT_TIMEOUT_S 10
-#define RETRY_MIN_S 1
-#define RETRY_MAX_S 60
 /* QoS 1 messages sent before their acknowledgement; the rest wait in the
  * library's buffer. A window this size keeps a broker busy without flooding
  * it after a long outage. */
@@ -63,37 +60,6 @@ struct wwtp_mqtt {
 	wwtp_mqtt_msg_cb msg_cb;
 	void *msg_ctx;
 };
-
-/* "tcp://user:secret@host:1883" -> "tcp://host:1883": a URI may one day carry
- * credentials, and logs end up in bug reports. */
-static void redact_uri(const char *uri, char *out, size_t n)
-{
-	const char *scheme = strstr(uri, "://");
-	const char *host = scheme ? scheme + 3 : uri;
-	const char *at = strchr(host, '@');
-	if (at && (!strchr(host, '/') || at < strchr(host, '/')))
-		snprintf(out, n, "%.*s%s", (int)(host - uri), uri, at + 1);
-	else
-		snprintf(out, n, "%s", uri);
-}
-
-static const char *connack_text(int code)
-{
-	switch (code) {
-	case 1:
-		return "refused: unacceptable protocol version";
-	case 2:
-		return "refused: client id rejected";
-	case 3:
-		return "refused: server unavailable";
-	case 4:
-		return "refused: bad user name or password";
-	case 5:
-		return "refused: not authorised";
-	default:
-		return NULL;
-	}
-}
 
 static void deadline_after(struct timespec *ts, int timeout_ms)
 {
@@ -179,7 +145,7 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 {
 	struct wwtp_mqtt *m = ctx;
 	int code = resp ? resp->code : MQTTASYNC_FAILURE;
-	const char *what = connack_text(code);
+	const char *what = wwtp_mqtt_connack_text(code);
 
 	if (!what)
 		what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
@@ -293,10 +259,8 @@ static void on_disconnect_failure(void *ctx, MQTTAsync_failureData *resp)
 struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *will_topic,
 				const char *will_payload)
 {
-	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	pthread_condattr_t ca;
 	struct wwtp_mqtt *m;
-	int rc;
 
 	if (cfg->client_id[0] == '\0' || cfg->uri[0] == '\0' || (!will_topic != !will_payload)) {
 		LOG_ERROR(MOD, "need a client id and a broker uri; a will needs topic and payload");
@@ -305,7 +269,7 @@ struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *wil
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	redact_uri(cfg->uri, m->uri_safe, sizeof(m->uri_safe));
+	wwtp_mqtt_redact_uri(cfg->uri, m->uri_safe, sizeof(m->uri_safe));
 	snprintf(m->uri, sizeof(m->uri), "%s", cfg->uri);
 	m->auth = cfg->auth;
 	m->keepalive_s = cfg->keepalive_s;
@@ -330,27 +294,17 @@ struct wwtp_mqtt *wwtp_mqtt_new(const struct wwtp_mqtt_cfg *cfg, const char *wil
 	 * while a reconnect is under way; its default buffer of 100 would
 	 * last under two minutes at a large plant; refusing the newest when
 	 * full (rather than deleting the oldest) keeps the loss visible to us. */
-	co.sendWhileDisconnected = 1;
-	co.maxBufferedMessages = WWTP_MQTT_MAX_BUFFERED;
-	co.deleteOldestMessages = 0;
-	co.MQTTVersion = MQTTVERSION_3_1_1;
-	/* In-memory persistence: the session survives reconnects while the
-	 * process lives; surviving restarts is the durable outbox's job, and
-	 * Paho's file store would wear the SD card on every message. */
-	rc = MQTTAsync_createWithOptions(&m->client, cfg->uri, cfg->client_id,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(MOD, "cannot create MQTT client for %s: %s", m->uri_safe,
-			  MQTTAsync_strerror(rc));
-		m->client = NULL;
-		wwtp_mqtt_free(m);
-		return NULL;
-	}
-	rc = MQTTAsync_setCallbacks(m->client, m, on_connection_lost, on_message, NULL);
-	if (rc == MQTTASYNC_SUCCESS)
-		rc = MQTTAsync_setConnected(m->client, m, on_connected);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(MOD, "cannot set MQTT callbacks: %s", MQTTAsync_strerror(rc));
+	struct wwtp_paho_client pc = {.uri = cfg->uri,
+				      .client_id = cfg->client_id,
+				      .uri_safe = m->uri_safe,
+				      .mod = MOD,
+				      .max_buffered = WWTP_MQTT_MAX_BUFFERED,
+				      .send_offline = 1,
+				      .ctx = m,
+				      .on_lost = on_connection_lost,
+				      .on_message = on_message,
+				      .on_connected = on_connected};
+	if (wwtp_paho_create(&pc, &m->client) != 0) {
 		wwtp_mqtt_free(m);
 		return NULL;
 	}
@@ -410,28 +364,17 @@ int wwtp_mqtt_connect(struct wwtp_mqtt *m)
 {
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
 	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
-	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-	struct wwtp_mqtt_login login;
-	int rc;
-
-	rc = wwtp_mqtt_login_load(&m->auth, m->uri, MOD, &login);
-	if (rc != 0)
-		return rc;
-	/* An unverified TLS link would let anyone on a plant's LAN or mobile
-	 * link pose as the broker: it is always verified. */
-	wwtp_mqtt_login_apply(&login, &o, &ssl, on_ssl_error, m);
-	o.keepAliveInterval = m->keepalive_s;
 	/* A persistent session: QoS 1 messages in flight when the link drops
 	 * are sent again after the reconnect instead of being forgotten. */
-	o.cleansession = 0;
-	o.maxInflight = MAX_INFLIGHT;
-	o.connectTimeout = CONNECT_TIMEOUT_S;
-	o.MQTTVersion = MQTTVERSION_3_1_1;
-	o.automaticReconnect = 1;
-	o.minRetryInterval = RETRY_MIN_S;
-	o.maxRetryInterval = RETRY_MAX_S;
-	o.onFailure = on_connect_failure;
-	o.context = m;
+	struct wwtp_paho_session ps = {.keepalive_s = m->keepalive_s,
+				       .clean = 0,
+				       .max_inflight = MAX_INFLIGHT,
+				       .reconnect = 1,
+				       .on_failure = on_connect_failure,
+				       .ctx = m};
+	int rc;
+
+	wwtp_paho_session_options(&ps, &o);
 	if (m->will_topic) {
 		will.topicName = m->will_topic;
 		will.message = m->will_payload;
@@ -439,15 +382,9 @@ int wwtp_mqtt_connect(struct wwtp_mqtt *m)
 		will.qos = 1;
 		o.will = &will;
 	}
-	rc = MQTTAsync_connect(m->client, &o);
-	/* The library has its own copy of everything now (it reconnects with
-	 * it): ours of the password goes. */
-	wwtp_mqtt_login_clear(&login);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(MOD, "cannot start connecting to %s: %s", m->uri_safe,
-			  MQTTAsync_strerror(rc));
-		return WWTP_ERR_MQTT;
-	}
+	rc = wwtp_paho_connect(m->client, &o, &m->auth, m->uri, m->uri_safe, MOD, on_ssl_error, m);
+	if (rc != 0)
+		return rc;
 	LOG_DEBUG(MOD, "connecting to %s", m->uri_safe);
 	return 0;
 }

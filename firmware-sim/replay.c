@@ -17,6 +17,7 @@
 #include "../util/buf.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/mqtt_paho.h"
 #include "../util/timeutil.h"
 #include "history.h"
 
@@ -142,7 +143,6 @@ static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *r)
 
 static int pub_open(struct pub *p, const char *uri)
 {
-	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
 	pthread_condattr_t ca;
 	char id[64];
@@ -156,32 +156,29 @@ static int pub_open(struct pub *p, const char *uri)
 	/* One per process: two replays at once must not take over each
 	 * other's connection. */
 	snprintf(id, sizeof(id), "wwtp-sim-history-%ld", (long)getpid());
-	co.MQTTVersion = MQTTVERSION_3_1_1;
 	/* Paho queues every message it has not written yet against this
 	 * bound (default 100), connected or not: room for our window. */
-	co.maxBufferedMessages = WWTP_SIM_HISTORY_INFLIGHT * 2;
-	rc = MQTTAsync_createWithOptions(&p->client, uri, id, MQTTCLIENT_PERSISTENCE_NONE, NULL,
-					 &co);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(MOD, "cannot create an MQTT client for %s: %s", uri,
-			  MQTTAsync_strerror(rc));
-		p->client = NULL;
-		return WWTP_ERR_MQTT;
-	}
-	MQTTAsync_setCallbacks(p->client, p, on_lost, on_message, NULL);
-	o.keepAliveInterval = 30;
-	o.cleansession = 1;
-	o.maxInflight = WWTP_SIM_HISTORY_INFLIGHT * 2;
-	o.connectTimeout = CONNECT_TIMEOUT_MS / 1000;
-	o.MQTTVersion = MQTTVERSION_3_1_1;
-	o.onSuccess = on_connected;
-	o.onFailure = on_connect_failed;
-	o.context = p;
-	rc = MQTTAsync_connect(p->client, &o);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(MOD, "cannot connect to %s: %s", uri, MQTTAsync_strerror(rc));
+	struct wwtp_paho_client pc = {.uri = uri,
+				      .client_id = id,
+				      .uri_safe = uri,
+				      .mod = MOD,
+				      .max_buffered = WWTP_SIM_HISTORY_INFLIGHT * 2,
+				      .ctx = p,
+				      .on_lost = on_lost,
+				      .on_message = on_message};
+	struct wwtp_paho_session ps = {.keepalive_s = 30,
+				       .clean = 1,
+				       .max_inflight = WWTP_SIM_HISTORY_INFLIGHT * 2,
+				       .on_success = on_connected,
+				       .on_failure = on_connect_failed,
+				       .ctx = p};
+	rc = wwtp_paho_create(&pc, &p->client);
+	if (rc != 0)
+		return rc;
+	wwtp_paho_session_options(&ps, &o);
+	rc = wwtp_paho_connect(p->client, &o, NULL, uri, uri, MOD, NULL, NULL);
+	if (rc != 0)
 		return WWTP_ERR_CONN;
-	}
 	struct timespec ts;
 	deadline(&ts, CONNECT_TIMEOUT_MS + 1000);
 	pthread_mutex_lock(&p->lock);

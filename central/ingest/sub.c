@@ -15,9 +15,6 @@
 #include "../../util/mqtt_paho.h"
 
 #define SUB_MOD "mqtt"
-#define SUB_CONNECT_TIMEOUT_S 10
-#define SUB_RETRY_MIN_S 1
-#define SUB_RETRY_MAX_S 60
 #define SUB_NTOPICS 3
 
 struct wwtp_sub {
@@ -38,19 +35,6 @@ struct wwtp_sub {
 	struct wwtp_sub_stats st;
 	struct wwtp_complain conn_complain;
 };
-
-/* "tcp://user:pw@host:1883" -> "tcp://host:1883" for logs. */
-static void sub_redact(const char *uri, char *out, size_t n)
-{
-	const char *scheme = strstr(uri, "://");
-	const char *host = scheme ? scheme + 3 : uri;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	if (at && (!slash || at < slash))
-		snprintf(out, n, "%.*s%s", (int)(host - uri), uri, at + 1);
-	else
-		snprintf(out, n, "%s", uri);
-}
 
 static void on_subscribed(void *ctx, MQTTAsync_successData *resp)
 {
@@ -132,10 +116,8 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 	const char *what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
 
 	/* CONNACK refusals come as codes 1..5 without a message. */
-	if (code == 4)
-		what = "refused: bad user name or password";
-	else if (code == 5)
-		what = "refused: not authorised";
+	if (code == 4 || code == 5)
+		what = wwtp_mqtt_connack_text(code);
 	pthread_mutex_lock(&s->lock);
 	wwtp_complain(&s->conn_complain, WWTP_LOG_WARN, SUB_MOD,
 		      "cannot connect to %s: %s%s%s (code %d); retrying", s->uri_safe, what,
@@ -198,15 +180,13 @@ static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp)
 
 struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb cb, void *ctx)
 {
-	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
 	static const char *const leaves[SUB_NTOPICS] = {"telemetry", "status", "alert"};
 	pthread_condattr_t ca;
 	struct wwtp_sub *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s)
 		return NULL;
-	sub_redact(cfg->uri, s->uri_safe, sizeof(s->uri_safe));
+	wwtp_mqtt_redact_uri(cfg->uri, s->uri_safe, sizeof(s->uri_safe));
 	snprintf(s->uri, sizeof(s->uri), "%s", cfg->uri);
 	s->auth = cfg->auth;
 	for (int i = 0; i < SUB_NTOPICS; i++)
@@ -223,24 +203,16 @@ struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb c
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
 
-	co.MQTTVersion = MQTTVERSION_3_1_1;
-	/* The session lives in the broker; nothing of ours needs to survive
-	 * in Paho across restarts: the only messages central publishes, its
-	 * acknowledgements, are made again from what arrives (ackpub.h). */
-	rc = MQTTAsync_createWithOptions(&s->client, cfg->uri, cfg->client_id,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &co);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(SUB_MOD, "cannot create MQTT client for %s: %s", s->uri_safe,
-			  MQTTAsync_strerror(rc));
-		s->client = NULL;
-		wwtp_sub_free(s);
-		return NULL;
-	}
-	rc = MQTTAsync_setCallbacks(s->client, s, on_connection_lost, on_message, NULL);
-	if (rc == MQTTASYNC_SUCCESS)
-		rc = MQTTAsync_setConnected(s->client, s, on_connected);
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(SUB_MOD, "cannot set MQTT callbacks: %s", MQTTAsync_strerror(rc));
+	/* The session lives in the broker (a persistent one, see connect). */
+	struct wwtp_paho_client pc = {.uri = cfg->uri,
+				      .client_id = cfg->client_id,
+				      .uri_safe = s->uri_safe,
+				      .mod = SUB_MOD,
+				      .ctx = s,
+				      .on_lost = on_connection_lost,
+				      .on_message = on_message,
+				      .on_connected = on_connected};
+	if (wwtp_paho_create(&pc, &s->client) != 0) {
 		wwtp_sub_free(s);
 		return NULL;
 	}
@@ -250,31 +222,21 @@ struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb c
 int wwtp_sub_connect(struct wwtp_sub *s)
 {
 	MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
-	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-	struct wwtp_mqtt_login login;
-
-	if (wwtp_mqtt_login_load(&s->auth, s->uri, SUB_MOD, &login) != 0)
-		return WWTP_ERR_CONFIG;
-	wwtp_mqtt_login_apply(&login, &o, &ssl, on_ssl_error, s);
-	o.keepAliveInterval = s->keepalive_s;
 	/* Persistent session: while we are away the broker keeps our
 	 * subscriptions and queues QoS 1 messages for them. */
-	o.cleansession = 0;
-	o.connectTimeout = SUB_CONNECT_TIMEOUT_S;
-	o.MQTTVersion = MQTTVERSION_3_1_1;
-	o.automaticReconnect = 1;
-	o.minRetryInterval = SUB_RETRY_MIN_S;
-	o.maxRetryInterval = SUB_RETRY_MAX_S;
-	o.onFailure = on_connect_failure;
-	o.context = s;
-	int rc = MQTTAsync_connect(s->client, &o);
-	wwtp_mqtt_login_clear(&login); /* the library keeps its own copy */
-	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(SUB_MOD, "cannot start connecting to %s: %s", s->uri_safe,
-			  MQTTAsync_strerror(rc));
-		return WWTP_ERR_MQTT;
-	}
-	return 0;
+	struct wwtp_paho_session ps = {.keepalive_s = s->keepalive_s,
+				       .clean = 0,
+				       .reconnect = 1,
+				       .on_failure = on_connect_failure,
+				       .ctx = s};
+	int rc;
+
+	wwtp_paho_session_options(&ps, &o);
+	rc = wwtp_paho_connect(s->client, &o, &s->auth, s->uri, s->uri_safe, SUB_MOD, on_ssl_error,
+			       s);
+	if (rc == WWTP_ERR_MQTT)
+		return rc;
+	return rc == 0 ? 0 : WWTP_ERR_CONFIG;
 }
 
 void wwtp_sub_free(struct wwtp_sub *s)
