@@ -62,10 +62,15 @@ stop_all() {
 	[ -n "${SLEEP_PID:-}" ] && kill "$SLEEP_PID" 2>/dev/null
 	echo
 	echo "demo: stopping ${#PIDS[@]} processes"
-	# The newest first: collectors say offline, the central side writes
+	# The collectors (started after the broker, InfluxDB, central and the
+	# simulator: PIDS[4] on) all at once: each may wait some seconds for
+	# central's last confirmations, and 18 of them one after the other
+	# took minutes. Then the rest newest first: the central side writes
 	# what it has, InfluxDB and the broker go last.
 	local i
-	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+	for ((i = ${#PIDS[@]} - 1; i >= 4; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null; done
+	for ((i = ${#PIDS[@]} - 1; i >= 4; i--)); do wait "${PIDS[$i]}" 2>/dev/null; done
+	for ((i = ${#PIDS[@]} - 1 < 3 ? ${#PIDS[@]} - 1 : 3; i >= 0; i--)); do
 		kill -TERM "${PIDS[$i]}" 2>/dev/null
 		wait "${PIDS[$i]}" 2>/dev/null
 	done
