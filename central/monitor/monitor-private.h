@@ -14,12 +14,15 @@
 #include "../ingest/influx.h"
 #include "alert_events.h"
 #include "alerts.h"
+#include "episodes.h"
 #include "monitor.h"
 
 #define MON_MOD "flags"
 /* Cap of one query's answer: a week of hourly rows of a station is tens of
  * kilobytes; the alerts of a month, a few megabytes. */
 #define MON_ANSWER_MAX ((size_t)256 << 20)
+
+struct mon_seen;
 
 struct mon_station {
 	char id[WWTP_ID_MAX];
@@ -63,6 +66,13 @@ struct wwtp_monitor {
 	/* The listener of alert_events.h (set before start). */
 	wwtp_alert_note_fn note_fn;
 	void *note_ctx;
+	struct wwtp_alarm_policies alarms; /* under lock */
+	/* The raised alerts as last told to the listener (monitor_alerts.c),
+	 * sorted by id; noted: told once since start. The thread's. */
+	struct mon_seen *seen;
+	size_t nseen;
+	int noted;
+	int64_t noted_ms;
 	/* The thread's. */
 	struct wwtp_central_influx influx;
 	wwtp_monitor_progress_fn progress;
@@ -88,5 +98,15 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 /* What the stations were when the last run stopped: when each was last
  * heard from, its collector's last status, and its alerts. 0 or -1. */
 int wwtp_mon_recover(struct wwtp_monitor *m);
+
+/* monitor_alerts.c, under the lock: the station's open alerts (episodes.h)
+ * in the page's order, at most max of them; *nopen gets how many are open. */
+json_t *wwtp_mon_open_alerts_json(struct wwtp_monitor *m, const struct mon_station *s,
+				  int64_t now_ms, size_t max, size_t *nopen);
+/* ... and how many are open at all stations. */
+size_t wwtp_mon_open_alerts_locked(struct wwtp_monitor *m, int64_t now_ms);
+/* On the monitor's thread, without the lock: tells the listener what
+ * changed since the last call (alert_events.h). */
+void wwtp_mon_notify(struct wwtp_monitor *m, int64_t now_ms);
 
 #endif

@@ -105,6 +105,7 @@ int wwtp_monitor_new(struct wwtp_station *const *stations, size_t n,
 	m->qcomplain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&m->answer, MON_ANSWER_MAX);
 	m->alerts = wwtp_alerts_new(WWTP_MONITOR_ALERTS_PER_STATION);
+	wwtp_alarm_policies_default(&m->alarms);
 	m->st = calloc(n ? n : 1, sizeof(*m->st));
 	if (!m->alerts || !m->st)
 		rc = WWTP_ERR_NOMEM;
@@ -139,6 +140,7 @@ void wwtp_monitor_free(struct wwtp_monitor *m)
 	}
 	free(m->st);
 	wwtp_alerts_free(m->alerts);
+	free(m->seen);
 	wwtp_influx_free(m->ix);
 	wwtp_buf_free(&m->answer);
 	pthread_cond_destroy(&m->cond);
@@ -372,7 +374,9 @@ static void *monitor_main(void *arg)
 		if (!recovered)
 			wwtp_mon_recover(m);
 		refresh(m);
-		wwtp_monitor_evaluate(m, wwtp_now_ms());
+		int64_t now = wwtp_now_ms();
+		wwtp_monitor_evaluate(m, now);
+		wwtp_mon_notify(m, now);
 
 		struct timespec ts;
 		int64_t wake = t0 + period;

@@ -33,43 +33,10 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void set_opt_str(json_t *o, const char *k, const char *v)
-{
-	if (v && v[0])
-		json_object_set_new(o, k, json_string(v));
-}
-
 static void set_opt_num(json_t *o, const char *k, double v)
 {
 	if (isfinite(v))
 		json_object_set_new(o, k, json_real(v));
-}
-
-static json_t *alert_json(const struct wwtp_alert_rec *r)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(r->id));
-	json_object_set_new(o, "station", json_string(r->station));
-	json_object_set_new(o, "kind", json_string(r->kind));
-	set_opt_str(o, "device", r->device);
-	set_opt_str(o, "param", r->param);
-	set_opt_str(o, "unit", r->unit);
-	if (r->window_s)
-		json_object_set_new(o, "window_s", json_integer(r->window_s));
-	json_object_set_new(o, "state", json_string(r->end_ms ? "closed" : "open"));
-	json_object_set_new(o, "start", time_json(r->start_ms));
-	json_object_set_new(o, "since", time_json(r->since_ms));
-	if (r->end_ms) {
-		json_object_set_new(o, "end", time_json(r->end_ms));
-		json_object_set_new(o, "closed_by",
-				    json_string(r->closed_by ? r->closed_by : "cleared"));
-	}
-	set_opt_num(o, "value", r->value);
-	set_opt_num(o, "limit", r->limit);
-	set_opt_num(o, "ratio", r->ratio);
-	set_opt_num(o, "end_value", r->end_value);
-	set_opt_num(o, "end_ratio", r->end_ratio);
-	return o;
 }
 
 static json_t *reason_json(const struct wwtp_flag_reason *r)
@@ -150,14 +117,9 @@ static json_t *checks_json(const struct wwtp_monitor *m, const struct mon_statio
 
 static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s, int64_t now_ms)
 {
-	json_t *o = json_object(), *reasons = json_array(), *alerts = json_array();
-	const struct wwtp_alert_rec *open[64];
-	struct wwtp_alert_filter f = {.station = s->id,
-				      .state = WWTP_ALERTS_OPEN,
-				      .from_ms = 0,
-				      .to_ms = INT64_MAX,
-				      .limit = 64};
-	size_t nopen = wwtp_alerts_find(m->alerts, &f, open, 64);
+	json_t *o = json_object(), *reasons = json_array();
+	size_t nopen = 0;
+	json_t *alerts = wwtp_mon_open_alerts_json(m, s, now_ms, 64, &nopen);
 
 	json_object_set_new(o, "id", json_string(s->id));
 	json_object_set_new(o, "name", json_string(s->name));
@@ -180,8 +142,6 @@ static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s,
 	for (size_t i = 0; i < s->nreasons; i++)
 		json_array_append_new(reasons, reason_json(&s->reasons[i]));
 	json_object_set_new(o, "reasons", reasons);
-	for (size_t i = 0; i < nopen && i < 64; i++)
-		json_array_append_new(alerts, alert_json(open[i]));
 	json_object_set_new(o, "alerts", alerts);
 	json_object_set_new(o, "open_alerts", json_integer((json_int_t)nopen));
 	json_object_set_new(o, "checks", checks_json(m, s));
@@ -202,28 +162,6 @@ json_t *wwtp_monitor_stations_json(struct wwtp_monitor *m, const char *only_id, 
 			json_array_append_new(out, station_json(m, &m->st[i], now_ms));
 	}
 	pthread_mutex_unlock(&m->lock);
-	return out;
-}
-
-json_t *wwtp_monitor_alerts_json(struct wwtp_monitor *m, const struct wwtp_alert_filter *f,
-				 size_t *total)
-{
-	size_t max = f->limit ? f->limit : 1000;
-	const struct wwtp_alert_rec **recs = calloc(max, sizeof(*recs));
-	json_t *out = json_array();
-
-	if (!recs) {
-		json_decref(out);
-		return NULL;
-	}
-	pthread_mutex_lock(&m->lock);
-	size_t n = wwtp_alerts_find(m->alerts, f, recs, max);
-	for (size_t i = 0; i < n && i < max; i++)
-		json_array_append_new(out, alert_json(recs[i]));
-	pthread_mutex_unlock(&m->lock);
-	free(recs);
-	if (total)
-		*total = n;
 	return out;
 }
 
@@ -272,9 +210,7 @@ void wwtp_monitor_health(struct wwtp_monitor *m, struct wwtp_monitor_health *out
 	for (size_t i = 0; i < m->n; i++)
 		out->flagged += m->st[i].nreasons > 0;
 	out->alerts = wwtp_alerts_count(m->alerts);
-	struct wwtp_alert_filter f = {.state = WWTP_ALERTS_OPEN, .to_ms = INT64_MAX, .limit = 1};
-	const struct wwtp_alert_rec *one[1];
-	out->open_alerts = wwtp_alerts_find(m->alerts, &f, one, 1);
+	out->open_alerts = wwtp_mon_open_alerts_locked(m, wwtp_now_ms());
 	pthread_mutex_unlock(&m->lock);
 }
 

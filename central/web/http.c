@@ -149,7 +149,14 @@ static enum MHD_Result answer(const struct wwtp_http *h, struct MHD_Connection *
 		return MHD_NO;
 	}
 	protect(h, resp, CSP_PAGE);
-	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Type",
+				r->content_type ? r->content_type
+						: "application/json; charset=utf-8");
+	if (r->attachment) {
+		char cd[96];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", r->attachment);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
 	if (r->allow)
 		MHD_add_response_header(resp, "Allow", r->allow);
 	if (r->total[0])
