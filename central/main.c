@@ -235,7 +235,9 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	rc = wwtp_monitor_start(mon, &cfg.influx, wwtp_ingest_progress, in);
+	rc = wwtp_monitor_set_alarms(mon, &cfg.alarms);
+	if (rc == 0)
+		rc = wwtp_monitor_start(mon, &cfg.influx, wwtp_ingest_progress, in);
 	if (rc != 0) {
 		LOG_ERROR(MAIN_MOD, "cannot start the flags: %s", wwtp_strerror(rc));
 		status = 1;

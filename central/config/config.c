@@ -15,7 +15,7 @@
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct cfg_top {
-	const config_setting_t *mqtt, *influxdb, *http, *flags;
+	const config_setting_t *mqtt, *influxdb, *http, *flags, *alarms;
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX];
 	int stats_interval_s;
@@ -28,6 +28,7 @@ static const struct wwtp_opt top_opts[] = {
 	    "add influxdb = { url = \"http://127.0.0.1:8086\"; database = \"wwtp\"; };"),
     OPT_SUB("http", WWTP_OPT_GROUP, 0, struct cfg_top, http, NULL),
     OPT_SUB("flags", WWTP_OPT_GROUP, 0, struct cfg_top, flags, NULL),
+    OPT_SUB("alarms", WWTP_OPT_GROUP, 0, struct cfg_top, alarms, NULL),
     OPT_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
 	    NULL, "the folder of station files, e.g. \"config/stations\""),
     OPT_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
@@ -88,6 +89,53 @@ static const struct wwtp_opt http_opts[] = {
     OPT_INT("connections_per_ip", 0, struct wwtp_central_http, connections_per_ip, 1, 10000, 16),
     OPT_INT("timeout_s", 0, struct wwtp_central_http, timeout_s, 1, 3600, 15),
 };
+
+/* alarms = { fault = { on_delay_s = 1800; off_delay_s = 7200; rearm_s = 21600; }; ... };
+ * one group per kind, each key optional: what is absent keeps the kind's
+ * default (central/monitor/episodes.c, docs/alerts.md). */
+struct cfg_alarm_kinds {
+	const config_setting_t *k[WWTP_ALERT_KINDS];
+};
+#define C_KIND(name, i) OPT_SUB(name, WWTP_OPT_GROUP, 0, struct cfg_alarm_kinds, k[i], NULL)
+static const struct wwtp_opt alarm_kind_opts[] = {
+    C_KIND("exceedance", WWTP_ALERT_EXCEEDANCE), C_KIND("range", WWTP_ALERT_RANGE),
+    C_KIND("fault", WWTP_ALERT_FAULT),		 C_KIND("calibration", WWTP_ALERT_CALIBRATION),
+    C_KIND("offline", WWTP_ALERT_OFFLINE),	 C_KIND("availability", WWTP_ALERT_AVAILABILITY),
+};
+static const struct wwtp_opt alarm_opts[] = {
+    OPT_INT("on_delay_s", 0, struct wwtp_alarm_policy, on_delay_s, 0, 604800, 0),
+    OPT_INT("off_delay_s", 0, struct wwtp_alarm_policy, off_delay_s, 0, 604800, 0),
+    OPT_INT("rearm_s", 0, struct wwtp_alarm_policy, rearm_s, 0, 604800, 0),
+};
+
+static void load_alarms(struct wwtp_ld *L, const config_setting_t *g,
+			struct wwtp_alarm_policies *out)
+{
+	struct cfg_alarm_kinds kinds;
+	memset(&kinds, 0, sizeof(kinds));
+	wwtp_alarm_policies_default(out);
+	wwtp_walk(L, g, alarm_kind_opts, CFG_NELEM(alarm_kind_opts), &kinds, "alarms", NULL);
+	for (int k = 0; k < WWTP_ALERT_KINDS; k++) {
+		struct wwtp_alarm_policy p;
+		char what[48];
+		if (!kinds.k[k])
+			continue;
+		snprintf(what, sizeof(what), "alarms.%s", wwtp_alert_kind_name(k));
+		uint64_t bad = 0, seen = wwtp_walk(L, kinds.k[k], alarm_opts, CFG_NELEM(alarm_opts),
+						   &p, what, &bad);
+		seen &= ~bad;
+		if (seen & 1)
+			out->kind[k].on_delay_s = p.on_delay_s;
+		if (seen & 2)
+			out->kind[k].off_delay_s = p.off_delay_s;
+		if (seen & 4)
+			out->kind[k].rearm_s = p.rearm_s;
+	}
+	if (out->kind[WWTP_ALERT_EXCEEDANCE].on_delay_s || out->kind[WWTP_ALERT_RANGE].on_delay_s)
+		wwtp_ld_problem(L, g,
+				"alarms: exceedance and range take no on_delay_s: an exceedance "
+				"is raised when its window is judged, never later");
+}
 
 /* Defaults: docs/flags.md says why each. */
 static const struct wwtp_opt flag_opts[] = {
@@ -241,6 +289,7 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 		  NULL);
 	wwtp_walk(L, top.http, http_opts, CFG_NELEM(http_opts), &http, "http", NULL);
 	wwtp_walk(L, top.flags, flag_opts, CFG_NELEM(flag_opts), &cfg->flags, "flags", NULL);
+	load_alarms(L, top.alarms, &cfg->alarms);
 	if (cfg->flags.min_hours > cfg->flags.window_h)
 		wwtp_ld_problem(L, member(top.flags, "min_hours"),
 				"flags: min_hours (%d) must not exceed window_h (%d)",

@@ -11,6 +11,7 @@
 #include "../../model/station.h"
 #include "../../util/diag.h"
 #include "../flags/flags.h"
+#include "../monitor/episodes.h"
 
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
@@ -69,7 +70,8 @@ struct wwtp_central_cfg {
 	int http_enabled;		 /* the file has an http group: serve the API */
 	char http_listen[WWTP_NAME_MAX]; /* "host:port" (= http.listen) */
 	struct wwtp_central_http http;
-	struct wwtp_flag_cfg flags; /* the flags group, or the defaults */
+	struct wwtp_flag_cfg flags;	   /* the flags group, or the defaults */
+	struct wwtp_alarm_policies alarms; /* the alarms group over the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */

@@ -165,6 +165,41 @@ static void test_flags_group(void **state)
 	assert_true(cfg.flags.fault_max == 0.20); /* the rest: defaults */
 }
 
+/* The alarms group: per kind, what is given over the kind's defaults;
+ * unknown kinds and keys refused; no on-delay for exceedances. */
+static void test_alarms_group(void **state)
+{
+	struct wwtp_central_cfg cfg;
+	struct wwtp_alarm_policies d;
+	(void)state;
+
+	wwtp_alarm_policies_default(&d);
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR), &cfg, NULL), 0);
+	assert_memory_equal(&cfg.alarms, &d, sizeof(d));
+	assert_int_equal(wwtp_central_config_load(
+			     write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
+				       "alarms = { fault = { on_delay_s = 60; };\n"
+				       "  exceedance = { off_delay_s = 0; rearm_s = 0; }; };\n"),
+			     &cfg, NULL),
+			 0);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_FAULT].on_delay_s, 60);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_FAULT].off_delay_s,
+			 d.kind[WWTP_ALERT_FAULT].off_delay_s);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_EXCEEDANCE].off_delay_s, 0);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_OFFLINE].on_delay_s,
+			 d.kind[WWTP_ALERT_OFFLINE].on_delay_s);
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { smoke = { on_delay_s = 1; }; };\n", 4,
+		     "smoke");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { fault = { delay_s = 1; }; };\n", 4,
+		     "delay_s");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { fault = { rearm_s = -1; }; };\n", 4,
+		     "rearm_s");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "alarms = { exceedance = { on_delay_s = 60; }; };\n",
+		     4, "never later");
+}
+
 static void test_v2(void **state)
 {
 	struct wwtp_central_cfg cfg;
@@ -316,8 +351,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped),	cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_v2),
-	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_mqtt_tls),
+	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_alarms_group),
+	    cmocka_unit_test(test_v2),		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_mqtt_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }
