@@ -27,16 +27,9 @@ int wwtp_alert_priority_parse(const char *name)
 
 int wwtp_alert_priority_of_kind(const char *kind)
 {
-	static const struct {
-		int kind, prio;
-	} table[] = {
-	    {WWTP_ALERT_EXCEEDANCE, WWTP_PRIO_HIGH},	 {WWTP_ALERT_RANGE, WWTP_PRIO_HIGH},
-	    {WWTP_ALERT_AVAILABILITY, WWTP_PRIO_MEDIUM}, {WWTP_ALERT_OFFLINE, WWTP_PRIO_MEDIUM},
-	    {WWTP_ALERT_FAULT, WWTP_PRIO_LOW},		 {WWTP_ALERT_CALIBRATION, WWTP_PRIO_LOW},
-	};
-	for (size_t i = 0; kind && i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(kind, wwtp_alert_kind_name(table[i].kind)) == 0)
-			return table[i].prio;
+	for (int k = 0; kind && k < WWTP_ALERT_KINDS; k++)
+		if (strcmp(kind, wwtp_alert_kind_name(k)) == 0)
+			return wwtp_alert_priority_parse(wwtp_alert_kind_priority(k));
 	return WWTP_PRIO_MEDIUM;
 }
 
