@@ -67,7 +67,7 @@ struct wwtp_alert_note {
 	char id[WWTP_ALERT_ID_MAX]; /* the alert's id, as /api/alerts gives it */
 	char station[WWTP_ID_MAX];
 	char station_name[WWTP_NAME_MAX];
-	char param[WWTP_ID_MAX];  /* "" when the alert is of a device only */
+	char param[WWTP_ID_MAX];  /* "" when the alert is of a device touching several params */
 	char device[WWTP_ID_MAX]; /* "" when absent */
 	char unit[WWTP_UNIT_MAX];
 	char kind[WWTP_ALERT_KIND_MAX]; /* evaluator.h's kind names */

@@ -9,9 +9,13 @@
  * sent, and the raw alerts stay as they came (InfluxDB, alerts.h).
  *
  * The rules, per kind (struct wwtp_alarm_policy, docs/alerts.md):
- *  - raw alerts of one tag (station, parameter — or device when there is
- *    none —, kind) belong to one episode while each starts before the
- *    episode closes;
+ *  - raw alerts of one tag belong to one episode while each starts before
+ *    the episode closes. A tag is (station, parameter, kind) for
+ *    exceedance and range, (station, device, kind) for the instrument's
+ *    kinds (fault, calibration, offline, availability: a multi-parameter
+ *    analyzer that faults is one fault, and the data it then misses one
+ *    lack of data), and (station, parameter or device, kind) for kinds
+ *    this build does not know;
  *  - on-delay: an episode becomes an alert (is raised) once its raw alerts
  *    have been active on_delay_s in all (not necessarily in one stretch:
  *    an instrument faulting for 5 minutes every 10 minutes gets there
@@ -59,12 +63,17 @@ int wwtp_alarm_policies_check(const struct wwtp_alarm_policies *p);
 const struct wwtp_alarm_policy *wwtp_alarm_policy_of(const struct wwtp_alarm_policies *p,
 						     const char *kind);
 
+#define WWTP_EPISODE_PARAMS_MAX 16
+
 struct wwtp_episode {
 	const struct wwtp_alert_rec *first; /* its earliest raw alert: id, station, kind, ... */
 	const struct wwtp_alert_rec *shown; /* the one whose value, limit, ratio it shows */
-	const char *param;		    /* param, or the device when there is none */
-	int priority;			    /* enum wwtp_alert_priority */
-	int raised;			    /* 0: still within its on-delay (not an alert yet) */
+	const char *subject;		    /* the tag's: the device (by_device) or the param */
+	int by_device;			    /* fault, calibration, offline, availability */
+	const char *params[WWTP_EPISODE_PARAMS_MAX]; /* the params of its raw alerts */
+	size_t nparams;
+	int priority; /* enum wwtp_alert_priority */
+	int raised;   /* 0: still within its on-delay (not an alert yet) */
 	int windows_s[WWTP_ALERT_NOTE_WINDOWS_MAX];
 	size_t nwindows;
 	unsigned count;	   /* raw alerts */
@@ -99,6 +108,8 @@ struct wwtp_alarm_rates {
 	size_t chattering;	/* tags raised 3 times or more within an hour */
 	size_t exceedances_raw; /* raw exceedance/range alerts started in [from, to) */
 	size_t exceedances_in;	/* ... of them in a raised episode */
+	size_t
+	    by_kind[WWTP_ALERT_KINDS + 1]; /* raised, by kind (evaluator.h's order; last: other) */
 };
 void wwtp_episodes_rates(const struct wwtp_episodes *e, int64_t from_ms, int64_t to_ms,
 			 struct wwtp_alarm_rates *out);

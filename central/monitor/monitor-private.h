@@ -10,6 +10,7 @@
 #include "../../util/buf.h"
 #include "../../util/log.h"
 #include "../flags/flags.h"
+#include "../flags/history.h"
 #include "../flags/hourly.h"
 #include "../ingest/influx.h"
 #include "alert_events.h"
@@ -50,7 +51,9 @@ struct mon_station {
 	struct wwtp_flag_reason reasons[WWTP_FLAG_REASONS_MAX];
 	size_t nreasons;
 	struct wwtp_flag_checks checks;
-	int64_t flagged_since_ms; /* 0: not flagged */
+	int64_t flagged_since_ms; /* 0: not flagged; else the data hour (history.h) */
+	int hist_dirty;		  /* hours changed since flagged_since was derived */
+	int64_t hist_end;	  /* the hour it was derived at */
 	int64_t evaluated_ms;	  /* 0: never */
 };
 

@@ -255,6 +255,25 @@ static int backfilling(const struct wwtp_monitor *m, const struct mon_station *s
 	       (s->pend_lo >= 0 && s->pend_lo < old) || (s->fly_lo >= 0 && s->fly_lo < old);
 }
 
+/* When the flag of a flagged station was raised, from its hours (history.h):
+ * the same whenever central started. When the history does not end flagged
+ * (the live hysteresis began elsewhere), the oldest hour it knows. */
+static void flagged_since(struct wwtp_monitor *m, struct mon_station *s, int64_t end,
+			  int64_t now_ms)
+{
+	struct wwtp_flag_episode last[1];
+	int n = wwtp_flag_history(&m->cfg, s->params, s->nparams, s->design_m3d, &s->hourly, end,
+				  last, 1);
+	s->hist_dirty = 0;
+	s->hist_end = end;
+	if (n == 1 && last[0].cleared_hour < 0)
+		s->flagged_since_ms = last[0].raised_hour * 3600000LL;
+	else if (n >= 0)
+		s->flagged_since_ms = (end - m->cfg.window_h) * 3600000LL;
+	else if (!s->flagged_since_ms)
+		s->flagged_since_ms = now_ms; /* out of memory: as before */
+}
+
 static void evaluate_locked(struct wwtp_monitor *m, int64_t now_ms)
 {
 	int64_t end = wwtp_mon_hour_of(now_ms);
@@ -274,10 +293,10 @@ static void evaluate_locked(struct wwtp_monitor *m, int64_t now_ms)
 		    wwtp_flags_evaluate(&m->cfg, s->params, s->nparams, s->design_m3d, &sum,
 					&s->fstate, s->reasons, WWTP_FLAG_REASONS_MAX, &s->checks);
 		s->evaluated_ms = now_ms;
-		if (s->nreasons && !was)
-			s->flagged_since_ms = now_ms;
-		else if (!s->nreasons)
+		if (!s->nreasons)
 			s->flagged_since_ms = 0;
+		else if (!was || s->hist_dirty || s->hist_end != end)
+			flagged_since(m, s, end, now_ms);
 		if ((s->nreasons > 0) != was)
 			log_change(s, was);
 	}
@@ -300,6 +319,7 @@ int wwtp_monitor_set_hour(struct wwtp_monitor *m, const char *station, const cha
 	int p = s ? wwtp_flag_param_find(s->params, s->nparams, param) : -1;
 	struct wwtp_hour_cell *c = p >= 0 ? wwtp_hourly_cell(&s->hourly, (size_t)p, hour) : NULL;
 	if (c) {
+		s->hist_dirty = 1;
 		c->polls = polls;
 		c->ok = ok;
 		c->fault = fault;

@@ -78,6 +78,10 @@ json_t *wwtp_monitor_alerts_json(struct wwtp_monitor *m, const struct wwtp_alert
  * WWTP_ERR_NOTFOUND. */
 int wwtp_monitor_has(struct wwtp_monitor *m, const char *id, const char *param, char *unit,
 		     size_t n);
+/* The station's flag history (history.h), newest first, as docs/api.md
+ * describes /api/stations/{id}/flags (NULL when unknown or out of memory:
+ * *found says which). */
+json_t *wwtp_monitor_flags_json(struct wwtp_monitor *m, const char *id, int64_t now_ms, int *found);
 /* The station's params as a JSON array of names (NULL when unknown). */
 json_t *wwtp_monitor_params_json(struct wwtp_monitor *m, const char *id);
 /* The station's params with their units and effective limits, as docs/api.md

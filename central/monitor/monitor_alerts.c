@@ -59,8 +59,14 @@ static json_t *episode_json(const struct wwtp_episode *p)
 	json_object_set_new(o, "priority", json_string(wwtp_alert_priority_name(p->priority)));
 	if (f->device[0])
 		json_object_set_new(o, "device", json_string(f->device));
-	if (f->param[0])
-		json_object_set_new(o, "param", json_string(f->param));
+	/* An instrument's alert names the parameters it touched; its param is
+	 * given when there is one only. */
+	json_t *ps = json_array();
+	for (size_t i = 0; i < p->nparams; i++)
+		json_array_append_new(ps, json_string(p->params[i]));
+	json_object_set_new(o, "params", ps);
+	if (p->nparams == 1)
+		json_object_set_new(o, "param", json_string(p->params[0]));
 	if (f->unit[0])
 		json_object_set_new(o, "unit", json_string(f->unit));
 	for (size_t i = 0; i < p->nwindows; i++)
@@ -248,6 +254,13 @@ json_t *wwtp_monitor_rates_json(struct wwtp_monitor *m, int64_t from_ms, int64_t
 	json_object_set_new(o, "chattering_tags", json_integer((json_int_t)r.chattering));
 	json_object_set_new(o, "exceedances_raw", json_integer((json_int_t)r.exceedances_raw));
 	json_object_set_new(o, "exceedances_in_alerts", json_integer((json_int_t)r.exceedances_in));
+	json_t *bk = json_object();
+	for (int k = 0; k <= WWTP_ALERT_KINDS; k++)
+		if (r.by_kind[k])
+			json_object_set_new(
+			    bk, k < WWTP_ALERT_KINDS ? wwtp_alert_kind_name(k) : "other",
+			    json_integer((json_int_t)r.by_kind[k]));
+	json_object_set_new(o, "by_kind", bk);
 	return o;
 }
 
@@ -276,7 +289,7 @@ static void fill_note(const struct wwtp_monitor *m, const struct wwtp_episode *p
 	snprintf(n->id, sizeof(n->id), "%s", f->id);
 	snprintf(n->station, sizeof(n->station), "%s", f->station);
 	snprintf(n->station_name, sizeof(n->station_name), "%s", st ? st->name : f->station);
-	snprintf(n->param, sizeof(n->param), "%s", f->param);
+	snprintf(n->param, sizeof(n->param), "%s", p->nparams == 1 ? p->params[0] : "");
 	snprintf(n->device, sizeof(n->device), "%s", f->device);
 	snprintf(n->unit, sizeof(n->unit), "%s", f->unit);
 	snprintf(n->kind, sizeof(n->kind), "%s", f->kind);

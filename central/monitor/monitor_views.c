@@ -238,3 +238,55 @@ json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id)
 	pthread_mutex_unlock(&m->lock);
 	return out;
 }
+
+#define FLAG_HISTORY_MAX 64
+
+json_t *wwtp_monitor_flags_json(struct wwtp_monitor *m, const char *id, int64_t now_ms, int *found)
+{
+	struct wwtp_flag_episode *ep = calloc(FLAG_HISTORY_MAX, sizeof(*ep));
+	json_t *out = NULL;
+	int64_t end = wwtp_mon_hour_of(now_ms);
+
+	*found = 0;
+	pthread_mutex_lock(&m->lock);
+	const struct mon_station *s = wwtp_mon_find(m, id);
+	int n = s && ep ? wwtp_flag_history(&m->cfg, s->params, s->nparams, s->design_m3d,
+					    &s->hourly, end, ep, FLAG_HISTORY_MAX)
+			: -1;
+	*found = s != NULL;
+	if (s && n >= 0) {
+		json_t *list = json_array();
+		out = json_object();
+		json_object_set_new(out, "station", json_string(s->id));
+		json_object_set_new(out, "window_h", json_integer(m->cfg.window_h));
+		/* The ring's first complete window: what is older is not known. */
+		json_object_set_new(out, "known_from",
+				    time_json((end - (int64_t)s->hourly.nhours + 2) * 3600000LL));
+		json_object_set_new(out, "flagged", json_boolean(s->nreasons > 0));
+		json_object_set_new(out, "flagged_since", time_json(s->flagged_since_ms));
+		for (int i = n - 1; i >= 0; i--) {
+			const struct wwtp_flag_episode *x = &ep[i];
+			json_t *o = json_object(), *why = json_array();
+			json_object_set_new(o, "raised", time_json(x->raised_hour * 3600000LL));
+			json_object_set_new(o, "cleared",
+					    x->cleared_hour < 0
+						? json_null()
+						: time_json(x->cleared_hour * 3600000LL));
+			json_object_set_new(o, "state",
+					    json_string(x->cleared_hour < 0 ? "open" : "closed"));
+			json_object_set_new(
+			    o, "hours",
+			    json_integer((x->cleared_hour < 0 ? end : x->cleared_hour) -
+					 x->raised_hour));
+			json_object_set_new(o, "from_start", json_boolean(x->from_start));
+			for (size_t r = 0; r < x->nreasons; r++)
+				json_array_append_new(why, reason_json(&x->reasons[r]));
+			json_object_set_new(o, "reasons", why);
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(out, "episodes", list);
+	}
+	pthread_mutex_unlock(&m->lock);
+	free(ep);
+	return out;
+}

@@ -261,6 +261,30 @@ static json_t *alerts_query(struct wwtp_api *a, const struct wwtp_api_request *q
 	return o;
 }
 
+/* GET /api/stations/{id}/flags: when the plant's flag was raised and
+ * cleared, and why (history.h). */
+static void route_flags(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	char e[80];
+	int found = 0;
+	(void)who;
+	if (api_check_args(q, known, r) != 0)
+		return;
+	json_t *o = wwtp_monitor_flags_json(a->mon, id, q->now_ms, &found);
+	if (!o && !found) {
+		api_echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	if (!o) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	api_finish(r, 200, o);
+}
+
 static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
 			 const struct wwtp_principal *who, struct wwtp_api_response *r)
 {
@@ -566,6 +590,7 @@ const struct api_route wwtp_api_routes[] = {
     {"/api/stations", M_GET, "GET, HEAD", route_stations, "/api/stations"},
     {"/api/stations/{id}", M_GET, "GET, HEAD", route_stations, "/api/stations/{id}"},
     {"/api/stations/{id}/params", M_GET, "GET, HEAD", route_params, "/api/stations/{id}/params"},
+    {"/api/stations/{id}/flags", M_GET, "GET, HEAD", route_flags, "/api/stations/{id}/flags"},
     {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
      "/api/stations/{id}/series?param=&from=&to=&every="},
     {"/api/alerts", M_GET, "GET, HEAD", route_alerts,

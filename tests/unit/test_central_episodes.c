@@ -40,12 +40,24 @@ static struct wwtp_alert_rec rec(const char *station, const char *param, const c
 	return r;
 }
 
+/* The tests' own delays, apart from the tuned defaults: fault 30 min on,
+ * 2 h off, 6 h re-arm; exceedance none on, 1 h off, 2 h re-arm. */
+static void fixed_policies(struct wwtp_alarm_policies *p)
+{
+	wwtp_alarm_policies_default(p);
+	p->kind[WWTP_ALERT_FAULT] =
+	    (struct wwtp_alarm_policy){.on_delay_s = 1800, .off_delay_s = 7200, .rearm_s = 21600};
+	p->kind[WWTP_ALERT_EXCEEDANCE] =
+	    (struct wwtp_alarm_policy){.on_delay_s = 0, .off_delay_s = 3600, .rearm_s = 7200};
+	p->kind[WWTP_ALERT_AVAILABILITY] = p->kind[WWTP_ALERT_EXCEEDANCE];
+}
+
 static struct wwtp_episodes *build(struct wwtp_alert_rec *r, size_t n, int64_t now)
 {
 	const struct wwtp_alert_rec *p[64];
 	struct wwtp_alarm_policies pol;
 	struct wwtp_episodes *e = NULL;
-	wwtp_alarm_policies_default(&pol);
+	fixed_policies(&pol);
 	assert_true(n <= 64);
 	for (size_t i = 0; i < n; i++)
 		p[i] = &r[i];
@@ -82,6 +94,34 @@ static void test_chattering_fault_is_one_episode(void **state)
 	/* Closed two hours (off-delay) after the last fault cleared. */
 	assert_int_equal(p->end_ms, 1000 * HOUR + 30 * 30 * MIN + 10 * MIN + 2 * HOUR);
 	assert_string_equal(p->first->id, r[0].id);
+	wwtp_episodes_free(e);
+}
+
+/* An analyzer's fault touches each parameter it reads: one alert of the
+ * device naming them; its exceedances stay per parameter. */
+static void test_device_kinds(void **state)
+{
+	struct wwtp_alert_rec r[4];
+	(void)state;
+	r[0] = rec("s", "cod", "fault", 0, 10 * HOUR, 0, NAN);
+	r[1] = rec("s", "tss", "fault", 0, 10 * HOUR, 0, NAN);
+	r[2] = rec("s", "cod", "exceedance", 3600, 10 * HOUR, 0, 1.2);
+	r[3] = rec("s", "tss", "exceedance", 3600, 10 * HOUR, 0, 1.3);
+	for (int i = 0; i < 4; i++)
+		snprintf(r[i].device, sizeof(r[i].device), "outlet-analyzer");
+	struct wwtp_episodes *e = build(r, 4, 12 * HOUR);
+	assert_int_equal(wwtp_episodes_count(e), 3);
+	size_t dev = 0;
+	for (size_t i = 0; i < 3; i++) {
+		const struct wwtp_episode *p = wwtp_episodes_get(e, i);
+		if (!p->by_device)
+			continue;
+		dev++;
+		assert_string_equal(p->subject, "outlet-analyzer");
+		assert_int_equal(p->count, 2);
+		assert_int_equal(p->nparams, 2);
+	}
+	assert_int_equal(dev, 1);
 	wwtp_episodes_free(e);
 }
 
@@ -129,7 +169,7 @@ static void test_exceedance_never_delayed(void **state)
 		const struct wwtp_episode *p = wwtp_episodes_get(e, i);
 		assert_true(p->raised);
 		assert_int_equal(p->start_ms, 50 * HOUR);
-		if (strcmp(p->param, "cod") == 0 && strcmp(p->first->kind, "exceedance") == 0) {
+		if (strcmp(p->subject, "cod") == 0 && strcmp(p->first->kind, "exceedance") == 0) {
 			assert_int_equal(p->count, 2);
 			assert_int_equal(p->nwindows, 2);
 			assert_int_equal(p->windows_s[0], 3600);
@@ -205,8 +245,8 @@ static void test_rates(void **state)
 	assert_string_equal(rt.max_station, "a");
 	assert_int_equal(rt.chattering, 1);
 	wwtp_episodes_free(e);
-	/* With the defaults: one pending episode each, nothing raised. */
-	wwtp_alarm_policies_default(&pol);
+	/* With delays: one pending episode each, nothing raised. */
+	fixed_policies(&pol);
 	assert_int_equal(wwtp_episodes_build(p, 4, &pol, 48 * HOUR, &e), 0);
 	wwtp_episodes_rates(e, 24 * HOUR, 48 * HOUR, &rt);
 	assert_int_equal(rt.raised, 0);
@@ -222,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_chattering_fault_is_one_episode),
 	    cmocka_unit_test(test_on_delay),
+	    cmocka_unit_test(test_device_kinds),
 	    cmocka_unit_test(test_exceedance_never_delayed),
 	    cmocka_unit_test(test_off_delay_rearm_order),
 	    cmocka_unit_test(test_rates),
