@@ -289,6 +289,7 @@ if [ -n "$rates" ] && jq -e .raised >/dev/null 2>&1 <<<"$rates"; then
 	printf '  tags raised 3 times in an hour  %8s   (none)  %s\n' "$chat" "$(verdict "$([ "$chat" = 0 ] && echo 1)")"
 	printf '  exceedances judged / in alerts  %8s   (every one)  %s\n' "$exraw / $exin" \
 		"$(verdict "$([ "$exraw" = "$exin" ] && echo 1)")"
+	echo "  alerts by kind: $(jq -r '.by_kind | to_entries | map("\(.key) \(.value)") | join(", ")' <<<"$rates")"
 else
 	echo "demo: the alert rates could not be read ($API/api/alerts/rates)" >&2
 fi

@@ -14,6 +14,7 @@
 #include "../../util/timeutil.h"
 #include "episodes.h"
 #include "monitor-private.h"
+#include "words.h"
 
 static json_t *time_json(int64_t ms)
 {
@@ -91,6 +92,9 @@ static json_t *episode_json(const struct wwtp_episode *p)
 	json_object_set_new(o, "active_s", json_integer(p->active_ms / 1000));
 	json_object_set_new(o, "raw_open", json_integer(p->open));
 	json_object_set_new(o, "last_raw", time_json(p->last_ms));
+	char vi[320];
+	wwtp_words_alert(p, vi, sizeof(vi));
+	json_object_set_new(o, "text_vi", json_string(vi));
 	return o;
 }
 

@@ -12,6 +12,7 @@
 #include "../../util/err.h"
 #include "../../util/timeutil.h"
 #include "monitor-private.h"
+#include "words.h"
 
 static json_t *time_json(int64_t ms)
 {
@@ -39,8 +40,15 @@ static void set_opt_num(json_t *o, const char *k, double v)
 		json_object_set_new(o, k, json_real(v));
 }
 
-static json_t *reason_json(const struct wwtp_flag_reason *r)
+static const char *unit_of(const struct mon_station *s, const char *param)
 {
+	int p = wwtp_flag_param_find(s->params, s->nparams, param);
+	return p >= 0 ? s->params[p].unit : "";
+}
+
+static json_t *reason_json(const struct wwtp_flag_reason *r, const char *unit)
+{
+	char vi[320];
 	json_t *o = json_object();
 	json_object_set_new(o, "rule", json_string(wwtp_flag_rule_name(r->rule)));
 	json_object_set_new(o, "param", json_string(r->param));
@@ -50,6 +58,7 @@ static json_t *reason_json(const struct wwtp_flag_reason *r)
 	json_object_set_new(o, "hours", json_integer(r->hours));
 	switch (r->rule) {
 	case WWTP_FLAG_COMPLIANCE:
+		set_opt_num(o, "mean", r->mean);
 		set_opt_num(o, "limit_min", r->cmax_min);
 		set_opt_num(o, "limit_max", r->cmax_max);
 		break;
@@ -70,6 +79,8 @@ static json_t *reason_json(const struct wwtp_flag_reason *r)
 		break;
 	}
 	json_object_set_new(o, "text", json_string(r->text));
+	wwtp_words_reason(r, unit, vi, sizeof(vi));
+	json_object_set_new(o, "text_vi", json_string(vi));
 	return o;
 }
 
@@ -140,7 +151,8 @@ static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s,
 	json_object_set_new(o, "backfilling", json_boolean(s->backfilling));
 	json_object_set_new(o, "flagged_since", time_json(s->flagged_since_ms));
 	for (size_t i = 0; i < s->nreasons; i++)
-		json_array_append_new(reasons, reason_json(&s->reasons[i]));
+		json_array_append_new(reasons,
+				      reason_json(&s->reasons[i], unit_of(s, s->reasons[i].param)));
 	json_object_set_new(o, "reasons", reasons);
 	json_object_set_new(o, "alerts", alerts);
 	json_object_set_new(o, "open_alerts", json_integer((json_int_t)nopen));
@@ -280,7 +292,9 @@ json_t *wwtp_monitor_flags_json(struct wwtp_monitor *m, const char *id, int64_t 
 					 x->raised_hour));
 			json_object_set_new(o, "from_start", json_boolean(x->from_start));
 			for (size_t r = 0; r < x->nreasons; r++)
-				json_array_append_new(why, reason_json(&x->reasons[r]));
+				json_array_append_new(
+				    why,
+				    reason_json(&x->reasons[r], unit_of(s, x->reasons[r].param)));
 			json_object_set_new(o, "reasons", why);
 			json_array_append_new(list, o);
 		}

@@ -112,12 +112,14 @@ static const char *fmt_pct(char *buf, size_t n, int lang, double share)
 
 static const char *param_label(int lang, const struct wwtp_report_station *st, size_t i)
 {
+	/* The glossary first (the page and the API say the same), then the
+	 * regulation's own name, then the key. */
 	const struct wwtp_report_pinfo *in = &st->info[i];
-	const char *s = lang == WWTP_LANG_EN ? in->name_en : in->name_vi;
-	if (s[0])
+	const char *s = wwtp_report_param_name(lang, st->params[i].name);
+	if (s)
 		return s;
-	s = wwtp_report_param_name(lang, st->params[i].name);
-	return s ? s : st->params[i].name;
+	s = lang == WWTP_LANG_EN ? in->name_en : in->name_vi;
+	return s[0] ? s : st->params[i].name;
 }
 
 static const char *fmt_limit(char *buf, size_t n, int lang, const struct wwtp_flag_param *p)
