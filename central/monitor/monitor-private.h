@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "../../compliance/limits.h"
 #include "../../util/buf.h"
 #include "../../util/log.h"
 #include "../flags/flags.h"
@@ -25,6 +26,18 @@
 
 struct mon_seen;
 
+/* The regulation a station is judged by, as its file and limits say
+ * (compliance/limits.h): named on the station's API answer. */
+struct mon_reg {
+	int present; /* the station has a limits group */
+	char id[WWTP_ID_MAX];
+	char code[WWTP_REG_TEXT_MAX];	  /* "QCVN 40:2011/BTNMT"; "" when its file did not load */
+	char title_vi[WWTP_REG_TEXT_MAX]; /* the regulation's own title */
+	char column[WWTP_REG_COLUMN_MAX];
+	double kq, kf;
+	char kq_basis[WWTP_LIMIT_SOURCE_MAX], kf_basis[WWTP_LIMIT_SOURCE_MAX];
+};
+
 struct mon_station {
 	char id[WWTP_ID_MAX];
 	char name[WWTP_NAME_MAX];
@@ -34,6 +47,8 @@ struct mon_station {
 	double design_m3d; /* 0: unknown */
 	struct wwtp_flag_param *params;
 	size_t nparams;
+	struct wwtp_limit *limits; /* per param: its effective limit row (has_limit 0: none) */
+	struct mon_reg reg;
 	struct wwtp_hourly hourly;
 	struct wwtp_param_summary *psum; /* the last summary, nparams */
 	/* Liveness, from the messages' own times. */

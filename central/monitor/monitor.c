@@ -47,6 +47,31 @@ static void note(int64_t *lo, int64_t *hi, int64_t a, int64_t b)
 		*hi = b;
 }
 
+/* What the station is judged by. The regulation's code and title come from
+ * its file (read once here; the station loader read it before): never
+ * made up from the id. */
+static void regulation_of(struct mon_reg *r, const struct wwtp_station *st)
+{
+	const struct wwtp_limits_table *t = st->limits;
+	struct wwtp_regulation *reg = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (!t)
+		return;
+	r->present = 1;
+	snprintf(r->id, sizeof(r->id), "%s", t->regulation);
+	snprintf(r->column, sizeof(r->column), "%s", t->column);
+	r->kq = t->kq;
+	r->kf = t->kf;
+	snprintf(r->kq_basis, sizeof(r->kq_basis), "%s", t->kq_basis);
+	snprintf(r->kf_basis, sizeof(r->kf_basis), "%s", t->kf_basis);
+	if (st->limits_file[0] && wwtp_regulation_load(st->limits_file, NULL, &reg) == 0) {
+		snprintf(r->code, sizeof(r->code), "%s", wwtp_regulation_code(reg));
+		snprintf(r->title_vi, sizeof(r->title_vi), "%s", wwtp_regulation_title_vi(reg));
+	}
+	wwtp_regulation_free(reg);
+}
+
 static int station_init(struct mon_station *ms, const struct wwtp_station *st, int window_h)
 {
 	size_t np = 0;
@@ -63,8 +88,10 @@ static int station_init(struct mon_station *ms, const struct wwtp_station *st, i
 		np += st->devices[d].npoints;
 	ms->params = calloc(np ? np : 1, sizeof(*ms->params));
 	ms->psum = calloc(np ? np : 1, sizeof(*ms->psum));
-	if (!ms->params || !ms->psum)
+	ms->limits = calloc(np ? np : 1, sizeof(*ms->limits));
+	if (!ms->params || !ms->psum || !ms->limits)
 		return WWTP_ERR_NOMEM;
+	regulation_of(&ms->reg, st);
 	for (size_t d = 0; d < st->ndevices; d++)
 		for (size_t k = 0; k < st->devices[d].npoints; k++) {
 			const struct wwtp_point *pt = &st->devices[d].points[k];
@@ -75,6 +102,8 @@ static int station_init(struct mon_station *ms, const struct wwtp_station *st, i
 			snprintf(fp->unit, sizeof(fp->unit), "%s", pt->unit);
 			snprintf(fp->device, sizeof(fp->device), "%s", st->devices[d].name);
 			fp->cmax_min = fp->cmax_max = NAN;
+			if (lim)
+				ms->limits[ms->nparams - 1] = *lim;
 			if (lim && lim->has_limit) {
 				fp->has_limit = 1;
 				fp->is_range = lim->is_range;
@@ -136,6 +165,7 @@ void wwtp_monitor_free(struct wwtp_monitor *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->st[i].params);
 		free(m->st[i].psum);
+		free(m->st[i].limits);
 		wwtp_hourly_free(&m->st[i].hourly);
 	}
 	free(m->st);

@@ -13,6 +13,7 @@
 #include "../../util/timeutil.h"
 #include "monitor-private.h"
 #include "words.h"
+#include "../../model/glossary.h"
 
 static json_t *time_json(int64_t ms)
 {
@@ -126,6 +127,32 @@ static json_t *checks_json(const struct wwtp_monitor *m, const struct mon_statio
 	return o;
 }
 
+/* The regulation, its column and factors, and how Cmax follows from them:
+ * "QCVN 40:2011/BTNMT cột B, Kq 0,9, Kf 1,0: Cmax = C × Kq × Kf". */
+static json_t *regulation_json(const struct mon_station *s)
+{
+	const struct mon_reg *r = &s->reg;
+	char a[24], b[24], t[WWTP_REG_TEXT_MAX + 96];
+	if (!r->present)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "code", r->code[0] ? json_string(r->code) : json_null());
+	if (r->title_vi[0])
+		json_object_set_new(o, "title_vi", json_string(r->title_vi));
+	json_object_set_new(o, "column", json_string(r->column));
+	json_object_set_new(o, "kq", num(r->kq));
+	json_object_set_new(o, "kf", num(r->kf));
+	json_object_set_new(o, "kq_basis", json_string(r->kq_basis));
+	json_object_set_new(o, "kf_basis", json_string(r->kf_basis));
+	json_object_set_new(o, "formula", json_string("Cmax = C × Kq × Kf"));
+	snprintf(t, sizeof(t), "%s cột %s, Kq = %s, Kf = %s: Cmax = C × Kq × Kf",
+		 r->code[0] ? r->code : r->id, r->column, wwtp_words_num(r->kq, 2, a, sizeof a),
+		 wwtp_words_num(r->kf, 2, b, sizeof b));
+	json_object_set_new(o, "text_vi", json_string(t));
+	return o;
+}
+
 static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s, int64_t now_ms)
 {
 	json_t *o = json_object(), *reasons = json_array();
@@ -157,6 +184,7 @@ static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s,
 	json_object_set_new(o, "alerts", alerts);
 	json_object_set_new(o, "open_alerts", json_integer((json_int_t)nopen));
 	json_object_set_new(o, "checks", checks_json(m, s));
+	json_object_set_new(o, "regulation", regulation_json(s));
 	return o;
 }
 
@@ -244,6 +272,21 @@ json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id)
 				json_object_set_new(o, "limit_min", json_real(p->cmax_min));
 			if (p->has_limit && isfinite(p->cmax_max))
 				json_object_set_new(o, "limit_max", json_real(p->cmax_max));
+			/* How the limit follows: C of the column, the factors. */
+			const struct wwtp_limit *l = &s->limits[i];
+			if (p->has_limit) {
+				set_opt_num(o, "c_min", l->c_min);
+				set_opt_num(o, "c_max", l->c_max);
+				json_object_set_new(o, "factors_applied",
+						    json_boolean(l->factors_applied));
+				json_object_set_new(o, "overridden", json_boolean(l->overridden));
+				if (l->source[0])
+					json_object_set_new(o, "source", json_string(l->source));
+			}
+			json_object_set_new(o, "name_vi",
+					    json_string(wwtp_glossary_name(p->name, "vi")));
+			json_object_set_new(o, "name_en",
+					    json_string(wwtp_glossary_name(p->name, "en")));
 			json_array_append_new(out, o);
 		}
 	}

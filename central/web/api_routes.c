@@ -18,6 +18,7 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "../ingest/query.h"
+#include "../../model/glossary.h"
 #include "alerts_csv.h"
 #include "api-private.h"
 
@@ -259,6 +260,29 @@ static json_t *alerts_query(struct wwtp_api *a, const struct wwtp_api_request *q
 	}
 	*total_out = total;
 	return o;
+}
+
+/* GET /api/glossary: the names and units of the parameters
+ * (model/glossary.h), for the page: one glossary for page, API and report. */
+static void route_glossary(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			   const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	(void)a;
+	(void)id;
+	(void)who;
+	if (api_check_args(q, known, r) != 0)
+		return;
+	json_t *o = json_object();
+	for (size_t i = 0; i < wwtp_glossary_count(); i++) {
+		const struct wwtp_glossary_entry *g = wwtp_glossary_get(i);
+		json_t *e = json_object();
+		json_object_set_new(e, "vi", json_string(g->vi));
+		json_object_set_new(e, "en", json_string(g->en));
+		json_object_set_new(e, "unit", json_string(g->unit));
+		json_object_set_new(o, g->param, e);
+	}
+	api_finish(r, 200, o);
 }
 
 /* GET /api/stations/{id}/flags: when the plant's flag was raised and
@@ -593,6 +617,7 @@ const struct api_route wwtp_api_routes[] = {
     {"/api/stations/{id}/flags", M_GET, "GET, HEAD", route_flags, "/api/stations/{id}/flags"},
     {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
      "/api/stations/{id}/series?param=&from=&to=&every="},
+    {"/api/glossary", M_GET, "GET, HEAD", route_glossary, "/api/glossary"},
     {"/api/alerts", M_GET, "GET, HEAD", route_alerts,
      "/api/alerts?station=&kind=&priority=&state=&param=&from=&to=&order=&limit="},
     {"/api/alerts.csv", M_GET, "GET, HEAD", route_alerts_csv,

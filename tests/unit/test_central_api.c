@@ -317,6 +317,23 @@ static void test_flag_with_reasons(void **state)
 	assert_true(json_array_size(json_object_get(json_array_get(ep, 0), "reasons")) >= 1);
 	json_decref(fl);
 	json_decref(expect(f, "/api/stations/nowhere/flags", NULL, 404));
+	/* The regulation, named with its column and factors (from its file). */
+	json_t *reg = json_object_get(y, "regulation");
+	assert_string_equal(json_string_value(json_object_get(reg, "code")), "QCVN 40:2011/BTNMT");
+	assert_string_equal(json_string_value(json_object_get(reg, "column")), "B");
+	assert_true(json_number_value(json_object_get(reg, "kq")) == 0.9);
+	assert_non_null(strstr(json_string_value(json_object_get(reg, "text_vi")),
+			       "QCVN 40:2011/BTNMT cột B, Kq = 0,9"));
+	/* Reasons in an inspector's words too. */
+	assert_non_null(strstr(json_string_value(json_object_get(
+				   json_array_get(json_object_get(y, "reasons"), 0), "text_vi")),
+			       "vượt quy chuẩn 24/24 giờ, TB 200 mg/L, gấp 1,48 lần"));
+	/* One glossary for the page. */
+	json_t *g = expect(f, "/api/glossary", NULL, 200);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(g, "volume_in"), "vi")),
+	    "Tổng lượng nước vào (cộng dồn)");
+	json_decref(g);
 	json_decref(expect(f, "/api/stations/yen-nghia/flags", "x=1", 400));
 	json_t *ck = json_object_get(y, "checks");
 	assert_true(json_number_value(json_object_get(
@@ -577,7 +594,7 @@ static void test_index(void **state)
 	struct fx *f = *state;
 	json_t *doc = expect(f, "/", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "wwtp-central");
-	assert_true(json_array_size(json_object_get(doc, "routes")) == 12);
+	assert_true(json_array_size(json_object_get(doc, "routes")) == 13);
 	json_decref(doc);
 	json_decref(expect(f, "/api", NULL, 200));
 }
