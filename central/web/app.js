@@ -103,14 +103,9 @@ const T = {
     r_hydraulic_load: 'Hydraulic overload: {v}% of the design flow ({flow} of {design} m³/day over {h} hours; flagged above {t}%)',
   },
 };
-const PARAM_NAMES = {
-  vi: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (chất rắn lơ lửng)', nh4: 'Amoni (NH₄⁺)', ph: 'pH',
-       temp: 'Nhiệt độ', color: 'Độ màu', tn: 'Tổng nitơ', tp: 'Tổng phốt pho', flow_out: 'Lưu lượng ra',
-       flow_in: 'Lưu lượng vào', cod_in: 'COD đầu vào', nh4_in: 'Amoni đầu vào', do: 'Oxy hoà tan'},
-  en: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (suspended solids)', nh4: 'Ammonium (NH₄⁺)', ph: 'pH',
-       temp: 'Temperature', color: 'Colour', tn: 'Total nitrogen', tp: 'Total phosphorus', flow_out: 'Outflow',
-       flow_in: 'Inflow', cod_in: 'Inlet COD', nh4_in: 'Inlet ammonium', do: 'Dissolved oxygen'},
-};
+// Parameter names and units: the one glossary (model/glossary.c), served by
+// GET /api/glossary once logged in; the key until it has come.
+let GLOSSARY = {};
 
 let lang = 'vi';
 function t(key, vars) {
@@ -118,7 +113,7 @@ function t(key, vars) {
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
-function pname(p) { return (PARAM_NAMES[lang] && PARAM_NAMES[lang][p]) || p; }
+function pname(p) { return (GLOSSARY[p] && GLOSSARY[p][lang]) || p; }
 
 /* ---- DOM helpers ---- */
 function h(tag, attrs, ...kids) {
@@ -221,10 +216,11 @@ function showLogin(msg) {
   $('#view').replaceChildren(form);
   $('#login-user').focus();
 }
-function loggedIn() {
+async function loggedIn() {
   $('#nav').hidden = false;
   $('#logout').hidden = false;
   $('#who-name').textContent = `${state.me.user} · ${t('role_' + state.me.role)}`;
+  try { GLOSSARY = await api('GET', '/api/glossary'); } catch (e) { /* keys until then */ }
   route();
 }
 async function logout() {
