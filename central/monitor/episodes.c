@@ -221,10 +221,8 @@ int wwtp_episodes_build(const struct wwtp_alert_rec *const *recs, size_t n,
 			int64_t close =
 			    max64(add_s(uend, a->off_delay_s),
 				  x->pub.raised ? add_s(x->pub.start_ms, a->rearm_s) : 0);
-			if (r->start_ms >= close) {
-				x->pub.end_ms = close;
-				same = 0;
-			}
+			if (r->start_ms >= close)
+				same = 0; /* its end_ms was set with its last raw alert */
 		}
 		if (!same) {
 			if (x)
@@ -265,10 +263,12 @@ int wwtp_episodes_build(const struct wwtp_alert_rec *const *recs, size_t n,
 			}
 		}
 		x->pub.active_ms = covered;
-		/* Is it over by now? (The next raw alert may still join it.) */
-		int64_t close = max64(add_s(uend, a->off_delay_s),
-				      x->pub.raised ? add_s(x->pub.start_ms, a->rearm_s) : 0);
+		/* Is it over by now? Closed off_delay_s after its last raw alert
+		 * cleared; a raw alert within rearm_s of its raise reopens it
+		 * rather than raising another (above). */
+		int64_t close = add_s(uend, a->off_delay_s);
 		x->pub.end_ms = close <= now_ms ? close : 0;
+		x->pub.clear_ms = uend == OPEN ? 0 : uend;
 	}
 	if (x)
 		finish(e, x);

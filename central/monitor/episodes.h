@@ -24,8 +24,9 @@
  *    delayed them (wwtp_alarm_policy_check refuses one);
  *  - off-delay: an episode closes off_delay_s after the last of its raw
  *    alerts cleared, unless another starts before;
- *  - re-arm: a raised episode stays open at least rearm_s after its
- *    raise, so a tag is raised at most once per rearm_s.
+ *  - re-arm: a raw alert of the tag that starts within rearm_s of the
+ *    episode's raise belongs to it even after it closed (the episode is
+ *    reopened), so a tag is raised at most once per rearm_s.
  * Every raw alert belongs to exactly one episode; an episode of a kind
  * without on-delay is raised at its first raw alert's start, so every
  * exceedance the evaluator judges is in an alert raised no later than it.
@@ -80,7 +81,8 @@ struct wwtp_episode {
 	unsigned open;	   /* of them still open */
 	int64_t since_ms;  /* earliest since */
 	int64_t start_ms;  /* when raised (or would be) */
-	int64_t end_ms;	   /* when it closed; 0 while open */
+	int64_t end_ms;	   /* when it closed (clear_ms + off_delay_s); 0 while open */
+	int64_t clear_ms;  /* when its last raw alert cleared; 0 while one is open */
 	int64_t active_ms; /* union of the raw alerts' active times, up to now */
 	int64_t last_ms;   /* latest start of its raw alerts */
 };

@@ -81,9 +81,12 @@ static json_t *episode_json(const struct wwtp_episode *p)
 	json_object_set_new(o, "state", json_string(p->end_ms ? "closed" : "open"));
 	json_object_set_new(o, "start", time_json(p->start_ms));
 	json_object_set_new(o, "since", time_json(p->since_ms));
-	if (p->end_ms) {
-		json_object_set_new(o, "end", time_json(p->end_ms));
+	if (p->end_ms) { /* end: the condition's; closed_at: the alert's (off-delay) */
+		json_object_set_new(o, "end", time_json(p->clear_ms));
+		json_object_set_new(o, "closed_at", time_json(p->end_ms));
 		json_object_set_new(o, "closed_by", json_string("cleared"));
+		set_opt_num(o, "end_value", s->end_value);
+		set_opt_num(o, "end_ratio", s->end_ratio);
 	}
 	set_opt_num(o, "value", s->value);
 	set_opt_num(o, "limit", s->limit);
@@ -110,7 +113,7 @@ static int matches(const struct wwtp_episode *p, const struct wwtp_alert_filter 
 		return 0;
 	if (p->start_ms >= f->to_ms)
 		return 0;
-	return p->end_ms == 0 || p->end_ms >= f->from_ms;
+	return p->end_ms == 0 || p->clear_ms >= f->from_ms;
 }
 
 static int newest(const struct wwtp_episode *a, const struct wwtp_episode *b)
@@ -355,7 +358,9 @@ void wwtp_mon_notify(struct wwtp_monitor *m, int64_t now_ms)
 			}
 		} else if (old->open && !open) {
 			fill_note(m, p, WWTP_ALERT_NOTE_CLEARED, 0, &notes[nn++]);
-		} else if (open && (old->count != p->count || old->nwindows != p->nwindows)) {
+		} else if (open &&
+			   (!old->open || old->count != p->count || old->nwindows != p->nwindows)) {
+			/* More raw alerts, another window, or reopened within its re-arm. */
 			fill_note(m, p, WWTP_ALERT_NOTE_CHANGED, 0, &notes[nn++]);
 		}
 		seen[ns].count = p->count;

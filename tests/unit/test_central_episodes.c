@@ -199,8 +199,11 @@ static void test_off_delay_rearm_order(void **state)
 	struct wwtp_episodes *e = build(r, 3, 200 * HOUR);
 	assert_int_equal(wwtp_episodes_count(e), 2);
 	assert_int_equal(wwtp_episodes_get(e, 0)->count, 2);
-	/* closed at max(last clear + 1 h, raise + 2 h) */
+	/* The second came after the first had closed (10:10 + 1 h) but within
+	 * the re-arm of its raise (2 h): it reopened it. Closed an hour after
+	 * its last clear. */
 	assert_int_equal(wwtp_episodes_get(e, 0)->end_ms, 102 * HOUR + 20 * MIN);
+	assert_int_equal(wwtp_episodes_get(e, 0)->clear_ms, 101 * HOUR + 20 * MIN);
 	assert_int_equal(wwtp_episodes_get(e, 1)->start_ms, 104 * HOUR);
 	wwtp_episodes_free(e);
 
