@@ -231,6 +231,7 @@ static enum MHD_Result serve_report(struct wwtp_http *h, struct MHD_Connection *
 	struct wwtp_buf out;
 	char err[256] = "";
 
+	memset(&r, 0, sizeof(r)); /* authenticate fills only what it answers */
 	if (wwtp_api_authenticate(h->api, q, &who, &r) != 0)
 		return answer(h, c, &r);
 	for (size_t i = 0; i < g->n; i++) {
