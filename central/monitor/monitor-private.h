@@ -117,6 +117,11 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
  * heard from, its collector's last status, and its alerts. 0 or -1. */
 int wwtp_mon_recover(struct wwtp_monitor *m);
 
+/* monitor_views.c: a time as the API writes it (null for 0), and a number
+ * set only when finite. */
+json_t *wwtp_mon_time_json(int64_t ms);
+void wwtp_mon_set_num(json_t *o, const char *k, double v);
+
 /* monitor_alerts.c, under the lock: the station's open alerts (episodes.h)
  * in the page's order, at most max of them; *nopen gets how many are open. */
 json_t *wwtp_mon_open_alerts_json(struct wwtp_monitor *m, const struct mon_station *s,

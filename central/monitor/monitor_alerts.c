@@ -16,20 +16,6 @@
 #include "monitor-private.h"
 #include "words.h"
 
-static json_t *time_json(int64_t ms)
-{
-	char b[32];
-	if (ms <= 0 || wwtp_format_utc(ms, b, sizeof(b)) != 0)
-		return json_null();
-	return json_string(b);
-}
-
-static void set_opt_num(json_t *o, const char *k, double v)
-{
-	if (isfinite(v))
-		json_object_set_new(o, k, json_real(v));
-}
-
 /* Builds the episodes of station (NULL: all) and kind (NULL: all) under the
  * lock. NULL on NOMEM (logged by the caller). */
 static struct wwtp_episodes *episodes_locked(struct wwtp_monitor *m, const char *station,
@@ -79,22 +65,22 @@ static json_t *episode_json(const struct wwtp_episode *p)
 				    json_integer(s->window_s ? s->window_s : p->windows_s[0]));
 	json_object_set_new(o, "windows_s", w);
 	json_object_set_new(o, "state", json_string(p->end_ms ? "closed" : "open"));
-	json_object_set_new(o, "start", time_json(p->start_ms));
-	json_object_set_new(o, "since", time_json(p->since_ms));
+	json_object_set_new(o, "start", wwtp_mon_time_json(p->start_ms));
+	json_object_set_new(o, "since", wwtp_mon_time_json(p->since_ms));
 	if (p->end_ms) { /* end: the condition's; closed_at: the alert's (off-delay) */
-		json_object_set_new(o, "end", time_json(p->clear_ms));
-		json_object_set_new(o, "closed_at", time_json(p->end_ms));
+		json_object_set_new(o, "end", wwtp_mon_time_json(p->clear_ms));
+		json_object_set_new(o, "closed_at", wwtp_mon_time_json(p->end_ms));
 		json_object_set_new(o, "closed_by", json_string("cleared"));
-		set_opt_num(o, "end_value", s->end_value);
-		set_opt_num(o, "end_ratio", s->end_ratio);
+		wwtp_mon_set_num(o, "end_value", s->end_value);
+		wwtp_mon_set_num(o, "end_ratio", s->end_ratio);
 	}
-	set_opt_num(o, "value", s->value);
-	set_opt_num(o, "limit", s->limit);
-	set_opt_num(o, "ratio", s->ratio);
+	wwtp_mon_set_num(o, "value", s->value);
+	wwtp_mon_set_num(o, "limit", s->limit);
+	wwtp_mon_set_num(o, "ratio", s->ratio);
 	json_object_set_new(o, "count", json_integer(p->count));
 	json_object_set_new(o, "active_s", json_integer(p->active_ms / 1000));
 	json_object_set_new(o, "raw_open", json_integer(p->open));
-	json_object_set_new(o, "last_raw", time_json(p->last_ms));
+	json_object_set_new(o, "last_raw", wwtp_mon_time_json(p->last_ms));
 	char vi[320];
 	wwtp_words_alert(p, vi, sizeof(vi));
 	json_object_set_new(o, "text_vi", json_string(vi));
@@ -251,8 +237,8 @@ json_t *wwtp_monitor_rates_json(struct wwtp_monitor *m, int64_t from_ms, int64_t
 		return NULL;
 	wwtp_episodes_free(e);
 	json_t *o = json_object();
-	json_object_set_new(o, "from", time_json(from_ms));
-	json_object_set_new(o, "to", time_json(to_ms));
+	json_object_set_new(o, "from", wwtp_mon_time_json(from_ms));
+	json_object_set_new(o, "to", wwtp_mon_time_json(to_ms));
 	json_object_set_new(o, "raised", json_integer((json_int_t)r.raised));
 	json_object_set_new(o, "per_day", json_real(round(r.per_day * 100) / 100));
 	json_object_set_new(o, "max_station_day", json_real(r.max_station_day));

@@ -15,7 +15,7 @@
 #include "words.h"
 #include "../../model/glossary.h"
 
-static json_t *time_json(int64_t ms)
+json_t *wwtp_mon_time_json(int64_t ms)
 {
 	char b[32];
 	if (ms <= 0 || wwtp_format_utc(ms, b, sizeof(b)) != 0)
@@ -35,7 +35,7 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void set_opt_num(json_t *o, const char *k, double v)
+void wwtp_mon_set_num(json_t *o, const char *k, double v)
 {
 	if (isfinite(v))
 		json_object_set_new(o, k, json_real(v));
@@ -59,9 +59,9 @@ static json_t *reason_json(const struct wwtp_flag_reason *r, const char *unit)
 	json_object_set_new(o, "hours", json_integer(r->hours));
 	switch (r->rule) {
 	case WWTP_FLAG_COMPLIANCE:
-		set_opt_num(o, "mean", r->mean);
-		set_opt_num(o, "limit_min", r->cmax_min);
-		set_opt_num(o, "limit_max", r->cmax_max);
+		wwtp_mon_set_num(o, "mean", r->mean);
+		wwtp_mon_set_num(o, "limit_min", r->cmax_min);
+		wwtp_mon_set_num(o, "limit_max", r->cmax_max);
 		break;
 	case WWTP_FLAG_AVAILABILITY:
 	case WWTP_FLAG_FAULTS:
@@ -69,12 +69,12 @@ static json_t *reason_json(const struct wwtp_flag_reason *r, const char *unit)
 		break;
 	case WWTP_FLAG_COD_REMOVAL:
 	case WWTP_FLAG_NH4_REMOVAL:
-		set_opt_num(o, "inlet_mean", round(r->inlet * 1e3) / 1e3);
-		set_opt_num(o, "outlet_mean", round(r->outlet * 1e3) / 1e3);
+		wwtp_mon_set_num(o, "inlet_mean", round(r->inlet * 1e3) / 1e3);
+		wwtp_mon_set_num(o, "outlet_mean", round(r->outlet * 1e3) / 1e3);
 		break;
 	case WWTP_FLAG_HYDRAULIC:
-		set_opt_num(o, "flow_m3d", round(r->flow_m3d * 10) / 10);
-		set_opt_num(o, "design_m3d", r->design_m3d);
+		wwtp_mon_set_num(o, "flow_m3d", round(r->flow_m3d * 10) / 10);
+		wwtp_mon_set_num(o, "design_m3d", r->design_m3d);
 		break;
 	default:
 		break;
@@ -101,7 +101,7 @@ static json_t *checks_json(const struct wwtp_monitor *m, const struct mon_statio
 	const struct wwtp_flag_checks *c = &s->checks;
 	json_t *o = json_object(), *comp = json_object();
 
-	json_object_set_new(o, "evaluated", time_json(s->evaluated_ms));
+	json_object_set_new(o, "evaluated", wwtp_mon_time_json(s->evaluated_ms));
 	json_object_set_new(o, "window_h", json_integer(m->cfg.window_h));
 	json_object_set_new(o, "hours", json_integer(c->hours));
 	for (size_t i = 0; i < s->nparams; i++) {
@@ -167,16 +167,16 @@ static json_t *station_json(struct wwtp_monitor *m, const struct mon_station *s,
 	json_object_set_new(o, "design_flow_m3d",
 			    s->design_m3d > 0 ? json_real(s->design_m3d) : json_null());
 	json_object_set_new(o, "status", json_string(status_of(s, now_ms)));
-	json_object_set_new(o, "last_seen", time_json(s->last_seen_ms));
+	json_object_set_new(o, "last_seen", wwtp_mon_time_json(s->last_seen_ms));
 	if (s->state[0]) {
 		json_t *ls = json_object();
 		json_object_set_new(ls, "state", json_string(s->state));
-		json_object_set_new(ls, "ts", time_json(s->status_ms));
+		json_object_set_new(ls, "ts", wwtp_mon_time_json(s->status_ms));
 		json_object_set_new(o, "collector", ls);
 	}
 	json_object_set_new(o, "flagged", json_boolean(s->nreasons > 0));
 	json_object_set_new(o, "backfilling", json_boolean(s->backfilling));
-	json_object_set_new(o, "flagged_since", time_json(s->flagged_since_ms));
+	json_object_set_new(o, "flagged_since", wwtp_mon_time_json(s->flagged_since_ms));
 	for (size_t i = 0; i < s->nreasons; i++)
 		json_array_append_new(reasons,
 				      reason_json(&s->reasons[i], unit_of(s, s->reasons[i].param)));
@@ -275,8 +275,8 @@ json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id)
 			/* How the limit follows: C of the column, the factors. */
 			const struct wwtp_limit *l = &s->limits[i];
 			if (p->has_limit) {
-				set_opt_num(o, "c_min", l->c_min);
-				set_opt_num(o, "c_max", l->c_max);
+				wwtp_mon_set_num(o, "c_min", l->c_min);
+				wwtp_mon_set_num(o, "c_max", l->c_max);
 				json_object_set_new(o, "factors_applied",
 						    json_boolean(l->factors_applied));
 				json_object_set_new(o, "overridden", json_boolean(l->overridden));
@@ -315,18 +315,20 @@ json_t *wwtp_monitor_flags_json(struct wwtp_monitor *m, const char *id, int64_t 
 		json_object_set_new(out, "station", json_string(s->id));
 		json_object_set_new(out, "window_h", json_integer(m->cfg.window_h));
 		/* The ring's first complete window: what is older is not known. */
-		json_object_set_new(out, "known_from",
-				    time_json((end - (int64_t)s->hourly.nhours + 2) * 3600000LL));
+		json_object_set_new(
+		    out, "known_from",
+		    wwtp_mon_time_json((end - (int64_t)s->hourly.nhours + 2) * 3600000LL));
 		json_object_set_new(out, "flagged", json_boolean(s->nreasons > 0));
-		json_object_set_new(out, "flagged_since", time_json(s->flagged_since_ms));
+		json_object_set_new(out, "flagged_since", wwtp_mon_time_json(s->flagged_since_ms));
 		for (int i = n - 1; i >= 0; i--) {
 			const struct wwtp_flag_episode *x = &ep[i];
 			json_t *o = json_object(), *why = json_array();
-			json_object_set_new(o, "raised", time_json(x->raised_hour * 3600000LL));
+			json_object_set_new(o, "raised",
+					    wwtp_mon_time_json(x->raised_hour * 3600000LL));
 			json_object_set_new(o, "cleared",
 					    x->cleared_hour < 0
 						? json_null()
-						: time_json(x->cleared_hour * 3600000LL));
+						: wwtp_mon_time_json(x->cleared_hour * 3600000LL));
 			json_object_set_new(o, "state",
 					    json_string(x->cleared_hour < 0 ? "open" : "closed"));
 			json_object_set_new(
