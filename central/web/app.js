@@ -467,7 +467,7 @@ function alertTable(list, withStation) {
       h('th', {}, t('c_start')), h('th', {}, t('c_state')), h('th', {}, t('c_value')), h('th', {}, t('c_ack')))),
     h('tbody', {}, list.map((a) => h('tr', {'data-alert': a.id, class: a.state === 'open' ? 'open' : 'closed'},
       withStation ? h('td', {'data-label': t('c_station')}, h('a', {href: `#/station/${encodeURIComponent(a.station)}`}, a.station)) : null,
-      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : '–'),
+      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : (a.params && a.params.length ? a.params.map(pname).join(', ') : (a.device || '–'))),
       h('td', {'data-label': t('c_kind')}, t('k_' + a.kind)),
       h('td', {'data-label': t('c_start')}, fmtTime(a.start)),
       h('td', {'data-label': t('c_state')}, a.state === 'open' ? h('span', {class: 'badge flag-yes'}, t('state_open'))
