@@ -208,7 +208,8 @@ int wwtp_episodes_build(const struct wwtp_alert_rec *const *recs, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (recs[i]->has_raise)
 			e->raws[e->nraws++] = recs[i];
-	qsort(e->raws, e->nraws, sizeof(*e->raws), by_tag_then_start);
+	if (e->nraws)
+		qsort(e->raws, e->nraws, sizeof(*e->raws), by_tag_then_start);
 
 	struct ep_int *x = NULL;
 	const struct wwtp_alarm_policy *a = NULL;
