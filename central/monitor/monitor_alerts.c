@@ -77,6 +77,13 @@ static json_t *episode_json(const struct wwtp_episode *p)
 	wwtp_mon_set_num(o, "value", s->value);
 	wwtp_mon_set_num(o, "limit", s->limit);
 	wwtp_mon_set_num(o, "ratio", s->ratio);
+	/* Availability is a share, not a concentration: say so (the param's
+	 * unit stays in "unit"). */
+	if (strcmp(f->kind, "availability") == 0) {
+		json_object_set_new(o, "value_unit", json_string("%"));
+		wwtp_mon_set_num(o, "value_pct", round(s->value * 1000) / 10);
+		wwtp_mon_set_num(o, "limit_pct", round(s->limit * 1000) / 10);
+	}
 	json_object_set_new(o, "count", json_integer(p->count));
 	json_object_set_new(o, "active_s", json_integer(p->active_ms / 1000));
 	json_object_set_new(o, "raw_open", json_integer(p->open));

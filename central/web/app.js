@@ -472,7 +472,8 @@ function alertTable(list, withStation) {
       h('td', {'data-label': t('c_start')}, fmtTime(a.start)),
       h('td', {'data-label': t('c_state')}, a.state === 'open' ? h('span', {class: 'badge flag-yes'}, t('state_open'))
         : `${t('state_closed')} (${fmtTime(a.end)})`),
-      h('td', {'data-label': t('c_value')}, a.value === undefined ? '–' : a.limit === undefined ? `${fmtNum(a.value)} ${a.unit || ''}`
+      h('td', {'data-label': t('c_value')}, a.value_unit === '%' ? `${fmtNum(a.value_pct)} % / ${fmtNum(a.limit_pct)} %`
+        : a.value === undefined ? '–' : a.limit === undefined ? `${fmtNum(a.value)} ${a.unit || ''}`
         : `${fmtNum(a.value)} / ${fmtNum(a.limit)} ${a.unit || ''}`),
       h('td', {'data-label': t('c_ack')}, ackCell(a)))))));
 }

@@ -450,6 +450,17 @@ static void test_alerts(void **state)
 			    "exceedance");
 	json_decref(doc);
 
+	/* A missing-data alert gives its share as %, not in the param's unit. */
+	ingest_alert(f, "qd6613-01", "qd6613-01:cod:availability:3600:9", "availability", "raised",
+		     t, 0);
+	doc = expect(f, "/api/alerts", "kind=availability", 200);
+	a = json_array_get(doc, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "value_unit")), "%");
+	assert_true(json_number_value(json_object_get(a, "value_pct")) == 20000);
+	assert_true(json_number_value(json_object_get(a, "limit_pct")) == 13500);
+	assert_string_equal(json_string_value(json_object_get(a, "priority")), "medium");
+	json_decref(doc);
+
 	/* With the default delays, the 4-second fault never becomes an alert. */
 	struct wwtp_alarm_policies dflt;
 	wwtp_alarm_policies_default(&dflt);
@@ -460,11 +471,12 @@ static void test_alerts(void **state)
 	dflt.kind[WWTP_ALERT_EXCEEDANCE].on_delay_s = 1;
 	assert_int_equal(wwtp_monitor_set_alarms(f->mon, &dflt), WWTP_ERR_INVAL);
 
-	/* The rates over the last two days: two exceedances, both alerts. */
+	/* The rates over the last two days: two exceedances (both in alerts)
+	 * and the availability alert. */
 	snprintf(args, sizeof(args), "from=%lld&to=%lld", (long long)(NOW_MS - 2 * 86400000LL),
 		 (long long)NOW_MS);
 	doc = expect(f, "/api/alerts/rates", args, 200);
-	assert_int_equal(json_integer_value(json_object_get(doc, "raised")), 2);
+	assert_int_equal(json_integer_value(json_object_get(doc, "raised")), 3);
 	assert_int_equal(json_integer_value(json_object_get(doc, "exceedances_raw")), 2);
 	assert_int_equal(json_integer_value(json_object_get(doc, "exceedances_in_alerts")), 2);
 	assert_int_equal(json_integer_value(json_object_get(doc, "chattering_tags")), 0);
@@ -484,7 +496,7 @@ static void test_alerts(void **state)
 	int rows = 0;
 	for (const char *c = r.body; (c = strstr(c, "\r\n")) != NULL; c += 2)
 		rows++;
-	assert_int_equal(rows, 1 + 2);
+	assert_int_equal(rows, 1 + 3);
 	free(r.body);
 }
 
