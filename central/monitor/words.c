@@ -150,7 +150,19 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 	const struct wwtp_alert_rec *s = p->shown;
 	const char *kind = p->first->kind;
 	char a[32], b[32], c[32], w[64], dur[48];
-	const char *what = p->by_device ? p->subject : wwtp_glossary_name(p->subject, "vi");
+	char dev[192];
+	const char *what = wwtp_glossary_name(p->subject, "vi");
+	if (p->by_device) { /* "Thiết bị đo COD, Amoni (outlet-analyzer)" */
+		size_t used = (size_t)snprintf(dev, sizeof dev, "Thiết bị đo ");
+		for (size_t i = 0; i < p->nparams && used < sizeof dev; i++)
+			used +=
+			    (size_t)snprintf(dev + used, sizeof dev - used, "%s%s", i ? ", " : "",
+					     wwtp_glossary_name(p->params[i], "vi"));
+		if (used < sizeof dev)
+			snprintf(dev + used, sizeof dev - used, p->nparams ? " (%s)" : "%s",
+				 p->subject);
+		what = dev;
+	}
 	const char *u = wwtp_glossary_unit(s->unit, "vi");
 
 	windows_text(p, w, sizeof w);

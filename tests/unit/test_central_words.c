@@ -66,10 +66,15 @@ static void test_alert(void **state)
 	p.first = p.shown = &raw;
 	p.subject = "outlet-analyzer";
 	p.by_device = 1;
+	p.params[0] = "cod";
+	p.params[1] = "nh4";
+	p.nparams = 2;
 	p.count = 31;
 	p.active_ms = 310 * 60000LL;
 	wwtp_words_alert(&p, out, sizeof out);
-	assert_string_equal(out, "outlet-analyzer báo lỗi gián đoạn: 31 lần, tổng 5 giờ 10 phút");
+	assert_string_equal(out,
+			    "Thiết bị đo COD, Amoni (tính theo N) (outlet-analyzer) báo lỗi gián "
+			    "đoạn: 31 lần, tổng 5 giờ 10 phút");
 
 	snprintf(raw.kind, sizeof raw.kind, "exceedance");
 	snprintf(raw.unit, sizeof raw.unit, "mg/L");
@@ -78,6 +83,7 @@ static void test_alert(void **state)
 	raw.ratio = 1.5407;
 	p.subject = "cod";
 	p.by_device = 0;
+	p.nparams = 1;
 	p.nwindows = 2;
 	p.windows_s[0] = 3600;
 	p.windows_s[1] = 86400;
