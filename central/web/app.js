@@ -274,6 +274,8 @@ function limitText(p) {
 
 /* A reason of a flag, in the page's language, from its numbers. */
 function reasonText(r, st, params) {
+  // In Vietnamese, the API's own wording, as an inspector writes it (central/monitor/words.c).
+  if (lang === 'vi' && r.text_vi) return r.text_vi;
   const p = (params || []).find((x) => x.param === r.param);
   const comp = st && st.checks && st.checks.compliance && st.checks.compliance[r.param];
   const vars = {p: pname(r.param), v: pct(r.value), t: pct(r.threshold), h: r.hours,
