@@ -2,6 +2,8 @@
 #include "../../compliance/period.h"
 #include "report_write.h"
 
+#include "../monitor/words.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -170,6 +172,11 @@ static void reason_text(struct w *w, const struct wwtp_report_station *st,
 	snprintf(d, sizeof d, "%d", r->hours);
 	switch (r->rule) {
 	case WWTP_FLAG_COMPLIANCE:
+		if (w->lang != WWTP_LANG_EN && isfinite(r->mean)) {
+			/* As an inspector writes it, as the API and the page say it. */
+			wwtp_words_reason(r, pi >= 0 ? st->params[pi].unit : "", line, sizeof line);
+			break;
+		}
 		if (pi >= 0)
 			fmt_limit(lim, sizeof lim, w->lang, &st->params[pi]);
 		else
