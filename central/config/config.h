@@ -11,7 +11,7 @@
 #include "../../model/station.h"
 #include "../../util/diag.h"
 #include "../flags/flags.h"
-#include "../monitor/episodes.h"
+#include "../../compliance/alarm_policy.h"
 
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
