@@ -14,7 +14,7 @@ void wwtp_alarm_policies_default(struct wwtp_alarm_policies *p)
 	 * delay); an average that wavers about its limit stays one alert for
 	 * six hours after it last cleared, and a tag is raised at most once a
 	 * day. Availability: the window's own share is its delay; held four
-	 * hours, at most twice a day. Offline: 10 minutes of silence (a router
+	 * hours, at most once a day. Offline: 10 minutes of silence (a router
 	 * rebooting is not news), held two hours. Fault and calibration: an
 	 * instrument that misbehaves for half an hour in all (in one stretch
 	 * or in many), held four hours so that intermittent faults make one
