@@ -12,6 +12,7 @@
 #include "../flags/flags.h"
 #include "../flags/hourly.h"
 #include "../ingest/influx.h"
+#include "alert_events.h"
 #include "alerts.h"
 #include "monitor.h"
 
@@ -59,6 +60,9 @@ struct wwtp_monitor {
 	struct mon_station *st; /* sorted by id */
 	size_t n;
 	struct wwtp_alerts *alerts;
+	/* The listener of alert_events.h (set before start). */
+	wwtp_alert_note_fn note_fn;
+	void *note_ctx;
 	/* The thread's. */
 	struct wwtp_central_influx influx;
 	wwtp_monitor_progress_fn progress;

@@ -146,6 +146,15 @@ void wwtp_monitor_free(struct wwtp_monitor *m)
 	free(m);
 }
 
+int wwtp_monitor_on_alert(struct wwtp_monitor *m, wwtp_alert_note_fn fn, void *ctx)
+{
+	if (m->started)
+		return WWTP_ERR_INVAL;
+	m->note_fn = fn;
+	m->note_ctx = ctx;
+	return 0;
+}
+
 /* ---- ingest ---- */
 
 static void alert_from_msg(const struct wwtp_in_msg *msg, struct wwtp_alert_in *a)
