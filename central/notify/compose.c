@@ -29,7 +29,7 @@ void wwtp_notify_hanoi_time(int64_t ms, char *out, size_t n)
 void wwtp_notify_number(double v, char *out, size_t n)
 {
 	double a = fabs(v);
-	int dec = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+	int dec = a >= 1000 ? 0 : a >= 10 ? 1 : 2;
 	char *p;
 
 	if (!isfinite(v)) {

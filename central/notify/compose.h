@@ -42,8 +42,8 @@ struct wwtp_nevent {
 
 /* "03/12/2026 14:05" in Hanoi time. */
 void wwtp_notify_hanoi_time(int64_t ms, char *out, size_t n);
-/* A number as Vietnamese write it: decimal comma, at most 2 decimals
- * (fewer for larger numbers), no trailing zeros: 1,54; 208; 0,5. */
+/* A number as Vietnamese write it: decimal comma, 2 decimals under 10, 1
+ * under 1000, none above, trailing zeros dropped: 1,54; 148,5; 208; 0,5. */
 void wwtp_notify_number(double v, char *out, size_t n);
 /* One line about one event, e.g. "Yên Nghĩa: COD vượt quy chuẩn - trung
  * bình 1 giờ 208 mg/L, gấp 1,54 lần giới hạn 135 mg/L (từ 03/12/2026

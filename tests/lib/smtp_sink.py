@@ -2,7 +2,11 @@
 # smtp_sink.py PORT DIR: a real SMTP server (aiosmtpd) on 127.0.0.1:PORT
 # that writes each message it takes to DIR/NNNN.eml (the data as received,
 # then a last line "X-Envelope: FROM -> RCPT,...") before answering 250.
+# SINK_HOLD_FIRST=N: after writing the first message, wait N seconds before
+# the 250 (a server that took the message but whose answer is late: the
+# client may die before it reads it).
 # Run with Debian's /usr/bin/python3 (python3-aiosmtpd).
+import asyncio
 import os
 import sys
 import time
@@ -23,6 +27,9 @@ class Sink:
             f.write(envelope.original_content or envelope.content)
             f.write(("\r\nX-Envelope: %s -> %s\r\n" % (envelope.mail_from, ",".join(envelope.rcpt_tos))).encode())
         os.rename(tmp, path)
+        hold = int(os.environ.get("SINK_HOLD_FIRST", "0"))
+        if hold and self.n == 1:
+            await asyncio.sleep(hold)
         return "250 OK"
 
 
