@@ -12,6 +12,8 @@
 #include "../monitor/alert_events.h"
 
 #define HANOI_OFFSET_MS (7 * 3600 * 1000LL)
+/* The text of one message at most (200 changes take some 60 KB). */
+#define COMPOSE_TEXT_MAX ((size_t)1 << 20)
 
 void wwtp_notify_hanoi_time(int64_t ms, char *out, size_t n)
 {
@@ -269,8 +271,9 @@ int wwtp_notify_base64(struct wwtp_buf *out, const void *p, size_t n, int wrap)
 	return 0;
 }
 
-/* RFC 2047 encoded-words of at most 45 bytes of text each (60 characters of
- * base64, 72 with the wrapping), cut between UTF-8 characters, folded. */
+/* RFC 2047 encoded-words of at most 39 bytes of text each (52 characters of
+ * base64: the first line, after "Subject:", stays under 78), cut between
+ * UTF-8 characters, folded. */
 static int add_encoded_header(struct wwtp_buf *out, const char *name, const char *text)
 {
 	size_t len = strlen(text), at = 0;
@@ -278,7 +281,7 @@ static int add_encoded_header(struct wwtp_buf *out, const char *name, const char
 	if (wwtp_buf_printf(out, "%s:", name) != 0)
 		return WWTP_ERR_NOMEM;
 	while (at < len) {
-		size_t take = len - at > 45 ? 45 : len - at;
+		size_t take = len - at > 39 ? 39 : len - at;
 		while (take > 0 && at + take < len &&
 		       ((unsigned char)text[at + take] & 0xC0) == 0x80)
 			take--;
@@ -319,8 +322,8 @@ int wwtp_notify_mail(const struct wwtp_nevent *const *ev, size_t n, const char *
 
 	wwtp_notify_subject(ev, n, subject, sizeof(subject));
 	rfc5322_date(now_ms, date, sizeof(date));
-	wwtp_buf_init(&text, 4096);
-	wwtp_buf_init(&crlf, 4096);
+	wwtp_buf_init(&text, COMPOSE_TEXT_MAX);
+	wwtp_buf_init(&crlf, COMPOSE_TEXT_MAX);
 	rc |= wwtp_notify_body(ev, n, now_ms, msgid, &text);
 	/* Text lines end in CRLF on the wire (RFC 5322), also inside base64. */
 	for (size_t i = 0; rc == 0 && i < text.len; i++)
@@ -421,7 +424,7 @@ int wwtp_notify_hook_body(const struct wwtp_nevent *const *ev, size_t n, const c
 	char subject[512], line[768];
 	int rc = 0;
 
-	wwtp_buf_init(&text, 4096);
+	wwtp_buf_init(&text, COMPOSE_TEXT_MAX);
 	if (!root || !arr || wwtp_notify_body(ev, n, now_ms, msgid, &text) != 0) {
 		json_decref(root);
 		json_decref(arr);

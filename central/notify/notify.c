@@ -137,7 +137,7 @@ static int load_target(struct wwtp_notify *n, struct target *t)
 	long long last = 0;
 	int rc;
 
-	wwtp_buf_init(&b, 128);
+	wwtp_buf_init(&b, 512);
 	rc = wwtp_outbox_get(n->ob, WWTP_OB_ST, t->rid, 256, &b);
 	if (rc == 0 && wwtp_buf_add(&b, "", 1) == 0 &&
 	    sscanf(b.data, "%llu %lld", &cur, &last) == 2) {
@@ -212,7 +212,7 @@ static int read_events(struct wwtp_notify *n)
 
 	if (rc != 0)
 		return rc;
-	wwtp_buf_init(&b, 1024);
+	wwtp_buf_init(&b, EVENT_FILE_MAX);
 	for (size_t i = 0; i < cnt && rc == 0; i++) {
 		struct wwtp_nevent e;
 		json_t *j = NULL;
@@ -503,7 +503,7 @@ static int64_t compose(struct wwtp_notify *n, size_t ti, int64_t now)
 
 	msgid_of(n, t, hi, id, sizeof(id));
 	msg_name(t->rid, hi, "msg", name, sizeof(name));
-	wwtp_buf_init(&b, 8192);
+	wwtp_buf_init(&b, MSG_FILE_MAX);
 	rc = t->t->mail ? wwtp_notify_mail(pick, np, n->cfg.smtp.from, t->t->addr, id, now, &b)
 			: wwtp_notify_hook_body(pick, np, id, now, &b);
 	if (rc == 0)
@@ -536,7 +536,7 @@ static void deliver(struct wwtp_notify *n, size_t i, int64_t now)
 	int rc;
 
 	snprintf(sending, sizeof(sending), "%.*s.sending", (int)(strlen(m.name) - 4), m.name);
-	wwtp_buf_init(&b, 8192);
+	wwtp_buf_init(&b, MSG_FILE_MAX);
 	rc = wwtp_outbox_get(n->ob, WWTP_OB_OUT, m.name, MSG_FILE_MAX, &b);
 	if (rc == WWTP_ERR_RANGE || rc == WWTP_ERR_NOTFOUND || (rc == 0 && b.len == 0)) {
 		LOG_WARN(MOD, "message out/%s is damaged: set aside in bad/", m.name);
