@@ -11,7 +11,6 @@
 #include "../../station/mqtt_group.h"
 #include "../../util/conffile.h"
 #include "../../util/err.h"
-#include "../monitor/alert_events.h"
 
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -115,16 +114,20 @@ struct notify_in {
 struct target_in {
 	char addr[WWTP_NOTIFY_ADDR_MAX];
 	const config_setting_t *stations;
-	int min_priority;
+	char min_priority[8];
 };
 
+/* The words of central/monitor/alert_events.h's priorities (config sits
+ * below the monitor: the notifier turns the word into the priority). */
 static int parse_priority(const char *s, void *out)
 {
-	int p = wwtp_alert_priority_parse(s);
-	if (!p)
-		return -1;
-	*(int *)out = p;
-	return 0;
+	static const char *const w[] = {"low", "medium", "high", NULL};
+	for (size_t i = 0; w[i]; i++)
+		if (strcmp(s, w[i]) == 0) {
+			snprintf(out, 8, "%s", w[i]);
+			return 0;
+		}
+	return -1;
 }
 
 static int parse_use_ssl(const char *s, void *out)
@@ -385,7 +388,7 @@ static void load_targets(struct wwtp_ld *L, const config_setting_t *list, int ma
 		struct wwtp_notify_target *t = &nf->targets[nf->ntargets++];
 		t->mail = mail;
 		memcpy(t->addr, in.addr, sizeof(t->addr));
-		t->min_priority = in.min_priority;
+		memcpy(t->min_priority, in.min_priority, sizeof(t->min_priority));
 		load_stations(L, in.stations, what, t);
 	}
 }

@@ -70,7 +70,7 @@ struct wwtp_notify_target {
 	char addr[WWTP_NOTIFY_ADDR_MAX]; /* an address, or a URL */
 	char stations[WWTP_NOTIFY_STATIONS_MAX][WWTP_ID_MAX]; /* "*": every station */
 	size_t nstations;
-	int min_priority; /* enum wwtp_alert_priority: this and above */
+	char min_priority[8]; /* "low", "medium", "high": this and above */
 };
 
 struct wwtp_notify_smtp {

@@ -30,6 +30,7 @@
 
 struct target {
 	const struct wwtp_notify_target *t;
+	int min_priority;     /* enum wwtp_alert_priority */
 	char rid[17];	      /* its outbox name: hash of kind and address */
 	uint64_t cursor;      /* events up to this seq are in a message (or not for it) */
 	int64_t last_made_ms; /* 0 never */
@@ -323,6 +324,9 @@ int wwtp_notify_new(const struct wwtp_central_notify *cfg, struct wwtp_notify **
 		size_t dup;
 		memset(t, 0, sizeof(*t));
 		t->t = &n->cfg.targets[i];
+		t->min_priority = wwtp_alert_priority_parse(t->t->min_priority);
+		if (!t->min_priority)
+			t->min_priority = WWTP_PRIO_HIGH;
 		rid_of(t->t, t->rid);
 		if (target_of_rid(n, t->rid, &dup)) {
 			LOG_WARN(MOD, "%s is listed twice in notify: the first one counts",
@@ -451,12 +455,13 @@ void wwtp_notify_note(void *ctx, const struct wwtp_alert_note *a)
 
 /* ---- out ---- */
 
-static int wants(const struct wwtp_notify_target *t, const struct wwtp_nevent *e)
+static int wants(const struct target *t, const struct wwtp_nevent *e)
 {
 	if (e->priority < t->min_priority)
 		return 0;
-	for (size_t i = 0; i < t->nstations; i++)
-		if (strcmp(t->stations[i], "*") == 0 || strcmp(t->stations[i], e->station) == 0)
+	for (size_t i = 0; i < t->t->nstations; i++)
+		if (strcmp(t->t->stations[i], "*") == 0 ||
+		    strcmp(t->t->stations[i], e->station) == 0)
 			return 1;
 	return 0;
 }
@@ -476,7 +481,7 @@ static int64_t compose(struct wwtp_notify *n, size_t ti, int64_t now)
 		return INT64_MAX;
 	for (size_t i = 0; i < n->nev; i++) {
 		const struct wwtp_nevent *e = &n->ev[i];
-		if (e->seq <= t->cursor || !wants(t->t, e))
+		if (e->seq <= t->cursor || !wants(t, e))
 			continue;
 		if (np == MSG_EVENTS_MAX)
 			break;

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "../../central/config/config.h"
-#include "../../central/monitor/alert_events.h"
 #include "../../util/err.h"
 
 static char path[] = "/tmp/wwtp-test-central-cfg-XXXXXX";
@@ -346,10 +345,10 @@ static void test_notify(void **state)
 	assert_string_equal(cfg.notify.targets[0].addr, "thanhtra@example.vn");
 	assert_int_equal(cfg.notify.targets[0].nstations, 1);
 	assert_string_equal(cfg.notify.targets[0].stations[0], "*");
-	assert_int_equal(cfg.notify.targets[0].min_priority, WWTP_PRIO_HIGH);
+	assert_string_equal(cfg.notify.targets[0].min_priority, "high");
 	assert_int_equal(cfg.notify.targets[1].mail, 0);
 	assert_string_equal(cfg.notify.targets[1].addr, "http://127.0.0.1:9000/hook");
-	assert_int_equal(cfg.notify.targets[1].min_priority, WWTP_PRIO_MEDIUM);
+	assert_string_equal(cfg.notify.targets[1].min_priority, "medium");
 	assert_string_equal(cfg.notify.targets[1].stations[0], "*"); /* not given: all */
 	assert_int_equal(cfg.notify.min_interval_s, 300);
 	assert_int_equal(cfg.notify.delay_s, 10);
