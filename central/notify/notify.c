@@ -51,7 +51,7 @@ struct wwtp_notify {
 	pthread_cond_t cond;
 	pthread_t thread;
 	int started, stop;
-	struct wwtp_outbox *ob;
+	struct wwtp_nbox *ob;
 	struct wwtp_sender *snd;
 	struct wwtp_nevent *ev; /* by seq */
 	size_t nev, capev;
@@ -123,7 +123,7 @@ static int save_target(struct wwtp_notify *n, struct target *t)
 	char line[96];
 	int len =
 	    snprintf(line, sizeof(line), "%" PRIu64 " %" PRId64 "\n", t->cursor, t->last_made_ms);
-	int rc = wwtp_outbox_put(n->ob, WWTP_OB_ST, t->rid, line, (size_t)len);
+	int rc = wwtp_nbox_put(n->ob, WWTP_OB_ST, t->rid, line, (size_t)len);
 
 	if (rc != 0)
 		wwtp_complain(&n->disk_complain, WWTP_LOG_ERROR, MOD,
@@ -139,7 +139,7 @@ static int load_target(struct wwtp_notify *n, struct target *t)
 	int rc;
 
 	wwtp_buf_init(&b, 512);
-	rc = wwtp_outbox_get(n->ob, WWTP_OB_ST, t->rid, 256, &b);
+	rc = wwtp_nbox_get(n->ob, WWTP_OB_ST, t->rid, 256, &b);
 	if (rc == 0 && wwtp_buf_add(&b, "", 1) == 0 &&
 	    sscanf(b.data, "%llu %lld", &cur, &last) == 2) {
 		t->cursor = cur;
@@ -151,7 +151,7 @@ static int load_target(struct wwtp_notify *n, struct target *t)
 	if (rc == 0 || rc == WWTP_ERR_RANGE) {
 		LOG_WARN(MOD, "the state of %s was damaged: set aside; it gets only new changes",
 			 t->t->addr);
-		if (wwtp_outbox_set_aside(n->ob, WWTP_OB_ST, t->rid) == 0)
+		if (wwtp_nbox_set_aside(n->ob, WWTP_OB_ST, t->rid) == 0)
 			n->st.set_aside++;
 	} else if (rc != WWTP_ERR_NOTFOUND) {
 		LOG_ERROR(MOD, "cannot read the state of %s: %s", t->t->addr, wwtp_strerror(rc));
@@ -209,7 +209,7 @@ static int read_events(struct wwtp_notify *n)
 	char(*names)[WWTP_OB_NAME_MAX];
 	size_t cnt;
 	struct wwtp_buf b;
-	int rc = wwtp_outbox_list(n->ob, WWTP_OB_EV, &names, &cnt);
+	int rc = wwtp_nbox_list(n->ob, WWTP_OB_EV, &names, &cnt);
 
 	if (rc != 0)
 		return rc;
@@ -221,7 +221,7 @@ static int read_events(struct wwtp_notify *n)
 		int ok;
 
 		wwtp_buf_reset(&b);
-		ok = wwtp_outbox_get(n->ob, WWTP_OB_EV, names[i], EVENT_FILE_MAX, &b) == 0;
+		ok = wwtp_nbox_get(n->ob, WWTP_OB_EV, names[i], EVENT_FILE_MAX, &b) == 0;
 		if (ok)
 			j = json_loadb(b.data, b.len, 0, NULL);
 		ok = j && wwtp_nevent_from_json(j, &e) == 0;
@@ -232,7 +232,7 @@ static int read_events(struct wwtp_notify *n)
 		}
 		if (!ok) {
 			LOG_WARN(MOD, "event file ev/%s is damaged: set aside in bad/", names[i]);
-			if (wwtp_outbox_set_aside(n->ob, WWTP_OB_EV, names[i]) == 0)
+			if (wwtp_nbox_set_aside(n->ob, WWTP_OB_EV, names[i]) == 0)
 				n->st.set_aside++;
 			continue;
 		}
@@ -257,7 +257,7 @@ static int read_outbox(struct wwtp_notify *n)
 {
 	char(*names)[WWTP_OB_NAME_MAX];
 	size_t cnt;
-	int rc = wwtp_outbox_list(n->ob, WWTP_OB_OUT, &names, &cnt);
+	int rc = wwtp_nbox_list(n->ob, WWTP_OB_OUT, &names, &cnt);
 
 	if (rc != 0)
 		return rc;
@@ -275,7 +275,7 @@ static int read_outbox(struct wwtp_notify *n)
 				 "outbox file out/%s is not a message to a configured recipient "
 				 "(removed from central.cfg?): set aside in bad/",
 				 names[i]);
-			if (wwtp_outbox_set_aside(n->ob, WWTP_OB_OUT, names[i]) == 0)
+			if (wwtp_nbox_set_aside(n->ob, WWTP_OB_OUT, names[i]) == 0)
 				n->st.set_aside++;
 			continue;
 		}
@@ -286,7 +286,7 @@ static int read_outbox(struct wwtp_notify *n)
 				 "message %s to %s was being sent when central stopped: sending it "
 				 "again (same Message-ID; it may arrive twice)",
 				 name, t->t->addr);
-			if (wwtp_outbox_move(n->ob, WWTP_OB_OUT, names[i], name) != 0) {
+			if (wwtp_nbox_move(n->ob, WWTP_OB_OUT, names[i], name) != 0) {
 				LOG_ERROR(MOD, "cannot rename out/%s", names[i]);
 				continue;
 			}
@@ -314,7 +314,7 @@ int wwtp_notify_new(const struct wwtp_central_notify *cfg, struct wwtp_notify **
 	pthread_cond_init(&n->cond, NULL);
 	const char *at = cfg->has_smtp ? strchr(cfg->smtp.from, '@') : NULL;
 	snprintf(n->domain, sizeof(n->domain), "%s", at ? at + 1 : "wwtp-central.invalid");
-	rc = wwtp_outbox_open(cfg->dir, &n->ob);
+	rc = wwtp_nbox_open(cfg->dir, &n->ob);
 	if (rc == 0)
 		rc = wwtp_sender_new(cfg->has_smtp ? &cfg->smtp : NULL, cfg->timeout_s, &n->snd);
 	if (rc == 0)
@@ -392,7 +392,7 @@ static void prune(struct wwtp_notify *n, int64_t now_ms, int full)
 	       (full ? drop < n->nev / 10 + 1 : n->ev[drop].queued_ms < now_ms - keep_ms)) {
 		char name[64];
 		ev_name(n->ev[drop].seq, name, sizeof(name));
-		if (wwtp_outbox_del(n->ob, WWTP_OB_EV, name) != 0)
+		if (wwtp_nbox_del(n->ob, WWTP_OB_EV, name) != 0)
 			break;
 		drop++;
 	}
@@ -436,7 +436,7 @@ void wwtp_notify_note(void *ctx, const struct wwtp_alert_note *a)
 	json_decref(j);
 	rc = !doc		    ? WWTP_ERR_NOMEM
 	     : n->nev >= EVENTS_MAX ? WWTP_ERR_FULL
-				    : wwtp_outbox_put(n->ob, WWTP_OB_EV, name, doc, strlen(doc));
+				    : wwtp_nbox_put(n->ob, WWTP_OB_EV, name, doc, strlen(doc));
 	if (rc == 0)
 		rc = add_event(n, &e);
 	free(doc);
@@ -512,7 +512,7 @@ static int64_t compose(struct wwtp_notify *n, size_t ti, int64_t now)
 	rc = t->t->mail ? wwtp_notify_mail(pick, np, n->cfg.smtp.from, t->t->addr, id, now, &b)
 			: wwtp_notify_hook_body(pick, np, id, now, &b);
 	if (rc == 0)
-		rc = wwtp_outbox_put(n->ob, WWTP_OB_OUT, name, b.data, b.len);
+		rc = wwtp_nbox_put(n->ob, WWTP_OB_OUT, name, b.data, b.len);
 	wwtp_buf_free(&b);
 	if (rc != 0) {
 		wwtp_complain(&n->disk_complain, WWTP_LOG_ERROR, MOD,
@@ -542,16 +542,16 @@ static void deliver(struct wwtp_notify *n, size_t i, int64_t now)
 
 	snprintf(sending, sizeof(sending), "%.*s.sending", (int)(strlen(m.name) - 4), m.name);
 	wwtp_buf_init(&b, MSG_FILE_MAX);
-	rc = wwtp_outbox_get(n->ob, WWTP_OB_OUT, m.name, MSG_FILE_MAX, &b);
+	rc = wwtp_nbox_get(n->ob, WWTP_OB_OUT, m.name, MSG_FILE_MAX, &b);
 	if (rc == WWTP_ERR_RANGE || rc == WWTP_ERR_NOTFOUND || (rc == 0 && b.len == 0)) {
 		LOG_WARN(MOD, "message out/%s is damaged: set aside in bad/", m.name);
-		if (wwtp_outbox_set_aside(n->ob, WWTP_OB_OUT, m.name) == 0)
+		if (wwtp_nbox_set_aside(n->ob, WWTP_OB_OUT, m.name) == 0)
 			n->st.set_aside++;
 		drop_msg(n, i);
 		wwtp_buf_free(&b);
 		return;
 	}
-	if (rc != 0 || wwtp_outbox_move(n->ob, WWTP_OB_OUT, m.name, sending) != 0) {
+	if (rc != 0 || wwtp_nbox_move(n->ob, WWTP_OB_OUT, m.name, sending) != 0) {
 		wwtp_complain(&n->disk_complain, WWTP_LOG_ERROR, MOD, "cannot read out/%s", m.name);
 		n->msgs[i].next_ms = now + 10000;
 		wwtp_buf_free(&b);
@@ -564,7 +564,7 @@ static void deliver(struct wwtp_notify *n, size_t i, int64_t now)
 	rc = t->t->mail ? wwtp_send_mail(n->snd, t->t->addr, b.data, b.len, why, sizeof(why))
 			: wwtp_send_hook(n->snd, t->t->addr, id, b.data, b.len, why, sizeof(why));
 	/* Taken: noted at once, before anything else (notify.h). */
-	int noted = rc == 0 ? wwtp_outbox_del(n->ob, WWTP_OB_OUT, sending) : -1;
+	int noted = rc == 0 ? wwtp_nbox_del(n->ob, WWTP_OB_OUT, sending) : -1;
 	pthread_mutex_lock(&n->lock);
 	wwtp_buf_free(&b);
 	/* The list may have grown meanwhile (not shrunk: only this thread). */
@@ -582,12 +582,12 @@ static void deliver(struct wwtp_notify *n, size_t i, int64_t now)
 	n->msgs[i].attempts++;
 	if (rc == WWTP_ERR_PROTO)
 		n->msgs[i].refused++;
-	if (wwtp_outbox_move(n->ob, WWTP_OB_OUT, sending, m.name) != 0)
+	if (wwtp_nbox_move(n->ob, WWTP_OB_OUT, sending, m.name) != 0)
 		LOG_ERROR(MOD, "cannot rename out/%s back", sending);
 	if (n->msgs[i].refused >= REFUSED_MAX) {
 		LOG_ERROR(MOD, "%s refuses message %s (%s) %d times: set aside in bad/", t->t->addr,
 			  m.name, why, REFUSED_MAX);
-		if (wwtp_outbox_set_aside(n->ob, WWTP_OB_OUT, m.name) == 0)
+		if (wwtp_nbox_set_aside(n->ob, WWTP_OB_OUT, m.name) == 0)
 			n->st.set_aside++;
 		drop_msg(n, i);
 		return;
@@ -664,7 +664,7 @@ void wwtp_notify_free(struct wwtp_notify *n)
 		pthread_join(n->thread, NULL);
 	}
 	wwtp_sender_free(n->snd);
-	wwtp_outbox_close(n->ob);
+	wwtp_nbox_close(n->ob);
 	free(n->ev);
 	free(n->msgs);
 	pthread_cond_destroy(&n->cond);

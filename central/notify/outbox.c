@@ -17,7 +17,7 @@
 
 static const char *const sub_names[WWTP_OB_NDIRS] = {"ev", "out", "st", "bad"};
 
-struct wwtp_outbox {
+struct wwtp_nbox {
 	char dir[512];
 	int fd[WWTP_OB_NDIRS];
 };
@@ -40,9 +40,9 @@ static int mkdir_p(const char *path)
 	return mkdir(tmp, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int wwtp_outbox_open(const char *dir, struct wwtp_outbox **out)
+int wwtp_nbox_open(const char *dir, struct wwtp_nbox **out)
 {
-	struct wwtp_outbox *ob = calloc(1, sizeof(*ob));
+	struct wwtp_nbox *ob = calloc(1, sizeof(*ob));
 
 	*out = NULL;
 	if (!ob)
@@ -61,7 +61,7 @@ int wwtp_outbox_open(const char *dir, struct wwtp_outbox **out)
 		if ((mkdir(p, 0700) != 0 && errno != EEXIST) ||
 		    (ob->fd[i] = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 			LOG_ERROR(MOD, "cannot open the outbox folder %s: %s", p, strerror(errno));
-			wwtp_outbox_close(ob);
+			wwtp_nbox_close(ob);
 			return WWTP_ERR_ERRNO;
 		}
 	}
@@ -69,7 +69,7 @@ int wwtp_outbox_open(const char *dir, struct wwtp_outbox **out)
 	return 0;
 }
 
-void wwtp_outbox_close(struct wwtp_outbox *ob)
+void wwtp_nbox_close(struct wwtp_nbox *ob)
 {
 	if (!ob)
 		return;
@@ -79,13 +79,13 @@ void wwtp_outbox_close(struct wwtp_outbox *ob)
 	free(ob);
 }
 
-static int sync_dir(struct wwtp_outbox *ob, enum wwtp_ob_dir d)
+static int sync_dir(struct wwtp_nbox *ob, enum wwtp_ob_dir d)
 {
 	return fsync(ob->fd[d]) == 0 ? 0 : WWTP_ERR_ERRNO;
 }
 
-int wwtp_outbox_put(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name, const void *data,
-		    size_t len)
+int wwtp_nbox_put(struct wwtp_nbox *ob, enum wwtp_ob_dir d, const char *name, const void *data,
+		  size_t len)
 {
 	char tmp[WWTP_OB_NAME_MAX + 8];
 	const char *p = data;
@@ -120,8 +120,8 @@ int wwtp_outbox_put(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name
 	return sync_dir(ob, d);
 }
 
-int wwtp_outbox_get(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name, size_t max,
-		    struct wwtp_buf *out)
+int wwtp_nbox_get(struct wwtp_nbox *ob, enum wwtp_ob_dir d, const char *name, size_t max,
+		  struct wwtp_buf *out)
 {
 	struct stat sb;
 	int fd = openat(ob->fd[d], name, O_RDONLY | O_CLOEXEC);
@@ -162,21 +162,21 @@ int wwtp_outbox_get(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name
 	return 0;
 }
 
-int wwtp_outbox_move(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *from, const char *to)
+int wwtp_nbox_move(struct wwtp_nbox *ob, enum wwtp_ob_dir d, const char *from, const char *to)
 {
 	if (renameat(ob->fd[d], from, ob->fd[d], to) != 0)
 		return WWTP_ERR_ERRNO;
 	return sync_dir(ob, d);
 }
 
-int wwtp_outbox_del(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name)
+int wwtp_nbox_del(struct wwtp_nbox *ob, enum wwtp_ob_dir d, const char *name)
 {
 	if (unlinkat(ob->fd[d], name, 0) != 0 && errno != ENOENT)
 		return WWTP_ERR_ERRNO;
 	return sync_dir(ob, d);
 }
 
-int wwtp_outbox_set_aside(struct wwtp_outbox *ob, enum wwtp_ob_dir d, const char *name)
+int wwtp_nbox_set_aside(struct wwtp_nbox *ob, enum wwtp_ob_dir d, const char *name)
 {
 	char to[WWTP_OB_NAME_MAX + 16];
 
@@ -191,8 +191,8 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-int wwtp_outbox_list(struct wwtp_outbox *ob, enum wwtp_ob_dir d, char (**names)[WWTP_OB_NAME_MAX],
-		     size_t *n)
+int wwtp_nbox_list(struct wwtp_nbox *ob, enum wwtp_ob_dir d, char (**names)[WWTP_OB_NAME_MAX],
+		   size_t *n)
 {
 	int fd = openat(ob->fd[d], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;

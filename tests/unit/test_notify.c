@@ -331,7 +331,7 @@ static void test_backoff(void **state)
 static void test_outbox(void **state)
 {
 	char dir[] = "/tmp/wwtp-test-outbox-XXXXXX", path[128], cmd[160];
-	struct wwtp_outbox *ob;
+	struct wwtp_nbox *ob;
 	char(*names)[WWTP_OB_NAME_MAX];
 	struct wwtp_buf b;
 	size_t n;
@@ -339,36 +339,36 @@ static void test_outbox(void **state)
 	(void)state;
 
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(wwtp_outbox_open(dir, &ob), 0);
-	assert_int_equal(wwtp_outbox_put(ob, WWTP_OB_OUT, "b.msg", "hello", 5), 0);
-	assert_int_equal(wwtp_outbox_put(ob, WWTP_OB_OUT, "a.msg", "x", 1), 0);
+	assert_int_equal(wwtp_nbox_open(dir, &ob), 0);
+	assert_int_equal(wwtp_nbox_put(ob, WWTP_OB_OUT, "b.msg", "hello", 5), 0);
+	assert_int_equal(wwtp_nbox_put(ob, WWTP_OB_OUT, "a.msg", "x", 1), 0);
 	/* A write a crash interrupted. */
 	snprintf(path, sizeof(path), "%s/out/.tmp-c.msg", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(wwtp_outbox_list(ob, WWTP_OB_OUT, &names, &n), 0);
+	assert_int_equal(wwtp_nbox_list(ob, WWTP_OB_OUT, &names, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "a.msg");
 	assert_string_equal(names[1], "b.msg");
 	free(names);
 	assert_int_not_equal(access(path, F_OK), 0); /* removed */
 	wwtp_buf_init(&b, 16);
-	assert_int_equal(wwtp_outbox_get(ob, WWTP_OB_OUT, "b.msg", 100, &b), 0);
+	assert_int_equal(wwtp_nbox_get(ob, WWTP_OB_OUT, "b.msg", 100, &b), 0);
 	assert_int_equal(b.len, 5);
-	assert_int_equal(wwtp_outbox_get(ob, WWTP_OB_OUT, "b.msg", 4, &b), WWTP_ERR_RANGE);
-	assert_int_equal(wwtp_outbox_get(ob, WWTP_OB_OUT, "zz", 4, &b), WWTP_ERR_NOTFOUND);
-	assert_int_equal(wwtp_outbox_move(ob, WWTP_OB_OUT, "b.msg", "b.sending"), 0);
-	assert_int_equal(wwtp_outbox_set_aside(ob, WWTP_OB_OUT, "b.sending"), 0);
+	assert_int_equal(wwtp_nbox_get(ob, WWTP_OB_OUT, "b.msg", 4, &b), WWTP_ERR_RANGE);
+	assert_int_equal(wwtp_nbox_get(ob, WWTP_OB_OUT, "zz", 4, &b), WWTP_ERR_NOTFOUND);
+	assert_int_equal(wwtp_nbox_move(ob, WWTP_OB_OUT, "b.msg", "b.sending"), 0);
+	assert_int_equal(wwtp_nbox_set_aside(ob, WWTP_OB_OUT, "b.sending"), 0);
 	snprintf(path, sizeof(path), "%s/bad/out-b.sending", dir);
 	assert_int_equal(access(path, F_OK), 0);
-	assert_int_equal(wwtp_outbox_del(ob, WWTP_OB_OUT, "a.msg"), 0);
-	assert_int_equal(wwtp_outbox_del(ob, WWTP_OB_OUT, "a.msg"), 0); /* gone: fine */
-	assert_int_equal(wwtp_outbox_list(ob, WWTP_OB_OUT, &names, &n), 0);
+	assert_int_equal(wwtp_nbox_del(ob, WWTP_OB_OUT, "a.msg"), 0);
+	assert_int_equal(wwtp_nbox_del(ob, WWTP_OB_OUT, "a.msg"), 0); /* gone: fine */
+	assert_int_equal(wwtp_nbox_list(ob, WWTP_OB_OUT, &names, &n), 0);
 	assert_int_equal(n, 0);
 	free(names);
 	wwtp_buf_free(&b);
-	wwtp_outbox_close(ob);
+	wwtp_nbox_close(ob);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
