@@ -20,6 +20,7 @@
 
 #include "../../central/monitor/alert_events.h"
 #include "../../central/notify/compose.h"
+#include "../../central/notify/notify.h"
 #include "../../central/notify/outbox.h"
 #include "../../central/notify/sched.h"
 #include "../../util/err.h"
@@ -280,7 +281,9 @@ static void test_event_file(void **state)
 	json_object_set_new(j, "priority", json_string("urgent"));
 	assert_int_equal(wwtp_nevent_from_json(j, &b), WWTP_ERR_INVAL);
 	json_decref(j);
-	assert_int_equal(wwtp_nevent_from_json(json_string("x"), &b), WWTP_ERR_INVAL);
+	j = json_string("x");
+	assert_int_equal(wwtp_nevent_from_json(j, &b), WWTP_ERR_INVAL);
+	json_decref(j);
 }
 
 /* Grouping: the first change waits delay; later ones wait for the interval
@@ -373,15 +376,87 @@ static void test_outbox(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The room without its thread: an edge is on disk when the note returns;
+ * the same edge again, before or after a restart, is a duplicate; a
+ * damaged event file is set aside at start, not a crash. */
+static void test_room_dedupe(void **state)
+{
+	static struct wwtp_central_notify cfg;
+	char dir[] = "/tmp/wwtp-test-notify-XXXXXX", path[160], cmd[160];
+	struct wwtp_notify *n;
+	struct wwtp_notify_stats st;
+	struct wwtp_alert_note a;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.enabled = 1;
+	snprintf(cfg.dir, sizeof(cfg.dir), "%s", dir);
+	cfg.ntargets = 1;
+	snprintf(cfg.targets[0].addr, sizeof(cfg.targets[0].addr), "http://127.0.0.1:9/hook");
+	snprintf(cfg.targets[0].stations[0], sizeof(cfg.targets[0].stations[0]), "*");
+	cfg.targets[0].nstations = 1;
+	snprintf(cfg.targets[0].min_priority, sizeof(cfg.targets[0].min_priority), "low");
+	cfg.min_interval_s = 300;
+	cfg.timeout_s = 5;
+	cfg.retry_min_s = 1;
+	cfg.retry_max_s = 2;
+	cfg.keep_days = 30;
+
+	memset(&a, 0, sizeof(a));
+	a.edge = WWTP_ALERT_NOTE_RAISED;
+	snprintf(a.id, sizeof(a.id), "s:cod:exceedance:3600:1");
+	snprintf(a.station, sizeof(a.station), "s");
+	snprintf(a.kind, sizeof(a.kind), "exceedance");
+	a.priority = WWTP_PRIO_HIGH;
+	a.value = a.limit = a.ratio = NAN;
+	a.start_ms = wwtp_now_ms();
+
+	assert_int_equal(wwtp_notify_new(&cfg, &n), 0);
+	wwtp_notify_note(n, &a);
+	wwtp_notify_note(n, &a); /* a redelivery */
+	a.edge = WWTP_ALERT_NOTE_CHANGED;
+	wwtp_notify_note(n, &a); /* not sent */
+	wwtp_notify_get_stats(n, &st);
+	assert_true(st.events == 1 && st.duplicates == 1 && st.lost == 0);
+	snprintf(path, sizeof(path), "%s/ev/%020d.json", dir, 1);
+	assert_int_equal(access(path, F_OK), 0);
+	wwtp_notify_free(n);
+
+	/* Restarted: the raise is remembered; its clear is new. A damaged
+	 * event file is set aside. */
+	snprintf(path, sizeof(path), "%s/ev/%020d.json", dir, 7);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"seq\": 7, \"key\": tru", f);
+	fclose(f);
+	assert_int_equal(wwtp_notify_new(&cfg, &n), 0);
+	a.edge = WWTP_ALERT_NOTE_RAISED;
+	a.recovered = 1;
+	wwtp_notify_note(n, &a);
+	a.edge = WWTP_ALERT_NOTE_CLEARED;
+	a.end_ms = a.start_ms + 1000;
+	wwtp_notify_note(n, &a);
+	wwtp_notify_get_stats(n, &st);
+	assert_true(st.events == 1 && st.duplicates == 1 && st.set_aside == 1);
+	snprintf(path, sizeof(path), "%s/bad/ev-%020d.json", dir, 7);
+	assert_int_equal(access(path, F_OK), 0);
+	wwtp_notify_free(n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_number),     cmocka_unit_test(test_hanoi_time),
-	    cmocka_unit_test(test_event_text), cmocka_unit_test(test_subject),
-	    cmocka_unit_test(test_base64),     cmocka_unit_test(test_mail),
-	    cmocka_unit_test(test_mail_large), cmocka_unit_test(test_hook_body),
-	    cmocka_unit_test(test_event_file), cmocka_unit_test(test_due),
-	    cmocka_unit_test(test_backoff),    cmocka_unit_test(test_outbox),
+	    cmocka_unit_test(test_number),	cmocka_unit_test(test_hanoi_time),
+	    cmocka_unit_test(test_event_text),	cmocka_unit_test(test_subject),
+	    cmocka_unit_test(test_base64),	cmocka_unit_test(test_mail),
+	    cmocka_unit_test(test_mail_large),	cmocka_unit_test(test_hook_body),
+	    cmocka_unit_test(test_event_file),	cmocka_unit_test(test_due),
+	    cmocka_unit_test(test_backoff),	cmocka_unit_test(test_outbox),
+	    cmocka_unit_test(test_room_dedupe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
