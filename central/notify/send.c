@@ -142,6 +142,11 @@ int wwtp_send_mail(struct wwtp_sender *s, const char *to, const char *msg, size_
 	/* A connection that failed is not kept. */
 	curl_easy_cleanup(c);
 	s->mail = NULL;
+	/* A refused log-in is ours to fix (the password file), not the
+	 * message's: retried like an outage. A 5xx to the message itself
+	 * (MAIL, RCPT, DATA) is the message's. */
+	if (rc == CURLE_LOGIN_DENIED)
+		return WWTP_ERR_CONN;
 	return code >= 500 && code < 600 ? WWTP_ERR_PROTO : WWTP_ERR_CONN;
 }
 

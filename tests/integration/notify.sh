@@ -15,6 +15,9 @@
 #     wwtp-central dies before reading it. At restart the message is sent
 #     again with the same Message-ID and counted as resent (at least once,
 #     as documented).
+#  5. A server that requires STARTTLS and a log-in: with use_ssl, ca_file,
+#     username and password_file the next message goes over TLS, logged
+#     in; with a wrong password it waits in the outbox.
 . "$(dirname "$0")/../lib/common.sh"
 
 CENTRAL="$WWTP_BUILD/wwtp-central"
@@ -206,7 +209,34 @@ health_resent() { api /api/health | jq -e '.notify.resent == 1 and .notify.queue
 if wait_for health_resent $((5 * SLOW)); then ok "health: resent 1, queued 0"; else
 	not_ok "health: resent 1, queued 0" "$(api /api/health | jq -c .notify)"; fi
 
+# ---- 5. STARTTLS and a log-in ----
+stop_pid $CENTRAL_PID TERM
+stop_pid $SMTP_PID TERM
+mkdir -p "$T/certs"
+tls_certs "$T/certs"
+printf 'wrong-password\n' >"$T/smtp-password"
+chmod 600 "$T/smtp-password"
+sed -i "s|smtp = { url = \"smtp://127.0.0.1:$SMTP_PORT\"; from = \"giamsat@example.vn\"; };|smtp = { url = \"smtp://127.0.0.1:$SMTP_PORT\"; from = \"giamsat@example.vn\"; use_ssl = \"required\"; ca_file = \"$T/certs/ca.crt\"; username = \"giamsat\"; password_file = \"$T/smtp-password\"; };|" "$T/central.cfg"
+check "wwtp-central --check accepts STARTTLS and a log-in" "$CENTRAL" -c "$T/central.cfg" --check
+SINK_TLS_CERT="$T/certs/broker.crt" SINK_TLS_KEY="$T/certs/broker.key" SINK_USER=giamsat SINK_PASS=s3cret-pw \
+	smtp_up "$T/mail5"
+start_central central4 15
+check "the simulator lets COD follow its model again" ctl unset "$ST" cod
+if wait_for "grep -q 'cannot deliver to thanhtra@example.vn' '$T/central4.log'" $((40 * SLOW + MIN_INTERVAL)); then
+	ok "a wrong SMTP password: the e-mail waits, logged"
+else not_ok "a wrong SMTP password: the e-mail waits, logged" "$(grep notify "$T/central4.log" | tail -n 5)"; fi
+check "... and nothing reached the server" bash -c "[ \$(ls '$T/mail5' 2>/dev/null | grep -c eml) -eq 0 ]"
+check "the password is not in the log" bash -c "! grep -q wrong-password '$T/central4.log'"
+stop_pid $CENTRAL_PID TERM
+printf 's3cret-pw\n' >"$T/smtp-password"
+start_central central5 15
+if wait_for "[ \$(mails '$T/mail5') -ge 1 ]" $((15 * SLOW)); then ok "with the right password the e-mail arrives"; else
+	not_ok "with the right password the e-mail arrives" "$(grep notify "$T/central5.log" | tail -n 5)"; fi
+check "... over STARTTLS, logged in as giamsat" bash -c \
+	"grep -q '^X-Sink-TLS: yes' '$T/mail5/0001.eml' && grep -q '^X-Sink-Login: giamsat' '$T/mail5/0001.eml'"
+check "... once" bash -c "sleep 2; [ \$(ls '$T/mail5' | grep -c eml) -eq 1 ]"
+
 stop_pid $COL TERM
 stop_pid $CENTRAL_PID TERM
-check "wwtp-central stops cleanly" bash -c "! grep -qE 'ERROR|runtime error|AddressSanitizer' '$T/central3.log'"
+check "wwtp-central stops cleanly" bash -c "! grep -qE 'ERROR|runtime error|AddressSanitizer' '$T/central5.log'"
 [ "$FAILS" -eq 0 ]
