@@ -256,6 +256,17 @@ int main(int argc, char **argv)
 				 stations[i]->id, stations[i]->path, stations[i]->mqtt.topic_prefix,
 				 cfg.mqtt.topic_prefix);
 	wwtp_station_list_free(stations, nst);
+	/* A recipient of a station that is not there would never hear of it. */
+	for (size_t i = 0; i < cfg.notify.ntargets; i++)
+		for (size_t j = 0; j < cfg.notify.targets[i].nstations; j++) {
+			const char *id = cfg.notify.targets[i].stations[j];
+			if (strcmp(id, "*") != 0 && !wwtp_registry_find(reg, id))
+				LOG_WARN(
+				    MAIN_MOD,
+				    "notify: %s asks for station \"%s\", which is not in %s: it "
+				    "will get nothing of it",
+				    cfg.notify.targets[i].addr, id, cfg.stations_dir);
+		}
 
 	if (check) {
 		if (check_secret(cfg.influx.token_file, "token_file") != 0 ||
