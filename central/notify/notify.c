@@ -25,8 +25,11 @@
 /* A message lists at most this many changes; the rest go in the next. */
 #define MSG_EVENTS_MAX 200
 #define MSG_FILE_MAX (4u << 20)
-/* A message the server refuses (5xx) this many times is set aside. */
-#define REFUSED_MAX 5
+/* A message the server has refused (5xx) for this long is set aside: a
+ * day to fix a server's or our configuration (a 530 "STARTTLS first", a
+ * sender not allowed) before the message stops holding the recipient's
+ * later ones. Counted from the first refusal of this run. */
+#define REFUSED_FOR_MS (24 * 3600 * 1000LL)
 
 struct target {
 	const struct wwtp_notify_target *t;
@@ -41,7 +44,8 @@ struct target {
 struct msg {
 	char name[WWTP_OB_NAME_MAX]; /* "<rid>-<seq>.msg" */
 	size_t target;
-	int attempts, refused;
+	int attempts;
+	int64_t first_refused_ms; /* 0: not refused (this run) */
 	int64_t next_ms;
 };
 
@@ -580,13 +584,13 @@ static void deliver(struct wwtp_notify *n, size_t i, int64_t now)
 	}
 	n->st.failed++;
 	n->msgs[i].attempts++;
-	if (rc == WWTP_ERR_PROTO)
-		n->msgs[i].refused++;
+	if (rc == WWTP_ERR_PROTO && !n->msgs[i].first_refused_ms)
+		n->msgs[i].first_refused_ms = now;
 	if (wwtp_nbox_move(n->ob, WWTP_OB_OUT, sending, m.name) != 0)
 		LOG_ERROR(MOD, "cannot rename out/%s back", sending);
-	if (n->msgs[i].refused >= REFUSED_MAX) {
-		LOG_ERROR(MOD, "%s refuses message %s (%s) %d times: set aside in bad/", t->t->addr,
-			  m.name, why, REFUSED_MAX);
+	if (rc == WWTP_ERR_PROTO && now - n->msgs[i].first_refused_ms >= REFUSED_FOR_MS) {
+		LOG_ERROR(MOD, "%s has refused message %s for a day (%s): set aside in bad/",
+			  t->t->addr, m.name, why);
 		if (wwtp_nbox_set_aside(n->ob, WWTP_OB_OUT, m.name) == 0)
 			n->st.set_aside++;
 		drop_msg(n, i);
