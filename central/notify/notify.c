@@ -470,6 +470,22 @@ static int wants(const struct target *t, const struct wwtp_nevent *e)
 	return 0;
 }
 
+/* The index of the first event after seq (n->ev is in seq order): each
+ * recipient's look costs its waiting events, not all remembered ones. */
+static size_t first_after(const struct wwtp_notify *n, uint64_t seq)
+{
+	size_t lo = 0, hi = n->nev;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (n->ev[mid].seq <= seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Makes t's next message if it is due. Under the lock. Returns when to look
  * again. */
 static int64_t compose(struct wwtp_notify *n, size_t ti, int64_t now)
@@ -481,9 +497,9 @@ static int64_t compose(struct wwtp_notify *n, size_t ti, int64_t now)
 	uint64_t hi = t->cursor;
 	int64_t next;
 
-	if (t->undelivered)
+	if (t->undelivered || t->cursor >= n->max_seq)
 		return INT64_MAX;
-	for (size_t i = 0; i < n->nev; i++) {
+	for (size_t i = first_after(n, t->cursor); i < n->nev; i++) {
 		const struct wwtp_nevent *e = &n->ev[i];
 		if (e->seq <= t->cursor || !wants(t, e))
 			continue;
