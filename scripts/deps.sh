@@ -70,6 +70,7 @@ mbpoll
 faketime
 python3-pymodbus
 python3-pyftpdlib
+python3-aiosmtpd
 procps
 sqlite3
 chromium
