@@ -33,6 +33,7 @@ zlib1g-dev
 libmicrohttpd-dev
 libsqlite3-dev
 libsodium-dev
+libjs-dygraphs
 "
 DEMO_PKGS="
 mosquitto
