@@ -237,8 +237,10 @@ for lang in vi en; do
 			until_js "$ready" $((30 * SLOW)) || not_ok "$name ($lang, $w px) is drawn"
 			[ "$name" = station ] && sleep 1 # the second chart of each pair
 			if [ "$w" = 390 ]; then
-				check "$name ($lang) at 390 px: no sideways scrolling" jq -e '.sw <= 390 and .w <= 400' <(js \
-					'return {w: window.innerWidth, sw: document.documentElement.scrollWidth}')
+				m=$(js 'return {w: window.innerWidth, sw: document.documentElement.scrollWidth,
+					widest: Array.from(document.querySelectorAll("#view *")).reduce((b, e) => e.getBoundingClientRect().right > b.r ? {r: Math.round(e.getBoundingClientRect().right), e: e.tagName + (e.id ? "#" + e.id : "")} : b, {r: 0})}')
+				if jq -e '.sw <= 390 and .w <= 400' <<<"$m" >/dev/null; then ok "$name ($lang) at 390 px: no sideways scrolling (scrollWidth $(jq .sw <<<"$m"))"; else
+					not_ok "$name ($lang) at 390 px: no sideways scrolling" "$m"; fi
 			fi
 			shot "$name-$form-$lang"
 			if [ "$name" = station ]; then
@@ -266,8 +268,8 @@ if [ "$c" = 200 ] && grep -qi "^Content-Security-Policy: default-src 'none'" "$T
 else
 	not_ok "/report gives the station's monthly summary" "$c $(head -c 300 "$T/report.html")"
 fi
-c=$(curl -s -o /dev/null -w '%{http_code}' "${URL}report?month=2026-10")
-[ "$c" = 401 ] && ok "/report needs a log-in" || not_ok "/report needs a log-in" "$c"
+c=$(curl -sS -o /dev/null -w '%{http_code}' "${URL}report?month=2026-10" 2>"$T/r401.err")
+[ "$c" = 401 ] && ok "/report needs a log-in" || not_ok "/report needs a log-in" "$c $(cat "$T/r401.err")"
 # The browser's console: no script error and no Content-Security-Policy
 # violation on any page seen (the 401 of /api/me before log-in is expected).
 curl -s -X POST -H 'Content-Type: application/json' -d '{"type":"browser"}' "$WD/session/$SID/se/log" |
