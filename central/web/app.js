@@ -53,7 +53,8 @@ const T = {
     r_compliance: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, gấp {x} lần giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
     r_compliance_range: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
     r_availability: '{p}: thiếu dữ liệu, chỉ {v}% trong {h} giờ có trung bình giờ hợp lệ (gắn cờ khi dưới {t}%)',
-    regulation: 'Quy chuẩn áp dụng', regulation_none: 'Giới hạn Cmax do máy chủ tính (Cmax = C × Kq × Kf); máy chủ chưa cho biết quy chuẩn, cột, Kq, Kf của trạm.',
+    regulation: 'Quy chuẩn áp dụng', regulation_none: 'Trạm không có nhóm giới hạn (limits): không đánh giá theo quy chuẩn.',
+    from_start: 'đã bị gắn cờ ngay từ giờ dữ liệu đầu tiên máy chủ có ({t}); có thể bắt đầu sớm hơn', c_of: 'C = {c}',
     cmax_rule: '{reg} cột {col}, Kq = {kq}, Kf = {kf}: Cmax = C × Kq × Kf',
     now_over: 'Đang vượt quy chuẩn', over_hours: 'vượt quy chuẩn {n}/{h} giờ', within_hours: 'đạt {h}/{h} giờ', other_open: 'Cảnh báo khác đang mở', history: 'Lịch sử cảnh báo',
     show_all: 'Xem tất cả', show_less: 'Thu gọn', none_over: 'Không có thông số nào đang vượt quy chuẩn.',
@@ -114,7 +115,8 @@ const T = {
     r_compliance: '{p}: over the limit {n}/{h} hours, mean {mean}, {x} times the limit {lim} (flagged above {o}% of hours over)',
     r_compliance_range: '{p}: over the limit {n}/{h} hours, mean {mean}, limit {lim} (flagged above {o}% of hours over)',
     r_availability: '{p}: missing data, valid hourly averages for only {v}% of {h} hours (flagged below {t}%)',
-    regulation: 'Regulation', regulation_none: 'Cmax computed by the server (Cmax = C × Kq × Kf); the server does not give this station\'s regulation, column, Kq, Kf yet.',
+    regulation: 'Regulation', regulation_none: 'This station has no limits group: it is not judged against a regulation.',
+    from_start: 'flagged from the first hour of data central holds ({t}); it may have begun earlier', c_of: 'C = {c}',
     cmax_rule: '{reg} column {col}, Kq = {kq}, Kf = {kf}: Cmax = C × Kq × Kf',
     now_over: 'Over the limit now', over_hours: 'over the limit {n}/{h} hours', within_hours: 'within the limit {h}/{h} hours', other_open: 'Other open alerts', history: 'Alert history',
     show_all: 'Show all', show_less: 'Show fewer', none_over: 'No parameter is over its limit now.',
@@ -311,6 +313,7 @@ function reasonText(r, st, params) {
                 /* hours over = the judged hours not within; flagged above 100 % - threshold over */
                 n: typeof r.value === 'number' ? r.hours - Math.round(r.value * r.hours) : '–',
                 o: typeof r.threshold === 'number' ? 100 - pct(r.threshold) : '–', x: '–'};
+  if (lang === 'vi' && r.text_vi) return r.text_vi;
   let key = 'r_' + r.rule;
   if (r.rule === 'compliance') {
     if (comp && p && p.limit_max !== undefined && p.limit_min === undefined && p.limit_max > 0) vars.x = fmtNum(comp.mean / p.limit_max, 3);
@@ -396,7 +399,8 @@ function ratioOf(a) {
   return typeof a.value === 'number' && typeof a.limit === 'number' && a.limit > 0 ? a.value / a.limit : null;
 }
 function valueText(a) {
-  if (a.value === undefined) return '–';
+  /* a fault's or an outage's value is some reading of the device, not what is wrong */
+  if (a.value === undefined || !['exceedance', 'range', 'availability'].includes(a.kind)) return '–';
   if (isShare(a)) return a.limit === undefined ? `${pct(a.value)}%` : `${pct(a.value)}% / ${pct(a.limit)}%`;
   const u = a.unit ? ' ' + a.unit : '';
   if (a.limit === undefined) return `${fmtNum(a.value)}${u}`;
@@ -530,14 +534,11 @@ function chartBox(stationId, title, points, p, everyMs, slug) {
 }
 
 /* ---- one station ---- */
-function regulationText(st, params) {
-  /* The API may give the station's regulation (regulation, column, kq, kf):
-   * on the station or on its limited params. */
-  const src = st.limits || st.regulation_info || (params || []).find((p) => p.regulation) || null;
-  const reg = src && (src.regulation_name || src.regulation);
-  if (!reg) return t('regulation_none');
+function regulationText(st) {
+  const g = st.regulation;
+  if (!g) return t('regulation_none');
   const num = (v) => (typeof v === 'number' ? v.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', {minimumFractionDigits: 1}) : '–');
-  return t('cmax_rule', {reg: String(reg).replace(/^QCVN ?40:(\d{4})$/, 'QCVN 40:$1/BTNMT'), col: src.column || '–', kq: num(src.kq), kf: num(src.kf)});
+  return t('cmax_rule', {reg: g.code || g.id, col: g.column || '–', kq: num(g.kq), kf: num(g.kf)});
 }
 function exceedanceCard(a) {
   const u = a.unit ? ' ' + a.unit : '';
@@ -552,15 +553,14 @@ function exceedanceCard(a) {
     h('div', {class: 'exc-since'}, `${t('since')} ${fmtTime(sinceOf(a))}`));
 }
 function flagHistory(list) {
-  const items = Array.isArray(list) ? list : (list && (list.flags || list.history || list.episodes)) || [];
+  const items = (list && list.episodes) || [];
   if (!items.length) return h('p', {class: 'none'}, t('flag_history_none'));
   return h('ul', {class: 'flag-history'}, items.map((f) => {
-    const from = f.raised || f.since || f.start || f.from;
-    const to = f.cleared || f.end || f.to;
-    const rs = (f.reasons || []).map((r) => (typeof r === 'string' ? r : r.text || `${pname(r.param)} ${r.rule || ''}`));
-    return h('li', {}, h('strong', {}, `${t('flag_raised')} ${fmtTime(from)}`), ' → ',
-      to ? `${t('flag_cleared')} ${fmtTime(to)}` : h('span', {class: 'warn'}, t('flag_open')),
-      rs.length ? h('div', {class: 'hint'}, rs.join('; ')) : null);
+    const rs = (f.reasons || []).map((r) => (lang === 'vi' && r.text_vi) || r.text || pname(r.param));
+    return h('li', {'data-raised': f.raised || ''}, h('strong', {}, `${t('flag_raised')} ${fmtTime(f.raised)}`), ' → ',
+      f.cleared ? `${t('flag_cleared')} ${fmtTime(f.cleared)}` : h('span', {class: 'warn'}, t('flag_open')),
+      f.from_start ? h('div', {class: 'hint'}, t('from_start', {t: fmtTime(list.known_from)})) : null,
+      rs.length ? h('ul', {class: 'reasons'}, rs.map((x) => h('li', {}, x))) : null);
   }));
 }
 function stationView(id) {
@@ -585,6 +585,7 @@ function stationView(id) {
       return {draws: [c1.draw, c2.draw], fig: h('figure', {class: 'chart-box', 'data-param': p.param},
         h('figcaption', {},
           h('strong', {}, pname(p.param)), ' · ', p.limited ? `${t('limit')} ${limitText(p)}` : t('no_limit'),
+          p.limited && p.factors_applied && p.c_max !== undefined ? ` (${t('c_of', {c: fmtNum(p.c_max)})} × Kq × Kf)` : '',
           comp && comp.hours ? ` · ${t(over > 0 ? 'over_hours' : 'within_hours', {n: over, h: comp.hours})}` : ''),
         h('div', {class: 'pair'}, c1.box, c2.box))};
     }));
@@ -599,7 +600,9 @@ function stationView(id) {
       flags = await api('GET', `/api/stations/${encodeURIComponent(id)}/flags`).catch((e) => (e.status === 404 || e.status === 405 ? null : undefined));
     }
     const open = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=open&order=page&limit=500`);
-    const past = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=closed&limit=${showAll ? 500 : 10}`);
+    /* the latest 10 closed, and "show all" only when there are more */
+    const closed = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=closed&limit=${showAll ? 1000 : 11}`);
+    const past = showAll ? closed : closed.slice(0, 10);
     const exc = open.filter((a) => a.kind === 'exceedance');
     const others = open.filter((a) => a.kind !== 'exceedance')
       .sort((a, b) => (PRIORITY_RANK[a.priority] ?? 3) - (PRIORITY_RANK[b.priority] ?? 3) || Date.parse(sinceOf(b)) - Date.parse(sinceOf(a)));
@@ -610,7 +613,7 @@ function stationView(id) {
       h('dt', {}, t('faults_worst')), h('dd', {}, `${pct(c.faults)}%${c.faults_param ? ' (' + pname(c.faults_param) + ')' : ''}`),
       h('dt', {}, t('hours_with_data')),
       h('dd', {}, Object.entries(hoursWithData).map(([p, n]) => `${pname(p)}: ${n}/720 (${Math.round((n / 720) * 100)}%)`).join(' · ') || '–')));
-    const toggle = h('button', {type: 'button', class: 'link', id: 'history-all',
+    const toggle = !showAll && closed.length <= 10 ? null : h('button', {type: 'button', class: 'link', id: 'history-all',
       onclick: () => { showAll = !showAll; refresh().catch(() => {}); }}, showAll ? t('show_less') : t('show_all'));
     /* the charts are kept across refreshes (drawn again once a minute) */
     root.replaceChildren(
@@ -623,7 +626,7 @@ function stationView(id) {
       h('h2', {}, t('other_open')),
       h('div', {id: 'open-alerts'}, alertTable(others, false)),
       h('dl', {class: 'facts'},
-        h('dt', {}, t('regulation')), h('dd', {id: 'regulation'}, regulationText(st, params)),
+        h('dt', {}, t('regulation')), h('dd', {id: 'regulation'}, regulationText(st), st.regulation && st.regulation.title_vi && lang === 'vi' ? h('div', {class: 'hint'}, st.regulation.title_vi) : null),
         h('dt', {}, t('district')), h('dd', {}, st.district || '–'),
         h('dt', {}, t('plan')), h('dd', {}, t('plan_' + st.plan)),
         h('dt', {}, t('last_data')), h('dd', {}, st.last_seen ? `${fmtTime(st.last_seen)} (${ago(st.last_seen)})` : t('never')),
@@ -680,7 +683,7 @@ function alertTable(list, withStation) {
       h('th', {}, t('c_value')), h('th', {}, t('c_ack')))),
     h('tbody', {}, list.map((a) => h('tr', {'data-alert': a.id, 'data-priority': a.priority || '', class: a.state === 'open' ? 'open' : 'closed'},
       withStation ? h('td', {'data-label': t('c_station')}, h('a', {href: `#/station/${encodeURIComponent(a.station)}`}, sname(a.station))) : null,
-      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : '–'),
+      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : Array.isArray(a.params) && a.params.length ? a.params.map(pname).join(', ') : '–'),
       h('td', {'data-label': t('c_kind')}, t('k_' + a.kind), a.count > 1 && a.active_s !== undefined
         ? h('div', {class: 'hint'}, t('episode', {n: a.count, d: durText(a.active_s)})) : null),
       h('td', {'data-label': t('c_priority')}, prioBadge(a)),
