@@ -21,6 +21,7 @@
 #include "../../model/glossary.h"
 #include "alerts_csv.h"
 #include "api-private.h"
+#include "series_csv.h"
 
 static void api_add_acks(struct wwtp_api *a, json_t *alerts)
 {
@@ -617,6 +618,8 @@ const struct api_route wwtp_api_routes[] = {
     {"/api/stations/{id}/flags", M_GET, "GET, HEAD", route_flags, "/api/stations/{id}/flags"},
     {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
      "/api/stations/{id}/series?param=&from=&to=&every="},
+    {"/api/stations/{id}/series.csv", M_GET, "GET, HEAD", wwtp_api_route_series_csv,
+     "/api/stations/{id}/series.csv?param=&from=&to=&every="},
     {"/api/glossary", M_GET, "GET, HEAD", route_glossary, "/api/glossary"},
     {"/api/alerts", M_GET, "GET, HEAD", route_alerts,
      "/api/alerts?station=&kind=&priority=&state=&param=&from=&to=&order=&limit="},

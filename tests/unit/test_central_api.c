@@ -606,7 +606,7 @@ static void test_index(void **state)
 	struct fx *f = *state;
 	json_t *doc = expect(f, "/", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "wwtp-central");
-	assert_true(json_array_size(json_object_get(doc, "routes")) == 13);
+	assert_true(json_array_size(json_object_get(doc, "routes")) == 14);
 	json_decref(doc);
 	json_decref(expect(f, "/api", NULL, 200));
 }
