@@ -432,30 +432,20 @@ function seriesRows(points, everyMs) {
   }
   return rows;
 }
-function seriesCsv(stationId, p, points) {
-  const lines = ['station,param,unit,time_utc,time_hanoi,mean,n'];
-  const q = (x) => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
-  for (const pt of points) {
-    if (typeof pt.mean !== 'number') continue;
-    lines.push([q(stationId), q(p.param), q(p.unit || ''), pt.ts, fmtTime(pt.ts), String(pt.mean), String(pt.n ?? '')].join(','));
-  }
-  return lines.join('\n') + '\n';
-}
 function overLimit(p, v) {
   return (p.limit_max !== undefined && v > p.limit_max) || (p.limit_min !== undefined && v < p.limit_min);
 }
 /* One chart: its box now, the graph drawn by draw() once the box is in the
  * page (the library measures its container). */
-function chartBox(stationId, title, points, p, everyMs, slug) {
+function chartBox(stationId, title, points, p, everyMs, slug, query) {
   const unit = p.unit || '';
   const rows = seriesRows(points, everyMs);
   const readout = h('div', {class: 'readout', 'aria-live': 'polite'}, '\u00a0');
   const div = h('div', {class: 'dg', 'data-points': rows.filter((r) => r[1] !== null).length,
     'data-over': rows.filter((r) => r[1] !== null && overLimit(p, r[1])).length});
-  const blob = new Blob(['\ufeff' + seriesCsv(stationId, p, points)], {type: 'text/csv'});
-  const csv = h('a', {class: 'csv-link', href: URL.createObjectURL(blob), download: `${stationId}-${p.param}-${slug}.csv`,
-    title: t('csv_series_title')}, t('csv_series'));
-  csv.csvBlob = blob;
+  /* the same series from the server, as a file (GET /api/stations/{id}/series.csv) */
+  const csv = h('a', {class: 'csv-link', href: `/api/stations/${encodeURIComponent(stationId)}/series.csv?${query}`,
+    download: `${stationId}-${p.param}-${slug}.csv`, title: t('csv_series_title')}, t('csv_series'));
   const box = h('div', {class: 'dg-box', 'data-span': slug},
     h('div', {class: 'chart-title'}, title, ' · ', csv),
     h('div', {class: 'unit-label'}, unit), div, readout);
@@ -574,13 +564,14 @@ function stationView(id) {
     const now = Date.now();
     const limited = params.filter((p) => p.limited || p.param === 'flow_out');
     const made = await Promise.all(limited.map(async (p) => {
-      const q = (extra) => api('GET', `/api/stations/${encodeURIComponent(id)}/series?param=${encodeURIComponent(p.param)}&${extra}`).catch(() => ({points: []}));
-      const [day, month] = await Promise.all([q(`every=10m&from=${now - 86400000}&to=${now}`),
-                                              q(`every=1h&from=${now - 30 * 86400000}&to=${now}`)]);
+      const qd = `param=${encodeURIComponent(p.param)}&every=10m&from=${now - 86400000}&to=${now}`;
+      const qm = `param=${encodeURIComponent(p.param)}&every=1h&from=${now - 30 * 86400000}&to=${now}`;
+      const q = (query) => api('GET', `/api/stations/${encodeURIComponent(id)}/series?${query}`).catch(() => ({points: []}));
+      const [day, month] = await Promise.all([q(qd), q(qm)]);
       hoursWithData[p.param] = month.points.length;
       const comp = st.checks && st.checks.compliance && st.checks.compliance[p.param];
-      const c1 = chartBox(id, t('last_day'), day.points, p, 600000, '10m');
-      const c2 = chartBox(id, t('last_30'), month.points, p, 3600000, '1h');
+      const c1 = chartBox(id, t('last_day'), day.points, p, 600000, '10m', qd);
+      const c2 = chartBox(id, t('last_30'), month.points, p, 3600000, '1h', qm);
       const over = comp ? comp.hours - Math.round(comp.within * comp.hours) : null;
       return {draws: [c1.draw, c2.draw], fig: h('figure', {class: 'chart-box', 'data-param': p.param},
         h('figcaption', {},

@@ -169,14 +169,17 @@ wd POST /actions "$(jq -n --arg e "$CANVAS" '{actions: [{type: "pointer", id: "m
 	{type: "pointerUp", button: 0}]}]}')" >/dev/null
 check "dragging across a chart zooms it" jq -e '. == true' <(js \
 	'return document.querySelector("#charts figure[data-param=cod] .dg-box[data-span=\"1h\"] .dg").graph.isZoomed("x")')
-read -r -d '' CSVJS <<'EOJS' || true
-const done = arguments[arguments.length - 1];
-const a = document.querySelector('#charts figure[data-param=cod] .dg-box[data-span="1h"] a.csv-link');
-a.csvBlob.text().then((x) => done({name: a.download, lines: x.split('\n')}));
-EOJS
-wd POST /execute/async "$(jq -n --arg s "$CSVJS" '{script: $s, args: []}')" >"$T/series-csv.json"
-check "a series downloads as CSV (hourly means, Hanoi and UTC times)" jq -e \
-	'.name == "yen-nghia-cod-1h.csv" and (.lines[0] | endswith("station,param,unit,time_utc,time_hanoi,mean,n")) and (.lines | length) > 20 and (.lines[1] | startswith("yen-nghia,cod,mg/L,20"))' "$T/series-csv.json"
+SCSV=$(js 'return document.querySelector("#charts figure[data-param=cod] .dg-box[data-span=\"1h\"] a.csv-link").getAttribute("href")' | jq -r .)
+c=$(curl -s -o "$T/series.csv" -D "$T/series.head" -w '%{http_code} %{content_type}' -u "$USER_I:$PASS_I" "${URL%/}$SCSV")
+if [[ "$SCSV" == /api/stations/yen-nghia/series.csv\?param=cod\&every=1h* && "$c" == "200 text/csv"* ]] &&
+	grep -qi '^Content-Disposition: attachment' "$T/series.head" && [ "$(head -n1 "$T/series.csv" | tr -d '\r')" = "station,param,unit,time,mean,n" ] &&
+	[ "$(grep -c '^yen-nghia,cod,mg/L,20' "$T/series.csv")" -gt 20 ]; then
+	ok "a chart's series downloads as CSV from central ($SCSV: $(($(wc -l <"$T/series.csv") - 1)) hourly means)"
+else
+	not_ok "a chart's series downloads as CSV from central" "$SCSV -> $c $(head -c 200 "$T/series.csv")"
+fi
+c=$(curl -s -o "$T/series-bad.json" -w '%{http_code}' -u "$USER_I:$PASS_I" "${URL}api/stations/yen-nghia/series.csv?param=nope")
+check "series.csv refuses what series refuses (unknown param: $c)" test "$c" = 404
 shot station-desktop-vi
 js 'document.querySelector("#charts").scrollIntoView(); return true' >/dev/null
 shot station-charts-desktop-vi
