@@ -47,7 +47,7 @@ const T = {
     ack_denied: 'Chỉ tài khoản vận hành được xác nhận cảnh báo.', none: 'Không có cảnh báo nào.',
     shown: 'Hiện {n} trên {total}', error: 'Lỗi: {e}', offline_api: 'Không kết nối được máy chủ, đang thử lại…',
     updated: 'Cập nhật lúc {t} (giờ Hà Nội)',
-    report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm (để trống: toàn bộ)',
+    report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm', report_all: 'Toàn bộ các trạm',
     report_open: 'Mở báo cáo', report_csv: 'Tải CSV',
     report_note: 'Báo cáo tuân thủ theo tháng, tạo từ dữ liệu đã lưu (mở trong thẻ mới).',
     r_compliance: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, gấp {x} lần giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
@@ -109,7 +109,7 @@ const T = {
     ack_denied: 'Only operator accounts acknowledge alerts.', none: 'No alerts.',
     shown: '{n} of {total} shown', error: 'Error: {e}', offline_api: 'Cannot reach the server, retrying…',
     updated: 'Updated {t} (Hanoi time)',
-    report_title: 'Monthly report', report_month: 'Month', report_station: 'Station (empty: the whole fleet)',
+    report_title: 'Monthly report', report_month: 'Month', report_station: 'Station', report_all: 'All stations',
     report_open: 'Open the report', report_csv: 'Download CSV',
     report_note: 'The monthly compliance summary, made from the stored data (opens in a new tab).',
     r_compliance: '{p}: over the limit {n}/{h} hours, mean {mean}, {x} times the limit {lim} (flagged above {o}% of hours over)',
@@ -744,7 +744,8 @@ function reportView() {
   const month = d.toISOString().slice(0, 7);
   const root = h('section', {id: 'report'});
   const m = h('input', {type: 'month', id: 'report-month', value: month, required: true});
-  const st = h('input', {id: 'report-station', placeholder: 'yen-nghia'});
+  /* stations by name (the value is the id the report takes) */
+  const st = h('select', {id: 'report-station'}, h('option', {value: ''}, t('report_all')));
   const link = (csv) => `/report?month=${encodeURIComponent(m.value)}&lang=${lang}` +
     (st.value.trim() ? `&station=${encodeURIComponent(st.value.trim())}` : '') + (csv ? '&format=csv' : '');
   root.append(h('h1', {}, t('report_title')), h('p', {}, t('report_note')),
@@ -753,7 +754,11 @@ function reportView() {
       h('button', {type: 'submit', class: 'primary', id: 'report-open'}, t('report_open')),
       h('button', {type: 'button', onclick: () => { location.href = link(true); }}, t('report_csv'))));
   $('#view').replaceChildren(root);
-  return async () => {};
+  return async () => {
+    if (st.options.length > 1) return;
+    const list = await api('GET', '/api/stations');
+    st.append(...list.map((x) => h('option', {value: x.id}, x.name)));
+  };
 }
 
 /* ---- start ---- */

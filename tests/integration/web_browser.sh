@@ -237,8 +237,9 @@ PAGES=(
 	"overview|#/|return document.querySelectorAll('#flagged-list article.card').length >= 5"
 	"station|#/station/yen-nghia|return document.querySelectorAll('#charts .dg canvas').length > 0"
 	"alerts|#/alerts|return document.querySelectorAll('#alert-list tr[data-alert]').length > 0 && !!document.querySelector('#f-station')"
-	"report|#/report|return !!document.querySelector('#report-form')"
+	"report|#/report|return !!document.querySelector('#report-form') && document.querySelectorAll('#report-station option').length > 5"
 )
+IDS=$(curl -s -u "$USER_I:$PASS_I" "${URL}api/stations" | jq -c '[.[].id]')
 for lang in vi en; do
 	for w in 1280 390; do
 		if [ "$w" = 390 ]; then size 390 844; form=phone; else size 1280 900; form=desktop; fi
@@ -254,6 +255,11 @@ for lang in vi en; do
 					not_ok "$name ($lang) at 390 px: no sideways scrolling" "$m"; fi
 			fi
 			shot "$name-$form-$lang"
+			if [ "$w" = 390 ]; then # no slug or raw key in what a person reads
+				raw=$(js 'const ids = arguments[0], text = document.querySelector("#view").innerText;
+					return ids.filter((id) => new RegExp("(^|[^a-z-])" + id + "($|[^a-z-])").test(text)).concat(text.match(/\b[a-z0-9]+_[a-z0-9_]+\b/g) || [])' "[$IDS]")
+				if [ "$raw" = "[]" ]; then ok "$name ($lang) shows no station slug or raw key"; else not_ok "$name ($lang) shows no station slug or raw key" "$raw"; fi
+			fi
 			if [ "$name" = station ]; then
 				js 'document.querySelector("#charts").scrollIntoView(); return true' >/dev/null
 				shot "$name-charts-$form-$lang"
