@@ -313,7 +313,6 @@ function reasonText(r, st, params) {
                 /* hours over = the judged hours not within; flagged above 100 % - threshold over */
                 n: typeof r.value === 'number' ? r.hours - Math.round(r.value * r.hours) : '–',
                 o: typeof r.threshold === 'number' ? 100 - pct(r.threshold) : '–', x: '–'};
-  if (lang === 'vi' && r.text_vi) return r.text_vi;
   let key = 'r_' + r.rule;
   if (r.rule === 'compliance') {
     if (comp && p && p.limit_max !== undefined && p.limit_min === undefined && p.limit_max > 0) vars.x = fmtNum(comp.mean / p.limit_max, 3);
@@ -401,6 +400,8 @@ function ratioOf(a) {
 function valueText(a) {
   /* a fault's or an outage's value is some reading of the device, not what is wrong */
   if (a.value === undefined || !['exceedance', 'range', 'availability'].includes(a.kind)) return '–';
+  /* the API gives a share's percentages (value_unit '%'); else a share of 0…1 */
+  if (a.value_unit === '%') return `${fmtNum(a.value_pct)}% / ${fmtNum(a.limit_pct)}%`;
   if (isShare(a)) return a.limit === undefined ? `${pct(a.value)}%` : `${pct(a.value)}% / ${pct(a.limit)}%`;
   const u = a.unit ? ' ' + a.unit : '';
   if (a.limit === undefined) return `${fmtNum(a.value)}${u}`;
