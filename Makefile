@@ -131,8 +131,12 @@ $(BUILD)/wwtp-sim: $(BUILD)/obj/firmware-sim/main.o $(BUILD)/libsim.a $(BUILD)/l
 $(BUILD)/wwtp-central: $(BUILD)/obj/central/main.o $(BUILD)/libcentral.a $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The web page's files, compiled in (central/web/web_assets.h, docs/web.md).
-WEB_SRC := $(sort $(wildcard central/web/*.html central/web/*.js central/web/*.css central/web/*.svg))
+# The web page's files, compiled in (central/web/web_assets.h, docs/web.md),
+# with the charting library from Debian's libjs-dygraphs (MIT; served as
+# /dygraph.min.js and /dygraph.min.css: nothing is fetched from the internet).
+DYGRAPHS_DIR ?= /usr/share/javascript/dygraphs
+WEB_SRC := $(sort $(wildcard central/web/*.html central/web/*.js central/web/*.css central/web/*.svg)) \
+	$(DYGRAPHS_DIR)/dygraph.min.js $(DYGRAPHS_DIR)/dygraph.min.css
 $(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "ingest/ingest.h"
 #include "ingest/registry.h"
 #include "monitor/monitor.h"
+#include "notify/notify.h"
 #include "report/report.h"
 #include "web/api.h"
 #include "web/http.h"
@@ -41,10 +43,66 @@ static void on_signal(int sig)
 	g_stop = 1;
 }
 
-/* The ingest's hook (ingest.h): each stored message to the monitor. */
+struct wiring {
+	struct wwtp_monitor *mon;
+	struct wwtp_notify *notify; /* NULL: no notify group */
+	const struct wwtp_registry *reg;
+	struct wwtp_ingest *in;
+};
+
+/* Until the monitor reports its alerts through alert_events.h (issue 17
+ * item 1), each station's raw raise and clear is a note of its own. The
+ * message is in the spool and not yet acknowledged to the broker: the note
+ * is either in the outbox or delivered again. */
+static void note_raw_alert(const struct wiring *w, const struct wwtp_in_msg *m)
+{
+	const struct wwtp_reg_station *st = wwtp_registry_find(w->reg, m->station);
+	struct wwtp_alert_note a;
+
+	memset(&a, 0, sizeof(a));
+	a.edge = strcmp(m->event, "raised") == 0 ? WWTP_ALERT_NOTE_RAISED : WWTP_ALERT_NOTE_CLEARED;
+	snprintf(a.id, sizeof(a.id), "%s", m->id);
+	snprintf(a.station, sizeof(a.station), "%s", m->station);
+	snprintf(a.station_name, sizeof(a.station_name), "%s", st ? st->name : "");
+	snprintf(a.param, sizeof(a.param), "%s", m->param ? m->param : "");
+	snprintf(a.device, sizeof(a.device), "%s", m->alert_device ? m->alert_device : "");
+	snprintf(a.unit, sizeof(a.unit), "%s", m->unit ? m->unit : "");
+	snprintf(a.kind, sizeof(a.kind), "%s", m->alert_kind);
+	a.priority = wwtp_alert_priority_of_kind(m->alert_kind);
+	if (m->has_window && m->window_s > 0) {
+		a.windows_s[0] = (int)m->window_s;
+		a.nwindows = 1;
+	}
+	a.value = m->has_value ? m->value : NAN;
+	a.limit = m->has_limit ? m->limit : NAN;
+	a.ratio = m->has_ratio ? m->ratio : NAN;
+	a.since_ms = m->has_since ? m->since_ms : m->start_ms;
+	a.start_ms = m->start_ms;
+	a.end_ms = m->has_end ? m->end_ms
+			      : (a.edge == WWTP_ALERT_NOTE_CLEARED && m->has_ts ? m->ts_ms : 0);
+	a.count = 1;
+	wwtp_notify_note(w->notify, &a);
+}
+
+/* The ingest's hook (ingest.h): each stored message to the monitor (and
+ * its alerts to the notifier). */
 static void on_stored(void *ctx, const struct wwtp_in_msg *m, int64_t now_ms)
 {
-	wwtp_monitor_ingest(ctx, m, now_ms);
+	const struct wiring *w = ctx;
+
+	wwtp_monitor_ingest(w->mon, m, now_ms);
+	if (w->notify && m->kind == WWTP_MSG_ALERT)
+		note_raw_alert(w, m);
+}
+
+/* /api/health: the ingest's part, then the notifier's. */
+static void on_health(void *ctx, json_t *h)
+{
+	const struct wiring *w = ctx;
+
+	wwtp_ingest_health(w->in, h);
+	if (w->notify)
+		wwtp_notify_health(w->notify, h);
 }
 
 #define SYNOPSIS                                                                                   \
@@ -133,6 +191,8 @@ int main(int argc, char **argv)
 	struct wwtp_http *http = NULL;
 	struct wwtp_auth *auth = NULL;
 	struct wwtp_acks *acks = NULL;
+	struct wwtp_notify *nt = NULL;
+	static struct wiring wire;
 	const char *config = NULL;
 	size_t nst = 0;
 	int check = 0, opt, rc, status = 0;
@@ -196,12 +256,24 @@ int main(int argc, char **argv)
 				 stations[i]->id, stations[i]->path, stations[i]->mqtt.topic_prefix,
 				 cfg.mqtt.topic_prefix);
 	wwtp_station_list_free(stations, nst);
+	/* A recipient of a station that is not there would never hear of it. */
+	for (size_t i = 0; i < cfg.notify.ntargets; i++)
+		for (size_t j = 0; j < cfg.notify.targets[i].nstations; j++) {
+			const char *id = cfg.notify.targets[i].stations[j];
+			if (strcmp(id, "*") != 0 && !wwtp_registry_find(reg, id))
+				LOG_WARN(
+				    MAIN_MOD,
+				    "notify: %s asks for station \"%s\", which is not in %s: it "
+				    "will get nothing of it",
+				    cfg.notify.targets[i].addr, id, cfg.stations_dir);
+		}
 
 	if (check) {
 		if (check_secret(cfg.influx.token_file, "token_file") != 0 ||
 		    check_secret(cfg.influx.password_file, "password_file") != 0 ||
 		    check_secret(cfg.mqtt.auth.password_file, "mqtt password_file") != 0 ||
-		    check_secret(cfg.mqtt.auth.key_file, "mqtt key_file") != 0) {
+		    check_secret(cfg.mqtt.auth.key_file, "mqtt key_file") != 0 ||
+		    check_secret(cfg.notify.smtp.password_file, "notify.smtp password_file") != 0) {
 			wwtp_registry_free(reg);
 			return WWTP_CLI_USAGE;
 		}
@@ -230,12 +302,23 @@ int main(int argc, char **argv)
 	LOG_INFO(MAIN_MOD, "%s starting: %zu stations (%zu under review), broker %s, spool %s",
 		 WWTP_VERSION, wwtp_registry_count(reg), count_review(reg), cfg.mqtt.uri,
 		 cfg.influx.spool_dir);
-	rc = wwtp_ingest_start(&cfg, reg, on_stored, mon, &in);
+	if (cfg.notify.enabled &&
+	    (wwtp_notify_new(&cfg.notify, &nt) != 0 || wwtp_notify_start(nt) != 0)) {
+		status = 1;
+		goto out;
+	}
+	wire.mon = mon;
+	wire.notify = nt;
+	wire.reg = reg;
+	rc = wwtp_ingest_start(&cfg, reg, on_stored, &wire, &in);
 	if (rc != 0) {
 		status = 1;
 		goto out;
 	}
-	rc = wwtp_monitor_start(mon, &cfg.influx, wwtp_ingest_progress, in);
+	wire.in = in;
+	rc = wwtp_monitor_set_alarms(mon, &cfg.alarms);
+	if (rc == 0)
+		rc = wwtp_monitor_start(mon, &cfg.influx, wwtp_ingest_progress, in);
 	if (rc != 0) {
 		LOG_ERROR(MAIN_MOD, "cannot start the flags: %s", wwtp_strerror(rc));
 		status = 1;
@@ -254,8 +337,8 @@ int main(int argc, char **argv)
 		}
 		struct wwtp_api_opts ao = {.mon = mon,
 					   .influx = &cfg.influx,
-					   .health = wwtp_ingest_health,
-					   .health_ctx = in,
+					   .health = on_health,
+					   .health_ctx = &wire,
 					   .auth = auth,
 					   .acks = acks};
 		api = wwtp_api_new(&ao);
@@ -285,6 +368,8 @@ out:
 	/* The monitor reads the writer's counters: it stops before the writer. */
 	wwtp_monitor_free(mon);
 	wwtp_ingest_free(in);
+	/* After MQTT: no note arrives any more. */
+	wwtp_notify_free(nt);
 	wwtp_api_free(api);
 	wwtp_acks_close(acks);
 	wwtp_auth_free(auth);

@@ -107,6 +107,20 @@ int wwtp_eval_config_check(const struct wwtp_eval_config *cfg)
 	return 0;
 }
 
+const char *wwtp_alert_kind_priority(int kind)
+{
+	switch (kind) {
+	case WWTP_ALERT_EXCEEDANCE:
+	case WWTP_ALERT_RANGE:
+		return "high";
+	case WWTP_ALERT_FAULT:
+	case WWTP_ALERT_CALIBRATION:
+		return "low";
+	default:
+		return "medium";
+	}
+}
+
 const char *wwtp_alert_kind_name(int kind)
 {
 	switch (kind) {

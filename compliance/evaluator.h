@@ -111,6 +111,11 @@ enum wwtp_alert_kind {
 };
 /* "exceedance", "range", "fault", "calibration", "offline", "availability". */
 const char *wwtp_alert_kind_name(int kind);
+/* What a kind asks of an inspector (ISA-18.2's priorities, docs/alerts.md):
+ * "high" (exceedance, range: a judged average over its limit), "medium"
+ * (availability, offline), "low" (fault, calibration); "medium" for a kind
+ * out of range. */
+const char *wwtp_alert_kind_priority(int kind);
 
 enum wwtp_alert_edge { WWTP_ALERT_RAISED = 1, WWTP_ALERT_CLEARED = 2 };
 const char *wwtp_alert_edge_name(int edge); /* "raised", "cleared" */

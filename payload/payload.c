@@ -270,6 +270,10 @@ int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_ev
 	if (!rc)
 		rc = add_str_field(out, "kind", kind);
 	if (!rc)
+		rc = wwtp_buf_add(out, ",", 1);
+	if (!rc)
+		rc = add_str_field(out, "priority", wwtp_alert_kind_priority(e->kind));
+	if (!rc)
 		rc = add_opt_str_field(out, "device", device);
 	if (!rc)
 		rc = add_opt_str_field(out, "param", param);

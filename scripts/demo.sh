@@ -275,6 +275,29 @@ if [ $ok -eq 0 ]; then
 	echo "demo: WARNING: after ${LIMIT_S}s the plants under review are not all flagged yet (or their past is still" \
 		"arriving); the table above is what the central side knows now. See $DEMO/logs/central.log." >&2
 fi
+# ---- the alert rates (docs/alerts.md) ----
+# Over the simulated days, the inspector's alerts (episodes of the stations'
+# raw alerts) against ISA-18.2's targets; every raw exceedance must be in one.
+RFROM=$((($(date +%s) - DAYS * 86400) * 1000))
+rates=$(curl -s "${CURL_AUTH[@]}" --max-time 30 "$API/api/alerts/rates?from=$RFROM&to=$(($(date +%s) * 1000))")
+known=$(curl -s "${CURL_AUTH[@]}" --max-time 10 "$API/api/health" | jq -r '.alerts.known // "?"' 2>/dev/null)
+if [ -n "$rates" ] && jq -e .raised >/dev/null 2>&1 <<<"$rates"; then
+	read -r raised perday maxday maxst chat exraw exin < <(jq -r '[.raised, .per_day, .max_station_day,
+		(.max_station // "-"), .chattering_tags, .exceedances_raw, .exceedances_in_alerts] | @tsv' <<<"$rates")
+	verdict() { if [ "$1" = 1 ]; then echo "meets"; else echo "MISSES"; fi; }
+	echo
+	echo "Alert rates over the $DAYS simulated days ($known raw alerts from the stations became $raised alerts):"
+	printf '  alerts a day, fleet             %8s   (ISA-18.2: at most 144)  %s\n' "$perday" \
+		"$(verdict "$(jq '.per_day <= 144' <<<"$rates" | sed 's/true/1/')")"
+	printf '  most at one plant in one day    %8s   (at most 12; %s)  %s\n' "$maxday" "$maxst" \
+		"$(verdict "$(jq '.max_station_day <= 12' <<<"$rates" | sed 's/true/1/')")"
+	printf '  tags raised 3 times in an hour  %8s   (none)  %s\n' "$chat" "$(verdict "$([ "$chat" = 0 ] && echo 1)")"
+	printf '  exceedances judged / in alerts  %8s   (every one)  %s\n' "$exraw / $exin" \
+		"$(verdict "$([ "$exraw" = "$exin" ] && echo 1)")"
+	echo "  alerts by kind: $(jq -r '.by_kind | to_entries | map("\(.key) \(.value)") | join(", ")' <<<"$rates")"
+else
+	echo "demo: the alert rates could not be read ($API/api/alerts/rates)" >&2
+fi
 readings=$(curl -s --max-time 10 -G "http://127.0.0.1:$INFLUX_PORT/query" --data-urlencode db=wwtp \
 	--data-urlencode "q=SELECT count(seq) FROM reading" | jq -r '.results[0].series[0].values[0][1] // 0')
 FROM=$((($(date +%s) - DAYS * 86400) * 1000))
@@ -287,6 +310,9 @@ Where to look next:
   every station, its flag and reasons  curl -s -u $DEMO_USER:$DEMO_PASS $API/api/stations | jq .
   one station                          curl -s -u $DEMO_USER:$DEMO_PASS $API/api/stations/yen-nghia | jq .
   open alerts                          curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts?state=open' | jq .
+  a plant's alerts, as its page orders  curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts?station=yen-nghia&order=page&limit=20' | jq .
+  the alerts as CSV                    curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts.csv?priority=high&state=all'
+  the alert rates of the last day      curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts/rates' | jq .
   alerts of one plant, one kind        curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/alerts?station=bat-trang&kind=fault&limit=5' | jq .
   hourly COD of a plant                curl -s -u $DEMO_USER:$DEMO_PASS '$API/api/stations/yen-nghia/series?param=cod&every=1h&from=$FROM' | jq .
   the raw data ($readings readings so far)   influx -port $INFLUX_PORT -database wwtp -precision rfc3339 \\

@@ -33,6 +33,7 @@ zlib1g-dev
 libmicrohttpd-dev
 libsqlite3-dev
 libsodium-dev
+libjs-dygraphs
 "
 DEMO_PKGS="
 mosquitto
@@ -70,6 +71,7 @@ mbpoll
 faketime
 python3-pymodbus
 python3-pyftpdlib
+python3-aiosmtpd
 procps
 sqlite3
 chromium

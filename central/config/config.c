@@ -15,7 +15,7 @@
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct cfg_top {
-	const config_setting_t *mqtt, *influxdb, *http, *flags;
+	const config_setting_t *mqtt, *influxdb, *http, *flags, *alarms, *notify;
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX];
 	int stats_interval_s;
@@ -28,6 +28,8 @@ static const struct wwtp_opt top_opts[] = {
 	    "add influxdb = { url = \"http://127.0.0.1:8086\"; database = \"wwtp\"; };"),
     OPT_SUB("http", WWTP_OPT_GROUP, 0, struct cfg_top, http, NULL),
     OPT_SUB("flags", WWTP_OPT_GROUP, 0, struct cfg_top, flags, NULL),
+    OPT_SUB("alarms", WWTP_OPT_GROUP, 0, struct cfg_top, alarms, NULL),
+    OPT_SUB("notify", WWTP_OPT_GROUP, 0, struct cfg_top, notify, NULL),
     OPT_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
 	    NULL, "the folder of station files, e.g. \"config/stations\""),
     OPT_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
@@ -89,6 +91,53 @@ static const struct wwtp_opt http_opts[] = {
     OPT_INT("timeout_s", 0, struct wwtp_central_http, timeout_s, 1, 3600, 15),
 };
 
+/* alarms = { fault = { on_delay_s = 1800; off_delay_s = 7200; rearm_s = 21600; }; ... };
+ * one group per kind, each key optional: what is absent keeps the kind's
+ * default (central/monitor/episodes.c, docs/alerts.md). */
+struct cfg_alarm_kinds {
+	const config_setting_t *k[WWTP_ALERT_KINDS];
+};
+#define C_KIND(name, i) OPT_SUB(name, WWTP_OPT_GROUP, 0, struct cfg_alarm_kinds, k[i], NULL)
+static const struct wwtp_opt alarm_kind_opts[] = {
+    C_KIND("exceedance", WWTP_ALERT_EXCEEDANCE), C_KIND("range", WWTP_ALERT_RANGE),
+    C_KIND("fault", WWTP_ALERT_FAULT),		 C_KIND("calibration", WWTP_ALERT_CALIBRATION),
+    C_KIND("offline", WWTP_ALERT_OFFLINE),	 C_KIND("availability", WWTP_ALERT_AVAILABILITY),
+};
+static const struct wwtp_opt alarm_opts[] = {
+    OPT_INT("on_delay_s", 0, struct wwtp_alarm_policy, on_delay_s, 0, 604800, 0),
+    OPT_INT("off_delay_s", 0, struct wwtp_alarm_policy, off_delay_s, 0, 604800, 0),
+    OPT_INT("rearm_s", 0, struct wwtp_alarm_policy, rearm_s, 0, 604800, 0),
+};
+
+static void load_alarms(struct wwtp_ld *L, const config_setting_t *g,
+			struct wwtp_alarm_policies *out)
+{
+	struct cfg_alarm_kinds kinds;
+	memset(&kinds, 0, sizeof(kinds));
+	wwtp_alarm_policies_default(out);
+	wwtp_walk(L, g, alarm_kind_opts, CFG_NELEM(alarm_kind_opts), &kinds, "alarms", NULL);
+	for (int k = 0; k < WWTP_ALERT_KINDS; k++) {
+		struct wwtp_alarm_policy p;
+		char what[48];
+		if (!kinds.k[k])
+			continue;
+		snprintf(what, sizeof(what), "alarms.%s", wwtp_alert_kind_name(k));
+		uint64_t bad = 0, seen = wwtp_walk(L, kinds.k[k], alarm_opts, CFG_NELEM(alarm_opts),
+						   &p, what, &bad);
+		seen &= ~bad;
+		if (seen & 1)
+			out->kind[k].on_delay_s = p.on_delay_s;
+		if (seen & 2)
+			out->kind[k].off_delay_s = p.off_delay_s;
+		if (seen & 4)
+			out->kind[k].rearm_s = p.rearm_s;
+	}
+	if (out->kind[WWTP_ALERT_EXCEEDANCE].on_delay_s || out->kind[WWTP_ALERT_RANGE].on_delay_s)
+		wwtp_ld_problem(L, g,
+				"alarms: exceedance and range take no on_delay_s: an exceedance "
+				"is raised when its window is judged, never later");
+}
+
 /* Defaults: docs/flags.md says why each. */
 static const struct wwtp_opt flag_opts[] = {
     OPT_INT("window_h", 0, struct wwtp_flag_cfg, window_h, 1, 744, 168),
@@ -102,6 +151,84 @@ static const struct wwtp_opt flag_opts[] = {
     OPT_FLT("nh4_removal_min", 0, struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
     OPT_FLT("hydraulic_max", 0, struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
     OPT_FLT("hysteresis", 0, struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
+};
+
+/* The notify group (docs/notify.md). */
+struct notify_in {
+	const config_setting_t *smtp, *recipients, *webhooks;
+	char dir[WWTP_PATH_MAX];
+	int min_interval_s, delay_s, timeout_s, retry_min_s, retry_max_s, keep_days;
+};
+struct target_in {
+	char addr[WWTP_NOTIFY_ADDR_MAX];
+	const config_setting_t *stations;
+	char min_priority[8];
+};
+
+/* The words of central/monitor/alert_events.h's priorities (config sits
+ * below the monitor: the notifier turns the word into the priority). */
+static int parse_priority(const char *s, void *out)
+{
+	static const char *const w[] = {"low", "medium", "high", NULL};
+	for (size_t i = 0; w[i]; i++)
+		if (strcmp(s, w[i]) == 0) {
+			snprintf(out, 8, "%s", w[i]);
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_use_ssl(const char *s, void *out)
+{
+	static const char *const w[] = {"none", "try", "required"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, w[i]) == 0) {
+			*(int *)out = i;
+			return 0;
+		}
+	return -1;
+}
+
+#define HINT_PRIO "\"high\", \"medium\" or \"low\""
+static const struct wwtp_opt notify_opts[] = {
+    OPT_SUB("smtp", WWTP_OPT_GROUP, 0, struct notify_in, smtp, NULL),
+    OPT_SUB("recipients", WWTP_OPT_LIST, 0, struct notify_in, recipients, NULL),
+    OPT_SUB("webhooks", WWTP_OPT_LIST, 0, struct notify_in, webhooks, NULL),
+    OPT_STR("dir", WWTP_OPT_NONEMPTY, struct notify_in, dir, NULL, "/var/lib/wwtp-central/notify",
+	    NULL),
+    OPT_INT("min_interval_s", 0, struct notify_in, min_interval_s, 0, 86400, 300),
+    OPT_INT("delay_s", 0, struct notify_in, delay_s, 0, 3600, 10),
+    OPT_INT("timeout_s", 0, struct notify_in, timeout_s, 1, 600, 30),
+    OPT_INT("retry_min_s", 0, struct notify_in, retry_min_s, 1, 86400, 30),
+    OPT_INT("retry_max_s", 0, struct notify_in, retry_max_s, 1, 86400, 3600),
+    OPT_INT("keep_days", 0, struct notify_in, keep_days, 1, 3650, 30),
+};
+
+static const struct wwtp_opt smtp_opts[] = {
+    OPT_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_notify_smtp, url, NULL, NULL,
+	    "the mail server, e.g. \"smtp://127.0.0.1:25\" or \"smtps://mail.example.vn:465\""),
+    OPT_STR("from", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct wwtp_notify_smtp, from, NULL, NULL,
+	    "the sender's address, e.g. \"giamsat@example.vn\""),
+    OPT_STR("username", WWTP_OPT_NONEMPTY, struct wwtp_notify_smtp, username, NULL, "", NULL),
+    OPT_STR("password_file", WWTP_OPT_NONEMPTY, struct wwtp_notify_smtp, password_file, NULL, "",
+	    NULL),
+    OPT_STR("ca_file", WWTP_OPT_NONEMPTY, struct wwtp_notify_smtp, ca_file, NULL, "", NULL),
+    OPT_ENUM("use_ssl", 0, struct wwtp_notify_smtp, use_ssl, parse_use_ssl, "none",
+	     "\"none\", \"try\" or \"required\" (STARTTLS; smtps:// is TLS from the start)"),
+};
+
+static const struct wwtp_opt rcpt_opts[] = {
+    OPT_STR("email", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct target_in, addr, NULL, NULL,
+	    "an address, e.g. \"thanhtra@example.vn\""),
+    OPT_SUB("stations", WWTP_OPT_SEQ, 0, struct target_in, stations, NULL),
+    OPT_ENUM("min_priority", 0, struct target_in, min_priority, parse_priority, "high", HINT_PRIO),
+};
+
+static const struct wwtp_opt hook_opts[] = {
+    OPT_STR("url", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct target_in, addr, NULL, NULL,
+	    "an http:// or https:// URL"),
+    OPT_SUB("stations", WWTP_OPT_SEQ, 0, struct target_in, stations, NULL),
+    OPT_ENUM("min_priority", 0, struct target_in, min_priority, parse_priority, "high", HINT_PRIO),
 };
 
 static void cfg_parse_error(struct wwtp_ld *L, const config_t *cf)
@@ -227,6 +354,146 @@ static void check_influx(struct wwtp_ld *L, const config_setting_t *g,
 				f->retry_min_ms, f->retry_max_ms);
 }
 
+/* An address as SMTP takes it between < and >: local@domain, printable,
+ * no spaces, brackets or quotes (nothing that could end the command). */
+static int valid_mailbox(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("<>()[]\\,;:\"", *p))
+			return 0;
+	return 1;
+}
+
+static void load_stations(struct wwtp_ld *L, const config_setting_t *seq, const char *what,
+			  struct wwtp_notify_target *t)
+{
+	int n = seq ? config_setting_length(seq) : 0;
+
+	t->nstations = 0;
+	if (!seq) { /* not given: every station */
+		memcpy(t->stations[0], "*", 2);
+		t->nstations = 1;
+		return;
+	}
+	if (n == 0)
+		wwtp_ld_problem(L, seq, "%s: stations is empty: give [ \"*\" ] or station ids",
+				what);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(seq, (unsigned)i);
+		const char *id = config_setting_get_string(e);
+		if (!id || !id[0] || strlen(id) >= WWTP_ID_MAX) {
+			wwtp_ld_problem(
+			    L, e, "%s: stations must hold station ids (strings) or \"*\"", what);
+			continue;
+		}
+		if (t->nstations == WWTP_NOTIFY_STATIONS_MAX) {
+			wwtp_ld_problem(L, e, "%s: at most %d stations (or \"*\")", what,
+					WWTP_NOTIFY_STATIONS_MAX);
+			return;
+		}
+		memcpy(t->stations[t->nstations++], id, strlen(id) + 1);
+	}
+}
+
+static void load_targets(struct wwtp_ld *L, const config_setting_t *list, int mail,
+			 struct wwtp_central_notify *nf)
+{
+	static const char *const http_schemes[] = {"http://", "https://", NULL};
+	int n = list ? config_setting_length(list) : 0;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct target_in in;
+		char what[48];
+
+		snprintf(what, sizeof(what), "notify.%s[%d]", mail ? "recipients" : "webhooks", i);
+		if (!config_setting_is_group(g)) {
+			wwtp_ld_problem(L, g, "%s must be a group { ... }", what);
+			continue;
+		}
+		memset(&in, 0, sizeof(in));
+		wwtp_walk(L, g, mail ? rcpt_opts : hook_opts,
+			  mail ? CFG_NELEM(rcpt_opts) : CFG_NELEM(hook_opts), &in, what, NULL);
+		if (nf->ntargets == WWTP_NOTIFY_TARGETS_MAX) {
+			wwtp_ld_problem(L, g, "notify: at most %d recipients and webhooks in all",
+					WWTP_NOTIFY_TARGETS_MAX);
+			return;
+		}
+		if (mail && in.addr[0] && !valid_mailbox(in.addr))
+			wwtp_ld_problem(L, member(g, "email"),
+					"%s: email \"%.64s\" is not an address like "
+					"\"thanhtra@example.vn\"",
+					what, in.addr);
+		if (!mail && in.addr[0] &&
+		    (!has_scheme(in.addr, http_schemes) || strpbrk(in.addr, " \r\n")))
+			wwtp_ld_problem(L, member(g, "url"),
+					"%s: url \"%.64s\" must start with http:// or https://",
+					what, in.addr);
+		struct wwtp_notify_target *t = &nf->targets[nf->ntargets++];
+		t->mail = mail;
+		memcpy(t->addr, in.addr, sizeof(t->addr));
+		memcpy(t->min_priority, in.min_priority, sizeof(t->min_priority));
+		load_stations(L, in.stations, what, t);
+	}
+}
+
+static void load_notify(struct wwtp_ld *L, const config_setting_t *g,
+			struct wwtp_central_notify *nf)
+{
+	static const char *const smtp_schemes[] = {"smtp://", "smtps://", NULL};
+	struct notify_in in;
+
+	memset(&in, 0, sizeof(in));
+	wwtp_walk(L, g, notify_opts, CFG_NELEM(notify_opts), &in, "notify", NULL);
+	memcpy(nf->dir, in.dir, sizeof(nf->dir));
+	nf->min_interval_s = in.min_interval_s;
+	nf->delay_s = in.delay_s;
+	nf->timeout_s = in.timeout_s;
+	nf->retry_min_s = in.retry_min_s;
+	nf->retry_max_s = in.retry_max_s;
+	nf->keep_days = in.keep_days;
+	nf->enabled = g != NULL;
+	if (!g)
+		return;
+	nf->has_smtp = in.smtp != NULL;
+	if (nf->has_smtp) {
+		wwtp_walk(L, in.smtp, smtp_opts, CFG_NELEM(smtp_opts), &nf->smtp, "notify.smtp",
+			  NULL);
+		if (nf->smtp.url[0] && !has_scheme(nf->smtp.url, smtp_schemes))
+			wwtp_ld_problem(
+			    L, member(in.smtp, "url"),
+			    "notify.smtp: url \"%.64s\" must start with smtp:// or smtps://",
+			    nf->smtp.url);
+		if (nf->smtp.from[0] && !valid_mailbox(nf->smtp.from))
+			wwtp_ld_problem(L, member(in.smtp, "from"),
+					"notify.smtp: from \"%.64s\" is not an address like "
+					"\"giamsat@example.vn\"",
+					nf->smtp.from);
+		if (!nf->smtp.username[0] != !nf->smtp.password_file[0])
+			wwtp_ld_problem(
+			    L, member(in.smtp, nf->smtp.username[0] ? "username" : "password_file"),
+			    "notify.smtp: username and password_file go together");
+	}
+	load_targets(L, in.recipients, 1, nf);
+	load_targets(L, in.webhooks, 0, nf);
+	for (size_t i = 0; i < nf->ntargets; i++)
+		if (nf->targets[i].mail && !nf->has_smtp) {
+			wwtp_ld_problem(
+			    L, in.recipients,
+			    "notify: recipients need an smtp group: smtp = { url = "
+			    "\"smtp://127.0.0.1:25\"; from = \"giamsat@example.vn\"; };");
+			break;
+		}
+	if (nf->retry_min_s > nf->retry_max_s)
+		wwtp_ld_problem(L, member(g, "retry_min_s"),
+				"notify: retry_min_s (%d) must not exceed retry_max_s (%d)",
+				nf->retry_min_s, nf->retry_max_s);
+}
+
 static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central_cfg *cfg)
 {
 	const config_setting_t *root = config_root_setting(cf);
@@ -241,10 +508,12 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 		  NULL);
 	wwtp_walk(L, top.http, http_opts, CFG_NELEM(http_opts), &http, "http", NULL);
 	wwtp_walk(L, top.flags, flag_opts, CFG_NELEM(flag_opts), &cfg->flags, "flags", NULL);
+	load_alarms(L, top.alarms, &cfg->alarms);
 	if (cfg->flags.min_hours > cfg->flags.window_h)
 		wwtp_ld_problem(L, member(top.flags, "min_hours"),
 				"flags: min_hours (%d) must not exceed window_h (%d)",
 				cfg->flags.min_hours, cfg->flags.window_h);
+	load_notify(L, top.notify, &cfg->notify);
 	cfg->http_enabled = top.http != NULL;
 	if (top.mqtt)
 		check_mqtt(L, top.mqtt, &cfg->mqtt);

@@ -11,6 +11,7 @@
 #include "../../model/station.h"
 #include "../../util/diag.h"
 #include "../flags/flags.h"
+#include "../../compliance/alarm_policy.h"
 
 enum wwtp_influx_api {
 	WWTP_INFLUX_V1 = 1, /* /write?db=...: InfluxDB 1.x (and 2.x/3.x compatibility API) */
@@ -60,6 +61,43 @@ struct wwtp_central_http {
 	int timeout_s; /* an idle connection is closed */
 };
 
+/* The notify group: e-mail and webhooks when alerts change (docs/notify.md). */
+#define WWTP_NOTIFY_TARGETS_MAX 32
+#define WWTP_NOTIFY_STATIONS_MAX 32
+#define WWTP_NOTIFY_ADDR_MAX 256
+
+struct wwtp_notify_target {
+	int mail;			 /* 1: e-mail to addr; 0: JSON POST to addr */
+	char addr[WWTP_NOTIFY_ADDR_MAX]; /* an address, or a URL */
+	char stations[WWTP_NOTIFY_STATIONS_MAX][WWTP_ID_MAX]; /* "*": every station */
+	size_t nstations;
+	char min_priority[8]; /* "low", "medium", "high": this and above */
+};
+
+struct wwtp_notify_smtp {
+	char url[WWTP_URI_MAX];		   /* smtp://host:port or smtps://host:port */
+	char from[WWTP_NOTIFY_ADDR_MAX];   /* the envelope's and the From: address */
+	char username[WWTP_NAME_MAX];	   /* "" = no log-in */
+	char password_file[WWTP_PATH_MAX]; /* with username */
+	char ca_file[WWTP_PATH_MAX];	   /* "" = the system's CAs */
+	int use_ssl;			   /* 0 "none", 1 "try", 2 "required" (STARTTLS) */
+};
+
+struct wwtp_central_notify {
+	int enabled; /* the file has a notify group */
+	char dir[WWTP_PATH_MAX];
+	int has_smtp;
+	struct wwtp_notify_smtp smtp;
+	struct wwtp_notify_target targets[WWTP_NOTIFY_TARGETS_MAX]; /* e-mails, then webhooks */
+	size_t ntargets;
+	int min_interval_s; /* at most one message per recipient this often */
+	int delay_s;	    /* an event waits this long for others to go with it */
+	int timeout_s;	    /* of one delivery */
+	int retry_min_s;    /* first wait after a failed delivery, doubling ... */
+	int retry_max_s;    /* ... up to this */
+	int keep_days;	    /* delivered events are remembered (not sent twice) this long */
+};
+
 struct wwtp_central_cfg {
 	/* The mqtt group (station/mqtt_group.h): the subscriptions' QoS is 1 or
 	 * 2; the central side's user is the one the broker's ACL lets read every
@@ -69,7 +107,9 @@ struct wwtp_central_cfg {
 	int http_enabled;		 /* the file has an http group: serve the API */
 	char http_listen[WWTP_NAME_MAX]; /* "host:port" (= http.listen) */
 	struct wwtp_central_http http;
-	struct wwtp_flag_cfg flags; /* the flags group, or the defaults */
+	struct wwtp_flag_cfg flags;	   /* the flags group, or the defaults */
+	struct wwtp_alarm_policies alarms; /* the alarms group over the defaults */
+	struct wwtp_central_notify notify; /* the notify group; none = no notifications */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */

@@ -73,7 +73,7 @@ static struct wwtp_flag_reason *add(struct eval *ev, int rule, const char *key, 
 	r->clear_at = clear_at;
 	r->hours = hours;
 	r->limit = r->cmax_min = r->cmax_max = NAN;
-	r->inlet = r->outlet = r->flow_m3d = r->design_m3d = NAN;
+	r->inlet = r->outlet = r->flow_m3d = r->design_m3d = r->mean = NAN;
 	ev->new_state.raised[ev->new_state.n].rule = rule;
 	snprintf(ev->new_state.raised[ev->new_state.n].param, WWTP_ID_MAX, "%s", key);
 	ev->new_state.n++;
@@ -117,6 +117,7 @@ static void compliance(struct eval *ev, const struct wwtp_flag_param *params, si
 		char lim[64];
 		limit_text(&params[i], lim, sizeof(lim));
 		r->limit = params[i].is_range ? NAN : params[i].cmax_max;
+		r->mean = ps->mean;
 		r->cmax_min = params[i].cmax_min;
 		r->cmax_max = params[i].cmax_max;
 		snprintf(r->text, sizeof(r->text),

@@ -56,7 +56,8 @@ struct wwtp_flag_reason {
 	int hours;		 /* the hours it rests on */
 	double limit;		 /* compliance: Cmax (NaN for a range: cmax_min..max below) */
 	double cmax_min, cmax_max;
-	double inlet, outlet;	     /* removal: the means; NaN otherwise */
+	double inlet, outlet; /* removal: the means; NaN otherwise */
+	double mean;	      /* compliance: mean of the judged hourly averages; NaN otherwise */
 	double flow_m3d, design_m3d; /* hydraulic; NaN otherwise */
 	int count;		     /* faults, availability: params past the threshold */
 	char text[224];		     /* for people: the rule, the numbers, the threshold */

@@ -67,7 +67,17 @@ struct wwtp_alert_filter {
 	int64_t from_ms;     /* active at some time in [from, to): 0 / INT64_MAX for none */
 	int64_t to_ms;
 	size_t limit; /* most alerts returned, newest (by start) first */
+	/* Used by the monitor's views of the inspector's alerts (episodes.h),
+	 * not by wwtp_alerts_find: */
+	int priority;	/* enum wwtp_alert_priority; 0 any */
+	int order;	/* WWTP_ALERTS_NEWEST, WWTP_ALERTS_PAGE */
+	int64_t now_ms; /* 0: the wall clock */
 };
+/* The plant page's order: open exceedances (and ranges) first, the worst
+ * (highest ratio) first; then the other open alerts by priority, newest
+ * first within one; then the closed ones, newest first. */
+#define WWTP_ALERTS_NEWEST 0
+#define WWTP_ALERTS_PAGE 1
 #define WWTP_ALERTS_ANY 0
 #define WWTP_ALERTS_OPEN 1
 #define WWTP_ALERTS_CLOSED 2

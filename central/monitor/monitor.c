@@ -47,6 +47,31 @@ static void note(int64_t *lo, int64_t *hi, int64_t a, int64_t b)
 		*hi = b;
 }
 
+/* What the station is judged by. The regulation's code and title come from
+ * its file (read once here; the station loader read it before): never
+ * made up from the id. */
+static void regulation_of(struct mon_reg *r, const struct wwtp_station *st)
+{
+	const struct wwtp_limits_table *t = st->limits;
+	struct wwtp_regulation *reg = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (!t)
+		return;
+	r->present = 1;
+	snprintf(r->id, sizeof(r->id), "%s", t->regulation);
+	snprintf(r->column, sizeof(r->column), "%s", t->column);
+	r->kq = t->kq;
+	r->kf = t->kf;
+	snprintf(r->kq_basis, sizeof(r->kq_basis), "%s", t->kq_basis);
+	snprintf(r->kf_basis, sizeof(r->kf_basis), "%s", t->kf_basis);
+	if (st->limits_file[0] && wwtp_regulation_load(st->limits_file, NULL, &reg) == 0) {
+		snprintf(r->code, sizeof(r->code), "%s", wwtp_regulation_code(reg));
+		snprintf(r->title_vi, sizeof(r->title_vi), "%s", wwtp_regulation_title_vi(reg));
+	}
+	wwtp_regulation_free(reg);
+}
+
 static int station_init(struct mon_station *ms, const struct wwtp_station *st, int window_h)
 {
 	size_t np = 0;
@@ -63,8 +88,10 @@ static int station_init(struct mon_station *ms, const struct wwtp_station *st, i
 		np += st->devices[d].npoints;
 	ms->params = calloc(np ? np : 1, sizeof(*ms->params));
 	ms->psum = calloc(np ? np : 1, sizeof(*ms->psum));
-	if (!ms->params || !ms->psum)
+	ms->limits = calloc(np ? np : 1, sizeof(*ms->limits));
+	if (!ms->params || !ms->psum || !ms->limits)
 		return WWTP_ERR_NOMEM;
+	regulation_of(&ms->reg, st);
 	for (size_t d = 0; d < st->ndevices; d++)
 		for (size_t k = 0; k < st->devices[d].npoints; k++) {
 			const struct wwtp_point *pt = &st->devices[d].points[k];
@@ -75,6 +102,8 @@ static int station_init(struct mon_station *ms, const struct wwtp_station *st, i
 			snprintf(fp->unit, sizeof(fp->unit), "%s", pt->unit);
 			snprintf(fp->device, sizeof(fp->device), "%s", st->devices[d].name);
 			fp->cmax_min = fp->cmax_max = NAN;
+			if (lim)
+				ms->limits[ms->nparams - 1] = *lim;
 			if (lim && lim->has_limit) {
 				fp->has_limit = 1;
 				fp->is_range = lim->is_range;
@@ -105,6 +134,7 @@ int wwtp_monitor_new(struct wwtp_station *const *stations, size_t n,
 	m->qcomplain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&m->answer, MON_ANSWER_MAX);
 	m->alerts = wwtp_alerts_new(WWTP_MONITOR_ALERTS_PER_STATION);
+	wwtp_alarm_policies_default(&m->alarms);
 	m->st = calloc(n ? n : 1, sizeof(*m->st));
 	if (!m->alerts || !m->st)
 		rc = WWTP_ERR_NOMEM;
@@ -135,15 +165,26 @@ void wwtp_monitor_free(struct wwtp_monitor *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->st[i].params);
 		free(m->st[i].psum);
+		free(m->st[i].limits);
 		wwtp_hourly_free(&m->st[i].hourly);
 	}
 	free(m->st);
 	wwtp_alerts_free(m->alerts);
+	free(m->seen);
 	wwtp_influx_free(m->ix);
 	wwtp_buf_free(&m->answer);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
+}
+
+int wwtp_monitor_on_alert(struct wwtp_monitor *m, wwtp_alert_note_fn fn, void *ctx)
+{
+	if (m->started)
+		return WWTP_ERR_INVAL;
+	m->note_fn = fn;
+	m->note_ctx = ctx;
+	return 0;
 }
 
 /* ---- ingest ---- */
@@ -244,6 +285,25 @@ static int backfilling(const struct wwtp_monitor *m, const struct mon_station *s
 	       (s->pend_lo >= 0 && s->pend_lo < old) || (s->fly_lo >= 0 && s->fly_lo < old);
 }
 
+/* When the flag of a flagged station was raised, from its hours (history.h):
+ * the same whenever central started. When the history does not end flagged
+ * (the live hysteresis began elsewhere), the oldest hour it knows. */
+static void flagged_since(struct wwtp_monitor *m, struct mon_station *s, int64_t end,
+			  int64_t now_ms)
+{
+	struct wwtp_flag_episode last[1];
+	int n = wwtp_flag_history(&m->cfg, s->params, s->nparams, s->design_m3d, &s->hourly, end,
+				  last, 1);
+	s->hist_dirty = 0;
+	s->hist_end = end;
+	if (n == 1 && last[0].cleared_hour < 0)
+		s->flagged_since_ms = last[0].raised_hour * 3600000LL;
+	else if (n >= 0)
+		s->flagged_since_ms = (end - m->cfg.window_h) * 3600000LL;
+	else if (!s->flagged_since_ms)
+		s->flagged_since_ms = now_ms; /* out of memory: as before */
+}
+
 static void evaluate_locked(struct wwtp_monitor *m, int64_t now_ms)
 {
 	int64_t end = wwtp_mon_hour_of(now_ms);
@@ -263,10 +323,10 @@ static void evaluate_locked(struct wwtp_monitor *m, int64_t now_ms)
 		    wwtp_flags_evaluate(&m->cfg, s->params, s->nparams, s->design_m3d, &sum,
 					&s->fstate, s->reasons, WWTP_FLAG_REASONS_MAX, &s->checks);
 		s->evaluated_ms = now_ms;
-		if (s->nreasons && !was)
-			s->flagged_since_ms = now_ms;
-		else if (!s->nreasons)
+		if (!s->nreasons)
 			s->flagged_since_ms = 0;
+		else if (!was || s->hist_dirty || s->hist_end != end)
+			flagged_since(m, s, end, now_ms);
 		if ((s->nreasons > 0) != was)
 			log_change(s, was);
 	}
@@ -289,6 +349,7 @@ int wwtp_monitor_set_hour(struct wwtp_monitor *m, const char *station, const cha
 	int p = s ? wwtp_flag_param_find(s->params, s->nparams, param) : -1;
 	struct wwtp_hour_cell *c = p >= 0 ? wwtp_hourly_cell(&s->hourly, (size_t)p, hour) : NULL;
 	if (c) {
+		s->hist_dirty = 1;
 		c->polls = polls;
 		c->ok = ok;
 		c->fault = fault;
@@ -363,7 +424,9 @@ static void *monitor_main(void *arg)
 		if (!recovered)
 			wwtp_mon_recover(m);
 		refresh(m);
-		wwtp_monitor_evaluate(m, wwtp_now_ms());
+		int64_t now = wwtp_now_ms();
+		wwtp_monitor_evaluate(m, now);
+		wwtp_mon_notify(m, now);
 
 		struct timespec ts;
 		int64_t wake = t0 + period;

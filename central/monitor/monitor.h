@@ -24,6 +24,7 @@
 
 #include "../../model/station.h"
 #include "alerts.h"
+#include "episodes.h"
 #include "../config/config.h"
 #include "../ingest/decode.h"
 #include "../flags/flags.h"
@@ -67,8 +68,9 @@ void wwtp_monitor_evaluate(struct wwtp_monitor *m, int64_t now_ms);
 /* The stations (all, or the one with id only_id: NULL when unknown), as
  * docs/api.md describes /api/stations. */
 json_t *wwtp_monitor_stations_json(struct wwtp_monitor *m, const char *only_id, int64_t now_ms);
-/* The alerts matching f, as docs/api.md describes /api/alerts; *total gets
- * how many matched before the limit. */
+/* The inspector's alerts (episodes.h) matching f, in f->order, as
+ * docs/api.md describes /api/alerts; *total gets how many matched before
+ * the limit. NULL on NOMEM. */
 json_t *wwtp_monitor_alerts_json(struct wwtp_monitor *m, const struct wwtp_alert_filter *f,
 				 size_t *total);
 /* Whether station id is known, and (param not NULL) whether it measures
@@ -76,11 +78,23 @@ json_t *wwtp_monitor_alerts_json(struct wwtp_monitor *m, const struct wwtp_alert
  * WWTP_ERR_NOTFOUND. */
 int wwtp_monitor_has(struct wwtp_monitor *m, const char *id, const char *param, char *unit,
 		     size_t n);
+/* The station's flag history (history.h), newest first, as docs/api.md
+ * describes /api/stations/{id}/flags (NULL when unknown or out of memory:
+ * *found says which). */
+json_t *wwtp_monitor_flags_json(struct wwtp_monitor *m, const char *id, int64_t now_ms, int *found);
 /* The station's params as a JSON array of names (NULL when unknown). */
 json_t *wwtp_monitor_params_json(struct wwtp_monitor *m, const char *id);
 /* The station's params with their units and effective limits, as docs/api.md
  * describes /api/stations/{id}/params (NULL when unknown). */
 json_t *wwtp_monitor_limits_json(struct wwtp_monitor *m, const char *id);
+
+/* The on-delay, off-delay and re-arm of each kind (episodes.h; central.cfg's
+ * alarms group); the defaults until called. 0 or WWTP_ERR_INVAL. */
+int wwtp_monitor_set_alarms(struct wwtp_monitor *m, const struct wwtp_alarm_policies *p);
+/* The alert rates of the raised alerts that started in [from, to), as
+ * docs/api.md describes /api/alerts/rates (NULL on NOMEM). */
+json_t *wwtp_monitor_rates_json(struct wwtp_monitor *m, int64_t from_ms, int64_t to_ms,
+				int64_t now_ms);
 
 struct wwtp_monitor_health {
 	int recovered;	      /* the start-up read-back from InfluxDB is done */

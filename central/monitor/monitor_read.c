@@ -108,6 +108,7 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		struct fill_ctx f = {s, i};
 		wwtp_query_each_row(doc, (size_t)i, fill_row, &f);
 	}
+	s->hist_dirty = 1;
 	pthread_mutex_unlock(&m->lock);
 	json_decref(doc);
 	return 0;

@@ -3,6 +3,8 @@
  * strings, in the order the comment gives, in both languages. */
 #include "report_text.h"
 
+#include "../../model/glossary.h"
+
 #include <stddef.h>
 #include <string.h>
 
@@ -135,23 +137,11 @@ const char *wwtp_report_txt(int lang, int id)
 	return texts[id][lang == WWTP_LANG_EN ? 1 : 0];
 }
 
-static const struct {
-	const char *param, *vi, *en;
-} pnames[] = {
-    {"flow_in", "Lưu lượng vào", "Inflow"},
-    {"flow_out", "Lưu lượng ra", "Outflow"},
-    {"volume_in", "Thể tích vào (cộng dồn)", "Inflow volume (total)"},
-    {"volume_out", "Thể tích ra (cộng dồn)", "Outflow volume (total)"},
-    {"do", "Oxy hoà tan (DO)", "Dissolved oxygen (DO)"},
-    {"turbidity", "Độ đục", "Turbidity"},
-    {"cod_in", "COD đầu vào", "Inlet COD"},
-    {"nh4_in", "Amoni đầu vào", "Inlet ammonium"},
-};
-
 const char *wwtp_report_param_name(int lang, const char *param)
 {
-	for (size_t i = 0; i < sizeof(pnames) / sizeof(pnames[0]); i++)
-		if (strcmp(pnames[i].param, param) == 0)
-			return lang == WWTP_LANG_EN ? pnames[i].en : pnames[i].vi;
-	return NULL;
+	/* The one glossary (model/glossary.h), shared with the API and the page. */
+	const struct wwtp_glossary_entry *g = wwtp_glossary_find(param);
+	if (!g)
+		return NULL;
+	return lang == WWTP_LANG_EN ? g->en : g->vi;
 }

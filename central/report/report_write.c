@@ -2,6 +2,8 @@
 #include "../../compliance/period.h"
 #include "report_write.h"
 
+#include "../monitor/words.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,12 +114,14 @@ static const char *fmt_pct(char *buf, size_t n, int lang, double share)
 
 static const char *param_label(int lang, const struct wwtp_report_station *st, size_t i)
 {
+	/* The glossary first (the page and the API say the same), then the
+	 * regulation's own name, then the key. */
 	const struct wwtp_report_pinfo *in = &st->info[i];
-	const char *s = lang == WWTP_LANG_EN ? in->name_en : in->name_vi;
-	if (s[0])
+	const char *s = wwtp_report_param_name(lang, st->params[i].name);
+	if (s)
 		return s;
-	s = wwtp_report_param_name(lang, st->params[i].name);
-	return s ? s : st->params[i].name;
+	s = lang == WWTP_LANG_EN ? in->name_en : in->name_vi;
+	return s[0] ? s : st->params[i].name;
 }
 
 static const char *fmt_limit(char *buf, size_t n, int lang, const struct wwtp_flag_param *p)
@@ -168,6 +172,11 @@ static void reason_text(struct w *w, const struct wwtp_report_station *st,
 	snprintf(d, sizeof d, "%d", r->hours);
 	switch (r->rule) {
 	case WWTP_FLAG_COMPLIANCE:
+		if (w->lang != WWTP_LANG_EN && isfinite(r->mean)) {
+			/* As an inspector writes it, as the API and the page say it. */
+			wwtp_words_reason(r, pi >= 0 ? st->params[pi].unit : "", line, sizeof line);
+			break;
+		}
 		if (pi >= 0)
 			fmt_limit(lim, sizeof lim, w->lang, &st->params[pi]);
 		else

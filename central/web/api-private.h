@@ -20,7 +20,8 @@
 #define API_MOD "api"
 #define API_ALERTS_LIMIT 1000 /* default of /api/alerts?limit */
 #define API_ALERTS_LIMIT_MAX 10000
-#define API_SERIES_POINTS_MAX 10000 /* per answer */
+#define API_CSV_MAX ((size_t)32 << 20) /* /api/alerts.csv */
+#define API_SERIES_POINTS_MAX 10000    /* per answer */
 #define API_SERIES_DEFAULT_MS (24 * 3600 * 1000LL)
 #define API_SERIES_ANSWER_MAX ((size_t)64 << 20)
 #define API_CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"

@@ -83,11 +83,13 @@ struct wwtp_api_response {
 	int status;
 	char *body; /* JSON text, malloc'ed: the caller frees it */
 	size_t len;
-	char total[24];	      /* X-Total-Count when not "" (lists that may be cut) */
-	char set_cookie[192]; /* Set-Cookie when not "" */
-	int www_authenticate; /* a 401 that asks for Basic */
-	int retry_after_s;    /* Retry-After when > 0 (429) */
-	const char *allow;    /* Allow of a 405 */
+	char total[24];		  /* X-Total-Count when not "" (lists that may be cut) */
+	char set_cookie[192];	  /* Set-Cookie when not "" */
+	int www_authenticate;	  /* a 401 that asks for Basic */
+	int retry_after_s;	  /* Retry-After when > 0 (429) */
+	const char *allow;	  /* Allow of a 405 */
+	const char *content_type; /* NULL: JSON */
+	const char *attachment;	  /* a file name to save the body as; NULL: none */
 };
 
 /* Answers req. Thread-safe (the monitor locks; series queries take turns

@@ -18,7 +18,10 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "../ingest/query.h"
+#include "../../model/glossary.h"
+#include "alerts_csv.h"
 #include "api-private.h"
+#include "series_csv.h"
 
 static void api_add_acks(struct wwtp_api *a, json_t *alerts)
 {
@@ -128,13 +131,14 @@ static void route_params(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	api_finish(r, 200, o);
 }
 
-static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
-			 const struct wwtp_principal *who, struct wwtp_api_response *r)
+/* The alerts a query of /api/alerts or /api/alerts.csv asks for, with
+ * their acknowledgements; *total: how many matched. NULL with a 4xx/500
+ * answer in r. */
+static json_t *alerts_query(struct wwtp_api *a, const struct wwtp_api_request *q,
+			    struct wwtp_api_response *r, size_t *total_out)
 {
-	(void)id;
-	(void)who;
-	static const char *const known[] = {"station", "kind", "state", "param",
-					    "from",    "to",   "limit", NULL};
+	static const char *const known[] = {"station", "kind",	"state",    "param", "from",
+					    "to",      "limit", "priority", "order", NULL};
 	int acked = -1; /* -1 either, 0 not acknowledged, 1 acknowledged */
 	const char *param = NULL;
 	struct wwtp_alert_filter f = {.from_ms = 0, .to_ms = INT64_MAX, .limit = API_ALERTS_LIMIT};
@@ -143,12 +147,28 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	size_t total = 0;
 
 	if (api_check_args(q, known, r) != 0)
-		return;
+		return NULL;
+	if ((v = api_arg(q, "priority")) != NULL &&
+	    (f.priority = wwtp_alert_priority_parse(v)) == 0) {
+		api_echo(v, e, sizeof(e));
+		api_error(r, 400, "priority '%s' is not high, medium or low", e);
+		return NULL;
+	}
+	if ((v = api_arg(q, "order")) != NULL) {
+		if (strcmp(v, "page") == 0)
+			f.order = WWTP_ALERTS_PAGE;
+		else if (strcmp(v, "newest") != 0) {
+			api_echo(v, e, sizeof(e));
+			api_error(r, 400, "order '%s' is not newest or page", e);
+			return NULL;
+		}
+	}
+	f.now_ms = q->now_ms;
 	if ((v = api_arg(q, "station")) != NULL) {
 		if (wwtp_monitor_has(a->mon, v, NULL, NULL, 0) != 0) {
 			api_echo(v, e, sizeof(e));
 			api_error(r, 404, "no station '%s'", e);
-			return;
+			return NULL;
 		}
 		f.station = v;
 	}
@@ -163,7 +183,7 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 					 i ? ", " : "", wwtp_alert_kind_name(i));
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "kind '%s' is not one of %s", e, list);
-			return;
+			return NULL;
 		}
 		f.kind = v;
 	}
@@ -179,23 +199,23 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "state '%s' is not open, acked, unacked, closed or all",
 				  e);
-			return;
+			return NULL;
 		}
 	}
 	if ((v = api_arg(q, "param")) != NULL) {
 		if (!api_in_charset(v, API_CS_PARAM, WWTP_ID_MAX)) {
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "param '%s' is not a parameter name", e);
-			return;
+			return NULL;
 		}
 		param = v;
 	}
 	if (api_time_arg(q, "from", 0, &f.from_ms, r) != 0 ||
 	    api_time_arg(q, "to", INT64_MAX, &f.to_ms, r) != 0)
-		return;
+		return NULL;
 	if (f.from_ms >= f.to_ms) {
 		api_error(r, 400, "from must be before to");
-		return;
+		return NULL;
 	}
 	if ((v = api_arg(q, "limit")) != NULL) {
 		char *end;
@@ -205,7 +225,7 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "limit '%s' is not a number 1..%d", e,
 				  API_ALERTS_LIMIT_MAX);
-			return;
+			return NULL;
 		}
 		f.limit = (size_t)n;
 	}
@@ -218,7 +238,7 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	json_t *o = wwtp_monitor_alerts_json(a->mon, &f, &total);
 	if (!o) {
 		api_error(r, 500, "out of memory");
-		return;
+		return NULL;
 	}
 	api_add_acks(a, o);
 	if (post) {
@@ -239,7 +259,115 @@ static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, c
 		json_decref(o);
 		o = kept;
 	}
+	*total_out = total;
+	return o;
+}
+
+/* GET /api/glossary: the names and units of the parameters
+ * (model/glossary.h), for the page: one glossary for page, API and report. */
+static void route_glossary(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			   const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	(void)a;
+	(void)id;
+	(void)who;
+	if (api_check_args(q, known, r) != 0)
+		return;
+	json_t *o = json_object();
+	for (size_t i = 0; i < wwtp_glossary_count(); i++) {
+		const struct wwtp_glossary_entry *g = wwtp_glossary_get(i);
+		json_t *e = json_object();
+		json_object_set_new(e, "vi", json_string(g->vi));
+		json_object_set_new(e, "en", json_string(g->en));
+		json_object_set_new(e, "unit", json_string(g->unit));
+		json_object_set_new(o, g->param, e);
+	}
+	api_finish(r, 200, o);
+}
+
+/* GET /api/stations/{id}/flags: when the plant's flag was raised and
+ * cleared, and why (history.h). */
+static void route_flags(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {NULL};
+	char e[80];
+	int found = 0;
+	(void)who;
+	if (api_check_args(q, known, r) != 0)
+		return;
+	json_t *o = wwtp_monitor_flags_json(a->mon, id, q->now_ms, &found);
+	if (!o && !found) {
+		api_echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	if (!o) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	api_finish(r, 200, o);
+}
+
+static void route_alerts(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	size_t total = 0;
+	(void)id;
+	(void)who;
+	json_t *o = alerts_query(a, q, r, &total);
+	if (!o)
+		return;
 	snprintf(r->total, sizeof(r->total), "%zu", total);
+	api_finish(r, 200, o);
+}
+
+/* GET /api/alerts.csv?...: the same alerts as a CSV file (alerts_csv.h). */
+static void route_alerts_csv(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			     const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	size_t total = 0, len = 0;
+	(void)id;
+	(void)who;
+	json_t *o = alerts_query(a, q, r, &total);
+	if (!o)
+		return;
+	char *csv = wwtp_alerts_csv(o, API_CSV_MAX, &len);
+	json_decref(o);
+	if (!csv) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	r->status = 200;
+	r->body = csv;
+	r->len = len;
+	r->content_type = "text/csv; charset=utf-8";
+	r->attachment = "alerts.csv";
+	snprintf(r->total, sizeof(r->total), "%zu", total);
+}
+
+/* GET /api/alerts/rates?from=&to=: the alert rates (episodes.h). */
+static void route_rates(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	static const char *const known[] = {"from", "to", NULL};
+	int64_t from, to;
+	(void)id;
+	(void)who;
+	if (api_check_args(q, known, r) != 0 ||
+	    api_time_arg(q, "from", q->now_ms - 86400000LL, &from, r) != 0 ||
+	    api_time_arg(q, "to", q->now_ms, &to, r) != 0)
+		return;
+	if (from >= to) {
+		api_error(r, 400, "from must be before to");
+		return;
+	}
+	json_t *o = wwtp_monitor_rates_json(a->mon, from, to, q->now_ms);
+	if (!o) {
+		api_error(r, 500, "out of memory");
+		return;
+	}
 	api_finish(r, 200, o);
 }
 
@@ -487,10 +615,17 @@ const struct api_route wwtp_api_routes[] = {
     {"/api/stations", M_GET, "GET, HEAD", route_stations, "/api/stations"},
     {"/api/stations/{id}", M_GET, "GET, HEAD", route_stations, "/api/stations/{id}"},
     {"/api/stations/{id}/params", M_GET, "GET, HEAD", route_params, "/api/stations/{id}/params"},
+    {"/api/stations/{id}/flags", M_GET, "GET, HEAD", route_flags, "/api/stations/{id}/flags"},
     {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
      "/api/stations/{id}/series?param=&from=&to=&every="},
+    {"/api/stations/{id}/series.csv", M_GET, "GET, HEAD", wwtp_api_route_series_csv,
+     "/api/stations/{id}/series.csv?param=&from=&to=&every="},
+    {"/api/glossary", M_GET, "GET, HEAD", route_glossary, "/api/glossary"},
     {"/api/alerts", M_GET, "GET, HEAD", route_alerts,
-     "/api/alerts?station=&kind=&state=&param=&from=&to=&limit="},
+     "/api/alerts?station=&kind=&priority=&state=&param=&from=&to=&order=&limit="},
+    {"/api/alerts.csv", M_GET, "GET, HEAD", route_alerts_csv,
+     "/api/alerts.csv?station=&kind=&priority=&state=&param=&from=&to=&order=&limit="},
+    {"/api/alerts/rates", M_GET, "GET, HEAD", route_rates, "/api/alerts/rates?from=&to="},
     {"/api/alerts/{id+}/ack", M_POST, "POST", route_ack, "POST /api/alerts/{id}/ack"},
     /* POST is the log-in, dispatched before the access check (below). */
     {"/api/session", M_POST | M_DELETE, "POST (log in), DELETE (log out)", wwtp_api_route_logout,

@@ -1,6 +1,8 @@
 /* app.js - the inspectors' page (docs/web.md): log-in, the stations at a
  * glance, one station with its charts, the alerts, acknowledgements.
- * Plain JavaScript, no library; everything it shows comes from the JSON
+ * Plain JavaScript; the charts are drawn by dygraphs (Debian's
+ * libjs-dygraphs, compiled into wwtp-central and served by it as
+ * /dygraph.min.js). Everything it shows comes from the JSON
  * API of the same server (docs/api.md), polled every few seconds. Text
  * goes through one dictionary (T), Vietnamese by default. DOM nodes are
  * built with h() (never innerHTML), so station data cannot inject markup. */
@@ -45,11 +47,26 @@ const T = {
     ack_denied: 'Chỉ tài khoản vận hành được xác nhận cảnh báo.', none: 'Không có cảnh báo nào.',
     shown: 'Hiện {n} trên {total}', error: 'Lỗi: {e}', offline_api: 'Không kết nối được máy chủ, đang thử lại…',
     updated: 'Cập nhật lúc {t} (giờ Hà Nội)',
-    report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm (để trống: toàn bộ)',
+    report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm', report_all: 'Toàn bộ các trạm',
     report_open: 'Mở báo cáo', report_csv: 'Tải CSV',
     report_note: 'Báo cáo tuân thủ theo tháng, tạo từ dữ liệu đã lưu (mở trong thẻ mới).',
-    r_compliance: '{p}: chỉ {v}% trong {h} giá trị trung bình giờ đạt giới hạn {lim} (trung bình {mean}; gắn cờ khi dưới {t}%)',
-    r_availability: '{p}: chỉ có trung bình giờ hợp lệ cho {v}% trong {h} giờ (gắn cờ khi dưới {t}%)',
+    r_compliance: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, gấp {x} lần giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
+    r_compliance_range: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
+    r_availability: '{p}: thiếu dữ liệu, chỉ {v}% trong {h} giờ có trung bình giờ hợp lệ (gắn cờ khi dưới {t}%)',
+    regulation: 'Quy chuẩn áp dụng', regulation_none: 'Trạm không có nhóm giới hạn (limits): không đánh giá theo quy chuẩn.',
+    from_start: 'đã bị gắn cờ ngay từ giờ dữ liệu đầu tiên máy chủ có ({t}); có thể bắt đầu sớm hơn', c_of: 'C = {c}',
+    cmax_rule: '{reg} cột {col}, Kq = {kq}, Kf = {kf}: Cmax = C × Kq × Kf',
+    now_over: 'Đang vượt quy chuẩn', over_hours: 'vượt quy chuẩn {n}/{h} giờ', within_hours: 'đạt {h}/{h} giờ', other_open: 'Cảnh báo khác đang mở', history: 'Lịch sử cảnh báo',
+    show_all: 'Xem tất cả', show_less: 'Thu gọn', none_over: 'Không có thông số nào đang vượt quy chuẩn.',
+    times_over: 'gấp {x} lần', since: 'từ', value_now: 'Giá trị', limit_word: 'giới hạn',
+    win_1h: 'TB 1 giờ', win_24h: 'TB 24 giờ', win_s: 'TB {n} giây', win_m: 'TB {n} phút', win_h: 'TB {n} giờ', win_d: 'TB {n} ngày',
+    episode: '{n} lần trong {d}', c_priority: 'Mức', c_window: 'Cửa sổ', c_since: 'Từ lúc',
+    f_priority: 'Mức ưu tiên', f_kind: 'Loại', p_high: 'Cao', p_medium: 'Trung bình', p_low: 'Thấp',
+    csv_alerts: 'Tải CSV các cảnh báo đã lọc', csv_series: 'CSV', csv_series_title: 'Tải CSV chuỗi số liệu',
+    flag_history: 'Lịch sử gắn cờ', flag_raised: 'Gắn cờ', flag_cleared: 'Bỏ cờ', flag_open: 'đang gắn cờ',
+    flag_history_none: 'Chưa có lịch sử gắn cờ.', flag_history_missing: 'Máy chủ chưa có lịch sử gắn cờ (GET /api/stations/{id}/flags).',
+    hover_hint: 'Chạm hoặc rê chuột để xem giá trị; kéo để phóng to, chạm hai lần để thu nhỏ.',
+    axis_time: 'giờ Hà Nội', share: 'tỉ lệ', dur_h: '{h} giờ {m} phút', dur_m: '{m} phút', dur_d: '{d} ngày {h} giờ',
     r_faults: '{p}: thiết bị báo lỗi {v}% thời gian (gắn cờ khi trên {t}%)',
     r_cod_removal: 'Hiệu suất xử lý COD {v}% (đầu vào {in}, đầu ra {out} mg/L trong {h} giờ; gắn cờ khi dưới {t}%)',
     r_nh4_removal: 'Hiệu suất xử lý amoni {v}% (đầu vào {in}, đầu ra {out} mg/L trong {h} giờ; gắn cờ khi dưới {t}%)',
@@ -92,25 +109,35 @@ const T = {
     ack_denied: 'Only operator accounts acknowledge alerts.', none: 'No alerts.',
     shown: '{n} of {total} shown', error: 'Error: {e}', offline_api: 'Cannot reach the server, retrying…',
     updated: 'Updated {t} (Hanoi time)',
-    report_title: 'Monthly report', report_month: 'Month', report_station: 'Station (empty: the whole fleet)',
+    report_title: 'Monthly report', report_month: 'Month', report_station: 'Station', report_all: 'All stations',
     report_open: 'Open the report', report_csv: 'Download CSV',
     report_note: 'The monthly compliance summary, made from the stored data (opens in a new tab).',
-    r_compliance: '{p}: {v}% of {h} hourly averages within {lim} (mean {mean}; flagged below {t}%)',
-    r_availability: '{p}: valid hourly averages for {v}% of {h} hours (flagged below {t}%)',
+    r_compliance: '{p}: over the limit {n}/{h} hours, mean {mean}, {x} times the limit {lim} (flagged above {o}% of hours over)',
+    r_compliance_range: '{p}: over the limit {n}/{h} hours, mean {mean}, limit {lim} (flagged above {o}% of hours over)',
+    r_availability: '{p}: missing data, valid hourly averages for only {v}% of {h} hours (flagged below {t}%)',
+    regulation: 'Regulation', regulation_none: 'This station has no limits group: it is not judged against a regulation.',
+    from_start: 'flagged from the first hour of data central holds ({t}); it may have begun earlier', c_of: 'C = {c}',
+    cmax_rule: '{reg} column {col}, Kq = {kq}, Kf = {kf}: Cmax = C × Kq × Kf',
+    now_over: 'Over the limit now', over_hours: 'over the limit {n}/{h} hours', within_hours: 'within the limit {h}/{h} hours', other_open: 'Other open alerts', history: 'Alert history',
+    show_all: 'Show all', show_less: 'Show fewer', none_over: 'No parameter is over its limit now.',
+    times_over: '{x} times the limit', since: 'since', value_now: 'Value', limit_word: 'limit',
+    win_1h: '1 h mean', win_24h: '24 h mean', win_s: '{n} s mean', win_m: '{n} min mean', win_h: '{n} h mean', win_d: '{n}-day mean',
+    episode: '{n} times in {d}', c_priority: 'Priority', c_window: 'Window', c_since: 'Since',
+    f_priority: 'Priority', f_kind: 'Kind', p_high: 'High', p_medium: 'Medium', p_low: 'Low',
+    csv_alerts: 'Download the filtered alerts (CSV)', csv_series: 'CSV', csv_series_title: 'Download the series (CSV)',
+    flag_history: 'Flag history', flag_raised: 'Flagged', flag_cleared: 'Cleared', flag_open: 'still flagged',
+    flag_history_none: 'No flag history yet.', flag_history_missing: 'The server has no flag history yet (GET /api/stations/{id}/flags).',
+    hover_hint: 'Touch or hover to read values; drag to zoom, double-tap to zoom out.',
+    axis_time: 'Hanoi time', share: 'share', dur_h: '{h} h {m} min', dur_m: '{m} min', dur_d: '{d} d {h} h',
     r_faults: '{p}: instrument in fault {v}% of the time (flagged above {t}%)',
     r_cod_removal: 'COD removal {v}% (inlet {in}, outlet {out} mg/L over {h} hours; flagged below {t}%)',
     r_nh4_removal: 'NH4 removal {v}% (inlet {in}, outlet {out} mg/L over {h} hours; flagged below {t}%)',
     r_hydraulic_load: 'Hydraulic overload: {v}% of the design flow ({flow} of {design} m³/day over {h} hours; flagged above {t}%)',
   },
 };
-const PARAM_NAMES = {
-  vi: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (chất rắn lơ lửng)', nh4: 'Amoni (NH₄⁺)', ph: 'pH',
-       temp: 'Nhiệt độ', color: 'Độ màu', tn: 'Tổng nitơ', tp: 'Tổng phốt pho', flow_out: 'Lưu lượng ra',
-       flow_in: 'Lưu lượng vào', cod_in: 'COD đầu vào', nh4_in: 'Amoni đầu vào', do: 'Oxy hoà tan'},
-  en: {cod: 'COD', bod5: 'BOD₅', tss: 'TSS (suspended solids)', nh4: 'Ammonium (NH₄⁺)', ph: 'pH',
-       temp: 'Temperature', color: 'Colour', tn: 'Total nitrogen', tp: 'Total phosphorus', flow_out: 'Outflow',
-       flow_in: 'Inflow', cod_in: 'Inlet COD', nh4_in: 'Inlet ammonium', do: 'Dissolved oxygen'},
-};
+// Parameter names and units: the one glossary (model/glossary.c), served by
+// GET /api/glossary once logged in; the key until it has come.
+let GLOSSARY = {};
 
 let lang = 'vi';
 function t(key, vars) {
@@ -118,7 +145,7 @@ function t(key, vars) {
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
-function pname(p) { return (PARAM_NAMES[lang] && PARAM_NAMES[lang][p]) || p; }
+function pname(p) { return (GLOSSARY[p] && GLOSSARY[p][lang]) || p; }
 
 /* ---- DOM helpers ---- */
 function h(tag, attrs, ...kids) {
@@ -135,27 +162,22 @@ function h(tag, attrs, ...kids) {
   }
   return e;
 }
-const SVGNS = 'http://www.w3.org/2000/svg';
-function s(tag, attrs, ...kids) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) if (v !== null && v !== undefined) e.setAttribute(k, v);
-  for (const k of kids) if (k) e.append(k instanceof Node ? k : document.createTextNode(String(k)));
-  return e;
-}
 const $ = (sel) => document.querySelector(sel);
 
 /* ---- formatting ---- */
-const TZ = 'Asia/Ho_Chi_Minh';
+/* Hanoi time (UTC+7, no daylight saving) as an inspector writes it:
+ * dd/mm/yyyy HH:MM, the same in both languages. */
+const HANOI_MS = 7 * 3600000;
+const pad2 = (n) => String(n).padStart(2, '0');
+function fmtMs(ms, withDate = true) {
+  const d = new Date(ms + HANOI_MS);
+  const hm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+  return withDate ? `${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${hm}` : hm;
+}
 function fmtTime(iso, withDate = true) {
   if (!iso) return t('never');
-  const d = new Date(iso);
-  if (isNaN(d)) return iso;
-  const o = {timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false};
-  if (withDate) Object.assign(o, {day: '2-digit', month: '2-digit', year: 'numeric'});
-  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', o).format(d);
-}
-function fmtDay(ms) {
-  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', {timeZone: TZ, day: '2-digit', month: '2-digit'}).format(new Date(ms));
+  const ms = Date.parse(iso);
+  return isNaN(ms) ? iso : fmtMs(ms, withDate);
 }
 function fmtNum(v, digits = 3) {
   if (v === null || v === undefined || !isFinite(v)) return '–';
@@ -172,7 +194,7 @@ function ago(iso) {
 }
 
 /* ---- the API ---- */
-const state = {me: null, units: {}, timer: null, chartsAt: 0, view: null};
+const state = {me: null, units: {}, names: null, timer: null, chartsAt: 0, view: null};
 class HttpError extends Error {
   constructor(status, msg, retry) { super(msg); this.status = status; this.retry = retry; }
 }
@@ -221,10 +243,11 @@ function showLogin(msg) {
   $('#view').replaceChildren(form);
   $('#login-user').focus();
 }
-function loggedIn() {
+async function loggedIn() {
   $('#nav').hidden = false;
   $('#logout').hidden = false;
   $('#who-name').textContent = `${state.me.user} · ${t('role_' + state.me.role)}`;
+  try { GLOSSARY = await api('GET', '/api/glossary'); } catch (e) { /* keys until then */ }
   route();
 }
 async function logout() {
@@ -278,13 +301,23 @@ function limitText(p) {
 
 /* A reason of a flag, in the page's language, from its numbers. */
 function reasonText(r, st, params) {
+  // In Vietnamese, the API's own wording, as an inspector writes it (central/monitor/words.c).
+  if (lang === 'vi' && r.text_vi) return r.text_vi;
   const p = (params || []).find((x) => x.param === r.param);
   const comp = st && st.checks && st.checks.compliance && st.checks.compliance[r.param];
+  const unit = p && p.unit ? ' ' + p.unit : '';
   const vars = {p: pname(r.param), v: pct(r.value), t: pct(r.threshold), h: r.hours,
                 lim: p ? limitText(p) : (r.limit_max !== undefined ? fmtNum(r.limit_max) : ''),
-                mean: comp ? fmtNum(comp.mean) : '–', in: fmtNum(r.inlet_mean), out: fmtNum(r.outlet_mean),
-                flow: fmtNum(r.flow_m3d, 4), design: fmtNum(r.design_m3d, 4)};
-  const key = 'r_' + r.rule;
+                mean: comp ? fmtNum(comp.mean) + unit : '–', in: fmtNum(r.inlet_mean), out: fmtNum(r.outlet_mean),
+                flow: fmtNum(r.flow_m3d, 4), design: fmtNum(r.design_m3d, 4),
+                /* hours over = the judged hours not within; flagged above 100 % - threshold over */
+                n: typeof r.value === 'number' ? r.hours - Math.round(r.value * r.hours) : '–',
+                o: typeof r.threshold === 'number' ? 100 - pct(r.threshold) : '–', x: '–'};
+  let key = 'r_' + r.rule;
+  if (r.rule === 'compliance') {
+    if (comp && p && p.limit_max !== undefined && p.limit_min === undefined && p.limit_max > 0) vars.x = fmtNum(comp.mean / p.limit_max, 3);
+    else key = 'r_compliance_range';
+  }
   return T.vi[key] ? t(key, vars) : r.text;
 }
 
@@ -311,7 +344,7 @@ function overviewView() {
     const card = (st) => h('article', {class: `card${st.flagged ? ' flagged' : ''}`, 'data-station': st.id},
       h('div', {class: 'card-head'},
         h('a', {href: `#/station/${encodeURIComponent(st.id)}`, class: 'station-name'}, st.name),
-        h('span', {class: 'station-id'}, st.id)),
+        h('span', {class: 'station-id'}, st.district || '')),
       h('div', {class: 'badges'}, flagBadge(st), reviewBadge(st), statusBadge(st),
         st.backfilling ? h('span', {class: 'badge'}, t('backfilling')) : null),
       h('dl', {class: 'facts'},
@@ -329,88 +362,242 @@ function overviewView() {
   };
 }
 
-/* ---- charts: SVG drawn here ---- */
-function chart(points, key, p, spanMs, toMs) {
-  const W = 640, H = 180, L = 48, R = 8, TOP = 10, B = 24;
-  const svg = s('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', preserveAspectRatio: 'none'});
-  const vals = points.map((q) => q[key]).filter((v) => typeof v === 'number' && isFinite(v));
-  if (!vals.length) {
-    svg.append(s('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'nodata'}, t('no_data')));
-    return svg;
+/* ---- alerts in an inspector's words ---- */
+const PRIORITY_RANK = {high: 0, medium: 1, low: 2};
+/* Station names, for every list that would otherwise show an id. */
+async function stationNames() {
+  if (!state.names) {
+    const list = await api('GET', '/api/stations');
+    state.names = Object.fromEntries(list.map((x) => [x.id, x.name]));
   }
-  let lo = Math.min(...vals), hi = Math.max(...vals);
-  if (p && p.limit_max !== undefined) hi = Math.max(hi, p.limit_max * 1.1);
-  if (p && p.limit_min !== undefined) lo = Math.min(lo, p.limit_min * 0.9);
-  lo = Math.min(lo, 0 <= lo ? 0 : lo);
-  if (p && p.param === 'ph') lo = Math.min(...vals, p.limit_min !== undefined ? p.limit_min - 0.5 : 0);
-  if (hi - lo < 1e-9) hi = lo + 1;
-  const from = toMs - spanMs;
-  const x = (ms) => L + ((ms - from) / spanMs) * (W - L - R);
-  const y = (v) => TOP + (1 - (v - lo) / (hi - lo)) * (H - TOP - B);
-  for (let i = 0; i <= 4; i++) {
-    const v = lo + ((hi - lo) * i) / 4;
-    svg.append(s('line', {x1: L, x2: W - R, y1: y(v), y2: y(v), class: 'grid'}),
-               s('text', {x: L - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'axis'}, fmtNum(v, 3)));
-  }
-  for (let i = 0; i <= 4; i++) {
-    const ms = from + (spanMs * i) / 4;
-    svg.append(s('text', {x: x(ms), y: H - 6, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle', class: 'axis'},
-                 spanMs > 2 * 86400000 ? fmtDay(ms) : fmtTime(new Date(ms).toISOString(), false)));
-  }
-  for (const lim of [p && p.limit_max, p && p.limit_min]) {
-    if (lim === undefined || lim === null) continue;
-    svg.append(s('line', {x1: L, x2: W - R, y1: y(lim), y2: y(lim), class: 'limit'}));
-  }
-  const over = (v) => p && ((p.limit_max !== undefined && v > p.limit_max) || (p.limit_min !== undefined && v < p.limit_min));
-  let d = '', gapMs = spanMs / 60, prev = null;
-  const dots = s('g', {class: 'points'});
+  return state.names;
+}
+const sname = (id) => (state.names && state.names[id]) || id;
+function windowText(sec) {
+  if (sec === 3600) return t('win_1h');
+  if (sec === 86400) return t('win_24h');
+  if (sec % 86400 === 0) return t('win_d', {n: sec / 86400});
+  if (sec % 3600 === 0) return t('win_h', {n: sec / 3600});
+  if (sec % 60 === 0) return t('win_m', {n: sec / 60});
+  return t('win_s', {n: sec});
+}
+function windowsText(a) {
+  const w = Array.isArray(a.windows_s) && a.windows_s.length ? a.windows_s : (a.window_s ? [a.window_s] : []);
+  return w.length ? w.map(windowText).join(', ') : '–';
+}
+function durText(sec) {
+  const m = Math.round(sec / 60);
+  if (m < 60) return t('dur_m', {m});
+  if (m < 48 * 60) return t('dur_h', {h: Math.floor(m / 60), m: m % 60});
+  return t('dur_d', {d: Math.floor(m / 1440), h: Math.floor((m % 1440) / 60)});
+}
+/* A missing-data alert's value and limit are shares of hours, shown as %. */
+const isShare = (a) => a.kind === 'availability' || (a.kind === 'fault' && a.value <= 1 && (a.limit === undefined || a.limit <= 1));
+function ratioOf(a) {
+  if (typeof a.ratio === 'number' && isFinite(a.ratio)) return a.ratio;
+  return typeof a.value === 'number' && typeof a.limit === 'number' && a.limit > 0 ? a.value / a.limit : null;
+}
+function valueText(a) {
+  /* a fault's or an outage's value is some reading of the device, not what is wrong */
+  if (a.value === undefined || !['exceedance', 'range', 'availability'].includes(a.kind)) return '–';
+  /* the API gives a share's percentages (value_unit '%'); else a share of 0…1 */
+  if (a.value_unit === '%') return `${fmtNum(a.value_pct)}% / ${fmtNum(a.limit_pct)}%`;
+  if (isShare(a)) return a.limit === undefined ? `${pct(a.value)}%` : `${pct(a.value)}% / ${pct(a.limit)}%`;
+  const u = a.unit ? ' ' + a.unit : '';
+  if (a.limit === undefined) return `${fmtNum(a.value)}${u}`;
+  const r = ratioOf(a);
+  return `${fmtNum(a.value)}${u} / ${fmtNum(a.limit)}${u}` +
+    (a.kind === 'exceedance' && r !== null && r > 1 ? ` · ${t('times_over', {x: fmtNum(r)})}` : '');
+}
+function prioBadge(a) {
+  return a.priority ? h('span', {class: `badge prio-${a.priority}`}, t('p_' + a.priority)) : '–';
+}
+const sinceOf = (a) => a.since || a.start;
+
+/* ---- charts: dygraphs (Debian's libjs-dygraphs, served by central) ----
+ * Times are drawn as Hanoi time: the x values are shifted by +7 h and the
+ * library is told to label in UTC, so its round ticks fall on round Hanoi
+ * hours and days whatever the viewer's own time zone. */
+const DAILY = 20; /* dygraphs' Granularity.DAILY: ticks a day or more apart */
+function seriesRows(points, everyMs) {
+  const rows = [];
+  let prev = null;
   for (const q of points) {
-    const v = q[key];
+    const v = q.mean;
     if (typeof v !== 'number' || !isFinite(v)) continue;
     const ms = Date.parse(q.ts);
-    d += `${prev === null || ms - prev > gapMs ? 'M' : 'L'}${x(ms).toFixed(1)},${y(v).toFixed(1)} `;
+    /* a gap of data is a gap in the line, not a straight line across it */
+    if (prev !== null && ms - prev > 2 * everyMs) rows.push([new Date(prev + everyMs + HANOI_MS), null]);
+    rows.push([new Date(ms + HANOI_MS), v]);
     prev = ms;
-    dots.append(s('circle', {cx: x(ms).toFixed(1), cy: y(v).toFixed(1), r: over(v) ? 2.2 : 1.2, class: over(v) ? 'pt over' : 'pt'}));
   }
-  svg.append(s('path', {d, class: 'series'}), dots);
-  return svg;
+  return rows;
+}
+function overLimit(p, v) {
+  return (p.limit_max !== undefined && v > p.limit_max) || (p.limit_min !== undefined && v < p.limit_min);
+}
+/* One chart: its box now, the graph drawn by draw() once the box is in the
+ * page (the library measures its container). */
+function chartBox(stationId, title, points, p, everyMs, slug, query) {
+  const unit = p.unit || '';
+  const rows = seriesRows(points, everyMs);
+  const readout = h('div', {class: 'readout', 'aria-live': 'polite'}, '\u00a0');
+  const div = h('div', {class: 'dg', 'data-points': rows.filter((r) => r[1] !== null).length,
+    'data-over': rows.filter((r) => r[1] !== null && overLimit(p, r[1])).length});
+  /* the same series from the server, as a file (GET /api/stations/{id}/series.csv) */
+  const csv = h('a', {class: 'csv-link', href: `/api/stations/${encodeURIComponent(stationId)}/series.csv?${query}`,
+    download: `${stationId}-${p.param}-${slug}.csv`, title: t('csv_series_title')}, t('csv_series'));
+  const box = h('div', {class: 'dg-box', 'data-span': slug},
+    h('div', {class: 'chart-title'}, title, ' · ', csv),
+    h('div', {class: 'unit-label'}, unit), div, readout);
+  const draw = () => {
+    if (!rows.length || typeof Dygraph !== 'function') {
+      div.classList.add('nodata');
+      div.textContent = t('no_data');
+      return;
+    }
+    const vals = rows.map((r) => r[1]).filter((v) => v !== null);
+    let lo = Math.min(...vals), hi = Math.max(...vals);
+    if (p.limit_max !== undefined) hi = Math.max(hi, p.limit_max * 1.15);
+    if (p.limit_min !== undefined) lo = Math.min(lo, p.limit_min - Math.abs(p.limit_min) * 0.1);
+    if (lo > 0 && p.limit_min === undefined) lo = 0;
+    if (hi - lo < 1e-9) hi = lo + 1;
+    const limits = [p.limit_max, p.limit_min].filter((x) => x !== undefined);
+    /* The library's own legend measures itself with an inline style, which
+     * the page's Content-Security-Policy refuses; the page writes its own
+     * (the readout), so that plugin is left out. */
+    Dygraph.PLUGINS = Dygraph.PLUGINS.filter((P) => P !== Dygraph.Plugins.Legend);
+    const g = new Dygraph(div, rows, {
+      labels: [t('axis_time'), pname(p.param)], labelsUTC: true, legend: 'never',
+      valueRange: [lo, hi + (hi - lo) * 0.05], colors: ['#0b5cad'], strokeWidth: 1.5,
+      drawPoints: true, pointSize: 1.5, highlightCircleSize: 4, gridLineColor: '#e6eaee',
+      axisLabelFontSize: 12, rightGap: 8,
+      axes: {
+        x: {pixelsPerLabel: 64, axisLabelFormatter: (d, gran) => (gran >= DAILY
+          ? `${pad2(d.getUTCDate())}/${pad2(d.getUTCMonth() + 1)}` : `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`)},
+        y: {axisLabelWidth: 44, pixelsPerLabel: 28, axisLabelFormatter: (v) => fmtNum(v, 4)},
+      },
+      /* values beyond the limit: red dots */
+      drawPointCallback: (gr, name, ctx, cx, cy, color, size, idx) => {
+        const v = rows[idx] && rows[idx][1];
+        const bad = v !== null && v !== undefined && overLimit(p, v);
+        ctx.fillStyle = bad ? '#b3261e' : color;
+        ctx.beginPath();
+        ctx.arc(cx, cy, bad ? 2.4 : size, 0, 2 * Math.PI);
+        ctx.fill();
+      },
+      /* the limit: a dashed red line with its value written on it */
+      underlayCallback: (ctx, area, gr) => {
+        const labels = [];
+        for (const lim of limits) {
+          const y = gr.toDomYCoord(lim);
+          if (y < area.y || y > area.y + area.h) continue;
+          const text = `${t('limit')} ${fmtNum(lim)} ${unit}`.trim();
+          ctx.save();
+          ctx.strokeStyle = '#b3261e';
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([6, 4]);
+          ctx.beginPath();
+          ctx.moveTo(area.x, y);
+          ctx.lineTo(area.x + area.w, y);
+          ctx.stroke();
+          ctx.font = '600 12px system-ui, sans-serif';
+          ctx.fillStyle = '#b3261e';
+          ctx.textAlign = 'right';
+          ctx.fillText(text, area.x + area.w - 4, lim === p.limit_min ? y + 14 : y - 4);
+          ctx.restore();
+          labels.push(text);
+        }
+        div.dataset.limitLabel = labels.join(' | ');
+      },
+      /* values on hover (or touch): written below the chart, as text */
+      highlightCallback: (ev, x, pts) => {
+        const pt = pts && pts[0];
+        if (!pt || pt.yval === null || pt.yval === undefined) return;
+        readout.textContent = `${fmtMs(x - HANOI_MS)}: ${fmtNum(pt.yval, 4)} ${unit}` +
+          (overLimit(p, pt.yval) ? ` (${t('k_exceedance').toLowerCase()})` : '');
+      },
+      unhighlightCallback: () => { readout.textContent = '\u00a0'; },
+    });
+    div.graph = g;
+  };
+  return {box, draw};
 }
 
 /* ---- one station ---- */
+function regulationText(st) {
+  const g = st.regulation;
+  if (!g) return t('regulation_none');
+  const num = (v) => (typeof v === 'number' ? v.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', {minimumFractionDigits: 1}) : '–');
+  return t('cmax_rule', {reg: g.code || g.id, col: g.column || '–', kq: num(g.kq), kf: num(g.kf)});
+}
+function exceedanceCard(a) {
+  const u = a.unit ? ' ' + a.unit : '';
+  const r = ratioOf(a);
+  return h('article', {class: 'exc', 'data-alert': a.id, 'data-param': a.param || ''},
+    h('div', {class: 'exc-head'}, h('strong', {}, a.param ? pname(a.param) : t('k_' + a.kind)), ' ',
+      h('span', {class: 'exc-win'}, windowsText(a))),
+    h('div', {class: 'exc-val'},
+      h('span', {class: 'big'}, `${fmtNum(a.value)}${u}`), ' ', t('limit_word'), ' ',
+      a.limit !== undefined ? `${fmtNum(a.limit)}${u}` : '–',
+      r !== null && r > 1 ? h('span', {class: 'times'}, ' · ' + t('times_over', {x: fmtNum(r)})) : null),
+    h('div', {class: 'exc-since'}, `${t('since')} ${fmtTime(sinceOf(a))}`));
+}
+function flagHistory(list) {
+  const items = (list && list.episodes) || [];
+  if (!items.length) return h('p', {class: 'none'}, t('flag_history_none'));
+  return h('ul', {class: 'flag-history'}, items.map((f) => {
+    const rs = (f.reasons || []).map((r) => (lang === 'vi' && r.text_vi) || r.text || pname(r.param));
+    return h('li', {'data-raised': f.raised || ''}, h('strong', {}, `${t('flag_raised')} ${fmtTime(f.raised)}`), ' → ',
+      f.cleared ? `${t('flag_cleared')} ${fmtTime(f.cleared)}` : h('span', {class: 'warn'}, t('flag_open')),
+      f.from_start ? h('div', {class: 'hint'}, t('from_start', {t: fmtTime(list.known_from)})) : null,
+      rs.length ? h('ul', {class: 'reasons'}, rs.map((x) => h('li', {}, x))) : null);
+  }));
+}
 function stationView(id) {
   const root = h('section', {id: 'station', 'data-station': id});
   $('#view').replaceChildren(root);
-  let params = null;
+  let params = null, showAll = false, flags;
   const charts = h('div', {class: 'charts', id: 'charts'});
   const avail = h('div', {id: 'availability'});
   const hoursWithData = {};
   async function drawCharts(st) {
     const now = Date.now();
     const limited = params.filter((p) => p.limited || p.param === 'flow_out');
-    const boxes = await Promise.all(limited.map(async (p) => {
-      const q = (extra) => api('GET', `/api/stations/${encodeURIComponent(id)}/series?param=${p.param}&${extra}`).catch(() => ({points: []}));
-      const [day, month] = await Promise.all([q(`every=10m&from=${now - 86400000}&to=${now}`),
-                                              q(`every=1h&from=${now - 30 * 86400000}&to=${now}`)]);
+    const made = await Promise.all(limited.map(async (p) => {
+      const qd = `param=${encodeURIComponent(p.param)}&every=10m&from=${now - 86400000}&to=${now}`;
+      const qm = `param=${encodeURIComponent(p.param)}&every=1h&from=${now - 30 * 86400000}&to=${now}`;
+      const q = (query) => api('GET', `/api/stations/${encodeURIComponent(id)}/series?${query}`).catch(() => ({points: []}));
+      const [day, month] = await Promise.all([q(qd), q(qm)]);
       hoursWithData[p.param] = month.points.length;
       const comp = st.checks && st.checks.compliance && st.checks.compliance[p.param];
-      return h('figure', {class: 'chart-box', 'data-param': p.param},
+      const c1 = chartBox(id, t('last_day'), day.points, p, 600000, '10m', qd);
+      const c2 = chartBox(id, t('last_30'), month.points, p, 3600000, '1h', qm);
+      const over = comp ? comp.hours - Math.round(comp.within * comp.hours) : null;
+      return {draws: [c1.draw, c2.draw], fig: h('figure', {class: 'chart-box', 'data-param': p.param},
         h('figcaption', {},
           h('strong', {}, pname(p.param)), ' · ', p.limited ? `${t('limit')} ${limitText(p)}` : t('no_limit'),
-          comp ? ` · ${t('within')} ${pct(comp.within)}% / ${comp.hours} ${t('hours_judged')}` : ''),
-        h('div', {class: 'pair'},
-          h('div', {}, h('div', {class: 'chart-title'}, t('last_day')), chart(day.points, 'mean', p, 86400000, now)),
-          h('div', {}, h('div', {class: 'chart-title'}, t('last_30')), chart(month.points, 'mean', p, 30 * 86400000, now))));
+          p.limited && p.factors_applied && p.c_max !== undefined ? ` (${t('c_of', {c: fmtNum(p.c_max)})} × Kq × Kf)` : '',
+          comp && comp.hours ? ` · ${t(over > 0 ? 'over_hours' : 'within_hours', {n: over, h: comp.hours})}` : ''),
+        h('div', {class: 'pair'}, c1.box, c2.box))};
     }));
-    charts.replaceChildren(...boxes);
+    charts.replaceChildren(...made.map((m) => m.fig), h('p', {class: 'hint'}, t('hover_hint')));
+    for (const m of made) for (const d of m.draws) d();
   }
-  return async () => {
+  const refresh = async () => {
+    await stationNames();
     const st = await api('GET', `/api/stations/${encodeURIComponent(id)}`);
     if (!params) params = await paramsOf(id);
-    if (Date.now() - state.chartsAt > 60000) {
-      state.chartsAt = Date.now();
-      await drawCharts(st);
+    if (flags === undefined) {
+      flags = await api('GET', `/api/stations/${encodeURIComponent(id)}/flags`).catch((e) => (e.status === 404 || e.status === 405 ? null : undefined));
     }
-    const alerts = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&limit=50`);
+    const open = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=open&order=page&limit=500`);
+    /* the latest 10 closed, and "show all" only when there are more */
+    const closed = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=closed&limit=${showAll ? 1000 : 11}`);
+    const past = showAll ? closed : closed.slice(0, 10);
+    const exc = open.filter((a) => a.kind === 'exceedance');
+    const others = open.filter((a) => a.kind !== 'exceedance')
+      .sort((a, b) => (PRIORITY_RANK[a.priority] ?? 3) - (PRIORITY_RANK[b.priority] ?? 3) || Date.parse(sinceOf(b)) - Date.parse(sinceOf(a)));
     const c = st.checks || {};
     avail.replaceChildren(h('dl', {class: 'facts'},
       h('dt', {}, t('window')), h('dd', {}, `${c.hours ?? '–'} / ${c.window_h ?? '–'} ${t('hours')}`),
@@ -418,11 +605,20 @@ function stationView(id) {
       h('dt', {}, t('faults_worst')), h('dd', {}, `${pct(c.faults)}%${c.faults_param ? ' (' + pname(c.faults_param) + ')' : ''}`),
       h('dt', {}, t('hours_with_data')),
       h('dd', {}, Object.entries(hoursWithData).map(([p, n]) => `${pname(p)}: ${n}/720 (${Math.round((n / 720) * 100)}%)`).join(' · ') || '–')));
+    const toggle = !showAll && closed.length <= 10 ? null : h('button', {type: 'button', class: 'link', id: 'history-all',
+      onclick: () => { showAll = !showAll; refresh().catch(() => {}); }}, showAll ? t('show_less') : t('show_all'));
+    /* the charts are kept across refreshes (drawn again once a minute) */
     root.replaceChildren(
       h('a', {href: '#/', class: 'back'}, t('back')),
-      h('h1', {}, st.name, ' ', h('span', {class: 'station-id'}, st.id)),
+      h('h1', {}, st.name),
       h('div', {class: 'badges'}, flagBadge(st), reviewBadge(st), statusBadge(st)),
+      h('h2', {}, t('now_over')),
+      exc.length ? h('div', {class: 'exc-list', id: 'exceedances'}, exc.map(exceedanceCard))
+                 : h('p', {class: 'none', id: 'exceedances'}, t('none_over')),
+      h('h2', {}, t('other_open')),
+      h('div', {id: 'open-alerts'}, alertTable(others, false)),
       h('dl', {class: 'facts'},
+        h('dt', {}, t('regulation')), h('dd', {id: 'regulation'}, regulationText(st), st.regulation && st.regulation.title_vi && lang === 'vi' ? h('div', {class: 'hint'}, st.regulation.title_vi) : null),
         h('dt', {}, t('district')), h('dd', {}, st.district || '–'),
         h('dt', {}, t('plan')), h('dd', {}, t('plan_' + st.plan)),
         h('dt', {}, t('last_data')), h('dd', {}, st.last_seen ? `${fmtTime(st.last_seen)} (${ago(st.last_seen)})` : t('never')),
@@ -430,10 +626,17 @@ function stationView(id) {
       h('h2', {}, t('reasons')),
       st.reasons.length ? h('ul', {class: 'reasons'}, st.reasons.map((r) => h('li', {'data-rule': r.rule}, reasonText(r, st, params))))
                         : h('p', {}, t('no_reasons')),
+      h('h2', {}, t('flag_history')),
+      h('div', {id: 'flag-history'}, flags === null ? h('p', {class: 'hint'}, t('flag_history_missing')) : flagHistory(flags)),
       h('h2', {}, t('params_title')), charts,
-      h('h2', {}, t('station_alerts')), alertTable(alerts, false),
+      h('h2', {}, t('history')), h('div', {id: 'alert-history'}, alertTable(past, false)), toggle,
       h('h2', {}, t('availability_title')), avail);
+    if (Date.now() - state.chartsAt > 60000) {
+      state.chartsAt = Date.now();
+      await drawCharts(st);
+    }
   };
+  return refresh;
 }
 
 /* ---- alerts ---- */
@@ -468,18 +671,22 @@ function alertTable(list, withStation) {
   if (!list.length) return h('p', {class: 'none'}, t('none'));
   return h('div', {class: 'table-wrap'}, h('table', {class: 'alerts'},
     h('thead', {}, h('tr', {}, withStation ? h('th', {}, t('c_station')) : null, h('th', {}, t('c_param')), h('th', {}, t('c_kind')),
-      h('th', {}, t('c_start')), h('th', {}, t('c_state')), h('th', {}, t('c_value')), h('th', {}, t('c_ack')))),
-    h('tbody', {}, list.map((a) => h('tr', {'data-alert': a.id, class: a.state === 'open' ? 'open' : 'closed'},
-      withStation ? h('td', {'data-label': t('c_station')}, h('a', {href: `#/station/${encodeURIComponent(a.station)}`}, a.station)) : null,
-      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : '–'),
-      h('td', {'data-label': t('c_kind')}, t('k_' + a.kind)),
-      h('td', {'data-label': t('c_start')}, fmtTime(a.start)),
+      h('th', {}, t('c_priority')), h('th', {}, t('c_window')), h('th', {}, t('c_since')), h('th', {}, t('c_state')),
+      h('th', {}, t('c_value')), h('th', {}, t('c_ack')))),
+    h('tbody', {}, list.map((a) => h('tr', {'data-alert': a.id, 'data-priority': a.priority || '', class: a.state === 'open' ? 'open' : 'closed'},
+      withStation ? h('td', {'data-label': t('c_station')}, h('a', {href: `#/station/${encodeURIComponent(a.station)}`}, sname(a.station))) : null,
+      h('td', {'data-label': t('c_param')}, a.param ? pname(a.param) : Array.isArray(a.params) && a.params.length ? a.params.map(pname).join(', ') : '–'),
+      h('td', {'data-label': t('c_kind')}, t('k_' + a.kind), a.count > 1 && a.active_s !== undefined
+        ? h('div', {class: 'hint'}, t('episode', {n: a.count, d: durText(a.active_s)})) : null),
+      h('td', {'data-label': t('c_priority')}, prioBadge(a)),
+      h('td', {'data-label': t('c_window'), class: 'c-window'}, windowsText(a)),
+      h('td', {'data-label': t('c_since')}, fmtTime(sinceOf(a))),
       h('td', {'data-label': t('c_state')}, a.state === 'open' ? h('span', {class: 'badge flag-yes'}, t('state_open'))
         : `${t('state_closed')} (${fmtTime(a.end)})`),
-      h('td', {'data-label': t('c_value')}, a.value === undefined ? '–' : a.limit === undefined ? `${fmtNum(a.value)} ${a.unit || ''}`
-        : `${fmtNum(a.value)} / ${fmtNum(a.limit)} ${a.unit || ''}`),
+      h('td', {'data-label': t('c_value')}, valueText(a)),
       h('td', {'data-label': t('c_ack')}, ackCell(a)))))));
 }
+const ALERT_FILTERS = ['station', 'state', 'priority', 'kind', 'param'];
 function alertsView(params) {
   const root = h('section', {id: 'alerts'});
   $('#view').replaceChildren(root);
@@ -495,25 +702,33 @@ function alertsView(params) {
     for (const el of form.elements) if (el.name && el.value) q.set(el.name, el.value);
     location.hash = '#/alerts?' + q.toString();
   });
-  root.append(h('h1', {}, t('alerts_title')), form, count, list);
+  /* The API's filters, from the page's: the same for the list and its CSV. */
+  const q = new URLSearchParams({order: 'page'});
+  for (const k of ALERT_FILTERS) if (params.get(k)) q.set(k, params.get(k));
+  /* Dates are Hanoi days (UTC+7). */
+  if (params.get('from')) q.set('from', String(Date.parse(params.get('from') + 'T00:00:00+07:00')));
+  if (params.get('to')) q.set('to', String(Date.parse(params.get('to') + 'T00:00:00+07:00') + 86400000));
+  const csv = h('a', {id: 'alerts-csv', class: 'csv-link', href: '/api/alerts.csv?' + q.toString(), download: 'alerts.csv'}, t('csv_alerts'));
+  root.append(h('h1', {}, t('alerts_title')), form, h('p', {class: 'count'}, csv), count, list);
   return async () => {
     if (!stations) {
       stations = await api('GET', '/api/stations');
+      state.names = Object.fromEntries(stations.map((x) => [x.id, x.name]));
+      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline'];
       form.replaceChildren(
-        h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, `${x.name} (${x.id})`])], params.get('station'))),
+        h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, x.name])], params.get('station'))),
         h('label', {}, t('f_state'), sel('state', [['', t('s_all')], ['open', t('s_open')], ['unacked', t('s_unacked')],
           ['acked', t('s_acked')], ['closed', t('s_closed')]], params.get('state'))),
+        h('label', {}, t('f_priority'), sel('priority', [['', t('f_all')], ['high', t('p_high')], ['medium', t('p_medium')], ['low', t('p_low')]], params.get('priority'))),
+        h('label', {}, t('f_kind'), sel('kind', [['', t('f_all')], ...kinds.map((k) => [k, t('k_' + k)])], params.get('kind'))),
         h('label', {}, t('f_param'), sel('param', [['', t('f_all')], ...['cod', 'nh4', 'tss', 'ph', 'temp', 'color', 'tn', 'tp', 'bod5', 'flow_out'].map((p) => [p, pname(p)])], params.get('param'))),
         h('label', {}, t('f_from'), h('input', {type: 'date', name: 'from', id: 'f-from', value: params.get('from') || null})),
         h('label', {}, t('f_to'), h('input', {type: 'date', name: 'to', id: 'f-to', value: params.get('to') || null})),
         h('button', {type: 'submit', class: 'primary'}, t('apply')));
     }
-    const q = new URLSearchParams({limit: '200'});
-    for (const k of ['station', 'state', 'param']) if (params.get(k)) q.set(k, params.get(k));
-    /* Dates are Hanoi days (UTC+7). */
-    if (params.get('from')) q.set('from', String(Date.parse(params.get('from') + 'T00:00:00+07:00')));
-    if (params.get('to')) q.set('to', String(Date.parse(params.get('to') + 'T00:00:00+07:00') + 86400000));
-    const r = await fetch('/api/alerts?' + q, {headers: {'X-Requested-With': 'wwtp'}, cache: 'no-store'});
+    const lq = new URLSearchParams(q);
+    lq.set('limit', '200');
+    const r = await fetch('/api/alerts?' + lq, {headers: {'X-Requested-With': 'wwtp'}, cache: 'no-store'});
     if (r.status === 401) { showLogin(); return; }
     const j = await r.json();
     if (!r.ok) throw new HttpError(r.status, j.error);
@@ -530,7 +745,8 @@ function reportView() {
   const month = d.toISOString().slice(0, 7);
   const root = h('section', {id: 'report'});
   const m = h('input', {type: 'month', id: 'report-month', value: month, required: true});
-  const st = h('input', {id: 'report-station', placeholder: 'yen-nghia'});
+  /* stations by name (the value is the id the report takes) */
+  const st = h('select', {id: 'report-station'}, h('option', {value: ''}, t('report_all')));
   const link = (csv) => `/report?month=${encodeURIComponent(m.value)}&lang=${lang}` +
     (st.value.trim() ? `&station=${encodeURIComponent(st.value.trim())}` : '') + (csv ? '&format=csv' : '');
   root.append(h('h1', {}, t('report_title')), h('p', {}, t('report_note')),
@@ -539,7 +755,11 @@ function reportView() {
       h('button', {type: 'submit', class: 'primary', id: 'report-open'}, t('report_open')),
       h('button', {type: 'button', onclick: () => { location.href = link(true); }}, t('report_csv'))));
   $('#view').replaceChildren(root);
-  return async () => {};
+  return async () => {
+    if (st.options.length > 1) return;
+    const list = await api('GET', '/api/stations');
+    st.append(...list.map((x) => h('option', {value: x.id}, x.name)));
+  };
 }
 
 /* ---- start ---- */

@@ -149,7 +149,14 @@ static enum MHD_Result answer(const struct wwtp_http *h, struct MHD_Connection *
 		return MHD_NO;
 	}
 	protect(h, resp, CSP_PAGE);
-	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Type",
+				r->content_type ? r->content_type
+						: "application/json; charset=utf-8");
+	if (r->attachment) {
+		char cd[96];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", r->attachment);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
 	if (r->allow)
 		MHD_add_response_header(resp, "Allow", r->allow);
 	if (r->total[0])
@@ -224,6 +231,7 @@ static enum MHD_Result serve_report(struct wwtp_http *h, struct MHD_Connection *
 	struct wwtp_buf out;
 	char err[256] = "";
 
+	memset(&r, 0, sizeof(r)); /* authenticate fills only what it answers */
 	if (wwtp_api_authenticate(h->api, q, &who, &r) != 0)
 		return answer(h, c, &r);
 	for (size_t i = 0; i < g->n; i++) {

@@ -44,7 +44,12 @@ static size_t find(const struct wwtp_alerts *a, const char *station, const char 
 		   int64_t from, int64_t to, size_t limit, const struct wwtp_alert_rec **out,
 		   size_t max)
 {
-	struct wwtp_alert_filter f = {station, kind, state, from, to, limit};
+	struct wwtp_alert_filter f = {.station = station,
+				      .kind = kind,
+				      .state = state,
+				      .from_ms = from,
+				      .to_ms = to,
+				      .limit = limit};
 	return wwtp_alerts_find(a, &f, out, max);
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../central/web/acks.h"
+#include "../../central/web/alerts_csv.h"
 #include "../../central/monitor/alerts.h"
 #include "../../central/web/api.h"
 #include "../../central/web/auth.h"
@@ -30,6 +31,7 @@
 #include "../../central/web/ratelimit.h"
 #include "../../station/station_config.h"
 #include "../../util/err.h"
+#include "../../util/timeutil.h"
 
 #define NOW_MS 1780000000000LL /* 2026-05-28T20:26:40Z */
 
@@ -298,7 +300,41 @@ static void test_flag_with_reasons(void **state)
 		}
 	}
 	assert_true(compliance);
-	assert_false(json_is_null(json_object_get(y, "flagged_since")));
+	/* Since when: the first window of the data that flagged it (the
+	 * rules judge from min_hours = 12 hours on), not when it was noticed;
+	 * the same however often it is evaluated. */
+	char since[32];
+	assert_int_equal(wwtp_format_utc((end - 12) * WWTP_HOUR_MS, since, sizeof(since)), 0);
+	assert_string_equal(json_string_value(json_object_get(y, "flagged_since")), since);
+	json_t *fl = expect(f, "/api/stations/yen-nghia/flags", NULL, 200);
+	json_t *ep = json_object_get(fl, "episodes");
+	assert_int_equal(json_array_size(ep), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ep, 0), "raised")),
+			    since);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ep, 0), "state")),
+			    "open");
+	assert_true(json_is_true(json_object_get(json_array_get(ep, 0), "from_start")));
+	assert_true(json_array_size(json_object_get(json_array_get(ep, 0), "reasons")) >= 1);
+	json_decref(fl);
+	json_decref(expect(f, "/api/stations/nowhere/flags", NULL, 404));
+	/* The regulation, named with its column and factors (from its file). */
+	json_t *reg = json_object_get(y, "regulation");
+	assert_string_equal(json_string_value(json_object_get(reg, "code")), "QCVN 40:2011/BTNMT");
+	assert_string_equal(json_string_value(json_object_get(reg, "column")), "B");
+	assert_true(json_number_value(json_object_get(reg, "kq")) == 0.9);
+	assert_non_null(strstr(json_string_value(json_object_get(reg, "text_vi")),
+			       "QCVN 40:2011/BTNMT cột B, Kq = 0,9"));
+	/* Reasons in an inspector's words too. */
+	assert_non_null(strstr(json_string_value(json_object_get(
+				   json_array_get(json_object_get(y, "reasons"), 0), "text_vi")),
+			       "vượt quy chuẩn 24/24 giờ, TB 200 mg/L, gấp 1,48 lần"));
+	/* One glossary for the page. */
+	json_t *g = expect(f, "/api/glossary", NULL, 200);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(g, "volume_in"), "vi")),
+	    "Tổng lượng nước vào (cộng dồn)");
+	json_decref(g);
+	json_decref(expect(f, "/api/stations/yen-nghia/flags", "x=1", 400));
 	json_t *ck = json_object_get(y, "checks");
 	assert_true(json_number_value(json_object_get(
 			json_object_get(json_object_get(ck, "compliance"), "cod"), "within")) ==
@@ -315,6 +351,11 @@ static void test_flag_with_reasons(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "reasons")), 0);
 	assert_true(json_is_null(json_object_get(doc, "flagged_since")));
 	json_decref(doc);
+	/* The history is the data's: every hour now good, no window ever
+	 * flagged (InfluxDB answered differently; the history follows). */
+	doc = expect(f, "/api/stations/yen-nghia/flags", NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(doc, "episodes")), 0);
+	json_decref(doc);
 
 	doc = expect(f, "/api/health", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "status")), "ok");
@@ -329,7 +370,12 @@ static void test_alerts(void **state)
 	char total[24];
 	int status;
 	int64_t t = NOW_MS - 3600000;
+	struct wwtp_alarm_policies none;
 
+	/* Without delays each raw alert is an alert of its own (the delays'
+	 * own tests: test_central_episodes; with them, below). */
+	memset(&none, 0, sizeof(none));
+	assert_int_equal(wwtp_monitor_set_alarms(f->mon, &none), 0);
 	ingest_alert(f, "yen-nghia", "yen-nghia:cod:exceedance:3600:1", "exceedance", "raised", t,
 		     0);
 	ingest_alert(f, "yen-nghia", "yen-nghia:cod:fault:0:2", "fault", "raised", t + 1000, 0);
@@ -382,6 +428,76 @@ static void test_alerts(void **state)
 	assert_int_equal(json_array_size(json_object_get(doc, "alerts")), 1);
 	assert_int_equal(json_integer_value(json_object_get(doc, "open_alerts")), 1);
 	json_decref(doc);
+
+	/* Priority: every alert has one, and the filter takes it. */
+	doc = expect(f, "/api/alerts", "priority=high", 200);
+	assert_int_equal(json_array_size(doc), 2);
+	a = json_array_get(doc, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "priority")), "high");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(a, "windows_s"), 0)),
+			 3600);
+	json_decref(doc);
+	doc = expect(f, "/api/alerts", "priority=low", 200);
+	assert_int_equal(json_array_size(doc), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 0), "kind")),
+			    "fault");
+	json_decref(doc);
+	json_decref(expect(f, "/api/alerts", "priority=urgent", 400));
+	json_decref(expect(f, "/api/alerts", "order=random", 400));
+	/* The page's order: the open exceedance before the newer closed fault. */
+	doc = expect(f, "/api/alerts", "station=yen-nghia&order=page", 200);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(doc, 0), "kind")),
+			    "exceedance");
+	json_decref(doc);
+
+	/* A missing-data alert gives its share as %, not in the param's unit. */
+	ingest_alert(f, "qd6613-01", "qd6613-01:cod:availability:3600:9", "availability", "raised",
+		     t, 0);
+	doc = expect(f, "/api/alerts", "kind=availability", 200);
+	a = json_array_get(doc, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "value_unit")), "%");
+	assert_true(json_number_value(json_object_get(a, "value_pct")) == 20000);
+	assert_true(json_number_value(json_object_get(a, "limit_pct")) == 13500);
+	assert_string_equal(json_string_value(json_object_get(a, "priority")), "medium");
+	json_decref(doc);
+
+	/* With the default delays, the 4-second fault never becomes an alert. */
+	struct wwtp_alarm_policies dflt;
+	wwtp_alarm_policies_default(&dflt);
+	assert_int_equal(wwtp_monitor_set_alarms(f->mon, &dflt), 0);
+	doc = expect(f, "/api/alerts", "kind=fault", 200);
+	assert_int_equal(json_array_size(doc), 0);
+	json_decref(doc);
+	dflt.kind[WWTP_ALERT_EXCEEDANCE].on_delay_s = 1;
+	assert_int_equal(wwtp_monitor_set_alarms(f->mon, &dflt), WWTP_ERR_INVAL);
+
+	/* The rates over the last two days: two exceedances (both in alerts)
+	 * and the availability alert. */
+	snprintf(args, sizeof(args), "from=%lld&to=%lld", (long long)(NOW_MS - 2 * 86400000LL),
+		 (long long)NOW_MS);
+	doc = expect(f, "/api/alerts/rates", args, 200);
+	assert_int_equal(json_integer_value(json_object_get(doc, "raised")), 3);
+	assert_int_equal(json_integer_value(json_object_get(doc, "exceedances_raw")), 2);
+	assert_int_equal(json_integer_value(json_object_get(doc, "exceedances_in_alerts")), 2);
+	assert_int_equal(json_integer_value(json_object_get(doc, "chattering_tags")), 0);
+	json_decref(doc);
+
+	/* CSV: the header and one row per alert. */
+	struct wwtp_api_arg ca[1] = {{"state", "all"}};
+	struct wwtp_api_request q = {
+	    .method = "GET", .path = "/api/alerts.csv", .args = ca, .nargs = 1, .now_ms = NOW_MS};
+	struct wwtp_api_response r;
+	wwtp_api_handle(f->api, &q, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "text/csv; charset=utf-8");
+	assert_non_null(strstr(r.body, WWTP_ALERTS_CSV_HEADER "\r\n"));
+	assert_non_null(strstr(r.body, "yen-nghia:cod:exceedance:3600:1,yen-nghia,exceedance,high,"
+				       "cod,mg/L,3600,open,"));
+	int rows = 0;
+	for (const char *c = r.body; (c = strstr(c, "\r\n")) != NULL; c += 2)
+		rows++;
+	assert_int_equal(rows, 1 + 3);
+	free(r.body);
 }
 
 static void test_bad_input(void **state)
@@ -490,7 +606,7 @@ static void test_index(void **state)
 	struct fx *f = *state;
 	json_t *doc = expect(f, "/", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "wwtp-central");
-	assert_true(json_array_size(json_object_get(doc, "routes")) == 9);
+	assert_true(json_array_size(json_object_get(doc, "routes")) == 14);
 	json_decref(doc);
 	json_decref(expect(f, "/api", NULL, 200));
 }

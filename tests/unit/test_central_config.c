@@ -165,6 +165,41 @@ static void test_flags_group(void **state)
 	assert_true(cfg.flags.fault_max == 0.20); /* the rest: defaults */
 }
 
+/* The alarms group: per kind, what is given over the kind's defaults;
+ * unknown kinds and keys refused; no on-delay for exceedances. */
+static void test_alarms_group(void **state)
+{
+	struct wwtp_central_cfg cfg;
+	struct wwtp_alarm_policies d;
+	(void)state;
+
+	wwtp_alarm_policies_default(&d);
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR), &cfg, NULL), 0);
+	assert_memory_equal(&cfg.alarms, &d, sizeof(d));
+	assert_int_equal(wwtp_central_config_load(
+			     write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
+				       "alarms = { fault = { on_delay_s = 60; };\n"
+				       "  exceedance = { off_delay_s = 0; rearm_s = 0; }; };\n"),
+			     &cfg, NULL),
+			 0);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_FAULT].on_delay_s, 60);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_FAULT].off_delay_s,
+			 d.kind[WWTP_ALERT_FAULT].off_delay_s);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_EXCEEDANCE].off_delay_s, 0);
+	assert_int_equal(cfg.alarms.kind[WWTP_ALERT_OFFLINE].on_delay_s,
+			 d.kind[WWTP_ALERT_OFFLINE].on_delay_s);
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { smoke = { on_delay_s = 1; }; };\n", 4,
+		     "smoke");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { fault = { delay_s = 1; }; };\n", 4,
+		     "delay_s");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "alarms = { fault = { rearm_s = -1; }; };\n", 4,
+		     "rearm_s");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "alarms = { exceedance = { on_delay_s = 60; }; };\n",
+		     4, "never later");
+}
+
 static void test_v2(void **state)
 {
 	struct wwtp_central_cfg cfg;
@@ -312,12 +347,81 @@ static void test_mqtt_tls(void **state)
 	    "username");
 }
 
+/* The notify group: the issue's contract keys exactly, the defaults, and
+ * one FILE:LINE error for each mistake. */
+#define NOTIFY_CONTRACT                                                                            \
+	"notify = {\n"                                                                             \
+	"  smtp = { url = \"smtp://127.0.0.1:2525\"; from = \"giamsat@example.vn\"; };\n"          \
+	"  recipients = ( { email = \"thanhtra@example.vn\"; stations = [ \"*\" ]; min_priority "  \
+	"= "                                                                                       \
+	"\"high\"; } );\n"                                                                         \
+	"  webhooks = ( { url = \"http://127.0.0.1:9000/hook\"; min_priority = \"medium\"; } );\n" \
+	"  min_interval_s = 300;\n"                                                                \
+	"};\n"
+
+static void test_notify(void **state)
+{
+	struct wwtp_central_cfg cfg;
+	(void)state;
+
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR), &cfg, NULL), 0);
+	assert_int_equal(cfg.notify.enabled, 0); /* no group: no notifications */
+	assert_int_equal(wwtp_central_config_load(
+			     write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR NOTIFY_CONTRACT), &cfg, NULL),
+			 0);
+	assert_int_equal(cfg.notify.enabled, 1);
+	assert_int_equal(cfg.notify.has_smtp, 1);
+	assert_string_equal(cfg.notify.smtp.url, "smtp://127.0.0.1:2525");
+	assert_string_equal(cfg.notify.smtp.from, "giamsat@example.vn");
+	assert_int_equal(cfg.notify.smtp.use_ssl, 0);
+	assert_int_equal(cfg.notify.ntargets, 2);
+	assert_int_equal(cfg.notify.targets[0].mail, 1);
+	assert_string_equal(cfg.notify.targets[0].addr, "thanhtra@example.vn");
+	assert_int_equal(cfg.notify.targets[0].nstations, 1);
+	assert_string_equal(cfg.notify.targets[0].stations[0], "*");
+	assert_string_equal(cfg.notify.targets[0].min_priority, "high");
+	assert_int_equal(cfg.notify.targets[1].mail, 0);
+	assert_string_equal(cfg.notify.targets[1].addr, "http://127.0.0.1:9000/hook");
+	assert_string_equal(cfg.notify.targets[1].min_priority, "medium");
+	assert_string_equal(cfg.notify.targets[1].stations[0], "*"); /* not given: all */
+	assert_int_equal(cfg.notify.min_interval_s, 300);
+	assert_int_equal(cfg.notify.delay_s, 10);
+	assert_int_equal(cfg.notify.retry_min_s, 30);
+	assert_int_equal(cfg.notify.retry_max_s, 3600);
+	assert_string_equal(cfg.notify.dir, "/var/lib/wwtp-central/notify");
+
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = {\n  recipients = ( { email = \"a@b.vn\"; } );\n};\n",
+		     5, "recipients need an smtp group");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = { smtp = { url = \"smtp://h\"; from = \"g@b.vn\"; };\n"
+		     "  recipients = ( { email = \"not an address\"; } ); };\n",
+		     5, "is not an address");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = { smtp = { url = \"http://h\"; from = \"g@b.vn\"; }; };\n",
+		     4, "must start with smtp:// or smtps://");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = {\n  webhooks = ( { url = \"ftp://h/x\"; } ); };\n",
+		     5, "must start with http:// or https://");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = {\n  webhooks = ( { url = \"http://h/x\";\n"
+		     "  min_priority = \"urgent\"; } ); };\n",
+		     6, "min_priority");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "notify = {\n  colour = 1; };\n", 5, "colour");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR
+		     "notify = { smtp = { url = \"smtp://h\"; from = \"g@b.vn\";\n"
+		     "  username = \"u\"; }; };\n",
+		     5, "username and password_file go together");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipped),	cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_v2),
-	    cmocka_unit_test(test_errors),	cmocka_unit_test(test_mqtt_tls),
+	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_alarms_group),
+	    cmocka_unit_test(test_v2),		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_mqtt_tls),	cmocka_unit_test(test_notify),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -604,7 +604,8 @@ static void test_alert(void **state)
 	    f, &e, "outlet", "cod", "mg/L",
 	    "{\"v\":1,\"station\":\"thanh-thuy\","
 	    "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"raised\","
-	    "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+	    "\"kind\":\"exceedance\",\"priority\":\"high\",\"device\":\"outlet\",\"param\":\"cod\","
+	    "\"unit\":\"mg/L\","
 	    "\"window_s\":3600,\"value\":212.4,\"limit\":148.5,\"ratio\":1.4303,"
 	    "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
 	    "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
@@ -615,7 +616,8 @@ static void test_alert(void **state)
 	    f, &e, "outlet", "cod", "mg/L",
 	    "{\"v\":1,\"station\":\"thanh-thuy\","
 	    "\"id\":\"thanh-thuy:cod:exceedance:3600:1769878800000\",\"event\":\"cleared\","
-	    "\"kind\":\"exceedance\",\"device\":\"outlet\",\"param\":\"cod\",\"unit\":\"mg/L\","
+	    "\"kind\":\"exceedance\",\"priority\":\"high\",\"device\":\"outlet\",\"param\":\"cod\","
+	    "\"unit\":\"mg/L\","
 	    "\"window_s\":3600,\"value\":140.2,\"limit\":148.5,\"ratio\":0.9441,"
 	    "\"since\":\"2026-01-31T17:00:00.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
 	    "\"end\":\"2026-01-31T18:30:00.500Z\",\"ts\":\"2026-01-31T18:30:00.500Z\"}");
@@ -628,7 +630,7 @@ static void test_alert(void **state)
 	    f, &e, "outlet", "cod", NULL,
 	    "{\"v\":1,\"station\":\"thanh-thuy\","
 	    "\"id\":\"thanh-thuy:cod:fault:0:1769878800000\",\"event\":\"raised\","
-	    "\"kind\":\"fault\",\"device\":\"outlet\",\"param\":\"cod\","
+	    "\"kind\":\"fault\",\"priority\":\"low\",\"device\":\"outlet\",\"param\":\"cod\","
 	    "\"since\":\"2026-01-31T16:59:50.000Z\",\"start\":\"2026-01-31T17:00:00.000Z\","
 	    "\"ts\":\"2026-01-31T17:00:00.000Z\"}");
 
@@ -637,7 +639,8 @@ static void test_alert(void **state)
 	expect_alert(f, &e, "flow-out", NULL, "",
 		     "{\"v\":1,\"station\":\"thanh-thuy\","
 		     "\"id\":\"thanh-thuy:cod:offline:0:1769878800000\",\"event\":\"raised\","
-		     "\"kind\":\"offline\",\"device\":\"flow-out\",\"value\":90,\"limit\":60,"
+		     "\"kind\":\"offline\",\"priority\":\"medium\",\"device\":\"flow-out\","
+		     "\"value\":90,\"limit\":60,"
 		     "\"ratio\":1.5,\"since\":\"2026-01-31T17:00:00.000Z\","
 		     "\"start\":\"2026-01-31T17:00:00.000Z\",\"ts\":\"2026-01-31T17:00:00.000Z\"}");
 
@@ -645,7 +648,7 @@ static void test_alert(void **state)
 	set_event(&e, WWTP_ALERT_RAISED, WWTP_ALERT_AVAILABILITY, 86400, 0.5, 0.75, 0.5 / 0.75);
 	wwtp_buf_reset(&f->buf);
 	assert_int_equal(wwtp_payload_alert(&f->st, &e, "outlet", "cod", NULL, &f->buf), 0);
-	assert_non_null(strstr(f->buf.data, "\"kind\":\"availability\","));
+	assert_non_null(strstr(f->buf.data, "\"kind\":\"availability\",\"priority\":\"medium\","));
 	assert_non_null(strstr(f->buf.data, "\"window_s\":86400,\"value\":0.5,\"limit\":0.75,"
 					    "\"ratio\":0.6667,"));
 

@@ -427,6 +427,8 @@ static void test_month_flag_uses_the_rules(void **state)
 	/* The rule rests on the same judged hours as the report. */
 	assert_int_equal(f->res.reasons[0].hours, (int)f->ps[P_COD].hours_judged);
 	assert_true(f->res.reasons[0].value == 0);
+	/* The mean the inspector's wording needs ("TB 200 mg/L, gấp N lần"). */
+	assert_true(f->res.reasons[0].mean == 200);
 	free(f->hours);
 	free(f);
 }

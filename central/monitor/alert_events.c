@@ -1,0 +1,48 @@
+/* alert_events.c - the names of priorities and note edges (alert_events.h). */
+#include "alert_events.h"
+
+#include <string.h>
+
+const char *wwtp_alert_priority_name(int prio)
+{
+	switch (prio) {
+	case WWTP_PRIO_LOW:
+		return "low";
+	case WWTP_PRIO_MEDIUM:
+		return "medium";
+	case WWTP_PRIO_HIGH:
+		return "high";
+	default:
+		return "?";
+	}
+}
+
+int wwtp_alert_priority_parse(const char *name)
+{
+	for (int p = WWTP_PRIO_LOW; p <= WWTP_PRIO_HIGH; p++)
+		if (name && strcmp(name, wwtp_alert_priority_name(p)) == 0)
+			return p;
+	return 0;
+}
+
+int wwtp_alert_priority_of_kind(const char *kind)
+{
+	for (int k = 0; kind && k < WWTP_ALERT_KINDS; k++)
+		if (strcmp(kind, wwtp_alert_kind_name(k)) == 0)
+			return wwtp_alert_priority_parse(wwtp_alert_kind_priority(k));
+	return WWTP_PRIO_MEDIUM;
+}
+
+const char *wwtp_alert_note_edge_name(int edge)
+{
+	switch (edge) {
+	case WWTP_ALERT_NOTE_RAISED:
+		return "raised";
+	case WWTP_ALERT_NOTE_CHANGED:
+		return "changed";
+	case WWTP_ALERT_NOTE_CLEARED:
+		return "cleared";
+	default:
+		return "?";
+	}
+}
