@@ -269,7 +269,8 @@ fuzz: fuzz-build
 
 # ---- benchmarks (bench/README.md) ---------------------------------------------
 # Not part of `make check`. Builds the programs and bench/*.c tools in
-# BENCH_BUILD with -O2 and no sanitizers, then runs the seven benchmarks and
+# BENCH_BUILD with -O2 and no sanitizers, installs Node-RED into
+# BENCH_BUILD/nodered, then runs the seven benchmarks and
 # writes bench/results/<UTC date>.md. `make bench LONG=1` (or BENCH_SECONDS=N)
 # for longer runs.
 BENCH_BUILD ?= build/bench
@@ -284,9 +285,13 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcollector.a $(BUILD)/libwwtp.a | deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcollector.a \
 		$(BUILD)/libwwtp.a $(LDLIBS)
 
+# Node-RED (benchmark 3) comes from the npm registry, at the versions
+# bench/nodered/package.json pins; without it (offline) the benchmark runs
+# and its Node-RED row says why.
 bench:
 	@scripts/deps.sh bench
 	$(MAKE) BUILD=$(BENCH_BUILD) SANITIZE= CFLAGS="-O2 -g" bench-build
+	-bench/nodered/install.sh $(BENCH_BUILD)/nodered
 	LONG=$(LONG) bench/run.sh $(BENCH_BUILD)
 
 # Debian packages (packaging/README.md): wwtp-collector and wwtp-central for
