@@ -323,10 +323,11 @@ nodered_versions() {
 # also holds mosquitto_sub's debug lines), after the first SKIP of them: the
 # length of the payload's KEY (readings[] of ours, values{} of the Node-RED
 # flow), or with KEY "-" one a message (collectd: one value a message; its
-# payloads end in a NUL byte, hence grep -a).
+# payloads end in a NUL byte, which makes grep take the file for binary:
+# -a, and wc -l, not grep -c, which would count the NUL as a line end).
 values_of() {
 	if [ "$4" = - ]; then
-		grep -a "^$2" "$1" | tail -n +"$(($3 + 1))" | grep -c ''
+		grep -a "^$2" "$1" | tail -n +"$(($3 + 1))" | wc -l
 	else
 		grep -a "^$2" "$1" | tail -n +"$(($3 + 1))" | sed 's/^[^ ]* //' |
 			jq -s "map(.$4 | length) | add // 0" 2>/dev/null || echo -

@@ -45,7 +45,7 @@ B1_EQ="- of -" B1_E_OURS=- B1_E_PP=- B1_E_CD=- B1_SC_OURS=- B1_SC_PP=- B1_SC_CD=
 B3_RW=- B3_RC=- B3_AW=- B3_AC=- B3_WC=- B3_CC=- B4_CEN=- B4_CEIL=- B4_RATIO=-
 B5_MED1=- B5_P991=- B5_MED10=- B5_P9910=- B6_T=- B6_RATE=- B7=-
 B3_PW=- B3_PC=- B3_SW=- B3_SC=- B3_TOPLIBS=-
-B3_RN=- B3_PN=- B3_NC=- B3_MN=- B3_NR_WHY="not run" B5_COL=() B6_T2=- B6_RATE2=- B6_R2=- B6_DEFRATE=-
+B3_RN=- B3_PN=- B3_NC=- B3_MN=- B3_NR_WHY="not run" B4_CAP=- B4_CAP_R=- B4_CAP_M=- B4_US=- B4_CAP_CPU=- B5_COL=() B6_T2=- B6_RATE2=- B6_R2=- B6_DEFRATE=-
 # The defaults the programs ship with, where a benchmark leaves them alone
 # (the tables say which): wwtp-central does not log them, so from the source.
 DEF_BATCH_MS=$(central_default batch_max_ms)
@@ -63,6 +63,7 @@ DEF_COMMIT_MS=$(store_default COMMIT_MS)
 	echo "| --- | --- |"
 	echo "| CPU | $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores online |"
 	echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+	echo "| load average at start | $(cut -d' ' -f1-3 /proc/loadavg) |"
 	echo "| kernel | $(uname -sr) |"
 	echo "| OS | $(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-?}") |"
 	echo "| wwtp | $(cat VERSION), build $BUILD (-O2, no sanitizers) |"
@@ -527,6 +528,35 @@ bench4() {
 	B4_RATIO=$(awk '{ print $7 }' "$T/b4.txt" | median)
 	table_row "**median**" "" "$B4_CEIL" "" "$B4_CEN" "" "**$B4_RATIO**" "" "" "" ""
 	echo >>"$RES"
+	# -- capacity (docs/scaling.md): stations of 10 limited parameters
+	# every 60 s, from the median rate, bounded both by readings and by
+	# messages (this run's messages carry per_round / 6 readings each; a
+	# station's carries 10: one decode per message, one point per reading).
+	local msg_rate
+	msg_rate=$(awk -v r="$B4_CEN" -v p="$per_round" 'BEGIN { if (r == "-") print "-"; else printf "%.0f", r * 6 / p }')
+	B4_CAP_R=$(awk -v r="$B4_CEN" 'BEGIN { if (r == "-") print "-"; else printf "%.0f", r * 60 / 10 }')
+	B4_CAP_M=$(awk -v m="$msg_rate" 'BEGIN { if (m == "-") print "-"; else printf "%.0f", m * 60 }')
+	B4_CAP=$(awk -v a="$B4_CAP_R" -v b="$B4_CAP_M" 'BEGIN { if (a == "-") print "-"; else print (a < b ? a : b) }')
+	# The same from CPU time: what the central side (wwtp-central, influxd,
+	# mosquitto) spent per reading, against this machine's cores. Other jobs
+	# on the machine slow the rate down far more than they change the CPU
+	# time a reading costs.
+	B4_US=$(awk '$5 > 0 { printf "%.1f\n", ($8 + $9 + $10) * 1e4 / $5 }' "$T/b4.txt" | median)
+	B4_CAP_CPU=$(awk -v u="$B4_US" -v n="$(nproc)" 'BEGIN { if (u == "-" || u <= 0) print "-"; else printf "%.0f", n * 1e6 / u * 60 / 10 }')
+	para "Capacity (docs/scaling.md): a station of 10 limited parameters every 60 s sends one message" \
+		"of 10 readings a minute, 1/6 reading a second. At the median rate of this run ($B4_CEN" \
+		"readings/s, $msg_rate messages/s of $(awk -v p="$per_round" 'BEGIN { printf "%.1f", p / 6 }') readings) one wwtp-central with its influxd on this" \
+		"machine takes **$B4_CAP_R stations** counted by readings, $B4_CAP_M counted by messages;" \
+		"the smaller, **$B4_CAP**, is the figure. It is a flood rate with every core busy, so a fleet" \
+		"of that size leaves nothing for catching up after an outage (a fleet at a fraction f of it" \
+		"replays an outage of D in D × f / (1 − f)); and it counts ingest only: the monitor's" \
+		"per-station read-back (one InfluxDB query per station with new data every refresh_s) and" \
+		"InfluxDB's series count are not loaded by this benchmark (docs/scaling.md)." \
+		"By CPU time instead: the central side (wwtp-central, influxd and mosquitto, CPU columns" \
+		"above) spent a median $B4_US µs of CPU per reading; $(nproc) cores given to them alone would" \
+		"take $(awk -v u="$B4_US" -v n="$(nproc)" 'BEGIN { if (u == "-" || u <= 0) print "-"; else printf "%.0f", n * 1e6 / u }') readings/s," \
+		"**$B4_CAP_CPU stations** (an estimate: it assumes the cost per reading stays the same when" \
+		"they have the cores to themselves, and leaves the load generator out, as stations are elsewhere)."
 	# -- where its threads are: stacks sampled with gdb during one more
 	# (untimed, longer) flood. Each thread is shown by its innermost frame
 	# and the project's functions above it: a thread in poll/futex/recv is
@@ -969,6 +999,9 @@ summary() {
 		table_row "central ingest at least 80% of InfluxDB's write ceiling" \
 			"$B4_CEN vs $B4_CEIL readings/s, ratio $B4_RATIO" "$v" \
 			"the central run shares this machine's 2 cores between the load generator, mosquitto, wwtp-central and influxd (CPU columns of section 4), the ceiling run only curl and influxd, so the ratio sets the whole MQTT path against a bare write; where wwtp-central's instructions go: the callgrind profile of section 4 (JSON parsing under wwtp_decode, line-protocol encoding, the flags monitor; the \`eval\` objects central does not store are about 60% of each payload's bytes); its writer sends one request at a time (thread states). Would fix: a decoder that skips \`eval\` without building it, keeping a write in flight while the next batch is built, and a broker not sharing central's cores (not tried here)"
+		table_row "stations one central holds (10 limited parameters every 60 s; no target figure)" \
+			"$B4_CAP stations ($B4_CAP_R by readings, $B4_CAP_M by messages) at the median ingest rate; $B4_CAP_CPU by CPU time ($B4_US µs of the central side's CPU per reading, $(nproc) cores)" "-" \
+			"ingest only, at a flood with no headroom for catching up; the monitor's per-station read-back and InfluxDB's series are not loaded here (docs/scaling.md)"
 	fi
 	if want 5; then
 		local vc vs lab eff disk c_med c_p99 s_med s_p99 n_p99 r cm1=- cm1_p99=- cm1_disk=- def_disk=- DEF_SEEN=""
@@ -1011,6 +1044,7 @@ for n in 1 2 3 4 5 6 7; do
 			echo "bench: benchmark $n failed; its table is incomplete" >&2
 			para "**Benchmark $n did not complete** (see the run's log)."
 		fi
+		para "Load average after benchmark $n: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; other jobs on the machine count too)."
 		show_new
 	fi
 done
