@@ -20,7 +20,7 @@ export WWTP_BUILD=$BUILD
 BENCHBIN="$WWTP_BUILD/bench"
 CENTRAL="$WWTP_BUILD/wwtp-central"
 # Node-RED for benchmark 3, installed there by make bench (bench/nodered/install.sh).
-NODERED_DIR=${BENCH_NODERED:-$WWTP_BUILD/nodered}
+NODERED_DIR=${BENCH_NODERED:-build/nodered}
 for b in "$COLLECTOR" "$SIM" "$CENTRAL" "$FREEPORT" "$WAITPORT" "$BENCHBIN/plancount" \
 	"$BENCHBIN/mbcount" "$BENCHBIN/mbfloor"; do
 	[ -x "$b" ] || { echo "bench: $b is missing: run make bench" >&2; exit 1; }
@@ -404,7 +404,7 @@ bench3() {
 			"$(mib "$sn")" "$(mib "$an")" "$nc" "$(awk -v c="$nc" 'BEGIN { printf "%.3f", c / 36 }')" "$nw" "-" \
 			"$mn${nr_why:+ (**$nr_why**)}" "$vn"
 	else
-		table_row "Node-RED" "not available: $nr_why" "" "" "" "" "" "" "" "" "" ""
+		table_row "Node-RED" "not measured: $nr_why" "" "" "" "" "" "" "" "" "" ""
 	fi
 	table_row "ratio collector / collectd" "$(ratio "$rw" "$rc")" "$(ratio "$hw" "$hc")" "$(ratio "$pw" "$pc")" \
 		"$(ratio "$sw" "$sc")" "$(ratio "$aw" "$ac")" "$(ratio "$wc" "$cc")" "" "" "" "" ""
@@ -991,7 +991,7 @@ summary() {
 				"Node-RED with node-red-contrib-modbus, same map and broker, $B3_MN messages/s: RSS $B3_RN MiB (collector $B3_RW: ratio $(ratio "$B3_RW" "$B3_RN")), private $B3_PN MiB (collector $B3_PW: ratio $(ratio "$B3_PW" "$B3_PN")), CPU $B3_NC s/hour (collector $B3_WC: ratio $(ratio "$B3_WC" "$B3_NC"))" \
 				"-" "what Pi users install for Modbus to MQTT; it does not judge or store${B3_NR_WHY:+; **$B3_NR_WHY**}"
 		else
-			table_row "Node-RED beside them (no target figure)" "not available: $B3_NR_WHY" "-" "bench/nodered/install.sh (make bench) installs it from the npm registry"
+			table_row "Node-RED beside them (no target figure)" "not measured: $B3_NR_WHY" "-" "bench/nodered/install.sh (make bench) installs it from the npm registry"
 		fi
 	fi
 	if want 4; then

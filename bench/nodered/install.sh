@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/nodered/install.sh DIR - installs Node-RED and node-red-contrib-modbus
-# for benchmark 3 into DIR (make bench: build/bench/nodered) from the npm
+# for benchmark 3 into DIR (make bench: build/nodered) from the npm
 # registry, at the versions bench/nodered/package.json pins. Skipped when DIR
 # already holds that package.json's install. On failure it writes the reason
 # to DIR/install-failed (bench/run.sh quotes it in the table) and exits 1.
