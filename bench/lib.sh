@@ -278,3 +278,58 @@ central_default() {
 	grep -E "OPT_INT\(\"$1\"" central/config/config.c | grep -oE '[0-9]+\)' | tail -n1 | tr -d ')'
 }
 store_default() { awk -v k="WWTP_STORE_DEFAULT_$1" '$1 == "#define" && $2 == k { print $3 }' station/store_config.h; }
+
+# start_nodered NAME DIR GW_PORT PLC_PORT: Node-RED (installed in DIR by
+# bench/nodered/install.sh) headless with its own user dir $T/NAME-ud, the
+# flow bench/nodered/edge6-flow.json reading the simulator's analyzer
+# gateway (GW_PORT) and PLC (PLC_PORT) and publishing to the running
+# mosquitto; its editor on a free loopback port. Waits until the flows have
+# started. Sets NR_PID, or NR_WHY (why not) and returns 1.
+start_nodered() {
+	local name=$1 dir=$2 gw=$3 plc=$4 ud="$T/$1-ud"
+	NR_PID="" NR_WHY=""
+	if [ ! -f "$dir/node_modules/node-red/red.js" ]; then
+		NR_WHY="not installed in $dir ($(cat "$dir/install-failed" 2>/dev/null || echo "bench/nodered/install.sh did not run"))"
+		return 1
+	fi
+	rm -rf "$ud"
+	mkdir -p "$ud"
+	cp bench/nodered/edge6-flow.json "$ud/flows.json"
+	cp bench/nodered/settings.js "$ud/settings.js"
+	NR_GW_PORT=$gw NR_PLC_PORT=$plc NR_MQTT_PORT=$MQTT_PORT NR_UI_PORT=$(freeport) \
+		node "$dir/node_modules/node-red/red.js" --userDir "$ud" --settings "$ud/settings.js" \
+		>"$T/$name.log" 2>&1 &
+	NR_PID=$!
+	track $NR_PID
+	if ! wait_for "grep -qs 'Started flows' '$T/$name.log' || ! kill -0 $NR_PID 2>/dev/null" 90 ||
+		! kill -0 $NR_PID 2>/dev/null; then
+		NR_WHY="did not start: $(tail -n 2 "$T/$name.log" | tr '\n' ' ' | cut -c1-160)"
+		stop_pid $NR_PID
+		NR_PID=""
+		return 1
+	fi
+}
+
+# nodered_versions DIR: "Node-RED X, node-red-contrib-modbus Y, Node.js Z".
+nodered_versions() {
+	local v1 v2
+	v1=$(jq -r .version "$1/node_modules/node-red/package.json" 2>/dev/null)
+	v2=$(jq -r .version "$1/node_modules/node-red-contrib-modbus/package.json" 2>/dev/null)
+	echo "Node-RED ${v1:-not installed}, node-red-contrib-modbus ${v2:-not installed}, Node.js $(node --version 2>/dev/null || echo none)"
+}
+
+# values_of FILE PREFIX SKIP KEY: readings in the messages of a subscriber's
+# raw file whose topic starts with PREFIX ("topic payload" lines; the file
+# also holds mosquitto_sub's debug lines), after the first SKIP of them: the
+# length of the payload's KEY (readings[] of ours, values{} of the Node-RED
+# flow), or with KEY "-" one a message (collectd: one value a message; its
+# payloads end in a NUL byte, which makes grep take the file for binary:
+# -a, and wc -l, not grep -c, which would count the NUL as a line end).
+values_of() {
+	if [ "$4" = - ]; then
+		grep -a "^$2" "$1" | tail -n +"$(($3 + 1))" | wc -l
+	else
+		grep -a "^$2" "$1" | tail -n +"$(($3 + 1))" | sed 's/^[^ ]* //' |
+			jq -s "map(.$4 | length) | add // 0" 2>/dev/null || echo -
+	fi
+}

@@ -19,6 +19,8 @@ export WWTP_BUILD=$BUILD
 . bench/lib.sh
 BENCHBIN="$WWTP_BUILD/bench"
 CENTRAL="$WWTP_BUILD/wwtp-central"
+# Node-RED for benchmark 3, installed there by make bench (bench/nodered/install.sh).
+NODERED_DIR=${BENCH_NODERED:-build/nodered}
 for b in "$COLLECTOR" "$SIM" "$CENTRAL" "$FREEPORT" "$WAITPORT" "$BENCHBIN/plancount" \
 	"$BENCHBIN/mbcount" "$BENCHBIN/mbfloor"; do
 	[ -x "$b" ] || { echo "bench: $b is missing: run make bench" >&2; exit 1; }
@@ -42,7 +44,8 @@ RES="$T/results.md"
 B1_EQ="- of -" B1_E_OURS=- B1_E_PP=- B1_E_CD=- B1_SC_OURS=- B1_SC_PP=- B1_SC_CD=-
 B3_RW=- B3_RC=- B3_AW=- B3_AC=- B3_WC=- B3_CC=- B4_CEN=- B4_CEIL=- B4_RATIO=-
 B5_MED1=- B5_P991=- B5_MED10=- B5_P9910=- B6_T=- B6_RATE=- B7=-
-B3_PW=- B3_PC=- B3_SW=- B3_SC=- B3_TOPLIBS=- B5_COL=() B6_T2=- B6_RATE2=- B6_R2=- B6_DEFRATE=-
+B3_PW=- B3_PC=- B3_SW=- B3_SC=- B3_TOPLIBS=-
+B3_RN=- B3_PN=- B3_NC=- B3_MN=- B3_NR_WHY="not run" B4_CAP=- B4_CAP_R=- B4_CAP_M=- B4_US=- B4_CAP_CPU=- B5_COL=() B6_T2=- B6_RATE2=- B6_R2=- B6_DEFRATE=-
 # The defaults the programs ship with, where a benchmark leaves them alone
 # (the tables say which): wwtp-central does not log them, so from the source.
 DEF_BATCH_MS=$(central_default batch_max_ms)
@@ -60,10 +63,12 @@ DEF_COMMIT_MS=$(store_default COMMIT_MS)
 	echo "| --- | --- |"
 	echo "| CPU | $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) cores online |"
 	echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+	echo "| load average at start | $(cut -d' ' -f1-3 /proc/loadavg) |"
 	echo "| kernel | $(uname -sr) |"
 	echo "| OS | $(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-?}") |"
 	echo "| wwtp | $(cat VERSION), build $BUILD (-O2, no sanitizers) |"
 	echo "| collectd | $(dpkg-query -W -f '${Version}' collectd-core 2>/dev/null) |"
+	echo "| Node-RED | $(nodered_versions "$NODERED_DIR") ($(command -v node >/dev/null && dpkg -S "$(readlink -f "$(command -v node)")" 2>/dev/null | cut -d: -f1) package $(dpkg-query -W -f '${Version}' nodejs 2>/dev/null)) |"
 	echo "| influxd | $(influxd version 2>/dev/null | head -n1) |"
 	echo "| mosquitto | $(mosquitto -h 2>/dev/null | head -n1 | sed 's/^mosquitto version //') |"
 	echo "| libmodbus | $(pkg-config --modversion libmodbus) |"
@@ -260,6 +265,25 @@ bench3() {
 	collectd_conf "$T/collectd3.conf" "$T/cd3-modbus.conf" "$MQTT_PORT"
 	mqtt_sub wwtp3 1000000 $((dur + 30)) 'wwtp/bench-edge/telemetry'
 	mqtt_sub cd3 10000000 $((dur + 30)) 'collectd/#'
+	mqtt_sub nr3 10000000 $((dur + 150)) 'nodered/#'
+
+	# Node-RED first: it takes seconds to start, and it must be polling and
+	# publishing before the window opens (its first message at the broker),
+	# or the benchmark would measure an idle Node-RED.
+	local npid="" nr_why=""
+	if ! command -v node >/dev/null; then
+		nr_why="no node on PATH (Debian package nodejs, scripts/deps.sh bench)"
+	elif start_nodered nodered3 "$NODERED_DIR" "$((ports[0] + SIM_OFF))" "$((ports[1] + SIM_OFF))"; then
+		npid=$NR_PID
+		if ! wait_for "grep -q '^nodered/' '$T/nr3.raw'" 60; then
+			nr_why="started but published nothing in 60 s: $(grep -v '^\s*$' "$T/nodered3.log" | tail -n 2 | tr '\n' ' ' | cut -c1-160)"
+			stop_pid "$npid"
+			npid=""
+		fi
+	else
+		nr_why=$NR_WHY
+	fi
+	[ -n "$nr_why" ] && echo "bench: Node-RED: $nr_why" >&2
 
 	rm -f "$T/edge3.db"*
 	"$COLLECTOR" -c "$T/edge3.cfg" --store "$T/edge3.db" --clock synced --profiles config/profiles \
@@ -270,17 +294,20 @@ bench3() {
 	local cpid=$!
 	track $cpid
 	sleep 2 # start-up not counted
-	local wc0 cc0 ww0 cw0 sz0 m0w m0c
+	local wc0 cc0 ww0 cw0 sz0 m0w m0c nc0 nw0 m0n
 	wc0=$(cpu_s $wpid); cc0=$(cpu_s $cpid)
 	ww0=$(write_bytes $wpid); cw0=$(write_bytes $cpid)
 	sz0=$(cat "$T"/edge3.db "$T"/edge3.db-wal 2>/dev/null | wc -c)
 	m0w=$(grep -c "^wwtp/" "$T/wwtp3.raw"); m0c=$(grep -c "^collectd/" "$T/cd3.raw")
+	m0n=$(grep -c "^nodered/" "$T/nr3.raw")
+	[ -n "$npid" ] && { nc0=$(cpu_s $npid); nw0=$(write_bytes $npid); }
 	local t0
 	t0=$(now_s)
 	# RSS sampled every second; the figure is the median, the peak is VmHWM.
 	# Private (Private_Clean + Private_Dirty of smaps_rollup: pages no other
 	# process maps) and PSS sampled with it: most RSS is shared libraries.
 	: >"$T/rss3w"; : >"$T/rss3c"; : >"$T/prv3w"; : >"$T/prv3c"; : >"$T/pss3w"; : >"$T/pss3c"
+	: >"$T/rss3n"; : >"$T/prv3n"; : >"$T/pss3n"
 	for ((i = 0; i < dur; i++)); do
 		sleep 1
 		vm VmRSS $wpid >>"$T/rss3w"
@@ -289,9 +316,15 @@ bench3() {
 		rollup Private_Clean Private_Dirty $cpid >>"$T/prv3c"
 		rollup Pss $wpid >>"$T/pss3w"
 		rollup Pss $cpid >>"$T/pss3c"
+		if [ -n "$npid" ]; then
+			vm VmRSS $npid >>"$T/rss3n"
+			rollup Private_Clean Private_Dirty $npid >>"$T/prv3n"
+			rollup Pss $npid >>"$T/pss3n"
+		fi
 	done
-	local el wc cc ww cw sz mw mc hw hc
+	local el wc cc ww cw sz mw mc hw hc f
 	el=$(elapsed "$t0")
+	for f in wwtp3 cd3 nr3; do cp "$T/$f.raw" "$T/$f.end"; done
 	wc=$(awk -v a="$wc0" -v b="$(cpu_s $wpid)" -v e="$el" 'BEGIN { printf "%.2f", (b - a) / e * 3600 }')
 	cc=$(awk -v a="$cc0" -v b="$(cpu_s $cpid)" -v e="$el" 'BEGIN { printf "%.2f", (b - a) / e * 3600 }')
 	ww=$(awk -v a="$ww0" -v b="$(write_bytes $wpid)" -v e="$el" 'BEGIN { printf "%.1f", (b - a) / e * 3600 / 1048576 }')
@@ -300,6 +333,26 @@ bench3() {
 	mw=$(awk -v a="$m0w" -v b="$(grep -c "^wwtp/" "$T/wwtp3.raw")" -v e="$el" 'BEGIN { printf "%.1f", (b - a) / e }')
 	mc=$(awk -v a="$m0c" -v b="$(grep -c "^collectd/" "$T/cd3.raw")" -v e="$el" 'BEGIN { printf "%.1f", (b - a) / e }')
 	hw=$(vm VmHWM $wpid); hc=$(vm VmHWM $cpid)
+	# The same for Node-RED, and readings a second for all three (messages
+	# differ: ours one per device poll, the flow one per block read, collectd
+	# one per value).
+	local nc=- nw=- mn=- hn=- an=- rn=- pn=- sn=- vw vc vn=-
+	if [ -n "$npid" ]; then
+		nc=$(awk -v a="$nc0" -v b="$(cpu_s $npid)" -v e="$el" 'BEGIN { printf "%.2f", (b - a) / e * 3600 }')
+		nw=$(awk -v a="$nw0" -v b="$(write_bytes $npid)" -v e="$el" 'BEGIN { printf "%.1f", (b - a) / e * 3600 / 1048576 }')
+		mn=$(awk -v a="$m0n" -v b="$(grep -c "^nodered/" "$T/nr3.end")" -v e="$el" 'BEGIN { printf "%.1f", (b - a) / e }')
+		hn=$(vm VmHWM $npid); an=$(vm RssAnon $npid)
+		rn=$(median <"$T/rss3n"); pn=$(grep -v -- - "$T/prv3n" | median); sn=$(grep -v -- - "$T/pss3n" | median)
+		vn=$(awk -v n="$(values_of "$T/nr3.end" nodered/ "$m0n" values)" -v e="$el" 'BEGIN { printf "%.1f", n / e }')
+		maps_by_rss $npid 10 >"$T/maps3n"
+		# Polling as configured: 8 blocks a second (the collector's plan).
+		if awk -v m="$mn" 'BEGIN { exit !(m < 4) }'; then
+			nr_why="polled and published only $mn messages/s of the 8 configured"
+			echo "bench: Node-RED: $nr_why" >&2
+		fi
+	fi
+	vw=$(awk -v n="$(values_of "$T/wwtp3.end" wwtp/ "$m0w" readings)" -v e="$el" 'BEGIN { printf "%.1f", n / e }')
+	vc=$(awk -v n="$(values_of "$T/cd3.end" collectd/ "$m0c" -)" -v e="$el" 'BEGIN { printf "%.1f", n / e }')
 	local aw ac dbsz
 	aw=$(vm RssAnon $wpid); ac=$(vm RssAnon $cpid)
 	dbsz=$(cat "$T"/edge3.db "$T"/edge3.db-wal 2>/dev/null | wc -c)
@@ -312,6 +365,7 @@ bench3() {
 	maps_by_rss $cpid 10 >"$T/maps3c"
 	stop_pid $wpid
 	stop_pid $cpid
+	[ -n "$npid" ] && stop_pid "$npid"
 	stop_pid "$SIM_PID_sim3"
 	para "Station bench/maps/edge6.cfg (6 devices, 40 points, every device every 1 s) polled from the" \
 		"simulator and published to one local mosquitto, for $dur s after 2 s of start-up, both programs" \
@@ -327,17 +381,37 @@ bench3() {
 		"CPU: user + system over the window," \
 		"per hour. Disk: /proc/PID/io write_bytes over the window, per hour; store on disk: the SQLite" \
 		"file and its WAL at the end. Messages: what a subscriber received a second (collector: one message per device" \
-		"poll with every reading and its verdict; collectd: one message per value)."
+		"poll with every reading and its verdict; collectd: one message per value; Node-RED: one message per block read);" \
+		"readings: the values in those messages." \
+		"Node-RED: $(nodered_versions "$NODERED_DIR") (the \`node\` on PATH), headless with its" \
+		"own user dir, the editor on a loopback port, running bench/nodered/edge6-flow.json: the same map" \
+		"read as the collector's plan reads it (8 Modbus-Read nodes of node-red-contrib-modbus, one per" \
+		"block, every 1 s, 2 TCP connections), one function node decoding each block into named values" \
+		"(float32 and word order as in the station file, scales), one mqtt out node (QoS 1) to the same" \
+		"broker. It is started before the other two and the window opens only once its first message" \
+		"has reached the broker; its messages are counted there (no judging, no store: it does less than" \
+		"the collector, about what collectd does, with a decoded JSON payload)."
 	mib() { awk -v k="$1" 'BEGIN { if (k == "-" || k == "") print "-"; else printf "%.2f\n", k / 1024 }'; }
 	table_head program "RSS MiB (median)" "peak RSS MiB (VmHWM)" "private MiB (Private_Clean + Private_Dirty)" \
 		"PSS MiB" "RssAnon MiB" "CPU s/hour" \
-		"% of a core" "disk writes MiB/hour" "store on disk MiB (end)" "messages/s received"
+		"% of a core" "disk writes MiB/hour" "store on disk MiB (end)" "messages/s received" "readings/s received"
 	table_row wwtp-collector "**$(mib "$rw")**" "$(mib "$hw")" "**$(mib "$pw")**" "$(mib "$sw")" "$(mib "$aw")" "$wc" \
-		"$(awk -v c="$wc" 'BEGIN { printf "%.3f", c / 36 }')" "$ww" "$(fmt "$(awk -v b="$dbsz" 'BEGIN { print b / 1048576 }')" 2)" "$mw"
+		"$(awk -v c="$wc" 'BEGIN { printf "%.3f", c / 36 }')" "$ww" "$(fmt "$(awk -v b="$dbsz" 'BEGIN { print b / 1048576 }')" 2)" "$mw" "$vw"
 	table_row "collectd (modbus + mqtt)" "**$(mib "$rc")**" "$(mib "$hc")" "**$(mib "$pc")**" "$(mib "$sc")" "$(mib "$ac")" "$cc" \
-		"$(awk -v c="$cc" 'BEGIN { printf "%.3f", c / 36 }')" "$cw" "-" "$mc"
+		"$(awk -v c="$cc" 'BEGIN { printf "%.3f", c / 36 }')" "$cw" "-" "$mc" "$vc"
+	if [ -n "$npid" ]; then
+		table_row "Node-RED (node-red-contrib-modbus + mqtt out)" "**$(mib "$rn")**" "$(mib "$hn")" "**$(mib "$pn")**" \
+			"$(mib "$sn")" "$(mib "$an")" "$nc" "$(awk -v c="$nc" 'BEGIN { printf "%.3f", c / 36 }')" "$nw" "-" \
+			"$mn${nr_why:+ (**$nr_why**)}" "$vn"
+	else
+		table_row "Node-RED" "not measured: $nr_why" "" "" "" "" "" "" "" "" "" ""
+	fi
 	table_row "ratio collector / collectd" "$(ratio "$rw" "$rc")" "$(ratio "$hw" "$hc")" "$(ratio "$pw" "$pc")" \
-		"$(ratio "$sw" "$sc")" "$(ratio "$aw" "$ac")" "$(ratio "$wc" "$cc")" "" "" "" ""
+		"$(ratio "$sw" "$sc")" "$(ratio "$aw" "$ac")" "$(ratio "$wc" "$cc")" "" "" "" "" ""
+	table_row "ratio collector / Node-RED" "$(ratio "$rw" "$rn")" "$(ratio "$hw" "$hn")" "$(ratio "$pw" "$pn")" \
+		"$(ratio "$sw" "$sn")" "$(ratio "$aw" "$an")" "$(ratio "$wc" "$nc")" "" "" "" "" ""
+	table_row "ratio Node-RED / collectd" "$(ratio "$rn" "$rc")" "$(ratio "$hn" "$hc")" "$(ratio "$pn" "$pc")" \
+		"$(ratio "$sn" "$sc")" "$(ratio "$an" "$ac")" "$(ratio "$nc" "$cc")" "" "" "" "" ""
 	echo >>"$RES"
 	para "Resident memory by mapping at the end of the window (/proc/PID/smaps, summed per file;" \
 		"KiB resident, of which private), the ten largest of each program:"
@@ -347,6 +421,10 @@ bench3() {
 		awk '{ printf "  %6d KiB  (private %5d)  %s\n", $1, $2, $3 }' "$T/maps3w"
 		echo "collectd"
 		awk '{ printf "  %6d KiB  (private %5d)  %s\n", $1, $2, $3 }' "$T/maps3c"
+		if [ -n "$npid" ]; then
+			echo "Node-RED (node)"
+			awk '{ printf "  %6d KiB  (private %5d)  %s\n", $1, $2, $3 }' "$T/maps3n"
+		fi
 		echo '```'
 		echo
 	} >>"$RES"
@@ -363,6 +441,8 @@ bench3() {
 	B3_TOPLIBS=$(grep -v -e ' wwtp-collector$' -e '\[' "$T/maps3w" | head -n 3 |
 		awk '{ printf "%s%s %d KiB", (NR > 1 ? ", " : ""), $3, $1 }')
 	B3_WC=$wc; B3_CC=$cc; B3_WW=$ww
+	B3_RN=$(mib "$rn"); B3_PN=$(mib "$pn"); B3_NC=$nc; B3_MN=$mn; B3_NR_WHY=$nr_why
+	B3_MW=$mw; B3_MC=$mc; B3_VW=$vw; B3_VC=$vc; B3_VN=$vn
 	stop_pid "$MQTT_PID"
 }
 
@@ -448,6 +528,35 @@ bench4() {
 	B4_RATIO=$(awk '{ print $7 }' "$T/b4.txt" | median)
 	table_row "**median**" "" "$B4_CEIL" "" "$B4_CEN" "" "**$B4_RATIO**" "" "" "" ""
 	echo >>"$RES"
+	# -- capacity (docs/scaling.md): stations of 10 limited parameters
+	# every 60 s, from the median rate, bounded both by readings and by
+	# messages (this run's messages carry per_round / 6 readings each; a
+	# station's carries 10: one decode per message, one point per reading).
+	local msg_rate
+	msg_rate=$(awk -v r="$B4_CEN" -v p="$per_round" 'BEGIN { if (r == "-") print "-"; else printf "%.0f", r * 6 / p }')
+	B4_CAP_R=$(awk -v r="$B4_CEN" 'BEGIN { if (r == "-") print "-"; else printf "%.0f", r * 60 / 10 }')
+	B4_CAP_M=$(awk -v m="$msg_rate" 'BEGIN { if (m == "-") print "-"; else printf "%.0f", m * 60 }')
+	B4_CAP=$(awk -v a="$B4_CAP_R" -v b="$B4_CAP_M" 'BEGIN { if (a == "-") print "-"; else print (a < b ? a : b) }')
+	# The same from CPU time: what the central side (wwtp-central, influxd,
+	# mosquitto) spent per reading, against this machine's cores. Other jobs
+	# on the machine slow the rate down far more than they change the CPU
+	# time a reading costs.
+	B4_US=$(awk '$5 > 0 { printf "%.1f\n", ($8 + $9 + $10) * 1e4 / $5 }' "$T/b4.txt" | median)
+	B4_CAP_CPU=$(awk -v u="$B4_US" -v n="$(nproc)" 'BEGIN { if (u == "-" || u <= 0) print "-"; else printf "%.0f", n * 1e6 / u * 60 / 10 }')
+	para "Capacity (docs/scaling.md): a station of 10 limited parameters every 60 s sends one message" \
+		"of 10 readings a minute, 1/6 reading a second. At the median rate of this run ($B4_CEN" \
+		"readings/s, $msg_rate messages/s of $(awk -v p="$per_round" 'BEGIN { printf "%.1f", p / 6 }') readings) one wwtp-central with its influxd on this" \
+		"machine takes **$B4_CAP_R stations** counted by readings, $B4_CAP_M counted by messages;" \
+		"the smaller, **$B4_CAP**, is the figure. It is a flood rate with every core busy, so a fleet" \
+		"of that size leaves nothing for catching up after an outage (a fleet at a fraction f of it" \
+		"replays an outage of D in D × f / (1 − f)); and it counts ingest only: the monitor's" \
+		"per-station read-back (one InfluxDB query per station with new data every refresh_s) and" \
+		"InfluxDB's series count are not loaded by this benchmark (docs/scaling.md)." \
+		"By CPU time instead: the central side (wwtp-central, influxd and mosquitto, CPU columns" \
+		"above) spent a median $B4_US µs of CPU per reading; $(nproc) cores given to them alone would" \
+		"take $(awk -v u="$B4_US" -v n="$(nproc)" 'BEGIN { if (u == "-" || u <= 0) print "-"; else printf "%.0f", n * 1e6 / u }') readings/s," \
+		"**$B4_CAP_CPU stations** (an estimate: it assumes the cost per reading stays the same when" \
+		"they have the cores to themselves, and leaves the load generator out, as stations are elsewhere)."
 	# -- where its threads are: stacks sampled with gdb during one more
 	# (untimed, longer) flood. Each thread is shown by its innermost frame
 	# and the project's functions above it: a thread in poll/futex/recv is
@@ -877,12 +986,22 @@ summary() {
 			"RSS $B3_RW MiB vs $B3_RC MiB (private, Private_Clean + Private_Dirty: $B3_PW vs $B3_PC MiB; PSS $B3_SW vs $B3_SC MiB)" "$rv" "$why"
 		table_row "collector CPU time no more than collectd's" "$B3_WC vs $B3_CC CPU s/hour" "$cv" \
 			"the collector also commits every message to SQLite (fsync per batch), judges every reading and publishes one message per device with its verdict"
+		if [ "$B3_RN" != - ]; then
+			table_row "Node-RED beside them (no target figure)" \
+				"Node-RED with node-red-contrib-modbus, same map and broker, $B3_MN messages/s: RSS $B3_RN MiB (collector $B3_RW: ratio $(ratio "$B3_RW" "$B3_RN")), private $B3_PN MiB (collector $B3_PW: ratio $(ratio "$B3_PW" "$B3_PN")), CPU $B3_NC s/hour (collector $B3_WC: ratio $(ratio "$B3_WC" "$B3_NC"))" \
+				"-" "what Pi users install for Modbus to MQTT; it does not judge or store${B3_NR_WHY:+; **$B3_NR_WHY**}"
+		else
+			table_row "Node-RED beside them (no target figure)" "not measured: $B3_NR_WHY" "-" "bench/nodered/install.sh (make bench) installs it from the npm registry"
+		fi
 	fi
 	if want 4; then
 		v=$(awk -v r="$B4_RATIO" 'BEGIN { print (r != "-" && r >= 0.8) ? "met" : "missed" }')
 		table_row "central ingest at least 80% of InfluxDB's write ceiling" \
 			"$B4_CEN vs $B4_CEIL readings/s, ratio $B4_RATIO" "$v" \
 			"the central run shares this machine's 2 cores between the load generator, mosquitto, wwtp-central and influxd (CPU columns of section 4), the ceiling run only curl and influxd, so the ratio sets the whole MQTT path against a bare write; where wwtp-central's instructions go: the callgrind profile of section 4 (JSON parsing under wwtp_decode, line-protocol encoding, the flags monitor; the \`eval\` objects central does not store are about 60% of each payload's bytes); its writer sends one request at a time (thread states). Would fix: a decoder that skips \`eval\` without building it, keeping a write in flight while the next batch is built, and a broker not sharing central's cores (not tried here)"
+		table_row "stations one central holds (10 limited parameters every 60 s; no target figure)" \
+			"$B4_CAP stations ($B4_CAP_R by readings, $B4_CAP_M by messages) at the median ingest rate; $B4_CAP_CPU by CPU time ($B4_US µs of the central side's CPU per reading, $(nproc) cores)" "-" \
+			"ingest only, at a flood with no headroom for catching up; the monitor's per-station read-back and InfluxDB's series are not loaded here (docs/scaling.md)"
 	fi
 	if want 5; then
 		local vc vs lab eff disk c_med c_p99 s_med s_p99 n_p99 r cm1=- cm1_p99=- cm1_disk=- def_disk=- DEF_SEEN=""
@@ -925,6 +1044,7 @@ for n in 1 2 3 4 5 6 7; do
 			echo "bench: benchmark $n failed; its table is incomplete" >&2
 			para "**Benchmark $n did not complete** (see the run's log)."
 		fi
+		para "Load average after benchmark $n: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; other jobs on the machine count too)."
 		show_new
 	fi
 done

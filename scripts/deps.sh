@@ -8,8 +8,9 @@
 #   build  `make`: the compiler, pkg-config and the -dev libraries
 #   demo   `make demo`: build, plus the broker, InfluxDB and their tools
 #   deb    `make deb` and the ARM builds: cross compilers, packaging tools
-#   bench  `make bench`: demo, plus collectd to compare against, the
-#          profilers and the test fixture's clients
+#   bench  `make bench`: demo, plus collectd and Node.js (for Node-RED, which
+#          bench/nodered/install.sh takes from the npm registry) to compare
+#          against, the profilers and the test fixture's clients
 #   check  `make check`: build, plus what the tests run; the tests also run
 #          the demo and make the packages, so demo and deb too, and bench:
 #          tests/integration/install_list.sh finds the package of each
@@ -55,6 +56,8 @@ mosquitto-clients
 influxdb-client
 openssl
 collectd-core
+nodejs
+npm
 hyperfine
 valgrind
 gdb
@@ -109,6 +112,20 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
+[ -z "$missing" ] && exit 0
+# A package an installed one provides is there too: NodeSource's nodejs (what
+# Node-RED's Raspberry Pi installer sets up) bundles npm, provides it and
+# conflicts with Debian's, which apt-get could not install next to it.
+provided=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null | sed -n 's/^ii *|//p' |
+	tr ',' '\n' | sed 's/(.*)//; s/ //g; /^$/d' | tr '\n' ' ') "
+still=""
+for p in $missing; do
+	case "$provided" in
+	*" $p "*) ;;
+	*) still="$still $p" ;;
+	esac
+done
+missing=$still
 [ -z "$missing" ] && exit 0
 
 SUDO=""
