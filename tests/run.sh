@@ -111,7 +111,8 @@ add_job() { # kind path build estimate heavy
 	J_KIND+=("$1") J_PATH+=("$2") J_BUILD+=("$3") J_EST+=("$4") J_HEAVY+=("$5")
 }
 matches() { # name: one of the TESTS patterns
-	local pat
+	local - pat
+	set -f # the patterns are for names, not for the files here
 	# shellcheck disable=SC2086 # TESTS: words on purpose, patterns unquoted
 	for pat in ${TESTS:-*}; do
 		# shellcheck disable=SC2254
