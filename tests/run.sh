@@ -23,7 +23,8 @@
 # scripts spend their time waiting for polls, timeouts and servers, not
 # computing, so twice the cores keeps the CPU busy without starving anyone.
 # A script marked "# suite: alone" (heavy on CPU, or using the demo's
-# folder) takes half the slots and never runs beside another such script.
+# folder) takes a slot too, but at most half the slots hold such scripts,
+# and two that run scripts/demo.sh (one BUILD/demo folder) never meet.
 # Each script picks its own free ports, so the others do not meet.
 set -u
 cd "$(dirname "$0")/.."
@@ -47,7 +48,7 @@ count_cmocka() { # log -> sets p f
 
 slots=${TEST_JOBS:-$((2 * $(nproc 2>/dev/null || echo 1)))}
 [ "$slots" -ge 1 ] 2>/dev/null || slots=1
-heavy_w=$(((slots + 1) / 2))
+heavy_max=$((slots / 2 > 0 ? slots / 2 : 1))
 
 # Each job leaves NAME.result in its logs folder: "passed failed seconds cpu".
 # CPU seconds are the job's and its children's (bash's time, user + system).
@@ -144,6 +145,7 @@ for build in "$@"; do
 		e=${est[$name]:-30}
 		heavy=0
 		grep -q '^# suite: alone' "$s" && heavy=1
+		[ $heavy = 1 ] && grep -q 'scripts/demo\.sh' "$s" && heavy=2 # uses BUILD/demo
 		add_job script "$s" "$build" $((plain ? (e + 1) / 2 : e)) $heavy
 	done
 done
@@ -153,22 +155,22 @@ mapfile -t order < <(for i in "${!J_EST[@]}"; do echo "${J_EST[$i]} $i"; done | 
 
 declare -A running # pid -> job
 free=$slots
-heavy_busy=0
+heavy_busy=0 # alone scripts running
+demo_busy=0  # one of them runs scripts/demo.sh
 suite_start=$(date +%s)
 queue=("${order[@]}")
 while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
-	# The first job in the queue that fits starts. A heavy job that waits
-	# only for slots keeps the later ones waiting too, or the light jobs
-	# would take each slot as it frees and it would never start.
+	# The first job in the queue that may start does, when a slot is free.
+	# An alone script kept out by the others of its kind is passed over
+	# for the next job; one that waits only for a slot keeps its turn.
 	pick=-1
 	for k in "${!queue[@]}"; do
 		i=${queue[$k]}
-		if [ "${J_HEAVY[$i]}" = 1 ]; then
-			[ $heavy_busy = 1 ] && continue
-			if [ $heavy_w -le $free ]; then pick=$k; fi
-			break
+		if [ "${J_HEAVY[$i]}" != 0 ]; then
+			[ $heavy_busy -ge $heavy_max ] && continue
+			[ "${J_HEAVY[$i]}" = 2 ] && [ $demo_busy = 1 ] && continue
 		fi
-		if [ $free -ge 1 ]; then pick=$k; fi
+		[ $free -ge 1 ] && pick=$k
 		break
 	done
 	if [ $pick -ge 0 ]; then
@@ -182,23 +184,17 @@ while [ ${#queue[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 			run_script "${J_PATH[$i]}" "$b" "$b/test-logs" &
 		fi
 		running[$!]=$i
-		if [ "${J_HEAVY[$i]}" = 1 ]; then
-			free=$((free - heavy_w))
-			heavy_busy=1
-		else
-			free=$((free - 1))
-		fi
+		free=$((free - 1))
+		[ "${J_HEAVY[$i]}" != 0 ] && heavy_busy=$((heavy_busy + 1))
+		[ "${J_HEAVY[$i]}" = 2 ] && demo_busy=1
 		continue
 	fi
 	wait -n -p done_pid
 	i=${running[$done_pid]}
 	unset 'running[$done_pid]'
-	if [ "${J_HEAVY[$i]}" = 1 ]; then
-		free=$((free + heavy_w))
-		heavy_busy=0
-	else
-		free=$((free + 1))
-	fi
+	free=$((free + 1))
+	[ "${J_HEAVY[$i]}" != 0 ] && heavy_busy=$((heavy_busy - 1))
+	[ "${J_HEAVY[$i]}" = 2 ] && demo_busy=0
 done
 suite_secs=$(($(date +%s) - suite_start))
 
