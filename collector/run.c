@@ -15,6 +15,7 @@
 #include "confirm.h"
 #include "forward.h"
 #include "judge.h"
+#include "../compliance/plausibility.h"
 #include "mqtt.h"
 #include "notify.h"
 #include "outbox.h"
@@ -213,6 +214,24 @@ static void clock_resync(struct run *r)
 	r->ts_kept = 0; /* the wrong high mark is not kept */
 }
 
+/* --once is how a technician tries a station file: each implausible value
+ * is said with what to check (the service says it once, as an alert). */
+static void explain_suspects(struct run *r, const struct wwtp_sample *s)
+{
+	for (size_t i = 0; i < s->nreadings; i++) {
+		const struct wwtp_reading *rd = &s->readings[i];
+		char why[256];
+		if (!rd->suspect)
+			continue;
+		wwtp_judge_explain(r->judge, rd, s->ts_ms, why, sizeof(why));
+		LOG_WARN(MOD, "device %s: %s%s", s->device->name, why,
+			 rd->suspect == WWTP_SUSPECT_RANGE
+			     ? ": check the point's type, word order and scale (wwtp-collector "
+			       "--probe shows every interpretation)"
+			     : "");
+	}
+}
+
 static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
@@ -231,6 +250,8 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
+	if (r->o->once)
+		explain_suspects(r, s);
 	wwtp_buf_reset(&r->buf);
 	rc = wwtp_payload_telemetry_eval(r->st, s, seq, v, &r->buf);
 	if (rc) {

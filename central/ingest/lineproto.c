@@ -175,6 +175,10 @@ static int encode_reading(const struct wwtp_in_msg *m, const struct wwtp_in_read
 	wwtp_lp_int(&p, "seq", m->seq);
 	if (r->reason)
 		wwtp_lp_str(&p, "reason", r->reason);
+	/* A field like status: the same reading always carries the same mark,
+	 * and the hourly numbers leave marked values out (docs/plausibility.md). */
+	if (r->suspect)
+		wwtp_lp_str(&p, "suspect", r->suspect);
 	return wwtp_lp_end(&p, m->ts_ms);
 }
 

@@ -42,7 +42,7 @@ static json_t *query(struct wwtp_monitor *m, const struct wwtp_buf *q)
 
 struct fill_ctx {
 	struct mon_station *s;
-	int what; /* 0 polls, 1 ok and mean, 2 fault */
+	int what; /* 0 polls, 1 ok and mean, 2 fault, 3 suspect ok and their sum, 4 flatline */
 };
 
 static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
@@ -66,8 +66,21 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	} else if (f->what == 1) {
 		c->ok = cnt;
 		c->mean = wwtp_query_col_num(columns, row, "mean", NAN);
-	} else {
+	} else if (f->what == 2) {
 		c->fault = cnt;
+	} else if (f->what == 3) {
+		/* After the ok row of the same hour (statement order): the
+		 * suspect values leave the count and the mean. */
+		double sum = wwtp_query_col_num(columns, row, "sum", NAN);
+		if (cnt > c->ok)
+			cnt = c->ok;
+		double all = c->ok && isfinite(c->mean) ? c->mean * (double)c->ok : NAN;
+		c->suspect = cnt;
+		c->ok -= cnt;
+		c->mean =
+		    c->ok && isfinite(all) && isfinite(sum) ? (all - sum) / (double)c->ok : NAN;
+	} else {
+		c->flat = cnt;
 	}
 }
 
@@ -95,8 +108,14 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		    "SELECT count(value), mean(value) FROM reading WHERE %s AND status='ok' "
 		    "GROUP BY time(1h), param fill(none);"
 		    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
-		    "GROUP BY time(1h), param fill(none)",
-		    w.data, w.data, w.data);
+		    "GROUP BY time(1h), param fill(none);"
+		    /* A missing field never matches: unmarked readings (and every
+		     * reading before the mark existed) are left out here. */
+		    "SELECT count(value), sum(value) FROM reading WHERE %s AND status='ok' "
+		    "AND suspect =~ /./ GROUP BY time(1h), param fill(none);"
+		    "SELECT count(value) FROM reading WHERE %s AND status='ok' "
+		    "AND suspect='flatline' GROUP BY time(1h), param fill(none)",
+		    w.data, w.data, w.data, w.data, w.data);
 	json_t *doc = query(m, &q);
 	wwtp_buf_free(&w);
 	wwtp_buf_free(&q);
@@ -104,7 +123,7 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		return -1;
 	pthread_mutex_lock(&m->lock);
 	wwtp_hourly_clear(&s->hourly, lo, hi + 1);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		struct fill_ctx f = {s, i};
 		wwtp_query_each_row(doc, (size_t)i, fill_row, &f);
 	}
