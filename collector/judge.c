@@ -18,6 +18,7 @@ struct param_info {
 	const struct wwtp_point *point;
 	const struct wwtp_device *device;
 	struct wwtp_plaus_state plaus; /* what the plausibility checks remember */
+	char fault_reason[96];	       /* the last fault reading's reason */
 };
 
 struct kept {
@@ -146,14 +147,21 @@ static void describe(const struct wwtp_judge *j, const struct kept *k,
 			    : "%s %s availability is back to %.2f (minimum %.2f)",
 			 p, win, e->value, e->limit);
 		break;
-	case WWTP_ALERT_FAULT:
-		if (up)
+	case WWTP_ALERT_FAULT: {
+		/* A Modbus exception is a fault too, but the instrument said
+		 * nothing of itself: say what was said. */
+		const struct param_info *pi = info_of(j, p);
+		const char *why = pi ? pi->fault_reason : "";
+		if (up && why[0] && strcmp(why, "instrument reports a fault") != 0)
+			snprintf(buf, n, "%s: cannot be read: %s (device %s)", p, why, dev);
+		else if (up)
 			snprintf(buf, n, "%s: the instrument reports a fault (device %s)", p, dev);
 		else
 			snprintf(buf, n,
 				 "%s: the instrument is ok again after %s in fault (device %s)", p,
 				 dur, dev);
 		break;
+	}
 	case WWTP_ALERT_CALIBRATION:
 		snprintf(buf, n,
 			 up ? "%s: calibrating for %.0f s, longer than %.0f s (device %s)"
@@ -301,6 +309,9 @@ const struct wwtp_verdict *wwtp_judge_sample(struct wwtp_judge *j, struct wwtp_s
 		struct wwtp_reading *r = &s->readings[i];
 		const char *param = r->point->param;
 		r->suspect = check_plausible(j, r, s->ts_ms);
+		struct param_info *pi = info_of(j, param);
+		if (pi && r->status == WWTP_READING_FAULT)
+			snprintf(pi->fault_reason, sizeof(pi->fault_reason), "%s", r->reason);
 		int n = wwtp_eval_feed_checked(j->params, param, s->ts_ms, r->status, r->has_value,
 					       r->value, r->suspect, j->scratch, j->nscratch);
 		if (n < 0)

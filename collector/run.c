@@ -15,6 +15,7 @@
 #include "confirm.h"
 #include "forward.h"
 #include "judge.h"
+#include "probe.h"
 #include "../compliance/plausibility.h"
 #include "mqtt.h"
 #include "notify.h"
@@ -223,12 +224,22 @@ static void explain_suspects(struct run *r, const struct wwtp_sample *s)
 		char why[256];
 		if (!rd->suspect)
 			continue;
+		char hint[160] = "";
 		wwtp_judge_explain(r->judge, rd, s->ts_ms, why, sizeof(why));
-		LOG_WARN(MOD, "device %s: %s%s", s->device->name, why,
-			 rd->suspect == WWTP_SUSPECT_RANGE
-			     ? ": check the point's type, word order and scale (wwtp-collector "
-			       "--probe shows every interpretation)"
-			     : "");
+		/* Out of range is most often a wrong type or order: read the
+		 * registers again and say which reading would be plausible. */
+		if (rd->suspect == WWTP_SUSPECT_RANGE)
+			wwtp_probe_suggest(s->device, rd->point, hint, sizeof(hint));
+		if (rd->suspect != WWTP_SUSPECT_RANGE)
+			LOG_WARN(MOD, "device %s: %s", s->device->name, why);
+		else if (hint[0])
+			LOG_WARN(MOD, "device %s: %s: check type and order; %s here",
+				 s->device->name, why, hint);
+		else
+			LOG_WARN(MOD,
+				 "device %s: %s: check the point's type, word order, scale and "
+				 "address (wwtp-collector --probe shows every reading)",
+				 s->device->name, why);
 	}
 }
 
@@ -657,8 +668,15 @@ static int run_once(struct run *r)
 		return 1;
 	}
 	drain(r, 0);
+	/* With --print (commissioning) a device that did not answer is a
+	 * failed try; plain --once says whether the broker has everything,
+	 * offline readings included (docs/collector.md). */
+	int silent = wwtp_poller_silent(r->poller);
+	if (silent)
+		fprintf(stderr, "wwtp-collector: %d device%s did not answer (see above)\n", silent,
+			silent == 1 ? "" : "s");
 	if (r->o->print)
-		return r->out_failed;
+		return r->out_failed || silent;
 	rc = flush_outbox(r, 1);
 	if (rc) {
 		explain_unacked(r, rc);

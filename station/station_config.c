@@ -42,6 +42,7 @@ struct loader {
 	char profiles_dir[WWTP_PATH_MAX];
 	struct profile *profiles;
 	size_t nprofiles;
+	size_t refused; /* devices refused: their points are missing afterwards */
 };
 
 /* The bit of `key` in a mask returned by wwtp_walk(). */
@@ -913,7 +914,9 @@ static void load_plausibility(struct loader *Lo, const struct top_in *top, struc
 			continue;
 		struct wwtp_point *p = point_named(st, param);
 		if (!p) {
-			wwtp_ld_problem(L, g, "plausibility: no point measures '%.*s'", 48, param);
+			if (Lo->refused == 0) /* else perhaps a point of the refused device */
+				wwtp_ld_problem(L, g, "plausibility: no point measures '%.*s'", 48,
+						param);
 			continue;
 		}
 		wwtp_plaus_fill(&b, &p->plaus);
@@ -999,6 +1002,7 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 			if (parse_device(Lo, g, (size_t)i, d) == 0) {
 				st->ndevices++;
 			} else {
+				Lo->refused++;
 				free(d->points);
 				memset(d, 0, sizeof(*d));
 			}
@@ -1033,7 +1037,10 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 		load_compliance(Lo, &top, opts, st);
 	if (!L->nomem)
 		load_plausibility(Lo, &top, st);
-	if (!L->nomem && top.tt10) /* after the devices: its params must be theirs */
+	/* After the devices: its params must be theirs. With a device refused,
+	 * its params would be "not a param of this station": consequences, not
+	 * causes; the group is checked once the devices load. */
+	if (!L->nomem && top.tt10 && Lo->refused == 0)
 		wwtp_tt10_config_load(L, top.tt10, Lo->dir, st);
 	return L->nomem ? WWTP_ERR_NOMEM : 0;
 }
