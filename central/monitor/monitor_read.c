@@ -42,7 +42,7 @@ static json_t *query(struct wwtp_monitor *m, const struct wwtp_buf *q)
 
 struct fill_ctx {
 	struct mon_station *s;
-	int what; /* 0 polls, 1 ok and mean, 2 fault, 3 suspect ok and their sum, 4 flatline */
+	int what; /* 0 polls, 1 ok and mean, 2 fault, 3 suspect ok, 4 of them flatline */
 };
 
 static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
@@ -69,16 +69,7 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	} else if (f->what == 2) {
 		c->fault = cnt;
 	} else if (f->what == 3) {
-		/* After the ok row of the same hour (statement order): the
-		 * suspect values leave the count and the mean. */
-		double sum = wwtp_query_col_num(columns, row, "sum", NAN);
-		if (cnt > c->ok)
-			cnt = c->ok;
-		double all = c->ok && isfinite(c->mean) ? c->mean * (double)c->ok : NAN;
-		c->suspect = cnt;
-		c->ok -= cnt;
-		c->mean =
-		    c->ok && isfinite(all) && isfinite(sum) ? (all - sum) / (double)c->ok : NAN;
+		c->suspect = cnt; /* their values are suspect_value: not in ok nor mean */
 	} else {
 		c->flat = cnt;
 	}
@@ -109,11 +100,13 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		    "GROUP BY time(1h), param fill(none);"
 		    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
 		    "GROUP BY time(1h), param fill(none);"
-		    /* A missing field never matches: unmarked readings (and every
-		     * reading before the mark existed) are left out here. */
-		    "SELECT count(value), sum(value) FROM reading WHERE %s AND status='ok' "
+		    /* Marked values are stored as suspect_value (lineproto.c), so
+		     * the ok count and mean above already leave them out; these
+		     * count them. A missing field matches no condition: readings
+		     * without a mark are not counted here. */
+		    "SELECT count(status) FROM reading WHERE %s AND status='ok' "
 		    "AND suspect =~ /./ GROUP BY time(1h), param fill(none);"
-		    "SELECT count(value) FROM reading WHERE %s AND status='ok' "
+		    "SELECT count(status) FROM reading WHERE %s AND status='ok' "
 		    "AND suspect='flatline' GROUP BY time(1h), param fill(none)",
 		    w.data, w.data, w.data, w.data, w.data);
 	json_t *doc = query(m, &q);

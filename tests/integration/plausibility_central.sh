@@ -80,12 +80,13 @@ check "the plant under review is flagged for what it does, not for its data" jq 
 	([$r[] | select(.rule == "compliance") | .param] | index("cod") != null) and
 	([$r[] | select(.rule == "suspect_data")] | length) == 0' "$T/stations.json"
 
-marked=$(count_of "SELECT count(value) FROM reading WHERE station='qd6613-07' AND param='cod' AND suspect='flatline'")
-others=$(count_of "SELECT count(value) FROM reading WHERE station!='qd6613-07' AND suspect=~/./")
-if [ "${marked:-0}" -gt 100 ] && [ "${others:-0}" -eq 0 ]; then
-	ok "InfluxDB stores the marks: $marked flat-line COD readings of the cheat, none elsewhere"
+marked=$(count_of "SELECT count(suspect_value) FROM reading WHERE station='qd6613-07' AND param='cod' AND suspect='flatline'")
+unmarked=$(count_of "SELECT count(value) FROM reading WHERE station='qd6613-07' AND param='cod' AND suspect='flatline'")
+others=$(count_of "SELECT count(status) FROM reading WHERE station!='qd6613-07' AND suspect=~/./")
+if [ "${marked:-0}" -gt 100 ] && [ "${unmarked:-0}" -eq 0 ] && [ "${others:-0}" -eq 0 ]; then
+	ok "InfluxDB stores the marks: $marked flat-line COD values of the cheat, as suspect_value (none as value), none elsewhere"
 else
-	not_ok "InfluxDB stores the marks" "cheat's marked COD: $marked; others marked: $others"
+	not_ok "InfluxDB stores the marks" "cheat's marked COD: $marked (as value: $unmarked); others marked: $others"
 fi
 check "the suspect_data alerts of the cheat are in the alert list" sh -c "curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-07&kind=suspect_data' | jq -e 'length >= 1' >/dev/null"
 
