@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../../compliance/plausibility.h"
+#include "../../station/station_config.h"
 #include "../../util/diag.h"
 #include "../../util/err.h"
 
@@ -145,6 +146,70 @@ static void test_shipped_defaults(void **state)
 	wwtp_diag_free(diag);
 }
 
+static const struct wwtp_point *point_of(const struct wwtp_station *st, const char *param)
+{
+	for (size_t i = 0; i < st->ndevices; i++)
+		for (size_t k = 0; k < st->devices[i].npoints; k++)
+			if (strcmp(st->devices[i].points[k].param, param) == 0)
+				return &st->devices[i].points[k];
+	return NULL;
+}
+
+/* The three layers as the loader resolves them: the defaults file, the
+ * profile's measuring range (eh-cm44x: COD 0-2000), the station's list. */
+static void test_loaded_layers(void **state)
+{
+	const char *src = getenv("WWTP_SRCDIR");
+	char path[600], dir[] = "/tmp/test_plausibility_st.XXXXXX";
+	struct wwtp_station *st = NULL;
+	struct wwtp_diag *diag = wwtp_diag_new();
+	(void)state;
+	if (!src || !*src)
+		src = ".";
+
+	snprintf(path, sizeof(path), "%s/config/stations/qd6613-01.cfg", src);
+	assert_int_equal(wwtp_station_load(path, NULL, &st, diag), 0);
+	const struct wwtp_point *cod = point_of(st, "cod"), *ph = point_of(st, "ph");
+	assert_true(cod->plaus.on && cod->plaus.min == 0 && cod->plaus.max == 2000);
+	assert_true(cod->plaus.step == 300 && cod->plaus.flat_s == 6 * 3600);
+	assert_true(ph->plaus.min == 0 && ph->plaus.max == 14 && ph->plaus.flat_s == 4 * 3600);
+	wwtp_station_free(st);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/st.cfg", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"station = { id = \"t\"; name = \"t\"; };\n"
+		"profiles_dir = \"%s/config/profiles\";\n"
+		"plausibility_file = \"%s/config/plausibility.cfg\";\n"
+		"plausibility = ( { param = \"cod\"; max = 500.0; flat_h = 0.0; } );\n"
+		"devices = ( { name = \"a\"; transport = \"tcp\"; host = \"127.0.0.1\"; "
+		"unit_id = 1; profile = \"eh-cm44x\"; },\n"
+		"  { name = \"p\"; transport = \"tcp\"; host = \"127.0.0.1\"; unit_id = 2;\n"
+		"    points = ( { param = \"ph\"; table = \"holding\"; address = 0; type = "
+		"\"float32\"; plausible = { min = 2.0; }; } ); } );\n"
+		"mqtt = { uri = \"tcp://127.0.0.1:1883\"; };\n",
+		src, src);
+	fclose(f);
+	int rc = wwtp_station_load(path, NULL, &st, diag);
+	if (rc)
+		wwtp_diag_print(diag, stderr);
+	assert_int_equal(rc, 0);
+	cod = point_of(st, "cod");
+	ph = point_of(st, "ph");
+	/* The station's max and flat_h over the profile's, the rest from below. */
+	assert_true(cod->plaus.min == 0 && cod->plaus.max == 500 && cod->plaus.flat_s == 0);
+	assert_true(cod->plaus.step == 300);
+	assert_true(ph->plaus.min == 2 && ph->plaus.max == 14);
+	/* tss: the profile's range and the defaults, checked. */
+	assert_true(point_of(st, "tss")->plaus.on && point_of(st, "tss")->plaus.max == 4000);
+	wwtp_station_free(st);
+	unlink(path);
+	rmdir(dir);
+	wwtp_diag_free(diag);
+}
+
 static void test_bad_file(void **state)
 {
 	struct wwtp_plaus_defaults *d = NULL;
@@ -177,6 +242,7 @@ int main(void)
 	    cmocka_unit_test(test_layers),
 	    cmocka_unit_test(test_shipped_defaults),
 	    cmocka_unit_test(test_bad_file),
+	    cmocka_unit_test(test_loaded_layers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
