@@ -88,6 +88,10 @@ if [ "${marked:-0}" -gt 100 ] && [ "${unmarked:-0}" -eq 0 ] && [ "${others:-0}" 
 else
 	not_ok "InfluxDB stores the marks" "cheat's marked COD: $marked (as value: $unmarked); others marked: $others"
 fi
-check "the suspect_data alerts of the cheat are in the alert list" sh -c "curl -s -u '$WEB_AUTH' 'http://127.0.0.1:$HTTP_PORT/api/alerts?station=qd6613-07&kind=suspect_data' | jq -e 'length >= 1' >/dev/null"
+api '/api/alerts?station=qd6613-07&kind=suspect_data' >"$T/alerts.json"
+log "$(jq -c '.[0]' "$T/alerts.json")"
+check "the suspect_data alerts of the cheat are in the alert list, said for an inspector" jq -e '
+	length >= 1 and all(.[]; .kind == "suspect_data" and .priority == "medium") and
+	any(.[]; .text_vi | test("^Số liệu COD bất thường"))' "$T/alerts.json"
 
 [ "$FAILS" -eq 0 ]
