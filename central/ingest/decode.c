@@ -279,6 +279,7 @@ static int decode_alert(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 		 get_str(root, "device", 0, DEC_CS_NAME, WWTP_ID_MAX, &m->alert_device, "", why)) ||
 	    (rc = get_str(root, "param", 0, DEC_CS_PARAM, WWTP_ID_MAX, &m->param, "", why)) ||
 	    (rc = get_str(root, "unit", 0, NULL, DEC_UNIT_MAX, &m->unit, "", why)) ||
+	    (rc = get_str(root, "suspect", 0, DEC_CS_SUSPECT, 24, &m->suspect, "", why)) ||
 	    (rc = get_num(root, "value", &m->has_value, &m->value, "", why)) ||
 	    (rc = get_num(root, "limit", &m->has_limit, &m->limit, "", why)) ||
 	    (rc = get_num(root, "ratio", &m->has_ratio, &m->ratio, "", why)))

@@ -83,6 +83,7 @@ struct wwtp_in_msg {
 	const char *alert_device; /* NULL when absent; the device an alert is about */
 	const char *param;	  /* NULL when absent */
 	const char *unit;	  /* NULL when absent */
+	const char *suspect;	  /* suspect_data: the check failed ([a-z_]); NULL when absent */
 	int has_window, has_value, has_limit, has_ratio, has_end, has_since;
 	int64_t window_s;
 	double value, limit, ratio;

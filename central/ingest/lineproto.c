@@ -230,6 +230,8 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_float(&p, "value", m->value);
 	if (m->has_limit)
 		wwtp_lp_float(&p, "limit_value", m->limit);
+	if (m->suspect) /* suspect_data: which check (docs/plausibility.md) */
+		wwtp_lp_str(&p, "suspect", m->suspect);
 	if (m->has_ratio)
 		wwtp_lp_float(&p, "ratio", m->ratio);
 	if (m->unit)

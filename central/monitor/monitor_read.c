@@ -170,6 +170,7 @@ static void alert_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	a.device = wwtp_query_col_str(columns, row, "device");
 	a.param = wwtp_query_col_str(columns, row, "param");
 	a.unit = wwtp_query_col_str(columns, row, "unit");
+	a.suspect = wwtp_query_col_str(columns, row, "suspect");
 	if (!ev || !a.station || !wwtp_mon_find(m, a.station))
 		return;
 	a.raised = strcmp(ev, "raised") == 0;

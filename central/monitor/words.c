@@ -205,9 +205,14 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 		else
 			snprintf(out, n, "%s %s: %s", what, verb, dur);
 	} else if (strcmp(kind, "suspect_data") == 0) {
-		snprintf(out, n,
-			 "Số liệu %s bất thường (không đổi, ngoài khoảng đo hoặc nhảy vọt): %s",
-			 what, dur);
+		/* The check of the raise, when the collector said it. */
+		const char *sus = p->first->suspect;
+		const char *how =
+		    strcmp(sus, "flatline") == 0 ? "không đổi — nghi thiết bị bị can thiệp"
+		    : strcmp(sus, "range") == 0 ? "ngoài khoảng đo được — kiểm tra thiết bị"
+		    : strcmp(sus, "step") == 0 ? "nhảy vọt bất thường"
+					       : "không đổi, ngoài khoảng đo hoặc nhảy vọt";
+		snprintf(out, n, "Số liệu %s bất thường (%s): %s", what, how, dur);
 	} else {
 		snprintf(out, n, "%s: %s (%u lần, %s)", what, kind, p->count, dur);
 	}

@@ -92,6 +92,6 @@ api '/api/alerts?station=qd6613-07&kind=suspect_data' >"$T/alerts.json"
 log "$(jq -c '.[0]' "$T/alerts.json")"
 check "the suspect_data alerts of the cheat are in the alert list, said for an inspector" jq -e '
 	length >= 1 and all(.[]; .kind == "suspect_data" and .priority == "medium") and
-	any(.[]; .text_vi | test("^Số liệu COD bất thường"))' "$T/alerts.json"
+	any(.[]; .text_vi | test("^Số liệu COD bất thường \\(không đổi — nghi thiết bị bị can thiệp\\)"))' "$T/alerts.json"
 
 [ "$FAILS" -eq 0 ]
