@@ -46,7 +46,9 @@ struct top_in {
 	const config_setting_t *limits, *evaluation; /* walked by compliance/ */
 	const config_setting_t *store;		     /* walked by store_config.c */
 	const config_setting_t *tt10;		     /* walked by tt10_config.c */
+	const config_setting_t *plausibility;	     /* per-param overrides */
 	char profiles_dir[WWTP_PATH_MAX];
+	char plausibility_file[WWTP_PATH_MAX];
 	char limits_dir[WWTP_PATH_MAX];
 };
 struct dev_in {
@@ -57,6 +59,7 @@ struct point_in {
 	struct wwtp_point p;
 	long long address; /* as written; the base is applied afterwards */
 	const config_setting_t *status;
+	const config_setting_t *plausible; /* walked by compliance/plaus_config.c */
 };
 struct status_in {
 	struct wwtp_status_src s;

@@ -150,6 +150,7 @@ static const struct wwtp_opt flag_opts[] = {
     OPT_FLT("cod_removal_min", 0, struct wwtp_flag_cfg, cod_removal_min, 0.0, 1.0, 0.80),
     OPT_FLT("nh4_removal_min", 0, struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
     OPT_FLT("hydraulic_max", 0, struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
+    OPT_FLT("suspect_max", 0, struct wwtp_flag_cfg, suspect_max, 0.0, 1.0, 0.20),
     OPT_FLT("hysteresis", 0, struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
 };
 
