@@ -180,6 +180,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Each step says how long it took (README.md, how long make check takes).
 check:
 	@scripts/deps.sh check
+	@scripts/test-prefetch.sh
 	$(MAKE) lint format-check
 	@t0=$$(date +%s) && \
 	$(MAKE) -j$(JOBS) BUILD=build check-build && \
