@@ -76,6 +76,7 @@ procps
 sqlite3
 chromium
 chromium-driver
+poppler-utils
 debootstrap
 systemd
 "

@@ -64,6 +64,32 @@ static void model_free(struct wwtp_report_station *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Where Kq and Kf come from, as the station file says it (the loader's
+ * own sentences are English: the documents word it themselves). */
+static void basis_of(const struct wwtp_station *st, struct wwtp_report_station *m)
+{
+	const struct wwtp_limits_spec *sp = st->limits_spec;
+	m->water_q_m3s = m->water_v_m3 = NAN;
+	m->kq_how = WWTP_KQ_NONE;
+	m->kf_how = WWTP_KF_NONE;
+	if (!sp)
+		return;
+	if (isfinite(sp->kq))
+		m->kq_how = WWTP_KQ_GIVEN;
+	else if (sp->water == WWTP_WATER_RIVER)
+		m->kq_how = isfinite(sp->flow_m3s) ? WWTP_KQ_RIVER : WWTP_KQ_RIVER_NODATA;
+	else if (sp->water == WWTP_WATER_LAKE)
+		m->kq_how = isfinite(sp->volume_m3) ? WWTP_KQ_LAKE : WWTP_KQ_LAKE_NODATA;
+	else if (sp->water == WWTP_WATER_SEA)
+		m->kq_how = WWTP_KQ_SEA;
+	m->water_q_m3s = sp->flow_m3s;
+	m->water_v_m3 = sp->volume_m3;
+	if (isfinite(sp->kf))
+		m->kf_how = WWTP_KF_GIVEN;
+	else if (isfinite(sp->design_flow_m3d) || st->design_flow_m3d > 0)
+		m->kf_how = WWTP_KF_DESIGN;
+}
+
 static int model_init(struct wwtp_report_station *m, const struct wwtp_station *st,
 		      const struct wwtp_report_period *p)
 {
@@ -90,6 +116,17 @@ static int model_init(struct wwtp_report_station *m, const struct wwtp_station *
 		/* Only for the parameters' names: the limits are st->limits. */
 		if (st->limits_file[0] && wwtp_regulation_load(st->limits_file, NULL, &reg) != 0)
 			reg = NULL;
+		snprintf(m->limits_file, sizeof m->limits_file, "%s", st->limits_file);
+		if (reg) {
+			snprintf(m->reg_code, sizeof m->reg_code, "%s", wwtp_regulation_code(reg));
+			snprintf(m->reg_title_vi, sizeof m->reg_title_vi, "%s",
+				 wwtp_regulation_title_vi(reg));
+			snprintf(m->reg_title_en, sizeof m->reg_title_en, "%s",
+				 wwtp_regulation_title_en(reg));
+			snprintf(m->reg_issued_by, sizeof m->reg_issued_by, "%s",
+				 wwtp_regulation_issued_by(reg));
+		}
+		basis_of(st, m);
 	}
 	for (size_t d = 0; d < st->ndevices; d++)
 		np += st->devices[d].npoints;
@@ -128,6 +165,7 @@ static int model_init(struct wwtp_report_station *m, const struct wwtp_station *
 				in->kf = lim->kf;
 				in->factors_applied = lim->factors_applied;
 				in->overridden = lim->overridden;
+				in->confidence = lim->confidence;
 				snprintf(in->source, sizeof in->source, "%s", lim->source);
 			}
 			const struct wwtp_reg_param *rp =
@@ -353,14 +391,15 @@ int wwtp_report_render(const struct wwtp_central_cfg *cfg, const char *month, co
 		return rc;
 	const struct wwtp_report_station **l = month_list(&mo);
 	int fleet = !station || !station[0];
+	struct wwtp_report_doc doc = {&cfg->report, 0, mo.generated_ms};
 	if (!l)
 		rc = WWTP_ERR_NOMEM;
 	else if (csv)
 		rc = wwtp_report_csv_params(&mo.period, l, mo.n, out);
 	else if (fleet)
-		rc = wwtp_report_html_fleet(&mo.period, l, mo.n, lg, mo.generated_ms, out);
+		rc = wwtp_report_doc_fleet(&mo.period, l, mo.n, lg, &doc, out);
 	else
-		rc = wwtp_report_html_station(&mo.period, l[0], lg, mo.generated_ms, out);
+		rc = wwtp_report_doc_station(&mo.period, l[0], lg, &doc, out);
 	if (rc != 0 && !err[0])
 		snprintf(err, errlen, "the report does not fit: %s", wwtp_strerror(rc));
 	free(l);
@@ -584,8 +623,15 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 	struct pdf_job *jobs = NULL;
 	size_t njobs = 0;
 	int lang, rc, have_browser = 0;
+	struct wwtp_report_opts oo = *o;
 
-	if (wwtp_report_lang_parse(o->lang, &lang) != 0) {
+	if (!oo.chromium && cfg->report.chromium[0])
+		oo.chromium = cfg->report.chromium;
+	o = &oo;
+	if (wwtp_report_lang_parse(o->lang		 ? o->lang
+				   : cfg->report.lang[0] ? cfg->report.lang
+							 : NULL,
+				   &lang) != 0) {
 		fprintf(stderr, "wwtp-central report: bad language '%s': vi or en\n", o->lang);
 		return WWTP_ERR_INVAL;
 	}
@@ -633,9 +679,9 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 		const char *base = is_fleet ? "fleet" : "station-";
 		/* The HTML, its CSV, then (later, all at once) its PDF. */
 		wwtp_buf_reset(&doc);
-		rc = is_fleet
-			 ? wwtp_report_html_fleet(&mo.period, l, mo.n, lang, mo.generated_ms, &doc)
-			 : wwtp_report_html_station(&mo.period, l[i], lang, mo.generated_ms, &doc);
+		struct wwtp_report_doc dm = {&cfg->report, o->number, mo.generated_ms};
+		rc = is_fleet ? wwtp_report_doc_fleet(&mo.period, l, mo.n, lang, &dm, &doc)
+			      : wwtp_report_doc_station(&mo.period, l[i], lang, &dm, &doc);
 		snprintf(name, sizeof name, "%s%s-%s.html", base, is_fleet ? "" : l[i]->id, ym);
 		if (rc == 0)
 			rc = write_file(o->out_dir, name, &doc, path, sizeof path);

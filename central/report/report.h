@@ -32,7 +32,8 @@ enum wwtp_report_pdf {
 struct wwtp_report_opts {
 	const char *month;    /* "YYYY-MM", required */
 	const char *station;  /* a station id; NULL: every station and the fleet */
-	const char *lang;     /* "vi" (NULL: "vi") or "en" */
+	const char *lang;     /* "vi" or "en"; NULL: the report group's (vi) */
+	unsigned number;      /* the documents' number (report.number_pattern); 0: blank */
 	const char *out_dir;  /* created if missing (one level), required */
 	int pdf;	      /* enum wwtp_report_pdf */
 	const char *chromium; /* the browser for PDFs; NULL: "chromium" (then

@@ -1,6 +1,8 @@
 /* report_cli.c - `wwtp-central report`: the command line of the monthly
  * summary (docs/report.md). */
 #include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 
 #define SYNOPSIS                                                                                   \
 	"Usage: " CMD " -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n"         \
-	"              [--pdf | --no-pdf] [--chromium PATH] [--log-level LEVEL]\n"
+	"              [--number N] [--pdf | --no-pdf] [--chromium PATH] [--log-level LEVEL]\n"
 
 static void usage(FILE *f)
 {
@@ -30,7 +32,9 @@ static void usage(FILE *f)
 		"  -c, --config FILE     central.cfg (required; docs/central.md)\n"
 		"  -m, --month YYYY-MM   the month (required)\n"
 		"  -s, --station ID      only this station (no fleet documents)\n"
-		"  -l, --lang vi|en      language of the HTML and PDF (default vi)\n"
+		"  -l, --lang vi|en      language of the HTML and PDF (default: report.lang, vi)\n"
+		"      --number N        the documents' number (report.number_pattern's %%n);\n"
+		"                        default: left blank, to be numbered by hand\n"
 		"  -o, --out DIR         output folder, made if missing (required)\n"
 		"      --pdf             PDFs are required: fail without Chromium\n"
 		"      --no-pdf          no PDFs (default: PDFs when Chromium is found)\n"
@@ -48,7 +52,7 @@ static const struct wwtp_cli report_cli = {CMD, SYNOPSIS};
 
 int wwtp_report_cli(int argc, char **argv)
 {
-	enum { OPT_PDF = 256, OPT_NO_PDF, OPT_CHROMIUM, OPT_LOG };
+	enum { OPT_PDF = 256, OPT_NO_PDF, OPT_CHROMIUM, OPT_LOG, OPT_NUMBER };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"month", required_argument, NULL, 'm'},
@@ -58,12 +62,13 @@ int wwtp_report_cli(int argc, char **argv)
 	    {"pdf", no_argument, NULL, OPT_PDF},
 	    {"no-pdf", no_argument, NULL, OPT_NO_PDF},
 	    {"chromium", required_argument, NULL, OPT_CHROMIUM},
+	    {"number", required_argument, NULL, OPT_NUMBER},
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct wwtp_central_cfg cfg; /* large: not on the stack */
-	struct wwtp_report_opts o = {.lang = "vi", .pdf = WWTP_REPORT_PDF_AUTO};
+	struct wwtp_report_opts o = {.lang = NULL, .pdf = WWTP_REPORT_PDF_AUTO};
 	const char *config = NULL;
 	int opt, rc;
 
@@ -96,6 +101,17 @@ int wwtp_report_cli(int argc, char **argv)
 		case OPT_NO_PDF:
 			o.pdf = WWTP_REPORT_PDF_OFF;
 			break;
+		case OPT_NUMBER: {
+			char *end = NULL;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || !end || *end || optarg[0] < '1' || optarg[0] > '9' ||
+			    v > 999999)
+				return wwtp_cli_bad(&report_cli, "bad --number '%s' (1..999999)",
+						    optarg);
+			o.number = (unsigned)v;
+			break;
+		}
 		case OPT_CHROMIUM:
 			o.chromium = optarg;
 			break;

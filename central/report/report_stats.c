@@ -233,8 +233,16 @@ static void param_stats(const struct wwtp_report_period *per, const struct wwtp_
 				dok[d] += h->ok;
 			}
 		}
-		if (!hour_judged(h, min_ok))
+		if (!hour_judged(h, min_ok)) {
+			ps->hours_lost++;
+			if (polls == 0)
+				ps->lost_nodata++;
+			else if (2 * (uint64_t)h->fault >= polls - h->ok)
+				ps->lost_fault++;
+			else
+				ps->lost_other++;
 			continue;
+		}
 		ps->hours_judged++;
 		if (d < WWTP_REPORT_DAYS_MAX)
 			djudged[d]++;
@@ -262,6 +270,69 @@ static void param_stats(const struct wwtp_report_period *per, const struct wwtp_
 	}
 	ps->days_exceeding_share =
 	    ps->days_judged ? (double)ps->days_exceeding / (double)ps->days_judged : NAN;
+}
+
+static int param_index(const struct wwtp_flag_param *params, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void wwtp_report_volume(const struct wwtp_report_period *per, const struct wwtp_flag_param *params,
+			size_t nparams, const struct wwtp_report_hour *hours,
+			const char *total_param, const char *flow_param, double design_m3d,
+			struct wwtp_report_volume *out)
+{
+	int ti = param_index(params, nparams, total_param);
+	int fi = param_index(params, nparams, flow_param);
+
+	memset(out, 0, sizeof(*out));
+	out->m3 = out->per_day = out->capacity_use = NAN;
+	if (ti >= 0) {
+		/* A running total: the increase from hour to hour, the first
+		 * hour's own increase included. A counter that went back (a
+		 * replaced meter, a wrap) counts from its new value. */
+		const struct wwtp_report_hour *h = &hours[(size_t)ti * per->nhours];
+		double sum = 0, prev = NAN;
+		for (size_t k = 0; k < per->hours && k < per->nhours; k++) {
+			if (h[k].ok == 0 || !isfinite(h[k].min) || !isfinite(h[k].max))
+				continue;
+			out->hours++;
+			if (isnan(prev)) {
+				sum += h[k].max - h[k].min;
+			} else if (h[k].min >= prev) {
+				sum += h[k].max - prev;
+			} else {
+				out->resets++;
+				sum += h[k].max - h[k].min;
+			}
+			prev = h[k].max;
+		}
+		if (out->hours) {
+			out->method = WWTP_VOL_TOTALISER;
+			out->m3 = sum;
+			out->per_day = per->hours ? sum / ((double)per->hours / 24.0) : NAN;
+		}
+	}
+	if (out->method == WWTP_VOL_NONE && fi >= 0 &&
+	    (strcmp(params[fi].unit, "m3/h") == 0 || strcmp(params[fi].unit, "m³/h") == 0)) {
+		const struct wwtp_report_hour *h = &hours[(size_t)fi * per->nhours];
+		double sum = 0;
+		for (size_t k = 0; k < per->hours && k < per->nhours; k++)
+			if (h[k].ok > 0 && isfinite(h[k].mean)) {
+				sum += h[k].mean; /* m3/h x 1 h */
+				out->hours++;
+			}
+		if (out->hours) {
+			out->method = WWTP_VOL_INTEGRAL;
+			out->m3 = sum;
+			out->per_day = sum / ((double)out->hours / 24.0);
+		}
+	}
+	if (isfinite(out->per_day) && design_m3d > 0)
+		out->capacity_use = out->per_day / design_m3d;
 }
 
 /* The flag rules over the month: the month's hours put in the flags' ring,
@@ -353,5 +424,9 @@ int wwtp_report_compute(const struct wwtp_report_period *period, const struct ww
 		out->verdict = WWTP_REPORT_INSUFFICIENT;
 	else
 		out->verdict = WWTP_REPORT_MET;
+	wwtp_report_volume(period, params, nparams, hours, "volume_out", "flow_out", design_m3d,
+			   &out->vol_out);
+	wwtp_report_volume(period, params, nparams, hours, "volume_in", "flow_in", design_m3d,
+			   &out->vol_in);
 	return month_flags(period, fcfg, params, nparams, design_m3d, hours, out);
 }

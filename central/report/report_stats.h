@@ -95,12 +95,17 @@ struct wwtp_report_pstats {
 	double mean, min, max;	      /* of every ok value of the period; NaN without */
 	size_t days_judged, days_exceeding;
 	double days_exceeding_share;
-	double max_ratio;		    /* largest ratio of a judged hourly average; NaN */
-	double max_daily_ratio;		    /* of a judged daily average; NaN */
-	double alert_hours;		    /* hours with an exceedance alert open (union of
-					       windows), within the period */
-	size_t alerts_raised;		    /* raised within the period */
-	double max_alert_ratio;		    /* largest ratio of those raised within; NaN */
+	double max_ratio;	/* largest ratio of a judged hourly average; NaN */
+	double max_daily_ratio; /* of a judged daily average; NaN */
+	double alert_hours;	/* hours with an exceedance alert open (union of
+				   windows), within the period */
+	size_t alerts_raised;	/* raised within the period */
+	double max_alert_ratio; /* largest ratio of those raised within; NaN */
+	/* Hours of the period not judged, once each by why: no reading at all
+	 * (station, link or collector down), readings mostly in fault, the
+	 * rest (calibration, maintenance, the instrument said offline, too
+	 * few valid readings). lost = nodata + fault + other. */
+	size_t hours_lost, lost_nodata, lost_fault, lost_other;
 	double daily[WWTP_REPORT_DAYS_MAX]; /* daily averages; NaN when none */
 	unsigned char day_judged[WWTP_REPORT_DAYS_MAX];
 };
@@ -114,6 +119,23 @@ enum wwtp_report_verdict {
 /* "met", "not_met", "insufficient_data", "not_judged". */
 const char *wwtp_report_verdict_name(int v);
 
+/* How the period's volume was found. */
+enum wwtp_report_vol_method {
+	WWTP_VOL_NONE = 0,  /* neither a totaliser nor a flow in m3/h with data */
+	WWTP_VOL_TOTALISER, /* the counter's increase (resets skipped) */
+	WWTP_VOL_INTEGRAL,  /* the sum of hourly mean flows x 1 h over the hours with data */
+};
+
+struct wwtp_report_volume {
+	int method;	     /* enum wwtp_report_vol_method */
+	double m3;	     /* NaN with WWTP_VOL_NONE */
+	size_t hours;	     /* hours with data behind it */
+	size_t resets;	     /* totaliser: times the counter went back (skipped) */
+	double per_day;	     /* m3 per day: totaliser over the period's hours, integral
+				over its hours with data; NaN */
+	double capacity_use; /* per_day / design flow; NaN without a design flow */
+};
+
 struct wwtp_report_result {
 	struct wwtp_report_pstats *p; /* nparams, the caller's */
 	int verdict;
@@ -122,7 +144,16 @@ struct wwtp_report_result {
 	size_t nreasons;	   /* the month's flag: 0 not flagged */
 	struct wwtp_flag_reason reasons[WWTP_FLAG_REASONS_MAX];
 	struct wwtp_flag_checks checks;
+	struct wwtp_report_volume vol_out, vol_in; /* discharged, received */
 };
+
+/* The volume of one direction over the period: from the totaliser
+ * (total_param, m3) when it has valid data, else from the flow (flow_param,
+ * m3/h). hours is [param * nhours + hour] as for wwtp_report_compute(). */
+void wwtp_report_volume(const struct wwtp_report_period *per, const struct wwtp_flag_param *params,
+			size_t nparams, const struct wwtp_report_hour *hours,
+			const char *total_param, const char *flow_param, double design_m3d,
+			struct wwtp_report_volume *out);
 
 /* Computes the month of one station with nparams parameters: hours is
  * [param * period->nhours + hour of the month], alerts any order (those of

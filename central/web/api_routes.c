@@ -281,6 +281,7 @@ static void route_glossary(struct wwtp_api *a, const struct wwtp_api_request *q,
 		json_object_set_new(e, "vi", json_string(g->vi));
 		json_object_set_new(e, "en", json_string(g->en));
 		json_object_set_new(e, "unit", json_string(g->unit));
+		json_object_set_new(e, "total", json_boolean(g->total));
 		json_object_set_new(o, g->param, e);
 	}
 	api_finish(r, 200, o);

@@ -163,15 +163,21 @@ for f in "$H" "$OUT/station-thanh-thuy-$MONTH.html"; do
 	check "$(basename "$f") has inline SVG charts" grep -q '<svg xmlns' "$f"
 done
 check "the station HTML is in Vietnamese with diacritics" \
-	grep -q 'Kết quả theo thông số' "$OUT/station-thanh-thuy-$MONTH.html"
-check "... with the regulation, column and factors" \
-	grep -q 'QCVN40:2011, Cột B' "$OUT/station-thanh-thuy-$MONTH.html"
+	grep -q 'Kết quả các thông số theo quy chuẩn' "$OUT/station-thanh-thuy-$MONTH.html"
+check "... with the regulation written out, its column and factors" \
+	grep -q 'QCVN 40:2011/BTNMT, cột B, Kq = 0,9, Kf = 1' "$OUT/station-thanh-thuy-$MONTH.html"
+# The compliance table (section III) holds only what the regulation limits.
+sed -n '/<h2>III\./,/<\/table>/p' "$OUT/station-thanh-thuy-$MONTH.html" >"$T/compliance-table.html"
+check "... its compliance table holds the 5 limited parameters and no inlet or flow signal" \
+	bash -c "[ \$(grep -c '<tr' '$T/compliance-table.html') -eq 6 ] && ! grep -Eq 'đầu vào|Lưu lượng' '$T/compliance-table.html'"
+check "... the inlet analyzers and the flow are in the signals' annex" \
+	bash -c "sed -n '/PHỤ LỤC 2/,/PHỤ LỤC 3/p' '$OUT/station-thanh-thuy-$MONTH.html' | grep -q 'COD đầu vào'"
 check "... and one chart per limited parameter (5) and the flow" \
 	test "$(grep -c '<svg' "$OUT/station-thanh-thuy-$MONTH.html")" -eq 6
 
 if "$CENTRAL" report -c "$T/central.cfg" --month "$MONTH" --station yen-nghia --lang en --out "$T/en" >"$T/en.out" 2>"$T/en.log"; then
 	check "--lang en --station: English, and only that station" \
-		bash -c "grep -q 'Results by parameter' '$T/en/station-yen-nghia-$MONTH.html' && ! ls '$T/en' | grep -q fleet"
+		bash -c "grep -q 'Parameters limited by the regulation' '$T/en/station-yen-nghia-$MONTH.html' && ! ls '$T/en' | grep -q fleet"
 	check "... its reasons in English" grep -q 'hourly averages within' "$T/en/station-yen-nghia-$MONTH.html"
 	if command -v chromium >/dev/null; then
 		check "with Chromium, a PDF is printed and starts with %PDF" \

@@ -37,6 +37,8 @@ hourly() { iq "$1" | jq -r '.results[].series[]? | .tags.station as $s | .tags.p
 hourly "SELECT count(status) FROM reading WHERE $W GROUP BY time(1h), station, param fill(none)" >"$T/i.hpolls"
 hourly "SELECT count(value), mean(value) FROM reading WHERE $W AND status='ok' GROUP BY time(1h), station, param fill(none)" >"$T/i.hok"
 hourly "SELECT mean(value) FROM reading WHERE $W AND status='ok' GROUP BY time(1d), station, param fill(none) tz('Asia/Ho_Chi_Minh')" >"$T/i.daily"
+hourly "SELECT count(status) FROM reading WHERE $W AND status='fault' GROUP BY time(1h), station, param fill(none)" >"$T/i.hfault"
+by_sp "SELECT spread(value) FROM reading WHERE $W AND status='ok' AND (param='volume_out' OR param='volume_in') GROUP BY station, param" >"$T/i.spread"
 iq "SELECT * FROM alert WHERE kind='exceedance' OR kind='range'" |
 	jq -r '.results[].series[]? | .columns as $c | .values[] | [$c, .] | transpose | map({(.[0]): .[1]}) | add |
 	       [.station, .param, .event, .id, (.start_ms // .time), (.end_ms // 0)] | map(tostring) | @tsv' >"$T/i.alerts"
@@ -86,6 +88,36 @@ awk -F'\t' -v A="$A" -v HOURS="$HOURS" '
 		}
 	}' "$T/i.limits" "$T/i.readings" "$T/i.stats" "$T/i.hpolls" "$T/i.hok" "$T/i.daily" | sort >"$T/indep.csv"
 
+# Hours lost (not judged), by why: no reading in the hour; readings mostly in
+# fault (fault >= half of the readings that are not valid); the rest.
+awk -F'\t' -v HOURS="$HOURS" '
+	FILENAME ~ /i.hpolls$/ { k = $1 "," $2; keys[k] = 1; pl[k "," $3] = $4; hrs[k]++; next }
+	FILENAME ~ /i.hfault$/ { fa[$1 "," $2 "," $3] = $4; next }
+	FILENAME ~ /i.hok$/ { okn[$1 "," $2 "," $3] = $4; next }
+	END {
+		for (kh in pl) {
+			split(kh, a, ","); k = a[1] "," a[2]; p = pl[kh]; o = okn[kh] + 0
+			if (o > p) p = o
+			if (o >= 1 && o >= 0.75 * p) continue
+			if (2 * (fa[kh] + 0) >= p - o) lf[k]++; else lo[k]++
+		}
+		for (k in keys) {
+			nd = HOURS - hrs[k]
+			printf "%s,%d,%d,%d,%d\n", k, nd + lf[k] + lo[k], nd, lf[k] + 0, lo[k] + 0
+		}
+	}' "$T/i.hpolls" "$T/i.hfault" "$T/i.hok" | sort >"$T/indep-lost.csv"
+
+# The volume discharged: the totaliser's increase (spread, the counter never
+# going back in these data) where there is one, else the sum of the hourly
+# mean flows (m3/h) over the hours with valid data.
+awk -F'\t' '
+	FILENAME ~ /i.spread$/ { if ($2 == "volume_out") tot[$1] = $3; next }
+	$2 == "flow_out" && $4 >= 1 { sum[$1] += $5; seen[$1] = 1 }
+	END {
+		for (s in tot) printf "%s,%.6f,totaliser\n", s, tot[s]
+		for (s in seen) if (!(s in tot)) printf "%s,%.6f,integral\n", s, sum[s]
+	}' "$T/i.spread" "$T/i.hok" | sort >"$T/indep-volume.csv"
+
 # Hours in alert: raises paired with their clears by id, clipped to the
 # month, the union per station and param.
 awk -F'\t' -v A="$A" -v B="$B" '
@@ -130,6 +162,20 @@ if out=$(cmp_csv "$T/report-alerts.csv" "$T/indep-alerts.csv") && [ -s "$T/indep
 else
 	not_ok "hours in alert agree" "$out" "report: $(tr '\n' ' ' <"$T/report-alerts.csv")" "independent: $(tr '\n' ' ' <"$T/indep-alerts.csv")"
 fi
+
+	csvcols "$pcsv" "station,param,hours_lost,lost_nodata,lost_fault,lost_other" | sort >"$T/report-lost.csv"
+	if out=$(diff "$T/indep-lost.csv" <(grep -Ff <(cut -d, -f1,2 "$T/indep-lost.csv") "$T/report-lost.csv")); then
+		ok "hours lost and why (offline / fault / other) agree for every station and parameter with data"
+	else
+		not_ok "hours lost and why agree" "$(echo "$out" | head -n 8)"
+	fi
+	csvcols "$scsv" "station,volume_out_m3,volume_out_method" | awk -F, '$3 != ""' | sort >"$T/report-volume.csv"
+	if out=$(cmp_csv <(awk -F, '{ print $1 ",v," $2 }' "$T/report-volume.csv") <(awk -F, '{ print $1 ",v," $2 }' "$T/indep-volume.csv")) &&
+		diff <(cut -d, -f1,3 "$T/report-volume.csv") <(cut -d, -f1,3 "$T/indep-volume.csv") >/dev/null && [ -s "$T/indep-volume.csv" ]; then
+		ok "the volume discharged agrees, and how it was found ($(tr '\n' ' ' <"$T/indep-volume.csv"))"
+	else
+		not_ok "the volume discharged agrees" "report: $(tr '\n' ' ' <"$T/report-volume.csv")" "independent: $(tr '\n' ' ' <"$T/indep-volume.csv")"
+	fi
 
 	csvcols "$scsv" "station,verdict" | sort >"$T/report-verdicts.csv"
 	check "the verdicts agree with the independent ones ($(tr '\n' ' ' <"$T/indep-verdicts.csv"))" diff "$T/indep-verdicts.csv" "$T/report-verdicts.csv"

@@ -567,6 +567,71 @@ static void test_parse_answer(void **state)
 	free(f);
 }
 
+/* ---- volume, hours lost ---- */
+
+static void test_volume_and_lost_hours(void **state)
+{
+	struct fix *f = fix_new();
+	struct wwtp_report_volume v;
+	(void)state;
+	/* flow_out in m3/h: 30 m3/h for 700 hours with data, 44 hours offline. */
+	snprintf(f->params[P_FLOW].unit, sizeof f->params[P_FLOW].unit, "m3/h");
+	fill(f, P_FLOW, 0, 700, WWTP_READING_OK, 30);
+	fill(f, P_COD, 0, 600, WWTP_READING_OK, 60);
+	fill(f, P_COD, 600, 620, WWTP_READING_FAULT, 0);
+	fill(f, P_COD, 620, 650, WWTP_READING_CALIBRATING, 0);
+	compute(f, NULL, 0);
+	assert_int_equal(f->res.vol_out.method, WWTP_VOL_INTEGRAL);
+	assert_int_equal(f->res.vol_out.hours, 700);
+	assert_true(fabs(f->res.vol_out.m3 - 21000) < 1e-6);
+	assert_true(fabs(f->res.vol_out.per_day - 720) < 1e-6);
+	assert_true(fabs(f->res.vol_out.capacity_use - 0.72) < 1e-9); /* design 1000 m3/day */
+	assert_int_equal(f->res.vol_in.method, WWTP_VOL_NONE);
+	assert_true(isnan(f->res.vol_in.m3));
+	const struct wwtp_report_pstats *c = &f->ps[P_COD];
+	assert_int_equal(c->hours_lost, 144);
+	assert_int_equal(c->lost_fault, 20);
+	assert_int_equal(c->lost_other, 30);
+	assert_int_equal(c->lost_nodata, 94);
+	/* A unit that is not m3/h is not integrated. */
+	snprintf(f->params[P_FLOW].unit, sizeof f->params[P_FLOW].unit, "L/s");
+	wwtp_report_volume(&f->p, f->params, NP, f->hours, "volume_out", "flow_out", 0, &v);
+	assert_int_equal(v.method, WWTP_VOL_NONE);
+	/* A totaliser (as the flow's slot): its increase, a reset skipped. */
+	snprintf(f->params[P_FLOW].name, sizeof f->params[P_FLOW].name, "volume_out");
+	gap(f, P_FLOW, 0, 744);
+	for (int h = 0; h < 744; h++) {
+		double base = h < 400 ? 1000 + 30.0 * h : 5 + 30.0 * (h - 400);
+		struct wwtp_report_sample s[2] = {
+		    {OCT_START + h * H, WWTP_READING_OK, 1, base},
+		    {OCT_START + h * H + 3599000LL, WWTP_READING_OK, 1, base + 29.99}};
+		if (h >= 100 && h < 110)
+			continue; /* offline: the counter goes on counting */
+		wwtp_report_hours_add(&f->hours[(size_t)P_FLOW * f->p.nhours], f->p.nhours,
+				      f->p.start_ms, s, 2);
+	}
+	wwtp_report_volume(&f->p, f->params, NP, f->hours, "volume_out", "flow_out", 1000, &v);
+	assert_int_equal(v.method, WWTP_VOL_TOTALISER);
+	assert_int_equal(v.resets, 1);
+	/* 400 hours up to 1000 + 30*399 + 29.99, then from 5 to 5 + 30*343 + 29.99. */
+	assert_true(fabs(v.m3 - ((30.0 * 399 + 29.99) + (30.0 * 343 + 29.99))) < 1e-6);
+	assert_int_equal(v.hours, 734);
+	free(f->hours);
+	free(f);
+}
+
+static void test_number_pattern(void **state)
+{
+	char b[64];
+	(void)state;
+	wwtp_report_number("%n/BC-GSNT", 12, b, sizeof b);
+	assert_string_equal(b, "12/BC-GSNT");
+	wwtp_report_number("%n/BC-GSNT", 0, b, sizeof b);
+	assert_string_equal(b, "      /BC-GSNT");
+	wwtp_report_number("BC-%n-%n", 7, b, 6);
+	assert_string_equal(b, "BC-7-");
+}
+
 /* ---- documents ---- */
 
 static void test_documents(void **state)
@@ -585,7 +650,17 @@ static void test_documents(void **state)
 	wwtp_buf_init(&b, 4 << 20);
 	assert_int_equal(wwtp_report_html_station(&f->p, st, WWTP_LANG_VI, OCT_START, &b), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"vi\">"));
-	assert_non_null(strstr(b.data, "Kết quả theo thông số"));
+	assert_non_null(strstr(b.data, "Kết quả các thông số theo quy chuẩn"));
+	/* The administrative document (Nghị định 30/2020/NĐ-CP). */
+	assert_non_null(strstr(b.data, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+	assert_non_null(strstr(b.data, "Độc lập - Tự do - Hạnh phúc"));
+	assert_non_null(strstr(b.data, "HỆ THỐNG GIÁM SÁT NƯỚC THẢI"));
+	assert_non_null(strstr(b.data, "Hà Nội, ngày 01 tháng 10 năm 2026"));
+	assert_non_null(strstr(b.data, "Nơi nhận:"));
+	assert_non_null(strstr(b.data, "counter(page) \"/\" counter(pages)"));
+	assert_non_null(strstr(b.data, "Số: &nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;/BC-GSNT"));
+	assert_non_null(strstr(b.data, "PHỤ LỤC 2"));
+	assert_null(strstr(b.data, "(UTC)"));
 	assert_non_null(strstr(b.data, "Không đạt quy chuẩn"));
 	assert_non_null(strstr(b.data, "<svg xmlns"));
 	assert_non_null(strstr(b.data, "CCN &lt;Thanh Thùy&gt; &amp; co")); /* escaped */
@@ -600,6 +675,9 @@ static void test_documents(void **state)
 	wwtp_buf_reset(&b);
 	assert_int_equal(wwtp_report_html_fleet(&f->p, l, 1, WWTP_LANG_EN, OCT_START, &b), 0);
 	assert_non_null(strstr(b.data, "Plants that met the regulation: 0/1 (0%)"));
+	assert_non_null(
+	    strstr(b.data, "Plants: 1; met the regulation: 0; not met: 1; insufficient"));
+	assert_non_null(strstr(b.data, "SOCIALIST REPUBLIC OF VIET NAM"));
 	assert_non_null(strstr(b.data, "0% of 744 hourly averages within 135"));
 
 	wwtp_buf_reset(&b);
@@ -672,6 +750,8 @@ int main(void)
 	    cmocka_unit_test(test_alert_hours),
 	    cmocka_unit_test(test_query_text),
 	    cmocka_unit_test(test_parse_answer),
+	    cmocka_unit_test(test_volume_and_lost_hours),
+	    cmocka_unit_test(test_number_pattern),
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_numbers_and_words),
 	};
