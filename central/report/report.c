@@ -286,8 +286,8 @@ static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo, char 
 }
 
 /* Loads, queries and computes. err gets a sentence on failure. */
-static int month_build(const struct wwtp_central_cfg *cfg, const char *month, const char *only,
-		       struct month *mo, char *err, size_t errlen)
+static int month_build(const struct wwtp_central_cfg *cfg, const char *month, int kind,
+		       const char *only, struct month *mo, char *err, size_t errlen)
 {
 	struct wwtp_load_opts lo = {.profiles_dir = NULL};
 	struct wwtp_station **stations = NULL;
@@ -299,9 +299,14 @@ static int month_build(const struct wwtp_central_cfg *cfg, const char *month, co
 	mo->generated_ms = wwtp_now_ms();
 	if (only && !only[0])
 		only = NULL;
-	if (wwtp_report_period_parse(month, mo->generated_ms, &mo->period) != 0) {
-		snprintf(err, errlen, "bad month '%s': give it as YYYY-MM (e.g. 2026-10)",
-			 month ? month : "");
+	if (wwtp_report_period_parse(month, mo->generated_ms, &mo->period) != 0 ||
+	    (kind >= 0 && mo->period.kind != kind)) {
+		static const char *const how[] = {"month '%s': give it as YYYY-MM (e.g. 2026-10)",
+						  "quarter '%s': give it as YYYY-Qn (e.g. 2026-Q4)",
+						  "year '%s': give it as YYYY (e.g. 2026)"};
+		char f[80];
+		snprintf(f, sizeof f, "bad %s", how[kind >= 0 && kind <= 2 ? kind : 0]);
+		snprintf(err, errlen, f, month ? month : "");
 		return WWTP_ERR_INVAL;
 	}
 	if (only && !valid_id(only)) {
@@ -386,7 +391,7 @@ int wwtp_report_render(const struct wwtp_central_cfg *cfg, const char *month, co
 		snprintf(err, errlen, "bad language '%s': vi or en", lang);
 		return WWTP_ERR_INVAL;
 	}
-	rc = month_build(cfg, month, station, &mo, err, errlen);
+	rc = month_build(cfg, month, WWTP_PERIOD_MONTH, station, &mo, err, errlen);
 	if (rc != 0)
 		return rc;
 	const struct wwtp_report_station **l = month_list(&mo);
@@ -649,7 +654,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 			return WWTP_ERR_ERRNO;
 		}
 	}
-	rc = month_build(cfg, o->month, o->station, &mo, err, sizeof err);
+	rc = month_build(cfg, o->month, o->kind, o->station, &mo, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "wwtp-central report: %s\n", err);
 		return rc;
@@ -670,8 +675,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 	}
 	wwtp_buf_init(&doc, REP_DOC_MAX);
 	int fleet = !o->station || !o->station[0];
-	char ym[8];
-	snprintf(ym, sizeof ym, "%04d-%02d", mo.period.year, mo.period.month);
+	const char *ym = mo.period.id;
 	for (size_t i = 0; rc == 0 && i <= mo.n; i++) {
 		int is_fleet = i == mo.n;
 		if (is_fleet && !fleet)

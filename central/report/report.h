@@ -30,7 +30,8 @@ enum wwtp_report_pdf {
 };
 
 struct wwtp_report_opts {
-	const char *month;    /* "YYYY-MM", required */
+	const char *month;    /* the period, required: "YYYY-MM", "YYYY-Qn" or "YYYY" */
+	int kind;	      /* the enum wwtp_report_kind month must be (report_stats.h) */
 	const char *station;  /* a station id; NULL: every station and the fleet */
 	const char *lang;     /* "vi" or "en"; NULL: the report group's (vi) */
 	unsigned number;      /* the documents' number (report.number_pattern); 0: blank */

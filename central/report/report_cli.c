@@ -12,25 +12,30 @@
 #include "../config/cli.h"
 #include "../config/config.h"
 #include "report.h"
+#include "report_stats.h"
 
 #define CMD "wwtp-central report"
 
 #define SYNOPSIS                                                                                   \
-	"Usage: " CMD " -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n"         \
+	"Usage: " CMD " -c FILE (--month YYYY-MM | --quarter YYYY-Qn | --year YYYY)\n"             \
+	"              [--station ID] [--lang vi|en] --out DIR\n"                                  \
 	"              [--number N] [--pdf | --no-pdf] [--chromium PATH] [--log-level LEVEL]\n"
 
 static void usage(FILE *f)
 {
 	fprintf(f, SYNOPSIS
 		"\n"
-		"Writes the monthly compliance summary of every station (or one) and of the\n"
-		"fleet, from the InfluxDB and the station files that FILE names: per station\n"
-		"station-ID-YYYY-MM.html/.csv(/.pdf), and fleet-YYYY-MM.html/.csv(/.pdf) and\n"
-		"fleet-YYYY-MM-stations.csv. Months are cut at 00:00 Hanoi time (UTC+7).\n"
+		"Writes the compliance summary of a month, quarter or year (PERIOD: 2026-10,\n"
+		"2026-Q4, 2026) of every station (or one) and of the fleet, from the InfluxDB\n"
+		"and the station files that FILE names: per station\n"
+		"station-ID-PERIOD.html/.csv(/.pdf), and fleet-PERIOD.html/.csv(/.pdf) and\n"
+		"fleet-PERIOD-stations.csv. Periods are cut at 00:00 Hanoi time (UTC+7).\n"
 		"See docs/report.md for every figure and column.\n"
 		"\n"
 		"  -c, --config FILE     central.cfg (required; docs/central.md)\n"
-		"  -m, --month YYYY-MM   the month (required)\n"
+		"  -m, --month YYYY-MM   the month (one of --month, --quarter, --year)\n"
+		"  -q, --quarter YYYY-Qn the quarter (Q1: January to March)\n"
+		"  -y, --year YYYY       the year\n"
 		"  -s, --station ID      only this station (no fleet documents)\n"
 		"  -l, --lang vi|en      language of the HTML and PDF (default: report.lang, vi)\n"
 		"      --number N        the documents' number (report.number_pattern's %%n);\n"
@@ -56,6 +61,8 @@ int wwtp_report_cli(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"month", required_argument, NULL, 'm'},
+	    {"quarter", required_argument, NULL, 'q'},
+	    {"year", required_argument, NULL, 'y'},
 	    {"station", required_argument, NULL, 's'},
 	    {"lang", required_argument, NULL, 'l'},
 	    {"out", required_argument, NULL, 'o'},
@@ -75,13 +82,22 @@ int wwtp_report_cli(int argc, char **argv)
 	wwtp_log_set_level(WWTP_LOG_WARN);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":c:m:s:l:o:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:m:q:y:s:l:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'm':
+		case 'q':
+		case 'y':
+			if (o.month)
+				return wwtp_cli_bad(
+				    &report_cli, "%s",
+				    "give one period: --month, --quarter or --year");
 			o.month = optarg;
+			o.kind = opt == 'm'   ? WWTP_PERIOD_MONTH
+				 : opt == 'q' ? WWTP_PERIOD_QUARTER
+					      : WWTP_PERIOD_YEAR;
 			break;
 		case 's':
 			o.station = optarg;
@@ -129,7 +145,9 @@ int wwtp_report_cli(int argc, char **argv)
 	if (wwtp_cli_no_operand_and_config(&report_cli, argc, argv, config) != 0)
 		return WWTP_CLI_USAGE;
 	if (!o.month)
-		return wwtp_cli_bad(&report_cli, "%s", "the month is required: --month YYYY-MM");
+		return wwtp_cli_bad(&report_cli, "%s",
+				    "the period is required: --month YYYY-MM, --quarter YYYY-Qn or "
+				    "--year YYYY");
 	if (!o.out_dir)
 		return wwtp_cli_bad(&report_cli, "%s", "the output folder is required: --out DIR");
 

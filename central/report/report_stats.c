@@ -9,33 +9,59 @@
 #include "../../payload/payload.h"
 #include "../../util/err.h"
 
-int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p)
+/* Noon UTC of the 15th of y-m: it lies in the local month whatever the
+ * offset, for period.c to find the month's boundaries. */
+static int64_t mid_month(int y, int m)
 {
-	int y = 0, m = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!s || strlen(s) != 7 || s[4] != '-')
-		return WWTP_ERR_INVAL;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (s[i] < '0' || s[i] > '9'))
-			return WWTP_ERR_INVAL;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	if (y < 2000 || y > 2199 || m < 1 || m > 12)
-		return WWTP_ERR_INVAL;
-	p->year = y;
-	p->month = m;
-	/* Noon UTC of the 15th lies in the local month whatever the offset:
-	 * let period.c find its boundaries. Days from 1970 of y-m-15 first. */
 	int64_t yy = m <= 2 ? y - 1 : y;
 	int64_t era = yy / 400; /* y >= 2000: no negative floors */
 	int64_t yoe = yy - era * 400;
 	int64_t mp = m > 2 ? m - 3 : m + 9;
 	int64_t doy = (153 * mp + 2) / 5 + 15 - 1;
 	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-	int64_t mid = days * WWTP_DAY_MS + 12 * 3600000LL;
-	p->start_ms = wwtp_local_month_start(mid);
-	p->end_ms = wwtp_local_next_month_start(mid);
+	return days * WWTP_DAY_MS + 12 * 3600000LL;
+}
+
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p)
+{
+	int y, first, last;
+
+	memset(p, 0, sizeof(*p));
+	if (!s || strlen(s) < 4 || !digits(s, 4))
+		return WWTP_ERR_INVAL;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	if (y < 2000 || y > 2199)
+		return WWTP_ERR_INVAL;
+	if (strlen(s) == 4) {
+		p->kind = WWTP_PERIOD_YEAR;
+		first = 1;
+		last = 12;
+	} else if (strlen(s) == 7 && s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4') {
+		p->kind = WWTP_PERIOD_QUARTER;
+		p->quarter = s[6] - '0';
+		first = 3 * p->quarter - 2;
+		last = first + 2;
+	} else if (strlen(s) == 7 && s[4] == '-' && digits(s + 5, 2)) {
+		p->kind = WWTP_PERIOD_MONTH;
+		first = last = (s[5] - '0') * 10 + (s[6] - '0');
+		if (first < 1 || first > 12)
+			return WWTP_ERR_INVAL;
+	} else {
+		return WWTP_ERR_INVAL;
+	}
+	p->year = y;
+	p->month = first;
+	memcpy(p->id, s, strlen(s) + 1);
+	p->start_ms = wwtp_local_month_start(mid_month(y, first));
+	p->end_ms = wwtp_local_next_month_start(mid_month(y, last));
 	p->nhours = (size_t)((p->end_ms - p->start_ms) / 3600000LL);
 	p->ndays = p->nhours / 24;
 	p->until_ms = p->end_ms;

@@ -33,24 +33,34 @@
 #include "../flags/flags.h"
 #include "../flags/hourly.h"
 
-#define WWTP_REPORT_DAYS_MAX 31
+/* A year is the longest period. */
+#define WWTP_REPORT_DAYS_MAX 366
 #define WWTP_REPORT_HOURS_MAX (WWTP_REPORT_DAYS_MAX * 24)
 
-/* A month in Hanoi time. */
+enum wwtp_report_kind {
+	WWTP_PERIOD_MONTH = 0, /* "2026-10" */
+	WWTP_PERIOD_QUARTER,   /* "2026-Q4" */
+	WWTP_PERIOD_YEAR,      /* "2026" */
+};
+
+/* A month, a quarter or a year in Hanoi time. */
 struct wwtp_report_period {
-	int year, month;  /* 2026, 10 */
+	int kind;	  /* enum wwtp_report_kind */
+	int year, month;  /* 2026, 10: the first month of the period */
+	int quarter;	  /* 1..4 for a quarter, else 0 */
+	char id[8];	  /* "2026-10", "2026-Q4", "2026": file names and the CSV */
 	int64_t start_ms; /* 00:00 UTC+7 on the 1st */
 	int64_t end_ms;	  /* 00:00 UTC+7 on the 1st of the next month */
 	int64_t until_ms; /* end of what is judged: end_ms, or the last complete hour */
-	size_t nhours;	  /* hours of the month (672 ... 744) */
+	size_t nhours;	  /* hours of the period (672 ... 8784) */
 	size_t hours;	  /* hours judged on: (until - start) / 1 h */
 	size_t ndays;	  /* days of the month */
 	size_t days;	  /* complete days up to until_ms */
 };
 
-/* Parses "YYYY-MM" (year 2000-2199) into *p, as of now_ms (a month under
- * way is judged up to its last complete hour; a future month on nothing).
- * 0 or WWTP_ERR_INVAL. */
+/* Parses "YYYY-MM", "YYYY-Qn" or "YYYY" (year 2000-2199) into *p, as of
+ * now_ms (a period under way is judged up to its last complete hour; a
+ * future one on nothing). 0 or WWTP_ERR_INVAL. */
 int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p);
 
 struct wwtp_report_hour {

@@ -87,6 +87,8 @@ enum wwtp_report_txt {
 	RT_ABSTRACT_STATION, /* "%s": the period, "%s": the plant */
 	RT_ABSTRACT_FLEET,   /* "%s": the period */
 	RT_PERIOD_MONTH,     /* "%02d", "%04d" */
+	RT_PERIOD_QUARTER,   /* "%s" (I..IV), "%04d" */
+	RT_PERIOD_YEAR,	     /* "%04d" */
 	RT_DISTRIBUTION,     /* "Nơi nhận:" */
 	RT_PAGE,	     /* "Trang" */
 	RT_S_GENERAL,

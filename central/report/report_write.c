@@ -377,7 +377,14 @@ static void wesc_upper(struct w *w, const char *s)
 static const char *period_label(const struct w *w, const struct wwtp_report_period *p, char *buf,
 				size_t n)
 {
-	snprintf(buf, n, T(w, RT_PERIOD_MONTH), p->month, p->year);
+	static const char *const roman[] = {"", "I", "II", "III", "IV"};
+	if (p->kind == WWTP_PERIOD_YEAR)
+		snprintf(buf, n, T(w, RT_PERIOD_YEAR), p->year);
+	else if (p->kind == WWTP_PERIOD_QUARTER)
+		snprintf(buf, n, T(w, RT_PERIOD_QUARTER),
+			 roman[p->quarter >= 1 && p->quarter <= 4 ? p->quarter : 0], p->year);
+	else
+		snprintf(buf, n, T(w, RT_PERIOD_MONTH), p->month, p->year);
 	return buf;
 }
 
@@ -554,10 +561,16 @@ static void chart_param(struct w *w, const struct wwtp_report_period *p,
 		wf(w, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 4, y + 4,
 		   num(a, sizeof a, w->lang, v, prec_for(s.hi)));
 	}
-	for (size_t d = 0; d < p->ndays; d++)
-		if (d == 0 || (d + 1) % 5 == 0)
+	for (size_t d = 0; d < p->ndays; d++) {
+		int y, mo, dd, hh, mi;
+		wwtp_local_civil(p->start_ms + (int64_t)d * WWTP_DAY_MS, &y, &mo, &dd, &hh, &mi);
+		if (p->kind == WWTP_PERIOD_MONTH && (d == 0 || (d + 1) % 5 == 0))
 			wf(w, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%zu</text>",
 			   sx(&s, (double)d * 24 + 12), CH - MB + 14, d + 1);
+		else if (p->kind != WWTP_PERIOD_MONTH && dd == 1) /* month starts: 01/10 */
+			wf(w, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"start\">%02d/%02d</text>",
+			   sx(&s, (double)d * 24), CH - MB + 14, dd, mo);
+	}
 	ws(w, "\n");
 	/* Hourly averages of judged hours, one polyline per run. */
 	int open = 0;
@@ -1276,7 +1289,7 @@ int wwtp_report_csv_params(const struct wwtp_report_period *p,
 		for (size_t i = 0; i < s->nparams; i++) {
 			const struct wwtp_flag_param *fp = &s->params[i];
 			const struct wwtp_report_pstats *ps = &s->res.p[i];
-			wf(&w, "%04d-%02d", p->year, p->month);
+			ws(&w, p->id);
 			cstr(&w, s->id);
 			cstr(&w, fp->name);
 			cstr(&w, fp->unit);
@@ -1333,7 +1346,7 @@ int wwtp_report_csv_stations(const struct wwtp_report_period *p,
 				break;
 			used += (size_t)m;
 		}
-		wf(&w, "%04d-%02d", p->year, p->month);
+		ws(&w, p->id);
 		cstr(&w, s->id);
 		cstr(&w, s->name);
 		cstr(&w, s->district);

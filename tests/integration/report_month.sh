@@ -156,7 +156,7 @@ check "yen-nghia's reasons name COD compliance and COD removal" \
 
 # ---- the documents ----
 H="$OUT/fleet-$MONTH.html"
-check "the fleet HTML gives the fleet total: 1 of 3 plants met" grep -q 'Số trạm đạt quy chuẩn trong tháng: 1/3' "$H"
+check "the fleet HTML gives the fleet total: 1 of 3 plants met" grep -q 'Số trạm đạt quy chuẩn trong kỳ: 1/3' "$H"
 for f in "$H" "$OUT/station-thanh-thuy-$MONTH.html"; do
 	check "$(basename "$f") is self-contained (no http(s) src or href, no script)" \
 		bash -c "! grep -Eiq '(src|href)=\"?(https?:)?//|<script|@import|url\\(' '$f'"
@@ -189,6 +189,32 @@ else
 	not_ok "report --station yen-nghia --lang en exits 0" "$(tail -n 5 "$T/en.log")"
 fi
 
+# ---- the quarter and the year: the same data, the longer periods ----
+# Q4 2026 and 2026 may be under way when the test runs: the period is then
+# judged up to the last complete hour, which the CSV says (hours_period); the
+# independent computation is made over the same hours.
+NOW_H=$(($(date -u +%s) / 3600 * 3600000))
+for per in "quarter 2026-Q4 $A $(($(date -u -d '2026-12-31T17:00:00Z' +%s) * 1000))" \
+	"year 2026 $(($(date -u -d '2025-12-31T17:00:00Z' +%s) * 1000)) $(($(date -u -d '2026-12-31T17:00:00Z' +%s) * 1000))"; do
+	set -- $per
+	kind=$1 id=$2 PA=$3 PB=$4
+	if ! "$CENTRAL" report -c "$T/central.cfg" --"$kind" "$id" --out "$T/p-$id" --no-pdf >"$T/p.out" 2>"$T/p.log"; then
+		not_ok "report --$kind $id exits 0" "$(tail -n 5 "$T/p.log")"
+		continue
+	fi
+	ok "report --$kind $id exits 0"
+	check "... and writes fleet-$id.html, fleet-$id.csv and station-thanh-thuy-$id.csv" \
+		test -s "$T/p-$id/fleet-$id.html" -a -s "$T/p-$id/fleet-$id.csv" -a -s "$T/p-$id/station-thanh-thuy-$id.csv"
+	hp=$(csvcols "$T/p-$id/fleet-$id.csv" hours_period | head -n 1)
+	want=$(((PB - PA) / 3600000))
+	[ "$NOW_H" -lt "$PB" ] && want=$(((NOW_H - PA) / 3600000))
+	check "... over the whole $kind or up to the last complete hour ($hp hours)" test "$hp" = "$want"
+	report_indep "$PA" "$((PA + hp * 3600000))" "$hp"
+	report_compare "$T/p-$id/fleet-$id.csv" "$T/p-$id/fleet-$id-stations.csv"
+done
+check "the quarter's document says which quarter" grep -q 'quý IV năm 2026' "$T/p-2026-Q4/fleet-2026-Q4.html"
+check "the year's document says which year" grep -q 'liên tục nước thải sau xử lý năm 2026' "$T/p-2026/station-yen-nghia-2026.html"
+
 # ---- refusals ----
 refused() { # refused DESC STATUS PATTERN ARGS...
 	local desc=$1 want=$2 pat=$3 rc
@@ -198,6 +224,9 @@ refused() { # refused DESC STATUS PATTERN ARGS...
 	if [ "$rc" = "$want" ] && grep -q "$pat" "$T/r.err"; then ok "$desc"; else not_ok "$desc" "exit $rc" "$(head -n 3 "$T/r.err")"; fi
 }
 refused "a bad month is refused (exit 2, says the format)" 2 "YYYY-MM" -c "$T/central.cfg" --month 2026-13 --out "$T/x" --no-pdf
+refused "a bad quarter is refused (exit 2, says the format)" 2 "YYYY-Qn" -c "$T/central.cfg" --quarter 2026-Q5 --out "$T/x" --no-pdf
+refused "a month given to --year is refused (exit 2)" 2 "give it as YYYY" -c "$T/central.cfg" --year 2026-10 --out "$T/x" --no-pdf
+refused "two periods at once are refused (exit 2)" 2 "give one period" -c "$T/central.cfg" --month 2026-10 --year 2026 --out "$T/x" --no-pdf
 refused "an unknown station is refused (exit 2)" 2 "no station 'nowhere'" -c "$T/central.cfg" --month "$MONTH" --station nowhere --out "$T/x" --no-pdf
 refused "a bad language is refused (exit 2)" 2 "vi or en" -c "$T/central.cfg" --month "$MONTH" --lang fr --out "$T/x"
 refused "InfluxDB not answering: exit 1, says so" 1 "did not answer" -c "$T/central-down.cfg" --month "$MONTH" --out "$T/x" --no-pdf

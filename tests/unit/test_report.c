@@ -94,12 +94,45 @@ static void test_period_under_way_and_future(void **state)
 static void test_period_refuses(void **state)
 {
 	struct wwtp_report_period p;
-	const char *bad[] = {"2026-13", "2026-00", "2026-1",	 "26-10", "2026/10", "abcd-ef",
-			     "1999-12", "2200-01", "2026-10-01", "",	  " 2026-10"};
+	const char *bad[] = {"2026-13", "2026-00", "2026-1",	 "26-10", "2026/10",  "abcd-ef",
+			     "1999-12", "2200-01", "2026-10-01", "",	  " 2026-10", "2026-Q0",
+			     "2026-Q5", "2026-q4", "2026-Q",	 "1999",  "20261",    "2026 "};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(wwtp_report_period_parse(bad[i], AFTER, &p), WWTP_ERR_INVAL);
 	assert_int_equal(wwtp_report_period_parse(NULL, AFTER, &p), WWTP_ERR_INVAL);
+}
+
+static void test_period_quarter_and_year(void **state)
+{
+	struct wwtp_report_period p;
+	(void)state;
+	/* Q4 2026: 1 October to 1 January, Hanoi time. */
+	assert_int_equal(wwtp_report_period_parse("2026-Q4", utc("2027-02-01T00:00:00.000Z"), &p),
+			 0);
+	assert_int_equal(p.kind, WWTP_PERIOD_QUARTER);
+	assert_int_equal(p.quarter, 4);
+	assert_int_equal(p.month, 10);
+	assert_string_equal(p.id, "2026-Q4");
+	assert_true(p.start_ms == OCT_START);
+	assert_true(p.end_ms == utc("2026-12-31T17:00:00.000Z"));
+	assert_int_equal(p.nhours, 92 * 24);
+	assert_int_equal(p.hours, 92 * 24);
+	assert_int_equal(p.ndays, 92);
+	/* Q1 of a leap year: 91 days. */
+	assert_int_equal(wwtp_report_period_parse("2028-Q1", utc("2029-01-01T00:00:00.000Z"), &p),
+			 0);
+	assert_int_equal(p.ndays, 91);
+	/* A year, and a year under way (judged up to its last complete hour). */
+	assert_int_equal(wwtp_report_period_parse("2028", utc("2029-01-01T00:00:00.000Z"), &p), 0);
+	assert_int_equal(p.kind, WWTP_PERIOD_YEAR);
+	assert_int_equal(p.nhours, 366 * 24);
+	assert_true(p.nhours <= WWTP_REPORT_HOURS_MAX);
+	assert_true(p.start_ms == utc("2027-12-31T17:00:00.000Z"));
+	assert_int_equal(wwtp_report_period_parse("2026", utc("2026-12-03T20:30:00.000Z"), &p), 0);
+	assert_int_equal(p.nhours, 365 * 24);
+	assert_true(p.until_ms == utc("2026-12-03T20:00:00.000Z"));
+	assert_int_equal(p.hours, (size_t)((p.until_ms - p.start_ms) / H));
 }
 
 /* ---- a small station: cod (Cmax 135), ph (5.5-9), flow (no limit) ---- */
@@ -752,6 +785,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_answer),
 	    cmocka_unit_test(test_volume_and_lost_hours),
 	    cmocka_unit_test(test_number_pattern),
+	    cmocka_unit_test(test_period_quarter_and_year),
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_numbers_and_words),
 	};
