@@ -526,6 +526,8 @@ static const struct wwtp_opt report_opts[] = {
     RPT_INT("day", day, 1, 19, 5),
     RPT_INT("quarter_day", quarter_day, 1, 24, 15),
     RPT_INT("year_day", year_day, 1, 19, 10),
+    RPT_INT("delay_s", delay_s, 0, 86400, 600),
+    RPT_INT("retry_s", retry_s, 1, 86400, 900),
     RPT_STR("chromium", WWTP_OPT_NONEMPTY, chromium, ""),
     OPT_SUB("emails", WWTP_OPT_SEQ, 0, struct report_in, emails, NULL),
 };

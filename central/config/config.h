@@ -121,6 +121,8 @@ struct wwtp_central_report {
 	int day;		      /* the month's documents on this day of the next month */
 	int quarter_day;	      /* the quarter's on this day of its last month */
 	int year_day;		      /* the year's on this day of December */
+	int delay_s;		      /* after start, wait this long (history arriving) */
+	int retry_s;		      /* a run that failed is tried again after this */
 	char chromium[WWTP_PATH_MAX]; /* "" = chromium or chromium-browser in PATH */
 	char emails[WWTP_REPORT_EMAILS_MAX][WWTP_NOTIFY_ADDR_MAX]; /* sent to (notify.smtp) */
 	size_t nemails;

@@ -675,6 +675,9 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 	}
 	wwtp_buf_init(&doc, REP_DOC_MAX);
 	int fleet = !o->station || !o->station[0];
+	unsigned first = o->number;
+	if (o->reserve)
+		first = o->reserve(o->reserve_ctx, mo.n + (fleet ? 1 : 0));
 	const char *ym = mo.period.id;
 	for (size_t i = 0; rc == 0 && i <= mo.n; i++) {
 		int is_fleet = i == mo.n;
@@ -683,7 +686,8 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 		const char *base = is_fleet ? "fleet" : "station-";
 		/* The HTML, its CSV, then (later, all at once) its PDF. */
 		wwtp_buf_reset(&doc);
-		struct wwtp_report_doc dm = {&cfg->report, o->number, mo.generated_ms};
+		struct wwtp_report_doc dm = {&cfg->report, first ? first + (unsigned)i : 0,
+					     mo.generated_ms};
 		rc = is_fleet ? wwtp_report_doc_fleet(&mo.period, l, mo.n, lang, &dm, &doc)
 			      : wwtp_report_doc_station(&mo.period, l[i], lang, &dm, &doc);
 		snprintf(name, sizeof name, "%s%s-%s.html", base, is_fleet ? "" : l[i]->id, ym);

@@ -30,11 +30,17 @@ enum wwtp_report_pdf {
 };
 
 struct wwtp_report_opts {
-	const char *month;    /* the period, required: "YYYY-MM", "YYYY-Qn" or "YYYY" */
-	int kind;	      /* the enum wwtp_report_kind month must be (report_stats.h) */
-	const char *station;  /* a station id; NULL: every station and the fleet */
-	const char *lang;     /* "vi" or "en"; NULL: the report group's (vi) */
-	unsigned number;      /* the documents' number (report.number_pattern); 0: blank */
+	const char *month;   /* the period, required: "YYYY-MM", "YYYY-Qn" or "YYYY" */
+	int kind;	     /* the enum wwtp_report_kind month must be (report_stats.h) */
+	const char *station; /* a station id; NULL: every station and the fleet */
+	const char *lang;    /* "vi" or "en"; NULL: the report group's (vi) */
+	unsigned number;     /* the first document's number (report.number_pattern): the
+				stations' documents get number, number + 1, ... in station
+				order, the fleet's the next; 0: blank */
+	/* When set, called once the stations are known, before anything is
+	 * written: returns the first of n numbers it reserved (0: blank). */
+	unsigned (*reserve)(void *ctx, size_t n);
+	void *reserve_ctx;
 	const char *out_dir;  /* created if missing (one level), required */
 	int pdf;	      /* enum wwtp_report_pdf */
 	const char *chromium; /* the browser for PDFs; NULL: "chromium" (then

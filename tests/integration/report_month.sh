@@ -46,68 +46,8 @@ influxdb = { url = "http://127.0.0.1:$INFLUX_PORT"; database = "wwtp"; spool_dir
 EOF
 sed "s|http://127.0.0.1:$INFLUX_PORT|http://127.0.0.1:$(freeport)|" "$T/central.cfg" >"$T/central-down.cfg"
 
-# ---- the month's data ----
-gen() {
-	awk -v A="$A" -v B="$B" '
-	function lp(st, p, t, status, v) {
-		if (v == "") printf "reading,device=d,param=%s,station=%s status=\"%s\",unit=\"\",seq=1i %.0f\n", p, st, status, t
-		else printf "reading,device=d,param=%s,station=%s value=%s,status=\"%s\",unit=\"\",seq=1i %.0f\n", p, st, v, status, t
-	}
-	BEGIN {
-		H = 3600000; STEP = 600000   # a reading every 10 minutes
-		np["thanh-thuy"] = split("cod nh4 tss ph temp cod_in nh4_in flow_out", pt, " ")
-		for (i = 1; i <= np["thanh-thuy"]; i++) P["thanh-thuy", i] = pt[i]
-		np["yen-nghia"] = split("cod nh4 tss ph temp tn tp cod_in nh4_in flow_out", py, " ")
-		for (i = 1; i <= np["yen-nghia"]; i++) P["yen-nghia", i] = py[i]
-		np["bat-trang"] = split("cod nh4 ph temp tss color flow_out", pb, " ")
-		for (i = 1; i <= np["bat-trang"]; i++) P["bat-trang", i] = pb[i]
-		base["cod"] = 60; base["nh4"] = 4; base["tss"] = 40; base["ph"] = 7; base["temp"] = 29
-		base["cod_in"] = 500; base["nh4_in"] = 35; base["flow_out"] = 30; base["tn"] = 20
-		base["tp"] = 3; base["color"] = 80
-		for (t = A; t < B; t += STEP) {
-			k = (t - A) / STEP; h = int((t - A) / H); d = int(h / 24); hl = h % 24; m = (t - A) % H / 60000
-			for (s in np) for (i = 1; i <= np[s]; i++) {
-				p = P[s, i]
-				v = base[p] * (1 + 0.1 * sin(k / 7 + i))
-				if (p == "ph") v = 7 + 0.3 * sin(k / 11)
-				st = "ok"
-				if (s == "thanh-thuy") {
-					if (d == 4 && hl < 6) continue                       # a gap
-					if (d == 1 && hl == 2 && m < 30) { st = "calibrating"; v = 999 }
-					if (p == "cod" && d == 9 && hl >= 8 && hl < 12) v = 135  # exactly Cmax
-					if (p == "cod" && d == 19 && hl == 14) v = 200           # one hour above
-					if (p == "ph" && d == 14 && hl == 3) v = 5.0             # one hour below
-				} else if (s == "yen-nghia") {
-					if (p == "cod") v = 200 + 20 * sin(k / 5)
-					if (p == "nh4") v = 25 + 2 * sin(k / 5)
-					if (p == "tss") v = 150 + 10 * sin(k / 3)
-					if (p == "tn") v = 40 + 3 * sin(k / 4)
-					if (p == "cod_in") v = 520; if (p == "nh4_in") v = 40
-				} else {
-					if (hl % 5 >= 3) continue                            # 2 hours in 5 missing
-					if (hl % 5 == 2 && m < 20) { lp(s, p, t, "fault", ""); continue }
-				}
-				lp(s, p, t, st, sprintf("%.6f", v))
-			}
-		}
-		# Just outside the month, on both sides: must not count.
-		lp("thanh-thuy", "cod", A - 1000, "ok", "5000"); lp("thanh-thuy", "cod", B, "ok", "5000")
-		# Just inside: the last second of the month (Hanoi time).
-		lp("thanh-thuy", "cod", B - 1000, "ok", "61")
-		# Alerts of the edge (exceedance, range), docs/influxdb-schema.md.
-		al("thanh-thuy", "cod", "exceedance", 3600, A + 19 * 24 * H + 14 * H, A + 19 * 24 * H + 15.5 * H, 1.48)
-		al("thanh-thuy", "ph", "range", 3600, A - 11 * 24 * H, A - 10 * 24 * H, 1.2)
-		al("yen-nghia", "cod", "exceedance", 3600, A - 6 * 24 * H, 0, 1.5)
-		al("yen-nghia", "cod", "exceedance", 86400, A + 24 * H, 0, 1.4)
-		al("yen-nghia", "nh4", "exceedance", 3600, B - H, 0, 2.8)
-	}
-	function al(st, p, kind, win, s, e, r,   id) {
-		id = st ":" p ":" kind ":" win ":" sprintf("%.0f", s)
-		printf "alert,device=d,event=raised,kind=%s,param=%s,station=%s,window=%d id=\"%s\",ratio=%s,start_ms=%.0fi,since_ms=%.0fi %.0f\n", kind, p, st, win, id, r, s, s, s
-		if (e > 0) printf "alert,device=d,event=cleared,kind=%s,param=%s,station=%s,window=%d id=\"%s\",ratio=0.9,start_ms=%.0fi,end_ms=%.0fi,since_ms=%.0fi %.0f\n", kind, p, st, win, id, s, e, s, e
-	}'
-}
-gen >"$T/month.lp"
+# ---- the month's data (tests/lib/report_check.sh) ----
+report_month_lp "$A" "$B" >"$T/month.lp"
 split -l 20000 "$T/month.lp" "$T/chunk."
 for c in "$T"/chunk.*; do
 	code=$(curl -s -o "$T/write.out" -w '%{http_code}' -XPOST \

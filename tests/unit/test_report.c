@@ -21,6 +21,7 @@
 #include "../../central/ingest/query.h"
 #include "../../central/report/report_query.h"
 #include "../../central/report/report_stats.h"
+#include "../../central/report/schedule.h"
 #include "../../central/report/report_text.h"
 #include "../../central/report/report_write.h"
 #include "../../util/err.h"
@@ -133,6 +134,40 @@ static void test_period_quarter_and_year(void **state)
 	assert_int_equal(p.nhours, 365 * 24);
 	assert_true(p.until_ms == utc("2026-12-03T20:00:00.000Z"));
 	assert_int_equal(p.hours, (size_t)((p.until_ms - p.start_ms) / H));
+}
+
+static void test_schedule_due(void **state)
+{
+	struct wwtp_central_report rc = {.day = 5, .quarter_day = 15, .year_day = 10};
+	char ids[3][16];
+	int64_t due[3];
+	(void)state;
+	/* 3 December 2026, 10:00 Hanoi: November is not due before the 5th. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-03T03:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-10");
+	assert_true(due[0] == utc("2026-11-04T17:00:00.000Z")); /* 05/11 00:00 UTC+7 */
+	assert_string_equal(ids[1], "2026-Q3");
+	assert_true(due[1] == utc("2026-09-14T17:00:00.000Z"));
+	assert_string_equal(ids[2], "2025");
+	assert_true(due[2] == utc("2025-12-09T17:00:00.000Z"));
+	/* 00:00 of the 5th (Hanoi): November; 15/12: Q4; 10/12: the year. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-04T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-11");
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-14T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2026-Q4");
+	assert_string_equal(ids[2], "2026");
+	assert_true(due[2] == utc("2026-12-09T17:00:00.000Z"));
+	/* January: December of the year before; February 4th: still December. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-01-20T00:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-12");
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-02-03T00:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-12");
+	assert_string_equal(ids[1], "2026-Q4");
+	/* 14/03 23:59 Hanoi: Q1 not yet; 15/03 00:00: Q1. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-03-14T16:59:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2026-Q4");
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-03-14T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2027-Q1");
 }
 
 /* ---- a small station: cod (Cmax 135), ph (5.5-9), flow (no limit) ---- */
@@ -786,6 +821,7 @@ int main(void)
 	    cmocka_unit_test(test_volume_and_lost_hours),
 	    cmocka_unit_test(test_number_pattern),
 	    cmocka_unit_test(test_period_quarter_and_year),
+	    cmocka_unit_test(test_schedule_due),
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_numbers_and_words),
 	};
