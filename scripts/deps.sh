@@ -40,6 +40,7 @@ mosquitto
 influxdb
 curl
 jq
+python3-aiosmtpd
 "
 DEB_PKGS="
 dpkg-dev

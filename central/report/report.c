@@ -214,6 +214,7 @@ static int valid_id(const char *s)
  * the stations are handed out by an index under a mutex. */
 struct query_pool {
 	const struct wwtp_central_cfg *cfg;
+	const volatile int *cancel;
 	struct month *mo;
 	pthread_mutex_t lock;
 	size_t next;
@@ -244,6 +245,10 @@ static void *query_worker(void *arg)
 			qp->rc = rc;
 			snprintf(qp->err, sizeof qp->err, "%s", err);
 		}
+		if (qp->rc == 0 && qp->cancel && *qp->cancel) {
+			qp->rc = WWTP_ERR_TIMEOUT;
+			snprintf(qp->err, sizeof qp->err, "%s", "stopped");
+		}
 		size_t i = qp->rc == 0 && qp->next < qp->mo->n ? qp->next++ : SIZE_MAX;
 		pthread_mutex_unlock(&qp->lock);
 		if (i == SIZE_MAX)
@@ -265,9 +270,10 @@ static void *query_worker(void *arg)
 	return NULL;
 }
 
-static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo, char *err, size_t errlen)
+static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo,
+		     const volatile int *cancel, char *err, size_t errlen)
 {
-	struct query_pool qp = {.cfg = cfg, .mo = mo, .rc = 0};
+	struct query_pool qp = {.cfg = cfg, .cancel = cancel, .mo = mo, .rc = 0};
 	pthread_t th[REP_QUERY_JOBS];
 	size_t nth = mo->n < REP_QUERY_JOBS ? mo->n : REP_QUERY_JOBS, started = 0;
 
@@ -287,7 +293,8 @@ static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo, char 
 
 /* Loads, queries and computes. err gets a sentence on failure. */
 static int month_build(const struct wwtp_central_cfg *cfg, const char *month, int kind,
-		       const char *only, struct month *mo, char *err, size_t errlen)
+		       const char *only, const volatile int *cancel, struct month *mo, char *err,
+		       size_t errlen)
 {
 	struct wwtp_load_opts lo = {.profiles_dir = NULL};
 	struct wwtp_station **stations = NULL;
@@ -354,7 +361,7 @@ static int month_build(const struct wwtp_central_cfg *cfg, const char *month, in
 		return WWTP_ERR_NOTFOUND;
 	}
 
-	rc = query_all(cfg, mo, err, errlen);
+	rc = query_all(cfg, mo, cancel, err, errlen);
 	if (rc != 0) {
 		if (!err[0])
 			snprintf(err, errlen, "%s", wwtp_strerror(rc));
@@ -391,7 +398,7 @@ int wwtp_report_render(const struct wwtp_central_cfg *cfg, const char *month, co
 		snprintf(err, errlen, "bad language '%s': vi or en", lang);
 		return WWTP_ERR_INVAL;
 	}
-	rc = month_build(cfg, month, WWTP_PERIOD_MONTH, station, &mo, err, errlen);
+	rc = month_build(cfg, month, WWTP_PERIOD_MONTH, station, NULL, &mo, err, errlen);
 	if (rc != 0)
 		return rc;
 	const struct wwtp_report_station **l = month_list(&mo);
@@ -572,13 +579,15 @@ static void pdf_finish(struct pdf_job *j, int status)
 		nftw(j->profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Prints every job, PDF_JOBS at a time. Returns how many failed. */
-static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n)
+/* Prints every job, PDF_JOBS at a time (all stopped once *cancel is
+ * set). Returns how many failed. */
+static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n,
+		      const volatile int *cancel)
 {
 	size_t next = 0, running = 0, failed = 0;
 
-	while (next < n || running > 0) {
-		while (running < PDF_JOBS && next < n) {
+	while ((next < n && !(cancel && *cancel)) || running > 0) {
+		while (running < PDF_JOBS && next < n && !(cancel && *cancel)) {
 			if (pdf_start(browser, &jobs[next]) != 0) {
 				LOG_ERROR(REP_MOD, "cannot start %s for %s: %s", browser,
 					  jobs[next].html, strerror(errno));
@@ -595,6 +604,8 @@ static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n)
 			if (j->done || j->pid <= 0)
 				continue;
 			pid_t r = waitpid(j->pid, &status, WNOHANG);
+			if (r == 0 && cancel && *cancel)
+				j->deadline = 0; /* stopping: as a timeout, without waiting */
 			if (r == 0 && wwtp_mono_ms() > j->deadline) {
 				LOG_ERROR(REP_MOD, "%s took over %d s on %s: stopped", browser,
 					  PDF_TIMEOUT_MS / 1000, j->html);
@@ -654,7 +665,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 			return WWTP_ERR_ERRNO;
 		}
 	}
-	rc = month_build(cfg, o->month, o->kind, o->station, &mo, err, sizeof err);
+	rc = month_build(cfg, o->month, o->kind, o->station, o->cancel, &mo, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "wwtp-central report: %s\n", err);
 		return rc;
@@ -730,7 +741,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 			"chromium, or give --chromium PATH)\n",
 			o->chromium ? o->chromium : "chromium or chromium-browser in PATH");
 	if (rc == 0 && njobs) {
-		size_t failed = pdf_run(browser, jobs, njobs);
+		size_t failed = pdf_run(browser, jobs, njobs, o->cancel);
 		for (size_t i = 0; i < njobs; i++)
 			if (jobs[i].ok)
 				fprintf(out, "%s\n", jobs[i].pdf);
@@ -739,6 +750,8 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 				failed, njobs, browser);
 			rc = WWTP_ERR_ERRNO;
 		}
+		if (o->cancel && *o->cancel)
+			rc = WWTP_ERR_TIMEOUT; /* stopped: some PDFs were not even started */
 	}
 	wwtp_buf_free(&doc);
 	free(jobs);

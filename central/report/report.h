@@ -41,6 +41,10 @@ struct wwtp_report_opts {
 	 * written: returns the first of n numbers it reserved (0: blank). */
 	unsigned (*reserve)(void *ctx, size_t n);
 	void *reserve_ctx;
+	/* When set and it becomes non-zero: no more station is read, the PDFs
+	 * being printed are stopped, and the run returns WWTP_ERR_TIMEOUT (the
+	 * service stopping). NULL: never. */
+	const volatile int *cancel;
 	const char *out_dir;  /* created if missing (one level), required */
 	int pdf;	      /* enum wwtp_report_pdf */
 	const char *chromium; /* the browser for PDFs; NULL: "chromium" (then

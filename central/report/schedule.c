@@ -41,6 +41,7 @@ struct wwtp_report_sched {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stop;
+	volatile int cancel; /* set on stop: a run under way ends early */
 	struct wwtp_nbox *ob;
 	struct wwtp_sender *snd;
 	/* per kind (month, quarter, year): the period that failed last, and
@@ -48,7 +49,9 @@ struct wwtp_report_sched {
 	char failed_id[3][16];
 	int64_t retry_at[3];
 	int failing[3];
-	int send_attempt; /* failed e-mail attempts in a row */
+	int send_attempt;    /* failed e-mail attempts in a row */
+	int64_t since_ms;    /* 00:00 Hanoi of the day the archive was made */
+	char skipped[3][16]; /* due before that: said once, not made */
 	int64_t send_next_ms;
 };
 
@@ -409,7 +412,8 @@ static int run_period(struct wwtp_report_sched *s, const char *id)
 				     .chromium =
 					 cfg->report.chromium[0] ? cfg->report.chromium : NULL,
 				     .reserve = reserve_numbers,
-				     .reserve_ctx = s};
+				     .reserve_ctx = s,
+				     .cancel = &s->cancel};
 	FILE *quiet = fopen("/dev/null", "we");
 	rc = quiet ? wwtp_report_run(cfg, &o, quiet) : WWTP_ERR_ERRNO;
 	if (quiet)
@@ -540,21 +544,57 @@ static void start_cleanup(struct wwtp_report_sched *s)
 	free(mails);
 }
 
+/* 00:00 Hanoi time of the day the archive was made (DIR/.created, written
+ * at the first start). */
+static int64_t archive_since(struct wwtp_report_sched *s)
+{
+	char p[PATH_MAX], line[32];
+	int64_t since = 0;
+	if (join(p, sizeof p, s->dir, ".created") != 0)
+		return 0;
+	FILE *f = fopen(p, "re");
+	if (f) {
+		if (fgets(line, sizeof line, f))
+			since = strtoll(line, NULL, 10);
+		fclose(f);
+		if (since > 0)
+			return since;
+	}
+	since = wwtp_local_day_start(wwtp_now_ms());
+	int len = snprintf(line, sizeof line, "%lld\n", (long long)since);
+	if (put_file(p, line, (size_t)len, 0644) != 0)
+		LOG_WARN(MOD, "cannot write %s: %s", p, strerror(errno));
+	return since;
+}
+
+static void send_queued(struct wwtp_report_sched *s);
+
 static void tick(struct wwtp_report_sched *s, int64_t now)
 {
 	char ids[3][16];
 	int64_t due[3];
 	size_t n = wwtp_report_due(&s->cfg->report, now, ids, due);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !s->cancel; i++) {
 		int k = kind_of(ids[i]);
 		if (now < due[i] || exists(s->dir, ids[i]))
 			continue;
+		if (due[i] < s->since_ms) {
+			/* A new archive does not fill itself with the past. */
+			if (strcmp(s->skipped[k], ids[i]) != 0)
+				LOG_INFO(MOD,
+					 "%s was due before this archive was made: not made on "
+					 "schedule (wwtp-central report makes it)",
+					 ids[i]);
+			snprintf(s->skipped[k], sizeof s->skipped[k], "%s", ids[i]);
+			continue;
+		}
 		if (strcmp(s->failed_id[k], ids[i]) == 0 && now < s->retry_at[k])
 			continue;
 		LOG_INFO(MOD, "%s is due (since %lld ms ago): making its documents", ids[i],
 			 (long long)(now - due[i]));
 		int rc = run_period(s, ids[i]);
 		if (rc == 0) {
+			send_queued(s); /* before the next period's run, which takes minutes */
 			if (s->failing[k])
 				LOG_INFO(MOD, "%s: made after %d failed runs", ids[i],
 					 s->failing[k]);
@@ -562,6 +602,8 @@ static void tick(struct wwtp_report_sched *s, int64_t now)
 			s->failed_id[k][0] = '\0';
 			continue;
 		}
+		if (s->cancel)
+			break; /* stopping: made at the next start */
 		s->failing[k]++;
 		snprintf(s->failed_id[k], sizeof s->failed_id[k], "%s", ids[i]);
 		s->retry_at[k] = now + (int64_t)s->cfg->report.retry_s * 1000;
@@ -629,6 +671,7 @@ int wwtp_report_sched_start(const struct wwtp_central_cfg *cfg, struct wwtp_repo
 		free(s);
 		return rc;
 	}
+	s->since_ms = archive_since(s);
 	start_cleanup(s);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -652,6 +695,7 @@ void wwtp_report_sched_stop(struct wwtp_report_sched *s)
 	if (!s)
 		return;
 	if (s->started) {
+		s->cancel = 1;
 		pthread_mutex_lock(&s->lock);
 		s->stop = 1;
 		pthread_cond_signal(&s->cond);

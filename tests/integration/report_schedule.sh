@@ -3,14 +3,15 @@
 # with a report group, its clock set by libfaketime, a real InfluxDB holding
 # October 2026 of three plants (tests/lib/report_check.sh), a real SMTP
 # server (Debian's python3-aiosmtpd, tests/lib/smtp_sink.py).
-#   1. Started on 03/11/2026 (Hanoi): October is not due before the 5th; the
-#      latest due month (September), quarter (Q3) and year (2025) are made,
+#   1. A new archive on 05/11/2026 (Hanoi): October, due that day, is made,
 #      archived read-only with a SHA256SUMS that sha256sum -c accepts, and
-#      e-mailed to each address with the PDFs attached (the same bytes).
-#   2. Stopped over the 5th, started on 07/11: October is made up, numbered
-#      after the others; nothing made before is made or sent again.
-#   3. October's archived CSV agrees with the independent InfluxQL
-#      computation, and its PDFs pass the layout checks (report_pdf_layout).
+#      e-mailed to each address with the PDFs attached (the same bytes); what
+#      was due before the archive existed is not made, and said so.
+#   2. Started again on 07/11: nothing is made or sent again.
+#   3. Down over 05/12, 10/12 and 15/12, started on 16/12: November, Q4 and
+#      2026 are made up, numbered after October, e-mailed.
+#   Then October's archived CSV agrees with the independent InfluxQL
+#   computation, and its PDFs pass the layout checks (report_pdf_layout).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/report_check.sh"
 
@@ -90,36 +91,46 @@ for p in m.iter_attachments():
 PYEOF
 }
 
-# ---- 1. the 3rd of November: what is due then ----
-at "2026-11-03T03:00:00Z"
+# ---- 1. a new archive on the 5th of November: October, due today ----
+at "2026-11-05T01:00:00Z" # 08:00 in Hanoi
 fake_central c1
-if wait_for "[ -s '$T/archive/2026-09/SHA256SUMS' ] && [ -s '$T/archive/2026-Q3/SHA256SUMS' ] && [ -s '$T/archive/2025/SHA256SUMS' ] && [ \$(ls '$T/mail' | grep -c eml) -ge 6 ]" $((240 * SLOW)); then
-	ok "on 03/11 the due month (2026-09), quarter (2026-Q3) and year (2025) are archived and e-mailed"
+if wait_for "[ -s '$T/archive/2026-10/SHA256SUMS' ] && [ \$(ls '$T/mail' | grep -c eml) -ge 2 ]" $((240 * SLOW)); then
+	ok "on 05/11 October is archived and e-mailed"
 else
-	not_ok "on 03/11 the due month, quarter and year are archived and e-mailed" "$(ls "$T/archive" 2>&1 | tr '\n' ' ')" "$(grep -E 'report|WARN|ERROR' "$T/c1.log" | tail -n 5)"
+	not_ok "on 05/11 October is archived and e-mailed" "$(ls "$T/archive" 2>&1 | tr '\n' ' ')" "$(grep -E 'report|WARN|ERROR' "$T/c1.log" | tail -n 5)"
 fi
-check "... but not October, not due before the 5th" test ! -e "$T/archive/2026-10"
 sleep 2
-check "... two e-mails per period (two addresses), no more" test "$(mails)" -eq 6
+check "... to each of the two addresses, once" test "$(mails)" -eq 2
+check "... and nothing due before the archive was made (2026-09, 2026-Q3, 2025), said so" \
+	bash -c "[ \$(ls '$T/archive') = 2026-10 ] && grep -q '2025 was due before this archive was made' '$T/c1.log'"
 stop_pid "$CENTRAL_PID"
-(cd "$T/archive/2026-09" && sha256sum -c --quiet SHA256SUMS) >"$T/sums.out" 2>&1
-check "the archive's SHA256SUMS holds every file and sha256sum -c accepts it" \
-	bash -c "[ -s '$T/sums.out' ] && false || [ \$(wc -l <'$T/archive/2026-09/SHA256SUMS') -eq \$(ls '$T/archive/2026-09' | grep -vc SHA256SUMS) ]"
+(cd "$T/archive/2026-10" && sha256sum -c --quiet SHA256SUMS) >"$T/sums.out" 2>&1
+check "the archive's SHA256SUMS lists every file and sha256sum -c accepts it" \
+	bash -c "[ ! -s '$T/sums.out' ] && [ \$(wc -l <'$T/archive/2026-10/SHA256SUMS') -eq \$(ls '$T/archive/2026-10' | grep -vc SHA256SUMS) ]"
 check "archived files are read-only (0444), their folder too (0555)" \
-	bash -c "[ \"\$(stat -c %a '$T/archive/2026-09'/* | sort -u)\" = 444 ] && [ \"\$(stat -c %a '$T/archive/2026-09')\" = 555 ]"
-ls -l --time-style=+%s.%N "$T/archive"/*/ >"$T/before.ls"
+	bash -c "[ \"\$(stat -c %a '$T/archive/2026-10'/* | sort -u)\" = 444 ] && [ \"\$(stat -c %a '$T/archive/2026-10')\" = 555 ]"
+ls -l --time-style=+%s.%N "$T/archive/2026-10/" >"$T/before.ls"
 
-# ---- 2. down over the 5th, started on the 7th: October made up ----
+# ---- 2. started again on the 7th: nothing made or sent again ----
 at "2026-11-07T01:00:00Z"
 fake_central c2
-if wait_for "[ -s '$T/archive/2026-10/SHA256SUMS' ] && [ \$(ls '$T/mail' | grep -c eml) -ge 8 ]" $((240 * SLOW)); then
-	ok "started on 07/11 after missing the 5th, October is made up, archived and e-mailed"
+wait_for "grep -q 'report-schedule.*documents on the' '$T/c2.log' 2>/dev/null" $((30 * SLOW))
+sleep 5
+check "started again, October is not made or sent again (2 e-mails, its files untouched)" \
+	bash -c "[ \$(ls '$T/mail' | grep -c eml) -eq 2 ] && diff '$T/before.ls' <(ls -l --time-style=+%s.%N '$T/archive/2026-10/') >/dev/null && ! grep -q 'making its documents' '$T/c2.log'"
+stop_pid "$CENTRAL_PID"
+
+# ---- 3. down from then to 16/12: November, Q4 and 2026 made up ----
+at "2026-12-16T01:00:00Z"
+fake_central c3
+if wait_for "[ -s '$T/archive/2026-11/SHA256SUMS' ] && [ -s '$T/archive/2026-Q4/SHA256SUMS' ] && [ -s '$T/archive/2026/SHA256SUMS' ] && [ \$(ls '$T/mail' | grep -c eml) -ge 8 ]" $((300 * SLOW)); then
+	ok "down over 05/12, 10/12 and 15/12, started on 16/12: November, Q4 and 2026 are made up and e-mailed"
 else
-	not_ok "October is made up at the next start" "$(grep -E 'report|WARN|ERROR' "$T/c2.log" | tail -n 5)"
+	not_ok "November, Q4 and 2026 are made up at the next start" "$(ls "$T/archive" | tr '\n' ' ')" "$(grep -E 'report|WARN|ERROR' "$T/c3.log" | tail -n 5)"
 fi
 sleep 3
-check "... and nothing made before is made or sent again (8 e-mails, files untouched)" \
-	bash -c "[ \$(ls '$T/mail' | grep -c eml) -eq 8 ] && diff <(grep -v '2026-10' '$T/before.ls') <(ls -l --time-style=+%s.%N '$T/archive'/2026-09/ '$T/archive'/2026-Q3/ '$T/archive'/2025/ | grep -v '2026-10') >/dev/null"
+check "... 8 e-mails in all, October's files untouched" \
+	bash -c "[ \$(ls '$T/mail' | grep -c eml) -eq 8 ] && diff '$T/before.ls' <(ls -l --time-style=+%s.%N '$T/archive/2026-10/') >/dev/null"
 stop_pid "$CENTRAL_PID"
 
 # ---- the e-mails of October ----
@@ -139,12 +150,12 @@ check "... each attachment is byte for byte the archived file (SHA-256)" diff "$
 nums() { for f in "$T/archive/$1"/*.pdf; do pdftotext -l 1 "$f" - | grep -o 'Số: *[0-9]*/BC-BQLCCN' | grep -o '[0-9]*'; done | sort -n | tr '\n' ' '; }
 # A run that failed (InfluxDB, Chromium) leaves its numbers unused: gaps are
 # allowed, a number twice is not.
-earlier=$(echo "$(nums 2025)$(nums 2026-Q3)$(nums 2026-09)" | tr ' ' '\n' | sed '/^$/d' | sort -n)
-octn=$(nums 2026-10 | tr ' ' '\n' | sed '/^$/d')
+later=$(echo "$(nums 2026-11)$(nums 2026-Q4)$(nums 2026)" | tr ' ' '\n' | sed '/^$/d' | sort -n)
+octn=$(nums 2026-10 | tr ' ' '\n' | sed '/^$/d' | sort -n)
 check "every document has its own number (16 documents, 16 numbers)" \
-	test "$(printf '%s\n%s\n' "$earlier" "$octn" | sort -un | wc -l)" -eq 16
-check "... October's after the ones made before it ($(echo $octn))" \
-	test "$(echo "$octn" | head -n 1)" -gt "$(echo "$earlier" | tail -n 1)"
+	test "$(printf '%s\n%s\n' "$octn" "$later" | sort -un | wc -l)" -eq 16
+check "... October's ($(echo $octn)) before the ones made after it" \
+	test "$(echo "$octn" | tail -n 1)" -lt "$(echo "$later" | head -n 1)"
 
 # ---- October's figures, independently; its PDFs' layout ----
 report_indep "$A" "$B" 744
