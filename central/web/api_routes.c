@@ -635,5 +635,9 @@ const struct api_route wwtp_api_routes[] = {
     /* The monthly report, HTML or CSV (http.c serves GET; the API answers
      * the other methods). Not in the index, which lists the JSON API. */
     {"/report", M_GET, "GET, HEAD", NULL, NULL},
+    /* The scheduled documents' archive (http.c serves GET): the list, and
+     * each archived file. */
+    {"/api/reports", M_GET, "GET, HEAD", NULL, NULL},
+    {"/reports/{id}/{id}", M_GET, "GET, HEAD", NULL, NULL},
 };
 const size_t wwtp_api_nroutes = sizeof(wwtp_api_routes) / sizeof(wwtp_api_routes[0]);

@@ -122,11 +122,17 @@ if "$CENTRAL" report -c "$T/central.cfg" --month "$MONTH" --station yen-nghia --
 	if command -v chromium >/dev/null; then
 		check "with Chromium, a PDF is printed and starts with %PDF" \
 			bash -c "head -c 4 '$T/en/station-yen-nghia-$MONTH.pdf' | grep -q '%PDF'"
+		report_pdf_layout "$T/en/station-yen-nghia-$MONTH.pdf" en ""
 	else
 		check "without Chromium, the PDF is skipped and said so" grep -q 'PDF skipped' "$T/en.out"
 	fi
 else
 	not_ok "report --station yen-nghia --lang en exits 0" "$(tail -n 5 "$T/en.log")"
+fi
+
+# ---- the printed documents, as their readers see them ----
+if command -v chromium >/dev/null; then
+	for f in "$OUT"/*.pdf; do report_pdf_layout "$f" vi "HỆ THỐNG GIÁM SÁT NƯỚC THẢI"; done
 fi
 
 # ---- the quarter and the year: the same data, the longer periods ----
