@@ -102,12 +102,14 @@ json_t *wwtp_report_archive_list(const char *dir)
 	}
 	json_object_set_new(out, "periods", periods);
 	while (d && (e = readdir(d)) && n < PERIODS_MAX)
-		if (strlen(e->d_name) < sizeof ids[0] && valid_id(e->d_name))
-			snprintf(ids[n++], sizeof ids[0], "%s", e->d_name);
+		if (strlen(e->d_name) < sizeof ids[0] && valid_id(e->d_name)) {
+			memcpy(ids[n], e->d_name, strlen(e->d_name) + 1);
+			n++;
+		}
 	if (d)
 		closedir(d);
-	/* Newest first: ids sort as text ("2026" < "2026-10" < "2026-Q4"),
-	 * years after their months once reversed. */
+	/* By id, reversed: the newest year first, and in a year its quarters,
+	 * then its months, then the year itself ("2026-Q4" > "2026-12" > "2026"). */
 	qsort(ids, n, sizeof ids[0], cmp_desc);
 	for (size_t i = 0; i < n; i++) {
 		char p[4200], made[32];

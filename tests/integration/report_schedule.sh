@@ -74,9 +74,12 @@ EOF
 at() { echo "$(($(date -u -d "$1" +%s) - $(date -u +%s)))" | sed 's/^\([0-9]\)/+\1/' >"$T/faketime"; }
 fake_central() {
 	LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$T/faketime" FAKETIME_NO_CACHE=1 \
+		DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 		"$CENTRAL" -c "$T/central.cfg" >"$T/$1.out" 2>"$T/$1.log" &
 	CENTRAL_PID=$!
 	track $CENTRAL_PID
+	sleep 1
+	kill -0 "$CENTRAL_PID" 2>/dev/null || { not_ok "wwtp-central starts ($1)" "$(tail -n 3 "$T/$1.log")"; exit 1; }
 }
 mails() { ls "$T/mail" 2>/dev/null | grep -c '\.eml$'; }
 # subject and attachments (name sha256) of one e-mail

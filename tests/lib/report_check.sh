@@ -306,6 +306,7 @@ report_pdf_layout() {
 		[ -n "$bad" ] && log "cut:$bad" ;;
 	esac
 	mkdir -p "$WWTP_BUILD/artefacts/report"
+	rm -f "$WWTP_BUILD/artefacts/report/${name%.pdf}"-*.png # an earlier run's pages
 	pdftoppm -r 60 -png "$pdf" "$WWTP_BUILD/artefacts/report/${name%.pdf}" &&
 		check "$name: its $n pages render to images" test "$(ls "$WWTP_BUILD/artefacts/report/${name%.pdf}"-*.png | wc -l)" -eq "$n"
 }
