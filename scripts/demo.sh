@@ -77,6 +77,7 @@ stop_all() {
 		kill -TERM "${PIDS[$i]}" 2>/dev/null
 		wait "${PIDS[$i]}" 2>/dev/null
 	done
+	[ -n "${SMTP_PID:-}" ] && kill -TERM "$SMTP_PID" 2>/dev/null && wait "$SMTP_PID" 2>/dev/null
 	echo "demo: stopped; logs are in $DEMO/logs"
 }
 trap stop_all EXIT
@@ -91,6 +92,7 @@ MQTT_PORT=$(pick_port 1883)
 INFLUX_PORT=$(pick_port 8086)
 INFLUX_RPC=$("$BUILD/tools/freeport")
 HTTP_PORT=$(pick_port 8080)
+SMTP_PORT=$("$BUILD/tools/freeport")
 
 # ---- the broker: it must queue the history's burst for the central side ----
 cat >"$DEMO/mosquitto.conf" <<EOF
@@ -158,6 +160,22 @@ influxdb = {
 };
 http = { listen = "127.0.0.1:$HTTP_PORT"; accounts_file = "$DEMO/accounts"; acks_file = "$DEMO/acks.jsonl"; };
 flags = { refresh_s = 5; };
+EOF
+# The month's documents on schedule (docs/report.md): the previous month is
+# due today (report.day = today, 19 at most), made once the history is in
+# (delay_s), archived in $DEMO/archive and e-mailed to a real SMTP server
+# (tests/lib/smtp_sink.py, Debian's python3-aiosmtpd) writing $DEMO/mail.
+mkdir -p "$DEMO/mail"
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+	/usr/bin/python3 tests/lib/smtp_sink.py "$SMTP_PORT" "$DEMO/mail" >"$DEMO/logs/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	"$BUILD/tools/waitport" 127.0.0.1 "$SMTP_PORT" 10000 || echo "demo: the SMTP server did not start" >&2
+fi
+cat >>"$DEMO/central.cfg" <<EOF
+notify = { smtp = { url = "smtp://127.0.0.1:$SMTP_PORT"; from = "giamsat@demo.example.vn"; };
+           dir = "$DEMO/notify"; };
+report = { dir = "$DEMO/archive"; day = $(d=$(TZ=Asia/Ho_Chi_Minh date +%-d); echo $((d > 19 ? 19 : d)));
+           delay_s = 200; retry_s = 60; emails = [ "sct@demo.example.vn", "stnmt@demo.example.vn" ]; };
 EOF
 API="http://127.0.0.1:$HTTP_PORT"
 # The demo accounts of the web page (docs/web.md): an inspector, who reads,
@@ -325,6 +343,7 @@ Where to look next:
   the raw data ($readings readings so far)   influx -port $INFLUX_PORT -database wwtp -precision rfc3339 \\
                                          -execute "SELECT mean(value) FROM reading WHERE param='cod' AND status='ok' AND time > now() - 1d GROUP BY station"
   this month's report (HTML, CSV, PDF)  $BUILD/wwtp-central report -c $DEMO/central.cfg --month $(TZ=Asia/Ho_Chi_Minh date +%Y-%m) --out $DEMO/reports
+  last month's documents, on schedule  $DEMO/archive/ (read-only, SHA256SUMS), e-mailed: $DEMO/mail/ (made about 4 minutes after the start)
   live messages                        mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
   the address and accounts, for later  $DEMO/access.txt
   logs                                 $DEMO/logs/
