@@ -436,6 +436,9 @@ static int start_store(struct run *r)
 	if (sc.max_mb > 0)
 		max_bytes = (uint64_t)sc.max_mb * 1024 * 1024;
 	rc = wwtp_store_open(path, max_bytes, (int64_t)sc.max_age_days * 86400000LL, &r->store);
+	if (rc == 0)
+		rc = wwtp_store_set_reserve(r->store,
+					    sc.reserve_kb < 0 ? -1 : sc.reserve_kb * 1024LL);
 	if (rc) {
 		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n",
 			path, wwtp_strerror(rc));
