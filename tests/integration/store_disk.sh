@@ -194,10 +194,14 @@ timeout 30 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i wedge-sub -q 1 -t "w
 miss=$(cat "$T/wedge.json" "$T/wedge2.json" | missing /dev/stdin "$N")
 dropped=$(($(summary_field "$T/wedge.log" dropped) + $(summary_field "$T/wedge2.log" dropped)))
 lost=$(($(summary_field "$T/wedge.log" lost) + $(summary_field "$T/wedge2.log" lost)))
-log "wedge, both runs: seq 1..$N: $miss missing at the subscriber; the collectors say $dropped dropped, $lost lost"
-if [ "${miss:-x}" = "$((${dropped:-0} + ${lost:-0}))" ]; then
-	ok "wedge, restarted: every seq missing at the subscriber is counted, once ($miss: $dropped dropped, $lost lost)"
-else not_ok "wedge, restarted: every seq missing at the subscriber is counted, once" "$miss missing, $dropped dropped, $lost lost"; fi
+# Rows the first run had published but whose PUBACK it had not yet seen
+# when it stopped stay in the store ("N waiting"); the second may drop them
+# for room and count them, although the subscriber has them.
+waiting=$(grep 'polls, .* messages stored' "$T/wedge.log" | tail -n 1 | grep -oE '[0-9]+ waiting' | grep -oE '^[0-9]+')
+log "wedge, both runs: seq 1..$N: $miss missing at the subscriber; the collectors say $dropped dropped, $lost lost; the first left ${waiting:-0} waiting"
+if [ -n "$miss" ] && [ "$miss" -le "$((dropped + lost))" ] && [ "$((dropped + lost))" -le "$((miss + ${waiting:-0}))" ]; then
+	ok "wedge, restarted: every seq missing at the subscriber is counted, once ($miss missing; $dropped dropped, $lost lost, up to ${waiting:-0} of them delivered before the restart)"
+else not_ok "wedge, restarted: every seq missing at the subscriber is counted, once" "$miss missing, $dropped dropped, $lost lost, ${waiting:-0} left waiting"; fi
 check "wedge, restarted: the newest polls all arrived" jq -se --argjson n "${N:-0}" '(map(.seq) | max) == $n' "$T/wedge2.json"
 no_flood wedge2
 
@@ -239,8 +243,18 @@ if [ "${miss:-x}" = "$((${dropped:-0} + ${lost:-0}))" ]; then
 else not_ok "the exit summary says the true number lost" "$miss missing, $dropped dropped, $lost lost"; fi
 if [ "${hlost:-x}" = "$miss" ]; then ok "the health message says the true number lost ($hlost)"; else
 	not_ok "the health message says the true number lost" "health $hlost, missing $miss"; fi
-n_fault=$(grep -cE 'cannot commit|takes commits again|stored again|rolled back|\(nearly\) full|room again' "$T/full.log")
-if [ "$n_fault" -le 3 ]; then ok "the fault is logged once when it starts and once when it ends ($n_fault lines)"; else
-	not_ok "the fault is logged once when it starts and once when it ends" "$n_fault lines"; fi
+# Each line at most once: the store keeping within what is left ("(nearly)
+# full" / "has room again"), a commit failing all the same ("cannot commit" /
+# "takes commits again"), the reserve given up and taken again.
+n_fault=0
+worst=0
+for pat in 'cannot commit' 'takes commits again' 'stored again' 'rolled back' '\(nearly\) full' 'has room again$' \
+	'reserve .* given up' 'room again for the reserve'; do
+	c=$(grep -cE "$pat" "$T/full.log")
+	n_fault=$((n_fault + c))
+	[ "$c" -le "$worst" ] || worst=$c
+done
+if [ "$worst" -le 1 ]; then ok "the fault is logged once when it starts and once when it ends ($n_fault lines, none twice)"; else
+	not_ok "the fault is logged once when it starts and once when it ends" "a line $worst times"; fi
 
 [ "$FAILS" -eq 0 ]
