@@ -163,6 +163,14 @@ if [ "$CONFIRM" = true ]; then
 	log "new store: seq $((N + 1))..$M, $missing2 missing in InfluxDB"
 	if [ "$missing2" = 0 ] && [ "${M:-0}" -gt $((N + 30)) ]; then ok "InfluxDB has every seq $((N + 1))..$M of the new store"; else
 		not_ok "InfluxDB has every seq $((N + 1))..$M of the new store" "$missing2 missing"; fi
+	# Only the polls numbered before the acknowledgement came (K, said in
+	# the log) may reuse a number; before the fix every number up to N was
+	# used again, for another poll.
+	K=$(grep -o 'above the last this collector used ([0-9]*' "$T/collector.log" | tail -n 1 | grep -o '[0-9]*$')
+	twice=$(jq -s 'group_by(.[0]) | map(select(length > 1)) | length' "$T/influx-seqs2.json")
+	log "new store: $twice seqs with two readings in InfluxDB; $K polls were numbered before central's acknowledgement came"
+	if [ -n "$K" ] && [ "$twice" -le "$K" ]; then ok "the new store reuses no number after hearing central's ($twice reused, $K numbered before)"; else
+		not_ok "the new store reuses no number after hearing central's" "$twice seqs with two readings, ${K:-?} numbered before the acknowledgement"; fi
 fi
 
 [ "$FAILS" -eq 0 ]
