@@ -187,6 +187,10 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 	}
 	/* Alerts have numbers of their own, so that central can confirm them
 	 * as it confirms telemetry (docs/mqtt.md). */
+	/* The forwarder may have moved past central's numbers (its
+	 * confirmation was above ours: this station's history was lost). */
+	if (r->fwd && wwtp_forward_last_alert_seq(r->fwd) > r->aseq)
+		r->aseq = wwtp_forward_last_alert_seq(r->fwd);
 	uint64_t aseq = ++r->aseq;
 	if (wwtp_payload_add_member(&r->buf, "seq", aseq) != 0)
 		return;
@@ -247,6 +251,8 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
 	 * gap in seq tells the central side that a poll went missing. */
+	if (r->fwd && wwtp_forward_last_seq(r->fwd) > r->seq)
+		r->seq = wwtp_forward_last_seq(r->fwd); /* past central's, as for alerts */
 	uint64_t seq = ++r->seq;
 	int rc;
 
@@ -468,6 +474,9 @@ static int start_store(struct run *r)
 	if (sc.max_mb > 0)
 		max_bytes = (uint64_t)sc.max_mb * 1024 * 1024;
 	rc = wwtp_store_open(path, max_bytes, (int64_t)sc.max_age_days * 86400000LL, &r->store);
+	if (rc == 0)
+		rc = wwtp_store_set_reserve(r->store,
+					    sc.reserve_kb < 0 ? -1 : sc.reserve_kb * 1024LL);
 	if (rc) {
 		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n",
 			path, wwtp_strerror(rc));

@@ -159,6 +159,7 @@ struct wwtp_store_cfg {
 	int replay_rate;	  /* backlog messages per second after an outage */
 	int confirm;		  /* keep messages until central confirms them (default 1) */
 	int confirm_timeout_s;	  /* then send the unconfirmed ones again */
+	int reserve_kb;		  /* room kept for a full file system; -1 = the default, 0 = none */
 	int line;		  /* of the group, for messages; 0 without one */
 };
 
