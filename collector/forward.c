@@ -147,6 +147,10 @@ struct wwtp_forward {
 	 * cursors, and be dropped or sent much later). */
 	int64_t *acked_ids;
 	size_t nacked, cap_acked;
+	/* Committed rows the broker has acknowledged since the last commit
+	 * (their deletion not yet durable): delivered, so not lost if the
+	 * file turns out damaged. */
+	uint64_t delivered_uncommitted;
 
 	/* Confirmations from central. */
 	uint64_t confirmed_seq, confirmed_aseq;
@@ -197,6 +201,8 @@ static void on_done(uint64_t tag, int acked, void *ctx)
 			f->unconfirmed = 1;
 		/* With confirmations, the row stays until central says it is
 		 * stored (apply_confirmations). */
+		if (tag & TAG_PUBACK_DELETES)
+			f->delivered_uncommitted++;
 		if ((tag & TAG_PUBACK_DELETES) && wwtp_store_delete(f->store, id) == 0) {
 			if (f->nacked == f->cap_acked) {
 				size_t cap = f->cap_acked ? f->cap_acked * 2 : 64;
@@ -555,7 +561,14 @@ static void replace_damaged(struct wwtp_forward *f)
 	wwtp_store_get_stats(f->store, &ss);
 	if (wwtp_store_reset(f->store) != 0)
 		return; /* tried again at the next commit */
-	f->st.dropped_damaged += ss.rows > f->npend ? ss.rows - f->npend : 0;
+	/* Lost: what the last commit held, less what the broker has since
+	 * taken. The batch in memory was never committed; it goes into the
+	 * new file. Messages still in flight are counted lost although their
+	 * acknowledgement may yet come: said too high rather than too low. */
+	f->st.dropped_damaged += ss.committed_rows > f->delivered_uncommitted
+				     ? ss.committed_rows - f->delivered_uncommitted
+				     : 0;
+	f->delivered_uncommitted = 0;
 	f->gen++;
 	f->nacked = 0;
 	memset(f->inflight.slot, 0, (f->inflight.mask + 1) * sizeof(*f->inflight.slot));
@@ -601,6 +614,7 @@ static int commit_once(struct wwtp_forward *f, int64_t now, int clock_ok)
 	f->st.dropped_age += f->drop_age_pending;
 	f->drop_full_pending = f->drop_age_pending = 0;
 	f->nacked = 0;
+	f->delivered_uncommitted = 0;
 	/* Published only once the mark holds their numbers. */
 	if (!f->cfg.mark || wwtp_seqmark_write(f->cfg.mark, f->seq_stored, f->aseq_stored) == 0)
 		f->sendable_id = wwtp_store_committed_id(f->store);

@@ -108,6 +108,7 @@ struct wwtp_store {
 	int64_t last_id;      /* highest id appended */
 	int64_t committed_id; /* highest id committed */
 	uint64_t rows;
+	uint64_t committed_rows; /* rows as of the last commit (or open) */
 	uint64_t dropped_full, dropped_age;
 	uint64_t commits;
 	int reset;
@@ -174,23 +175,26 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 
 static int db_error(struct wwtp_store *s, const char *what)
 {
-	int code = sqlite3_errcode(s->db);
+	int code = sqlite3_errcode(s->db), was_damaged = s->damaged;
 	note_rc(s, code);
 	/* A full disk is the caller's to report: it lasts, and is said once
 	 * with what it cost (forward.c). */
 	if (code == SQLITE_FULL)
 		return WWTP_ERR_FULL;
-	LOG_ERROR(MOD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	/* A damaged file fails every read and write until it is set aside
+	 * (forward.c): said once, not once per statement. */
+	if (!was_damaged)
+		LOG_ERROR(MOD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 	return WWTP_ERR_ERRNO;
 }
 
 static int exec(struct wwtp_store *s, const char *sql)
 {
 	char *msg = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg), was_damaged = s->damaged;
 	if (rc != SQLITE_OK) {
 		note_rc(s, rc);
-		if (rc != SQLITE_FULL)
+		if (rc != SQLITE_FULL && !was_damaged)
 			LOG_ERROR(MOD, "%s: %s: %s", s->path, sql, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 	}
@@ -417,7 +421,7 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	if (v < SCHEMA_VERSION && exec(s, "PRAGMA user_version=1") != SQLITE_OK)
 		return WWTP_ERR_ERRNO;
 	s->page_size = val[1] > 0 ? val[1] : 4096;
-	s->rows = (uint64_t)val[2];
+	s->rows = s->committed_rows = (uint64_t)val[2];
 	s->last_id = s->committed_id = val[3];
 	s->incremental = val[4] == 2;
 	if (wwtp_store_get_meta(s, "dropped_full", &v) == 0)
@@ -621,6 +625,7 @@ int wwtp_store_commit(struct wwtp_store *s)
 	s->in_txn = 0;
 	s->dirty = 0;
 	s->committed_id = s->last_id;
+	s->committed_rows = s->rows;
 	s->commits++;
 	s->calm++;
 	/* Committed: a checkpoint that fails now (a full disk) loses nothing,
@@ -642,9 +647,13 @@ void wwtp_store_rollback(struct wwtp_store *s)
 	s->in_txn = 0;
 	s->dirty = 0;
 	s->last_id = s->committed_id;
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM msg", -1, &q, NULL) == SQLITE_OK &&
+	/* What the last commit left; a damaged file is not asked (its count
+	 * may be short, or fail). */
+	s->rows = s->committed_rows;
+	if (!s->damaged &&
+	    sqlite3_prepare_v2(s->db, "SELECT count(*) FROM msg", -1, &q, NULL) == SQLITE_OK &&
 	    step_int(s, q, &n) == 0)
-		s->rows = (uint64_t)n;
+		s->rows = s->committed_rows = (uint64_t)n;
 	sqlite3_finalize(q);
 	/* Drops made in the transaction did not happen. */
 	s->dropped_full = wwtp_store_get_meta(s, "dropped_full", &n) == 0 ? (uint64_t)n : 0;
@@ -885,6 +894,7 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
 
 	memset(out, 0, sizeof(*out));
 	out->rows = s->rows;
+	out->committed_rows = s->committed_rows;
 	if (s->rows > 0 && oldest_rows(s, id, ts, flags, 1) == 1)
 		out->oldest_ts_ms = ts[0];
 	pages_in_use(s, &out->bytes);

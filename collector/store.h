@@ -44,18 +44,19 @@ struct wwtp_store_msg {
 
 /* Counts kept in the store itself, so they survive restarts. */
 struct wwtp_store_stats {
-	uint64_t rows;		/* messages held (committed or not) */
-	int64_t oldest_ts_ms;	/* ts of the oldest held; 0 when empty */
-	uint64_t bytes;		/* pages in use, in bytes */
-	uint64_t max_bytes;	/* the size bound */
-	uint64_t dropped_full;	/* dropped because the store was full (lifetime) */
-	uint64_t dropped_age;	/* dropped because too old (lifetime) */
-	int64_t committed_id;	/* highest id that is committed */
-	uint64_t commits;	/* commits (syncs) since open */
-	int reset;		/* the file was unreadable and was set aside (at open or later) */
-	uint64_t altered;	/* rows that failed their checksum: not sent, removed */
-	uint64_t fs_max_bytes;	/* the bound a (nearly) full file system sets now; 0: none */
-	uint64_t reserve_bytes; /* the reserve held now; 0: none, or given up */
+	uint64_t rows;		 /* messages held (committed or not) */
+	uint64_t committed_rows; /* messages held as of the last commit */
+	int64_t oldest_ts_ms;	 /* ts of the oldest held; 0 when empty */
+	uint64_t bytes;		 /* pages in use, in bytes */
+	uint64_t max_bytes;	 /* the size bound */
+	uint64_t dropped_full;	 /* dropped because the store was full (lifetime) */
+	uint64_t dropped_age;	 /* dropped because too old (lifetime) */
+	int64_t committed_id;	 /* highest id that is committed */
+	uint64_t commits;	 /* commits (syncs) since open */
+	int reset;		 /* the file was unreadable and was set aside (at open or later) */
+	uint64_t altered;	 /* rows that failed their checksum: not sent, removed */
+	uint64_t fs_max_bytes;	 /* the bound a (nearly) full file system sets now; 0: none */
+	uint64_t reserve_bytes;	 /* the reserve held now; 0: none, or given up */
 };
 
 /* Opens (creating it and its folder's file if needed) the store at path;
