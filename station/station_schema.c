@@ -242,6 +242,8 @@ const struct wwtp_opt wwtp_top_opts[] = {
     OPT_SUB("tt10", WWTP_OPT_GROUP, 0, struct top_in, tt10, NULL),
     /* The collector's durable queue: its table is in store_config.c. */
     OPT_SUB("store", WWTP_OPT_GROUP, 0, struct top_in, store, NULL),
+    /* Keys of the signed chain: its table is in signing_config.c. */
+    OPT_SUB("signing", WWTP_OPT_GROUP, 0, struct top_in, signing, NULL),
 };
 
 const struct wwtp_opt wwtp_station_opts[] = {

@@ -144,3 +144,43 @@ int wwtp_sign_check(const char *w, size_t len, const unsigned char pk[WWTP_SIGN_
 	wwtp_buf_free(&s);
 	return WWTP_SIGN_OK;
 }
+
+int wwtp_sign_parse_link(const char *w, size_t len, uint64_t *chain,
+			 unsigned char prev[WWTP_SIGN_HASH_LEN])
+{
+	static const char prev_head[] = ",\"prev\":\"";
+	static const char chain_head[] = ",\"chain\":";
+	const size_t plen = sizeof(prev_head) - 1 + 2 * WWTP_SIGN_HASH_LEN + 1;
+
+	*chain = 0;
+	if (len < WWTP_SIGN_SUFFIX_LEN + plen + 1)
+		return WWTP_ERR_INVAL;
+	const char *p = w + len - WWTP_SIGN_SUFFIX_LEN - plen;
+	if (memcmp(p, prev_head, sizeof(prev_head) - 1) != 0 || p[plen - 1] != '"' ||
+	    hex_exact(p + sizeof(prev_head) - 1, 2 * WWTP_SIGN_HASH_LEN, prev) != 0)
+		return WWTP_ERR_INVAL;
+	/* Digits back from p, then the chain member's head. */
+	const char *d = p;
+	uint64_t v = 0;
+	size_t nd = 0;
+	while (d > w && d[-1] >= '0' && d[-1] <= '9' && nd < 20) {
+		d--;
+		nd++;
+	}
+	if (nd == 0)
+		return 0; /* no chain member: a side signature */
+	/* Digits of another member (a side signature after "seq":5). */
+	if ((size_t)(d - w) < sizeof(chain_head) ||
+	    memcmp(d - (sizeof(chain_head) - 1), chain_head, sizeof(chain_head) - 1) != 0)
+		return 0;
+	for (size_t i = 0; i < nd; i++) {
+		uint64_t digit = (uint64_t)(d[i] - '0');
+		if (v > (UINT64_MAX - digit) / 10)
+			return WWTP_ERR_INVAL;
+		v = v * 10 + digit;
+	}
+	if (v == 0)
+		return WWTP_ERR_INVAL;
+	*chain = v;
+	return 0;
+}

@@ -66,4 +66,11 @@ int wwtp_sign_check(const char *w, size_t len, const unsigned char pk[WWTP_SIGN_
  * into out (reset first). 0 or WWTP_ERR_NOMEM / WWTP_ERR_INVAL. */
 int wwtp_sign_signed_bytes(const char *w, size_t len, struct wwtp_buf *out);
 
+/* The link a signed message names: *chain (0 when it has no "chain"
+ * member: status, health) and prev, read from their fixed places just
+ * before the signature. 0, or WWTP_ERR_INVAL when w does not end with
+ * them in the form wwtp_sign_message writes. Never reads outside w. */
+int wwtp_sign_parse_link(const char *w, size_t len, uint64_t *chain,
+			 unsigned char prev[WWTP_SIGN_HASH_LEN]);
+
 #endif

@@ -150,6 +150,31 @@ static void test_public_key_text(void **state)
 	assert_int_equal(wwtp_sign_pk_parse("abcd", back), WWTP_ERR_INVAL);
 }
 
+static void test_link_read_back(void **state)
+{
+	(void)state;
+	struct wwtp_buf b;
+	unsigned char prev[WWTP_SIGN_HASH_LEN], got[WWTP_SIGN_HASH_LEN];
+	uint64_t chain = 99;
+
+	for (int i = 0; i < WWTP_SIGN_HASH_LEN; i++)
+		prev[i] = (unsigned char)(i * 7);
+	msg(&b, "{\"seq\":5}");
+	assert_int_equal(wwtp_sign_message(&b, sk, 18446744073709551615ULL, prev, NULL), 0);
+	assert_int_equal(wwtp_sign_parse_link(b.data, b.len, &chain, got), 0);
+	assert_true(chain == 18446744073709551615ULL);
+	assert_memory_equal(got, prev, sizeof(prev));
+	wwtp_buf_free(&b);
+	/* A side signature: no chain. */
+	msg(&b, "{\"seq\":5}");
+	assert_int_equal(wwtp_sign_message(&b, sk, 0, prev, NULL), 0);
+	assert_int_equal(wwtp_sign_parse_link(b.data, b.len, &chain, got), 0);
+	assert_true(chain == 0);
+	wwtp_buf_free(&b);
+	/* Too short, or an unsigned message. */
+	assert_int_equal(wwtp_sign_parse_link("{}", 2, &chain, got), WWTP_ERR_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(test_chain_links),
 	    cmocka_unit_test(test_full_buffer_left_as_is),
 	    cmocka_unit_test(test_public_key_text),
+	    cmocka_unit_test(test_link_read_back),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
