@@ -175,6 +175,11 @@ static int encode_reading(const struct wwtp_in_msg *m, const struct wwtp_in_read
 	wwtp_lp_int(&p, "seq", m->seq);
 	if (r->reason)
 		wwtp_lp_str(&p, "reason", r->reason);
+	/* Only when checked against the station's key (docs/security.md). */
+	if (m->verified)
+		wwtp_lp_int(&p, "verified", 1);
+	if (m->link > 0)
+		wwtp_lp_int(&p, "chain", m->link);
 	return wwtp_lp_end(&p, m->ts_ms);
 }
 
@@ -232,6 +237,8 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_int(&p, "end_ms", m->end_ms);
 	if (m->has_since)
 		wwtp_lp_int(&p, "since_ms", m->since_ms);
+	if (m->verified)
+		wwtp_lp_int(&p, "verified", 1);
 	return wwtp_lp_end(&p, t);
 }
 

@@ -190,6 +190,11 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 				 dur);
 		else
 			snprintf(out, n, "%s %s: %s", what, verb, dur);
+	} else if (strcmp(kind, "forged") == 0) { /* ingest/evidence.h */
+		snprintf(out, n,
+			 "Dữ liệu giả mạo hoặc bị sửa: tin nhắn mang danh trạm %s không có "
+			 "chữ ký hợp lệ của trạm (%u lần)",
+			 p->first->station, p->count);
 	} else {
 		snprintf(out, n, "%s: %s (%u lần, %s)", what, kind, p->count, dur);
 	}
