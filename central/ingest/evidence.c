@@ -136,11 +136,13 @@ static void chain_news(struct wwtp_evidence *e, const struct wwtp_in_msg *m,
 static void raise_forged(struct wwtp_evidence *e, const char *station, int64_t now_ms)
 {
 	const struct wwtp_reg_station *r = wwtp_registry_find(e->reg, station);
-	size_t i = (size_t)(r - wwtp_registry_get(e->reg, 0));
 	struct wwtp_in_msg a;
 	char id[WWTP_ID_MAX + 48];
 	size_t np = 0;
 
+	if (!r) /* decode.h lets only registered stations through */
+		return;
+	size_t i = (size_t)(r - wwtp_registry_get(e->reg, 0));
 	if (e->raised[i])
 		return;
 	e->raised[i] = 1;
