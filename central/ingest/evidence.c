@@ -10,7 +10,9 @@
 #include "../../util/buf.h"
 #include "../../util/err.h"
 #include "../../util/log.h"
+#include "influx.h"
 #include "lineproto.h"
+#include "query.h"
 #include "verify.h"
 
 #define MOD "verify"
@@ -23,6 +25,7 @@ struct wwtp_evidence {
 	struct wwtp_buf lines;
 	pthread_mutex_t lock; /* the counters */
 	uint64_t verified, missing, bad, gaps, broken, restarts;
+	size_t resumed; /* stations whose position was read back */
 	struct wwtp_complain refuse_complain;
 };
 
@@ -72,6 +75,51 @@ void wwtp_evidence_free(struct wwtp_evidence *e)
 	wwtp_buf_free(&e->lines);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
+}
+
+static void resume_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
+{
+	struct wwtp_evidence *e = ctx;
+	const char *station = wwtp_query_tag(tags, columns, row, "station");
+	double last = wwtp_query_col_num(columns, row, "max", 0);
+	if (station && last >= 1 && last < 9e15) {
+		wwtp_verify_resume(e->v, station, (uint64_t)last);
+		e->resumed++;
+	}
+}
+
+void wwtp_evidence_resume(struct wwtp_evidence *e, const struct wwtp_central_influx *cfg)
+{
+	struct wwtp_influx *ix = NULL;
+	struct wwtp_buf answer;
+	json_t *doc = NULL;
+	char why[256];
+
+	if (wwtp_verify_unsigned(e->v, NULL, NULL) == 0)
+		return; /* no signed station */
+	wwtp_buf_init(&answer, 1 << 20);
+	/* Readings and alerts take links: the highest of both, per station. */
+	int rc = wwtp_query_run(&ix, cfg,
+				"SELECT max(\"chain\") FROM \"reading\", \"alert\" "
+				"GROUP BY \"station\"",
+				&answer, &doc, why, sizeof(why));
+	if (rc == 0) {
+		wwtp_query_each_row(doc, 0, resume_row, e);
+		LOG_INFO(MOD,
+			 "chain positions of signed stations read back from InfluxDB (%zu series)",
+			 e->resumed);
+	} else if (strstr(why, "database not found")) {
+		LOG_INFO(MOD, "no chain positions to read back: nothing is stored yet");
+	} else {
+		LOG_WARN(
+		    MOD,
+		    "cannot read the chain positions back from InfluxDB (%s): links lost while "
+		    "central was stopped will not show as gaps",
+		    why);
+	}
+	json_decref(doc);
+	wwtp_influx_free(ix);
+	wwtp_buf_free(&answer);
 }
 
 /* One record of the measurement "chain": event gap, broken or restart. */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../config/config.h"
 #include "decode.h"
 #include "registry.h"
 
@@ -36,6 +37,11 @@ struct wwtp_evidence;
 struct wwtp_evidence *wwtp_evidence_new(const struct wwtp_registry *reg,
 					const struct wwtp_evidence_io *io);
 void wwtp_evidence_free(struct wwtp_evidence *e); /* accepts NULL */
+
+/* Reads back from InfluxDB (cfg) the last link stored for each signed
+ * station, so that links lost while central was stopped show as a gap.
+ * Logs and goes on without when InfluxDB cannot answer. */
+void wwtp_evidence_resume(struct wwtp_evidence *e, const struct wwtp_central_influx *cfg);
 
 /* 1: store m as its station's data (m->verified and m->link are set);
  * 0: refused, not the station's data (counted, logged, alert raised). */

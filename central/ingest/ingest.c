@@ -260,6 +260,7 @@ int wwtp_ingest_start(const struct wwtp_central_cfg *cfg, const struct wwtp_regi
 		wwtp_ingest_free(c);
 		return WWTP_ERR_NOMEM;
 	}
+	wwtp_evidence_resume(c->evidence, &cfg->influx);
 	/* Made now, connected later: /api/health reads it from the start. */
 	c->sub = wwtp_sub_new(&cfg->mqtt, on_message, c);
 	if (!c->sub) {

@@ -239,6 +239,8 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_int(&p, "since_ms", m->since_ms);
 	if (m->verified)
 		wwtp_lp_int(&p, "verified", 1);
+	if (m->link > 0)
+		wwtp_lp_int(&p, "chain", m->link);
 	return wwtp_lp_end(&p, t);
 }
 

@@ -10,6 +10,7 @@
 struct vstation {
 	uint64_t last; /* highest link seen; 0: none yet */
 	unsigned char hash[WWTP_SIGN_HASH_LEN];
+	int hash_unknown;   /* last was read back at start, not seen */
 	int last_telemetry; /* the message of link `last` */
 	int64_t last_seq;
 	size_t ngaps;
@@ -168,13 +169,14 @@ static void chain_step(struct vstation *s, struct wwtp_verify_out *out, uint64_t
 		s->last = 0;
 	}
 	if (s->last == 0 || link > s->last) {
-		if (s->last > 0 && link == s->last + 1 &&
+		if (s->last > 0 && link == s->last + 1 && !s->hash_unknown &&
 		    memcmp(prev, s->hash, sizeof(s->hash)) != 0)
 			out->broken = link;
 		if (s->last > 0 && link > s->last + 1)
 			open_gap(s, out, s->last + 1, link - 1, telemetry, seq, now_ms);
 		s->last = link;
 		memcpy(s->hash, hash, sizeof(s->hash));
+		s->hash_unknown = 0;
 		s->last_telemetry = telemetry;
 		s->last_seq = seq;
 	} else {
@@ -213,6 +215,19 @@ int wwtp_verify_message(struct wwtp_verify *v, const char *station, const char *
 	struct vstation *s = &v->st[r - wwtp_registry_get(v->reg, 0)];
 	chain_step(s, out, link, prev, hash, telemetry, seq, floor, now_ms);
 	return 0;
+}
+
+void wwtp_verify_resume(struct wwtp_verify *v, const char *station, uint64_t last)
+{
+	const struct wwtp_reg_station *r = wwtp_registry_find(v->reg, station);
+	if (!r || !r->has_key)
+		return;
+	struct vstation *s = &v->st[r - wwtp_registry_get(v->reg, 0)];
+	/* The highest of several read back (readings, alerts). */
+	if ((s->last == 0 || s->hash_unknown) && last > s->last) {
+		s->last = last;
+		s->hash_unknown = 1;
+	}
 }
 
 size_t wwtp_verify_unsigned(const struct wwtp_verify *v, void (*fn)(const char *station, void *ctx),

@@ -3,10 +3,10 @@
  * whether a message is the gateway's, unaltered, and where its chain of
  * telemetry and alert messages has holes.
  *
- * Pure: no clock of its own, no I/O, no logging (ingest.c logs, counts and
- * raises the alerts); not thread-safe (the MQTT thread only). State lives in
- * memory: after central restarts, the first link of each station is taken
- * as it comes (a gap across central's restart is not seen). */
+ * Pure: no clock of its own, no I/O, no logging (evidence.c logs, counts
+ * and raises the alerts); not thread-safe (the MQTT thread only). State
+ * lives in memory; at start evidence.c gives back each station's highest
+ * stored link (wwtp_verify_resume), without its hash. */
 #ifndef WWTP_CENTRAL_VERIFY_H
 #define WWTP_CENTRAL_VERIFY_H
 
@@ -62,6 +62,13 @@ void wwtp_verify_free(struct wwtp_verify *v); /* accepts NULL */
 int wwtp_verify_message(struct wwtp_verify *v, const char *station, const char *payload, size_t len,
 			int chained, int telemetry, int64_t seq, int64_t floor, int64_t now_ms,
 			struct wwtp_verify_out *out);
+
+/* Central restarted: station's chain was stored up to link `last` (read
+ * back from InfluxDB), so a later link above last + 1 opens a gap. The
+ * hash of that link is not known: the next link's prev is not checked.
+ * The highest of several calls counts. Ignored for an unknown station
+ * or once links have been seen. */
+void wwtp_verify_resume(struct wwtp_verify *v, const char *station, uint64_t last);
 
 /* How many stations have a key, and the ids of those without (for the
  * warning at start): calls fn for each. */

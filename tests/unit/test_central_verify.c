@@ -207,6 +207,34 @@ static void test_many_gaps_bounded(void **state)
 	assert_int_equal(o.ngaps, WWTP_VERIFY_MAX_GAPS + 1);
 }
 
+static void test_resumed_after_central_restart(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+
+	/* Links 1..5 were stored before central restarted. */
+	for (uint64_t l = 1; l <= 5; l++)
+		gateway(f, l, (int64_t)l, 0, &o);
+	wwtp_verify_resume(f->v, "signed", 4); /* the readings' highest */
+	wwtp_verify_resume(f->v, "signed", 5); /* the alerts' */
+	wwtp_verify_resume(f->v, "signed", 3);
+	wwtp_verify_resume(f->v, "plain", 5); /* no key: ignored */
+	gateway(f, 6, 6, 0, &o);	      /* lost while central was away */
+	gateway(f, 7, 7, 0, &o);
+	/* Link 8: a gap 6..7, final at once (its floor is its own seq); the
+	 * unknown hash of link 5 is not held against it. */
+	gateway(f, 8, 8, 1, &o);
+	assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+	assert_true(o.broken == 0);
+	assert_int_equal(o.ngaps, 1);
+	assert_true(o.gaps[0].from == 6 && o.gaps[0].to == 7);
+	/* Read back late: ignored once links have been seen. */
+	wwtp_verify_resume(f->v, "signed", 100);
+	gateway(f, 9, 9, 1, &o);
+	assert_int_equal(o.ngaps, 0);
+	assert_true(o.broken == 0);
+}
+
 static void noted(const char *station, void *ctx)
 {
 	assert_string_equal(station, "plain");
@@ -230,6 +258,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_broken_and_restarted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_gaps_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsigned_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resumed_after_central_restart, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
