@@ -240,6 +240,13 @@ int wwtp_chain_sign_side(struct wwtp_chain *c, struct wwtp_buf *b)
 	return wwtp_sign_message(b, c->sk, 0, c->head, NULL);
 }
 
+void wwtp_chain_public_key(const struct wwtp_chain *c, char out[WWTP_SIGN_PK_TEXT])
+{
+	unsigned char pk[WWTP_SIGN_PK_LEN];
+	wwtp_sign_sk_to_pk(c->sk, pk);
+	wwtp_sign_pk_text(pk, out);
+}
+
 uint64_t wwtp_chain_head(const struct wwtp_chain *c)
 {
 	return c->link;

@@ -46,6 +46,8 @@ void wwtp_chain_close(struct wwtp_chain *c); /* accepts NULL */
 int wwtp_chain_sign_link(struct wwtp_chain *c, struct wwtp_buf *b);
 /* Signs b without taking a link; it names the current head. */
 int wwtp_chain_sign_side(struct wwtp_chain *c, struct wwtp_buf *b);
+/* The public key of the signing key, as text (64 hex digits). */
+void wwtp_chain_public_key(const struct wwtp_chain *c, char out[WWTP_SIGN_PK_TEXT]);
 /* The last link given (0: none yet). */
 uint64_t wwtp_chain_head(const struct wwtp_chain *c);
 

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../payload/payload.h"
@@ -140,6 +141,21 @@ static int print_line(struct run *r)
 		return WWTP_ERR_ERRNO;
 	}
 	return 0;
+}
+
+/* A file that names both keys (one file for the gateway and central):
+ * they must be a pair, or central refuses everything this gateway sends. */
+static void check_public_key(const struct run *r)
+{
+	char pk[WWTP_SIGN_PK_TEXT];
+	if (!r->chain || !r->st->signing.public_key[0])
+		return;
+	wwtp_chain_public_key(r->chain, pk);
+	if (strcasecmp(pk, r->st->signing.public_key) != 0)
+		LOG_ERROR(MOD,
+			  "signing.public_key in %s is not the public key of %s (%s): a central "
+			  "with that public_key refuses every message of this gateway as forged",
+			  r->st->path, r->st->signing.key_file, pk);
 }
 
 /* Signs r->buf: the next link of the chain for what the service stores,
@@ -816,6 +832,7 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 			st->signing.key_file);
 		goto out;
 	}
+	check_public_key(&r);
 	r.samples = wwtp_queue_new(SAMPLE_QUEUE_MAX);
 	if (!r.samples) {
 		fprintf(stderr, "wwtp-collector: out of memory\n");

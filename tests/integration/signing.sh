@@ -90,6 +90,11 @@ sed -e "s|$T/keys/$ST.key|$T/keys/other.key|" -e 's/"outlet-ph"/"forged-other"/'
 "$COLLECTOR" -c "$T/gw/other.cfg" --profiles config/profiles --print --once 2>/dev/null |
 	grep '"forged-other"' | head -n 1 >"$T/other.json"
 check "another key signs a message too" jq -e '.sig | length == 128' "$T/other.json"
+# One file naming both keys, not a pair: the collector says so.
+echo "signing = { key_file = \"$T/keys/other.key\"; public_key = \"$PUB\"; };" >"$T/gw/mismatch.part"
+grep -v '^signing' "$T/gw/other.cfg" | cat - "$T/gw/mismatch.part" >"$T/gw/mismatch.cfg"
+"$COLLECTOR" -c "$T/gw/mismatch.cfg" --profiles config/profiles --print --once >/dev/null 2>"$T/mismatch.log"
+check "a key_file that is not public_key's pair is reported" grep -q 'is not the public key of' "$T/mismatch.log"
 # Edited after signing: the genuine message, another device name.
 sed 's/"device":"[^"]*"/"device":"forged-edit"/' <<<"$GENUINE" >"$T/edited.json"
 # Unsigned: what anyone with the broker credentials can publish.
