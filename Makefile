@@ -177,11 +177,15 @@ check-build: all $(UNIT_BIN) $(TOOL_BIN)
 # The suite runs twice: a plain -Werror build, then the same tests under
 # ASan+UBSan. tests/run.sh prints one "N passed, N failed" line at the end.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Each step says how long it took (README.md, how long make check takes).
 check:
 	@scripts/deps.sh check
+	@scripts/test-prefetch.sh
 	$(MAKE) lint format-check
-	$(MAKE) -j$(JOBS) BUILD=build check-build
-	$(MAKE) -j$(JOBS) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" check-build
+	@t0=$$(date +%s) && \
+	$(MAKE) -j$(JOBS) BUILD=build check-build && \
+	$(MAKE) -j$(JOBS) BUILD=build/asan SANITIZE=1 CFLAGS="-O1 -g" check-build && \
+	echo "make check: both builds took $$(($$(date +%s) - t0)) s (load $$(cut -d' ' -f1-3 /proc/loadavg))"
 	tests/run.sh build build/asan
 
 test: check

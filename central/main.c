@@ -29,6 +29,7 @@
 #include "monitor/monitor.h"
 #include "notify/notify.h"
 #include "report/report.h"
+#include "report/schedule.h"
 #include "web/api.h"
 #include "web/http.h"
 
@@ -109,7 +110,8 @@ static void on_health(void *ctx, json_t *h)
 	"Usage: " PROG " -c FILE [--check] [--log-level LEVEL]\n"                                  \
 	"       " PROG " acl -c FILE --out DIR [...]   (the broker's ACL: acl --help)\n"           \
 	"       " PROG " passwd (-f ACCOUNTS | -c FILE) USER ROLE   (web log-in: passwd --help)\n" \
-	"       " PROG " report -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n" \
+	"       " PROG " report -c FILE (--month YYYY-MM | --quarter YYYY-Qn | --year YYYY)\n"     \
+	"                 [--station ID] [--lang vi|en] --out DIR\n"                               \
 	"       " PROG " --help | --version\n"
 
 static void usage(FILE *f)
@@ -192,6 +194,7 @@ int main(int argc, char **argv)
 	struct wwtp_auth *auth = NULL;
 	struct wwtp_acks *acks = NULL;
 	struct wwtp_notify *nt = NULL;
+	struct wwtp_report_sched *rs = NULL;
 	static struct wiring wire;
 	const char *config = NULL;
 	size_t nst = 0;
@@ -307,6 +310,10 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	if (cfg.report.enabled && wwtp_report_sched_start(&cfg, &rs) != 0) {
+		status = 1;
+		goto out;
+	}
 	wire.mon = mon;
 	wire.notify = nt;
 	wire.reg = reg;
@@ -364,6 +371,8 @@ out:
 	/* The API first (it reads everything else), then MQTT: no message
 	 * arrives once the writer stops taking them. */
 	wwtp_http_stop(http);
+	/* A run under way reads InfluxDB, not the ingest: stopped first. */
+	wwtp_report_sched_stop(rs);
 	wwtp_ingest_disconnect(in);
 	/* The monitor reads the writer's counters: it stops before the writer. */
 	wwtp_monitor_free(mon);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../compliance/limits.h"
+#include "../compliance/plausibility.h"
 #include "../util/err.h"
 #include "../util/log.h"
 
@@ -16,6 +17,8 @@
 struct param_info {
 	const struct wwtp_point *point;
 	const struct wwtp_device *device;
+	struct wwtp_plaus_state plaus; /* what the plausibility checks remember */
+	char fault_reason[96];	       /* the last fault reading's reason */
 };
 
 struct kept {
@@ -39,7 +42,7 @@ struct wwtp_judge {
 	struct wwtp_complain full_complain;
 };
 
-static const struct param_info *info_of(const struct wwtp_judge *j, const char *param)
+static struct param_info *info_of(const struct wwtp_judge *j, const char *param)
 {
 	for (size_t i = 0; i < j->nparams; i++)
 		if (strcmp(j->info[i].point->param, param) == 0)
@@ -98,7 +101,7 @@ static void range_label(char *buf, size_t n, const struct wwtp_limit *l)
 /* " mg/L", or "" for no unit and for pH's "-". */
 static const char *unit_sfx(char *buf, size_t n, const char *unit)
 {
-	if (!unit || !unit[0] || strcmp(unit, "-") == 0)
+	if (!unit || !unit[0] || strcmp(unit, "-") == 0 || strcmp(unit, "pH") == 0)
 		buf[0] = '\0';
 	else
 		snprintf(buf, n, " %s", unit);
@@ -144,19 +147,35 @@ static void describe(const struct wwtp_judge *j, const struct kept *k,
 			    : "%s %s availability is back to %.2f (minimum %.2f)",
 			 p, win, e->value, e->limit);
 		break;
-	case WWTP_ALERT_FAULT:
-		if (up)
+	case WWTP_ALERT_FAULT: {
+		/* A Modbus exception is a fault too, but the instrument said
+		 * nothing of itself: say what was said. */
+		const struct param_info *pi = info_of(j, p);
+		const char *why = pi ? pi->fault_reason : "";
+		if (up && why[0] && strcmp(why, "instrument reports a fault") != 0)
+			snprintf(buf, n, "%s: cannot be read: %s (device %s)", p, why, dev);
+		else if (up)
 			snprintf(buf, n, "%s: the instrument reports a fault (device %s)", p, dev);
 		else
 			snprintf(buf, n,
 				 "%s: the instrument is ok again after %s in fault (device %s)", p,
 				 dur, dev);
 		break;
+	}
 	case WWTP_ALERT_CALIBRATION:
 		snprintf(buf, n,
 			 up ? "%s: calibrating for %.0f s, longer than %.0f s (device %s)"
 			    : "%s: calibration over after %.0f s (limit %.0f s, device %s)",
 			 p, e->value, e->limit, dev);
+		break;
+	case WWTP_ALERT_SUSPECT:
+		if (up)
+			snprintf(buf, n,
+				 "%s: %.6g%s fails the %s check (device %s): not counted in the "
+				 "averages (docs/plausibility.md)",
+				 p, e->value, u, wwtp_suspect_name(e->suspect), dev);
+		else
+			snprintf(buf, n, "%s: plausible again after %s (device %s)", p, dur, dev);
 		break;
 	case WWTP_ALERT_OFFLINE:
 		if (up)
@@ -186,7 +205,8 @@ static void about_of(const struct wwtp_judge *j, const struct kept *k, struct ww
 	 * regulation's; a fault's value is the instrument's. */
 	if (k->e.kind == WWTP_ALERT_EXCEEDANCE || k->e.kind == WWTP_ALERT_RANGE)
 		a->unit = k->e.unit[0] ? k->e.unit : (pi ? pi->point->unit : NULL);
-	else if (k->e.kind == WWTP_ALERT_FAULT && isfinite(k->e.value) && pi)
+	else if ((k->e.kind == WWTP_ALERT_FAULT || k->e.kind == WWTP_ALERT_SUSPECT) &&
+		 isfinite(k->e.value) && pi)
 		a->unit = pi->point->unit;
 }
 
@@ -237,15 +257,63 @@ static void feed_failed(struct wwtp_judge *j, const char *what, const char *name
 					   : "");
 }
 
-const struct wwtp_verdict *wwtp_judge_sample(struct wwtp_judge *j, const struct wwtp_sample *s)
+/* Runs the point's plausibility checks on an ok reading with a value. A
+ * reading older than the last one checked (the clock went back) is not
+ * checked: its order would make a step of nothing. */
+static int check_plausible(struct wwtp_judge *j, const struct wwtp_reading *r, int64_t ts_ms)
+{
+	struct param_info *pi = info_of(j, r->point->param);
+	if (!pi || r->status != WWTP_READING_OK || !r->has_value || !isfinite(r->value))
+		return WWTP_SUSPECT_NONE;
+	if (pi->plaus.has_ref && ts_ms < pi->plaus.ref_ts)
+		return WWTP_SUSPECT_NONE;
+	return wwtp_plaus_check(&pi->point->plaus, &pi->plaus, ts_ms, r->value);
+}
+
+void wwtp_judge_explain(const struct wwtp_judge *j, const struct wwtp_reading *r, int64_t ts_ms,
+			char *buf, size_t n)
+{
+	const struct param_info *pi = info_of(j, r->point->param);
+	const struct wwtp_plaus *b = &r->point->plaus;
+	char range[64], u[WWTP_UNIT_MAX + 2], dur[32];
+
+	buf[0] = '\0';
+	if (!pi || !r->suspect)
+		return;
+	unit_sfx(u, sizeof(u), r->point->unit);
+	switch (r->suspect) {
+	case WWTP_SUSPECT_RANGE:
+		wwtp_plaus_range_label(b, range, sizeof(range));
+		snprintf(buf, n, "%s %.6g%s is outside %s (what the instrument can read)",
+			 r->point->param, r->value, u, range);
+		break;
+	case WWTP_SUSPECT_STEP:
+		snprintf(buf, n, "%s %.6g%s jumped more than %g from %.6g (a spike?)",
+			 r->point->param, r->value, u, b->step, pi->plaus.ref);
+		break;
+	case WWTP_SUSPECT_FLATLINE:
+		duration_label(dur, sizeof(dur), wwtp_plaus_flat_ms(&pi->plaus, ts_ms));
+		snprintf(buf, n, "%s %.6g%s unchanged (within %g) for %s: frozen instrument?",
+			 r->point->param, r->value, u, b->resolution, dur);
+		break;
+	default:
+		break;
+	}
+}
+
+const struct wwtp_verdict *wwtp_judge_sample(struct wwtp_judge *j, struct wwtp_sample *s)
 {
 	int all_offline = s->nreadings > 0;
 
 	for (size_t i = 0; i < s->nreadings && i < j->nverdicts; i++) {
-		const struct wwtp_reading *r = &s->readings[i];
+		struct wwtp_reading *r = &s->readings[i];
 		const char *param = r->point->param;
-		int n = wwtp_eval_feed(j->params, param, s->ts_ms, r->status, r->has_value,
-				       r->value, j->scratch, j->nscratch);
+		r->suspect = check_plausible(j, r, s->ts_ms);
+		struct param_info *pi = info_of(j, param);
+		if (pi && r->status == WWTP_READING_FAULT)
+			snprintf(pi->fault_reason, sizeof(pi->fault_reason), "%s", r->reason);
+		int n = wwtp_eval_feed_checked(j->params, param, s->ts_ms, r->status, r->has_value,
+					       r->value, r->suspect, j->scratch, j->nscratch);
 		if (n < 0)
 			feed_failed(j, "reading of", param, n);
 		else
@@ -327,7 +395,8 @@ struct wwtp_judge *wwtp_judge_new(const struct wwtp_station *st)
 		for (size_t k = 0; k < d->npoints; k++) {
 			pp[j->nparams] =
 			    (struct wwtp_eval_param){d->points[k].param, d->interval_ms};
-			j->info[j->nparams++] = (struct param_info){&d->points[k], d};
+			j->info[j->nparams++] =
+			    (struct param_info){.point = &d->points[k], .device = d};
 		}
 	}
 	rc = wwtp_eval_new(st->id, st->limits, st->evaluation, pp, j->nparams, &j->params);

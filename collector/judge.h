@@ -29,12 +29,20 @@ struct wwtp_judge;
 struct wwtp_judge *wwtp_judge_new(const struct wwtp_station *st);
 void wwtp_judge_free(struct wwtp_judge *j); /* accepts NULL */
 
-/* Feeds every reading of s (and its device's liveness). Returns the
+/* Checks each ok reading of s for plausibility (compliance/plausibility.h,
+ * the point's bounds), marks the suspect ones (reading.suspect), then feeds
+ * every reading (and its device's liveness). Returns the
  * verdicts for wwtp_payload_telemetry_eval: s->nreadings of them, owned by
  * the judge, valid until the next call. Never fails: a reading the
  * evaluator refuses (the clock went back) is logged, rate-limited, and
  * left out. */
-const struct wwtp_verdict *wwtp_judge_sample(struct wwtp_judge *j, const struct wwtp_sample *s);
+const struct wwtp_verdict *wwtp_judge_sample(struct wwtp_judge *j, struct wwtp_sample *s);
+
+/* Why reading r (of s, already judged) is suspect, for people: "ph -31722 is
+ * outside 0-14 (what the instrument can read)", "cod 41.2 mg/L unchanged
+ * for 6 h 05 min". "" when it is not. */
+void wwtp_judge_explain(const struct wwtp_judge *j, const struct wwtp_reading *r, int64_t ts_ms,
+			char *buf, size_t n);
 
 /* Re-evaluates at now_ms without readings: windows slide, silence becomes
  * an offline alert. */

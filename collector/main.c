@@ -18,6 +18,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "chain.h"
+#include "probe.h"
 #include "run.h"
 
 #define PROG "wwtp-collector"
@@ -41,6 +42,7 @@ static void on_signal(int sig)
 	" -c FILE [--check | --limits | --keygen] [--once] [--print] [--ack-timeout SEC]\n"        \
 	"                      [--store PATH] [--clock MODE] [--health-interval SEC]\n"            \
 	"                      [--log-level LEVEL] [--profiles DIR] [--limits-dir DIR]\n"          \
+	"       " PROG " --probe -c FILE --device NAME --address N [--table T]\n"                  \
 	"       " PROG " --help | --version\n"
 
 static void usage(FILE *f)
@@ -90,6 +92,13 @@ static void usage(FILE *f)
 	    "                        limits_dir, else the first that exists of \"limits\"\n"
 	    "                        next to FILE's folder, next to the profiles folder,\n"
 	    "                        and config/limits)\n"
+	    "      --probe           commissioning: read the registers at --address N of\n"
+	    "                        --device NAME once (--table holding or input; default\n"
+	    "                        the table of the point there, else holding) and print\n"
+	    "                        every type x word order reading of them with the\n"
+	    "                        point's scale, marking those plausible for its param;\n"
+	    "                        N is numbered as the collector's messages number it;\n"
+	    "                        exit 0 read, 1 not read, 2 bad arguments\n"
 	    "  -h, --help            show this help and exit\n"
 	    "  -V, --version         show the version and exit\n"
 	    "\n"
@@ -271,6 +280,10 @@ int main(int argc, char **argv)
 		OPT_STORE,
 		OPT_CLOCK,
 		OPT_HEALTH,
+		OPT_PROBE,
+		OPT_DEVICE,
+		OPT_ADDRESS,
+		OPT_TABLE,
 		OPT_KEYGEN
 	};
 	static const struct option longopts[] = {
@@ -286,6 +299,10 @@ int main(int argc, char **argv)
 	    {"store", required_argument, NULL, OPT_STORE},
 	    {"clock", required_argument, NULL, OPT_CLOCK},
 	    {"health-interval", required_argument, NULL, OPT_HEALTH},
+	    {"probe", no_argument, NULL, OPT_PROBE},
+	    {"device", required_argument, NULL, OPT_DEVICE},
+	    {"address", required_argument, NULL, OPT_ADDRESS},
+	    {"table", required_argument, NULL, OPT_TABLE},
 	    {"keygen", no_argument, NULL, OPT_KEYGEN},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -293,8 +310,9 @@ int main(int argc, char **argv)
 	};
 	struct wwtp_run_opts ro = {.ack_timeout_ms = DEFAULT_ACK_TIMEOUT_S * 1000};
 	struct wwtp_load_opts lo = {.profiles_dir = NULL, .limits_dir = NULL};
-	const char *config = NULL;
-	int check = 0, limits = 0, keygen = 0, c;
+	const char *config = NULL, *probe_device = NULL;
+	int check = 0, limits = 0, probe = 0, keygen = 0, probe_table = -1, c;
+	long probe_address = -1;
 
 	wwtp_log_set_ident(PROG);
 	opterr = 0; /* our own messages, followed by the usage */
@@ -364,6 +382,30 @@ int main(int argc, char **argv)
 			ro.ack_timeout_ms = (int)v * 1000;
 			break;
 		}
+		case OPT_PROBE:
+			probe = 1;
+			break;
+		case OPT_DEVICE:
+			probe_device = optarg;
+			break;
+		case OPT_ADDRESS: {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 465536)
+				return bad_usage("--address wants a register number, not '%s'",
+						 optarg);
+			probe_address = v;
+			break;
+		}
+		case OPT_TABLE: {
+			enum wwtp_table t;
+			if (wwtp_table_parse(optarg, &t) != 0 ||
+			    (t != WWTP_TABLE_HOLDING && t != WWTP_TABLE_INPUT))
+				return bad_usage("--table is holding or input, not '%s'", optarg);
+			probe_table = (int)t;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -380,9 +422,14 @@ int main(int argc, char **argv)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config)
 		return bad_usage("%s", "no station file: give one with -c FILE");
-	if (check + limits + keygen > 1)
+	if (check + limits + probe + keygen > 1)
 		return bad_usage("%s",
-				 "--check, --limits and --keygen do not go together: give one");
+				 "--check, --limits, --probe and --keygen do not go together: "
+				 "give one");
+	if (probe && (!probe_device || probe_address < 0))
+		return bad_usage("%s", "--probe needs --device NAME and --address N");
+	if (!probe && (probe_device || probe_address >= 0 || probe_table >= 0))
+		return bad_usage("%s", "--device, --address and --table go with --probe");
 	if (ro.store_path && (ro.once || ro.print))
 		return bad_usage("%s",
 				 "--store is for the service: --once and --print keep nothing");
@@ -405,6 +452,11 @@ int main(int argc, char **argv)
 	wwtp_diag_free(diag);
 	if (keygen) {
 		rc = keygen_only(config, st);
+		wwtp_station_free(st);
+		return rc;
+	}
+	if (probe) {
+		rc = wwtp_probe_run(st, probe_device, probe_address, probe_table, stdout);
 		wwtp_station_free(st);
 		return rc;
 	}

@@ -84,6 +84,8 @@ struct wwtp_poller {
 	pthread_cond_t wake; /* on CLOCK_MONOTONIC; broadcast on stop */
 	atomic_int stop;
 	int running;
+	int once;	   /* under wwtp_poller_run_once: no retry interval to speak of */
+	atomic_int silent; /* devices that did not answer at the last run_once */
 };
 
 #ifdef WWTP_UNITTEST

@@ -296,7 +296,10 @@ static void exception_reason(struct link_state *ls, struct dev_state *ds, enum w
 {
 	char where[48];
 	range_text(ds->dev, t, address, count, where, sizeof(where));
-	set_text(out, n, "%s at %s", wwtp_link_last_error(ls->link), where);
+	/* Exception 2 is the device saying these registers do not exist: the
+	 * station file's address or table, not the instrument, is wrong. */
+	set_text(out, n, "%s at %s%s", wwtp_link_last_error(ls->link), where,
+		 wwtp_link_last_exception(ls->link) == 2 ? ": wrong address or table?" : "");
 }
 
 struct poll_state {
@@ -538,6 +541,13 @@ static void account(struct wwtp_poller *p, struct dev_state *ds, const struct po
 	nfail = ds->health.failures;
 	pthread_mutex_unlock(&p->lock);
 
+	if (failed && p->once) {
+		/* One poll and out: there is no next try to announce. */
+		atomic_fetch_add(&p->silent, 1);
+		LOG_WARN(MOD, "device %s (unit %d, %s) did not answer: %s", dev->name, dev->unit_id,
+			 wwtp_link_describe(ds->ls->link), why);
+		return;
+	}
 	if (failed) {
 		wwtp_complain(&ds->c_offline, WWTP_LOG_WARN, MOD,
 			      "device %s (unit %d, %s) not answering: %s; retrying every %lld ms",
@@ -834,6 +844,8 @@ int wwtp_poller_run_once(struct wwtp_poller *p)
 	if (!p || p->running)
 		return WWTP_ERR_INVAL;
 	atomic_store(&p->stop, 0);
+	atomic_store(&p->silent, 0);
+	p->once = 1;
 	for (size_t k = 0; k < p->nlinks; k++) {
 		struct link_state *ls = &p->links[k];
 		/* Without a thread, poll this link here: slower, still complete. */
@@ -846,7 +858,13 @@ int wwtp_poller_run_once(struct wwtp_poller *p)
 			pthread_join(p->links[k].thread, NULL);
 		p->links[k].started = 0;
 	}
+	p->once = 0;
 	return 0;
+}
+
+int wwtp_poller_silent(const struct wwtp_poller *p)
+{
+	return atomic_load(&((struct wwtp_poller *)p)->silent);
 }
 
 int wwtp_poller_device_health(struct wwtp_poller *p, size_t i, struct wwtp_device_health *out)

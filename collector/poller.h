@@ -42,6 +42,9 @@ void wwtp_poller_stop(struct wwtp_poller *p);
  * For --once. Returns 0, or a negative code if it could not run at all
  * (an unreachable device is not an error: its sample says offline). */
 int wwtp_poller_run_once(struct wwtp_poller *p);
+/* How many devices did not answer at all at the last wwtp_poller_run_once
+ * (their readings are offline): --once exits non-zero then. */
+int wwtp_poller_silent(const struct wwtp_poller *p);
 
 /* What the poller knows about one device: struct wwtp_device_health, in
  * payload/payload.h (the health payload carries it). */

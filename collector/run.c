@@ -16,6 +16,8 @@
 #include "confirm.h"
 #include "forward.h"
 #include "judge.h"
+#include "probe.h"
+#include "../compliance/plausibility.h"
 #include "mqtt.h"
 #include "notify.h"
 #include "outbox.h"
@@ -224,6 +226,10 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 	}
 	/* Alerts have numbers of their own, so that central can confirm them
 	 * as it confirms telemetry (docs/mqtt.md). */
+	/* The forwarder may have moved past central's numbers (its
+	 * confirmation was above ours: this station's history was lost). */
+	if (r->fwd && wwtp_forward_last_alert_seq(r->fwd) > r->aseq)
+		r->aseq = wwtp_forward_last_alert_seq(r->fwd);
 	uint64_t aseq = ++r->aseq;
 	if (wwtp_payload_add_member(&r->buf, "seq", aseq) != 0)
 		return;
@@ -253,10 +259,40 @@ static void clock_resync(struct run *r)
 	r->ts_kept = 0; /* the wrong high mark is not kept */
 }
 
+/* --once is how a technician tries a station file: each implausible value
+ * is said with what to check (the service says it once, as an alert). */
+static void explain_suspects(struct run *r, const struct wwtp_sample *s)
+{
+	for (size_t i = 0; i < s->nreadings; i++) {
+		const struct wwtp_reading *rd = &s->readings[i];
+		char why[256];
+		if (!rd->suspect)
+			continue;
+		char hint[160] = "";
+		wwtp_judge_explain(r->judge, rd, s->ts_ms, why, sizeof(why));
+		/* Out of range is most often a wrong type or order: read the
+		 * registers again and say which reading would be plausible. */
+		if (rd->suspect == WWTP_SUSPECT_RANGE)
+			wwtp_probe_suggest(s->device, rd->point, hint, sizeof(hint));
+		if (rd->suspect != WWTP_SUSPECT_RANGE)
+			LOG_WARN(MOD, "device %s: %s", s->device->name, why);
+		else if (hint[0])
+			LOG_WARN(MOD, "device %s: %s: check type and order; %s here",
+				 s->device->name, why, hint);
+		else
+			LOG_WARN(MOD,
+				 "device %s: %s: check the point's type, word order, scale and "
+				 "address (wwtp-collector --probe shows every reading)",
+				 s->device->name, why);
+	}
+}
+
 static void handle_sample(struct run *r, struct wwtp_sample *s)
 {
 	/* The number is taken even if the message is then lost, so that a
 	 * gap in seq tells the central side that a poll went missing. */
+	if (r->fwd && wwtp_forward_last_seq(r->fwd) > r->seq)
+		r->seq = wwtp_forward_last_seq(r->fwd); /* past central's, as for alerts */
 	uint64_t seq = ++r->seq;
 	int rc;
 
@@ -271,6 +307,8 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 	/* Judged first, so that the telemetry carries the averages and limits
 	 * that this very poll was judged with; its alerts follow it. */
 	const struct wwtp_verdict *v = wwtp_judge_sample(r->judge, s);
+	if (r->o->once)
+		explain_suspects(r, s);
 	wwtp_buf_reset(&r->buf);
 	rc = wwtp_payload_telemetry_eval(r->st, s, seq, v, &r->buf);
 	if (rc) {
@@ -481,6 +519,9 @@ static int start_store(struct run *r)
 	if (sc.max_mb > 0)
 		max_bytes = (uint64_t)sc.max_mb * 1024 * 1024;
 	rc = wwtp_store_open(path, max_bytes, (int64_t)sc.max_age_days * 86400000LL, &r->store);
+	if (rc == 0)
+		rc = wwtp_store_set_reserve(r->store,
+					    sc.reserve_kb < 0 ? -1 : sc.reserve_kb * 1024LL);
 	if (rc) {
 		fprintf(stderr, "wwtp-collector: cannot open the store %s: %s (see the log)\n",
 			path, wwtp_strerror(rc));
@@ -693,8 +734,15 @@ static int run_once(struct run *r)
 		return 1;
 	}
 	drain(r, 0);
+	/* With --print (commissioning) a device that did not answer is a
+	 * failed try; plain --once says whether the broker has everything,
+	 * offline readings included (docs/collector.md). */
+	int silent = wwtp_poller_silent(r->poller);
+	if (silent)
+		fprintf(stderr, "wwtp-collector: %d device%s did not answer (see above)\n", silent,
+			silent == 1 ? "" : "s");
 	if (r->o->print)
-		return r->out_failed;
+		return r->out_failed || silent;
 	rc = flush_outbox(r, 1);
 	if (rc) {
 		explain_unacked(r, rc);

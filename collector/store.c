@@ -22,20 +22,44 @@
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "store_reserve.h"
 
 #define MOD "store"
 
 /* The file format this code writes (PRAGMA user_version). */
 #define SCHEMA_VERSION 1
-/* Free room the file system must keep for the WAL (checkpointed at 128
- * pages, 512 KB, and one batch beyond), and the least of it. */
-#define FS_RESERVE (1024 * 1024)
-#define FS_RESERVE_MIN (256 * 1024)
+/* Free room the file system must keep beyond the store's files: for the WAL
+ * to grow to its cap (checkpointed at 128 pages, 512 KB, cut back to that
+ * after a checkpoint, plus one batch), less what its file holds already,
+ * and at least FS_FREE_MIN. */
+#define WAL_ROOM (640 * 1024)
+#define FS_FREE_MIN (128 * 1024)
 /* The WAL is checkpointed once it holds this many pages (SQLite: 1000). */
 #define WAL_CHECKPOINT_PAGES 128
+#define WAL_LIMIT "524288"
+/* While the file system is short of room the WAL is kept smaller (its file
+ * cut back to WAL_TIGHT_LIMIT when it starts again), so that its blocks go
+ * to the reserve and the rows rather than to a log mostly unused. */
+#define WAL_TIGHT_ROOM (256 * 1024)
+#define WAL_TIGHT_PAGES 32
+#define WAL_TIGHT_LIMIT "163840"
+/* ... or once the database file would grow by this many pages at the
+ * checkpoint: what a checkpoint may need from the file system stays below
+ * the reserve. */
+#define GROWTH_CHECKPOINT_PAGES 32
+/* The reserve (store_reserve.h), in pages: a checkpoint's growth (above,
+ * plus one batch) and the WAL room for the transactions that then drop the
+ * oldest rows and hand pages back. 384 KB with SQLite's 4 KB pages. */
+#define RESERVE_PAGES 96
 /* Room kept free inside the file, beyond the shortfall, for the next
  * batches to reuse without growing it. */
-#define FS_MARGIN (256 * 1024)
+#define FS_MARGIN (128 * 1024)
+/* Pages the file is cut back by in one transaction at most: moving pages
+ * writes them to the WAL, which must stay small on a full file system. */
+#define SHRINK_STEP_PAGES 16
+/* Commits that must work after the file system was found full before the
+ * reserve is taken again: the room freed then is the recovery's. */
+#define RETAKE_AFTER_COMMITS 20
 /* The least a full file system bounds the store to. */
 #define FS_BOUND_MIN (64 * 1024)
 /* Rows looked at per round when the bounds are applied. */
@@ -87,11 +111,20 @@ struct wwtp_store {
 	uint64_t dropped_full, dropped_age;
 	uint64_t commits;
 	int reset;
-	int damaged;	       /* SQLite said SQLITE_CORRUPT or NOTADB since open */
-	uint64_t altered;      /* rows whose checksum did not match, removed */
-	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets; 0: none */
-	int wal_frames;	       /* frames in the WAL after the last commit */
+	int damaged;		      /* SQLite said SQLITE_CORRUPT or NOTADB since open */
+	uint64_t altered;	      /* rows whose checksum did not match, removed */
+	uint64_t fs_max_bytes;	      /* the bound a (nearly) full file system sets; 0: none */
+	int wal_frames;		      /* frames in the WAL after the last commit */
+	int incremental;	      /* auto_vacuum = INCREMENTAL: the file can be cut back */
+	int tight;		      /* the file system is short of room: the WAL is kept small */
+	uint64_t calm;		      /* commits since the file system was last found full */
+	int hit_full;		      /* SQLite met a full file system since the last relief */
+	int64_t begin_pages;	      /* page_count when the open transaction began */
+	int64_t target_pages;	      /* what a short file system lets the file hold; 0: no limit */
+	struct wwtp_reserve *reserve; /* NULL: none (":memory:") */
 	struct wwtp_complain altered_complain;
+	struct wwtp_complain fs_complain, room_complain;
+	struct wwtp_complain release_complain, retake_complain;
 };
 
 /* The checksum kept with each row: CRC-32 over the topic, a NUL and the
@@ -111,9 +144,24 @@ static void note_rc(struct wwtp_store *s, int rc)
 {
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
 		s->damaged = 1;
+	if ((rc & 0xff) == SQLITE_FULL)
+		s->hit_full = 1;
 }
 
+/* What the store's file system has (fs_room()). */
+struct fs_room {
+	uint64_t avail; /* free to this process */
+	uint64_t wal;	/* the WAL file */
+	uint64_t db;	/* the database file on disk */
+};
+
 static uint64_t fs_bound(struct wwtp_store *s);
+static int shrink_to(struct wwtp_store *s);
+static int want_checkpoint(struct wwtp_store *s);
+static int checkpoint(struct wwtp_store *s);
+static int release_reserve(struct wwtp_store *s);
+static int would_outgrow(struct wwtp_store *s);
+static int fs_room(struct wwtp_store *s, struct fs_room *out);
 
 /* Replaces SQLite's automatic checkpoint: notes the log's length only. */
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
@@ -169,6 +217,8 @@ static int begin(struct wwtp_store *s)
 	if (exec(s, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return WWTP_ERR_ERRNO;
 	s->in_txn = 1;
+	s->begin_pages = 0;
+	step_int(s, s->q[Q_PAGES], &s->begin_pages);
 	return 0;
 }
 
@@ -285,9 +335,18 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	 * runs inside COMMIT and its failure (a full disk) comes back as
 	 * COMMIT's although the transaction is committed. */
 	const char *setup[] = {
+	    /* First, before anything is written: only a new file takes it.
+	     * Pages freed by dropped rows can then be handed back to a full
+	     * file system (PRAGMA incremental_vacuum, shrink_to()). */
+	    "PRAGMA auto_vacuum=INCREMENTAL",
 	    "PRAGMA journal_mode=WAL",
 	    "PRAGMA synchronous=FULL",
-	    "PRAGMA journal_size_limit=524288",
+	    "PRAGMA journal_size_limit=" WAL_LIMIT,
+	    /* Debian builds SQLite with secure_delete on: every page a delete
+	     * frees is zeroed, so deleting a backlog wrote all of it to the WAL
+	     * again (megabytes on a full file system). The messages are no
+	     * secret: content is cleared only on pages written anyway. */
+	    "PRAGMA secure_delete=FAST",
 	    "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	    " ts_ms INTEGER NOT NULL, seq INTEGER NOT NULL, flags INTEGER NOT NULL,"
 	    " qos INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, crc INTEGER)",
@@ -331,9 +390,10 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	}
 	sqlite3_stmt *q = NULL;
 	const char *facts[] = {"PRAGMA user_version", "PRAGMA page_size",
-			       "SELECT count(*) FROM msg", "SELECT coalesce(max(id), 0) FROM msg"};
-	int64_t val[4] = {0, 4096, 0, 0};
-	for (size_t i = 0; i < 4; i++) {
+			       "SELECT count(*) FROM msg", "SELECT coalesce(max(id), 0) FROM msg",
+			       "PRAGMA auto_vacuum"};
+	int64_t val[5] = {0, 4096, 0, 0, 0};
+	for (size_t i = 0; i < 5; i++) {
 		rc = sqlite3_prepare_v2(s->db, facts[i], -1, &q, NULL);
 		if (rc != SQLITE_OK) {
 			*sqlite_rc = rc;
@@ -359,6 +419,7 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	s->page_size = val[1] > 0 ? val[1] : 4096;
 	s->rows = (uint64_t)val[2];
 	s->last_id = s->committed_id = val[3];
+	s->incremental = val[4] == 2;
 	if (wwtp_store_get_meta(s, "dropped_full", &v) == 0)
 		s->dropped_full = (uint64_t)v;
 	if (wwtp_store_get_meta(s, "dropped_age", &v) == 0)
@@ -401,6 +462,25 @@ static int set_aside(struct wwtp_store *s)
 	return 0;
 }
 
+/* Before the database is opened: SQLite makes its -shm (32 KB) and -wal
+ * files again at each start (it removes them at a clean close), so on a
+ * file system full to its last block the reserve a previous run left goes
+ * now, or the store could not open, nor write the deletes that make room.
+ * Sized for 4 KB pages here; wwtp_store_set_reserve() settles the size. */
+static int reserve_at_start(struct wwtp_store *s)
+{
+	struct fs_room f;
+
+	s->page_size = 4096;
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	int rc = wwtp_reserve_new(s->path, RESERVE_PAGES * 4096, &s->reserve);
+	if (rc == 0 && wwtp_reserve_held(s->reserve) && fs_room(s, &f) == 0 &&
+	    f.avail < FS_FREE_MIN)
+		release_reserve(s);
+	return rc;
+}
+
 int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 		    struct wwtp_store **out)
 {
@@ -421,7 +501,12 @@ int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 	s->max_bytes = max_bytes;
 	s->max_age_ms = max_age_ms;
 	s->altered_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	s->fs_complain = s->room_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	s->release_complain = s->retake_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	s->calm = RETAKE_AFTER_COMMITS; /* nothing found full yet */
 	rc = take_lock(s);
+	if (rc == 0)
+		rc = reserve_at_start(s);
 	if (rc == 0) {
 		rc = open_db(s, &src);
 		if (rc != 0 && (src == SQLITE_NOTADB || src == SQLITE_CORRUPT)) {
@@ -433,6 +518,8 @@ int wwtp_store_open(const char *path, uint64_t max_bytes, int64_t max_age_ms,
 			}
 		}
 	}
+	if (rc == 0)
+		rc = wwtp_store_set_reserve(s, -1);
 	if (rc != 0) {
 		wwtp_store_close(s);
 		return rc;
@@ -453,6 +540,7 @@ void wwtp_store_close(struct wwtp_store *s)
 	 * its own anyway. */
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	wwtp_reserve_free(s->reserve);
 	free(s->path);
 	free(s);
 }
@@ -511,6 +599,17 @@ int wwtp_store_commit(struct wwtp_store *s)
 {
 	if (!s->in_txn)
 		return 0;
+	/* Rows that may not be dropped (with the broker) can keep the bounds
+	 * from making room: such a transaction would make the file grow at the
+	 * next checkpoint into room the file system has not, and the store
+	 * would be stuck (the checkpoint fails, and every later transaction
+	 * with it). Refused as a full disk is, before it is durable; the
+	 * caller keeps its batch and tries again once acknowledgements have
+	 * made room. */
+	if (would_outgrow(s)) {
+		wwtp_store_rollback(s);
+		return WWTP_ERR_FULL;
+	}
 	int crc = exec(s, "COMMIT");
 	if (crc != SQLITE_OK) {
 		/* Rolled back, whatever SQLite did (a full disk may leave the
@@ -523,10 +622,11 @@ int wwtp_store_commit(struct wwtp_store *s)
 	s->dirty = 0;
 	s->committed_id = s->last_id;
 	s->commits++;
+	s->calm++;
 	/* Committed: a checkpoint that fails now (a full disk) loses nothing,
 	 * the log only stays longer. */
-	if (s->wal_frames >= WAL_CHECKPOINT_PAGES)
-		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (want_checkpoint(s))
+		checkpoint(s);
 	return 0;
 }
 
@@ -704,31 +804,37 @@ int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_
 	uint64_t bound = s->max_bytes, fsb = fs_bound(s);
 	if (fsb > 0 && (bound == 0 || fsb < bound))
 		bound = fsb;
-	if ((fsb > 0) != (s->fs_max_bytes > 0)) {
-		if (fsb > 0)
-			LOG_WARN(
-			    MOD,
-			    "%s: its file system is (nearly) full: the store keeps to %" PRIu64
-			    " KB while it is, oldest unsent messages first (as with store.max_mb)",
-			    s->path, fsb / 1024);
-		else
-			LOG_INFO(MOD, "%s: its file system has room again", s->path);
-	}
+	/* Said once when it starts and once when it ends; a file system on the
+	 * edge of full does not repeat them more than once in a while. */
+	if (fsb > 0 && s->fs_max_bytes == 0)
+		wwtp_complain(
+		    &s->fs_complain, WWTP_LOG_WARN, MOD,
+		    "%s: its file system is (nearly) full: the store keeps to %" PRIu64
+		    " KB while it is, oldest unsent messages first (as with store.max_mb)",
+		    s->path, fsb / 1024);
+	else if (fsb == 0 && s->fs_max_bytes > 0 && s->fs_complain.interval_ms != 0)
+		wwtp_complain(&s->room_complain, WWTP_LOG_INFO, MOD,
+			      "%s: its file system has room again", s->path);
 	s->fs_max_bytes = fsb;
 	if (bound > 0) {
 		rc = pages_in_use(s, &used);
+		/* A few rows first, then more: no more go than the bound needs. */
+		int step = 1;
 		while (rc == 0 && used > bound) {
-			int n = oldest_rows(s, ids, ts, flags, DROP_BATCH), nd = 0;
+			int asked = step, n = oldest_rows(s, ids, ts, flags, step), nd = 0;
+			step = step * 2 > DROP_BATCH ? DROP_BATCH : step * 2;
 			for (int i = 0; i < n; i++)
 				if (!keep || keep(ids[i], ctx))
 					del[nd++] = ids[i];
-			if (nd == 0)
+			if (nd == 0 && (n < asked || asked == DROP_BATCH))
 				break; /* nothing left that may go */
 			rc = drop_ids(s, del, nd);
 			nfull += (uint64_t)nd;
 			if (rc == 0)
 				rc = pages_in_use(s, &used);
 		}
+		if (rc == 0)
+			rc = shrink_to(s);
 		if (rc)
 			return rc;
 	}
@@ -790,6 +896,7 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
 	out->reset = s->reset;
 	out->altered = s->altered;
 	out->fs_max_bytes = s->fs_max_bytes;
+	out->reserve_bytes = wwtp_reserve_held(s->reserve) ? wwtp_reserve_bytes(s->reserve) : 0;
 }
 
 int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n)
@@ -862,26 +969,60 @@ int wwtp_store_reset(struct wwtp_store *s)
 
 void wwtp_store_relieve(struct wwtp_store *s)
 {
-	/* The log is checkpointed and cut to nothing: the space its file held
-	 * (a failed transaction may have grown it) goes back to the file
-	 * system for the next, smaller, transaction. */
-	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	/* A failed transaction (SQLITE_FULL) or checkpoint: the reserve goes,
+	 * so that the log can be checkpointed (the file may grow into it) and
+	 * start again from its beginning, and the next transaction, its
+	 * batch cut small, can drop the oldest rows and hand pages back
+	 * (fs_bound). The log's file keeps its blocks for the transactions to
+	 * come (journal_size_limit cuts it back to 512 KB). */
+	if (s->hit_full)
+		release_reserve(s);
+	s->hit_full = 0;
+	checkpoint(s);
 }
 
-/* The bound the file system sets now: when it has less free room than the
- * WAL may still need (FS_RESERVE, less what the WAL file already holds),
- * the database file must not grow, and must keep the difference free
- * inside it for the rows to come; 0 when there is room. So the store keeps
- * working on a small or full file system, oldest unsent messages first. */
-static uint64_t fs_bound(struct wwtp_store *s)
+int wwtp_store_set_reserve(struct wwtp_store *s, int64_t bytes)
+{
+	struct wwtp_reserve *r = NULL;
+
+	if (strcmp(s->path, ":memory:") == 0)
+		return 0;
+	if (bytes < 0)
+		bytes = RESERVE_PAGES * s->page_size;
+	if (!s->reserve || wwtp_reserve_bytes(s->reserve) != (uint64_t)bytes) {
+		int rc = wwtp_reserve_new(s->path, (uint64_t)bytes, &r);
+		if (rc)
+			return rc;
+		wwtp_reserve_free(s->reserve);
+		s->reserve = r;
+	}
+	/* Taken now if the file system has room; otherwise fs_bound makes the
+	 * room (the oldest rows go) and takes it then. */
+	fs_bound(s);
+	if (bytes > 0 && !wwtp_reserve_held(s->reserve) && s->release_complain.interval_ms == 0)
+		LOG_WARN(MOD,
+			 "%s: no room on its file system for the reserve of %" PRId64
+			 " KB now: the store makes it, dropping its oldest messages if need be",
+			 s->path, bytes / 1024);
+	return 0;
+}
+
+/* Free room the file system must keep beyond the store's files: for the WAL
+ * to grow to wal_room, less what its file holds already, at least
+ * FS_FREE_MIN. */
+static uint64_t wal_need(uint64_t wal_room, uint64_t wal)
+{
+	return wal_room > wal + FS_FREE_MIN ? wal_room - wal : FS_FREE_MIN;
+}
+
+static int fs_room(struct wwtp_store *s, struct fs_room *out)
 {
 	char dir[4096], wal[4200];
 	struct statvfs v;
 	struct stat st;
-	int64_t pages = 0;
 
 	if (strcmp(s->path, ":memory:") == 0)
-		return 0;
+		return WWTP_ERR_INVAL;
 	snprintf(dir, sizeof(dir), "%s", s->path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -889,17 +1030,152 @@ static uint64_t fs_bound(struct wwtp_store *s)
 	else
 		snprintf(dir, sizeof(dir), ".");
 	if (statvfs(dir, &v) != 0)
-		return 0;
-	uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize;
+		return WWTP_ERR_ERRNO;
+	out->avail = (uint64_t)v.f_bavail * v.f_frsize;
+	out->db = stat(s->path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	snprintf(wal, sizeof(wal), "%s-wal", s->path);
-	uint64_t walsz = stat(wal, &st) == 0 ? (uint64_t)st.st_size : 0;
-	uint64_t need = FS_RESERVE > walsz + FS_RESERVE_MIN ? FS_RESERVE - walsz : FS_RESERVE_MIN;
-	if (avail >= need)
+	out->wal = stat(wal, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+/* The bound the file system sets on the pages in use now, 0 when it has
+ * room. The free room it must keep (fs_room: for the WAL, and for the
+ * reserve while that is not held) comes out of the database file: the file
+ * may hold its size on disk plus what is free beyond that room, or less
+ * (s->target_pages, reached by shrink_to()), and the pages in use keep
+ * FS_MARGIN below that, free inside the file for the next batches. So a
+ * checkpoint never needs the file to grow on a full file system, and the
+ * store keeps working on a small one, oldest unsent messages first. Takes
+ * the reserve again when there is room for it. */
+static uint64_t fs_bound(struct wwtp_store *s)
+{
+	struct fs_room f;
+	uint64_t r = wwtp_reserve_bytes(s->reserve);
+
+	s->target_pages = 0;
+	if (fs_room(s, &f) != 0)
 		return 0;
-	if (step_int(s, s->q[Q_PAGES], &pages) != 0)
+	/* Room for the WAL to grow to its cap: the full one to leave the
+	 * tight mode (so that the mode does not flip back at once), the small
+	 * one while in it. */
+	uint64_t need = wal_need(WAL_ROOM, f.wal);
+	if (r > 0 && !wwtp_reserve_held(s->reserve))
+		need += r;
+	int tight = f.avail < need + FS_MARGIN;
+	if (tight != s->tight) {
+		s->tight = tight;
+		exec(s, tight ? "PRAGMA journal_size_limit=" WAL_TIGHT_LIMIT
+			      : "PRAGMA journal_size_limit=" WAL_LIMIT);
+	}
+	need = wal_need(tight ? WAL_TIGHT_ROOM : WAL_ROOM, f.wal);
+	if (r > 0 && !wwtp_reserve_held(s->reserve)) {
+		if (s->calm >= RETAKE_AFTER_COMMITS && f.avail >= need + r &&
+		    wwtp_reserve_take(s->reserve) == 0) {
+			f.avail -= r;
+			if (s->release_complain.interval_ms != 0)
+				wwtp_complain(&s->retake_complain, WWTP_LOG_INFO, MOD,
+					      "%s: its file system has room again for the reserve "
+					      "of %" PRIu64 " KB: taken",
+					      s->path, r / 1024);
+		} else {
+			need += r;
+		}
+	}
+	if (!tight)
 		return 0;
-	uint64_t cap = (uint64_t)pages * (uint64_t)s->page_size, cut = need - avail + FS_MARGIN;
-	return cap > cut + FS_BOUND_MIN ? cap - cut : FS_BOUND_MIN;
+	int64_t room = (int64_t)f.db + (int64_t)f.avail - (int64_t)need;
+	uint64_t target = room > FS_BOUND_MIN ? (uint64_t)room : FS_BOUND_MIN;
+	s->target_pages = (int64_t)(target / (uint64_t)s->page_size);
+	return target > FS_MARGIN + FS_BOUND_MIN ? target - FS_MARGIN : FS_BOUND_MIN;
+}
+
+/* Cuts the file back to s->target_pages (in the open transaction): pages
+ * at its end are moved into free ones, and the checkpoint after the commit
+ * truncates the file. Stores made before auto_vacuum = INCREMENTAL cannot
+ * (docs/reliability.md says how to convert one). */
+static int shrink_to(struct wwtp_store *s)
+{
+	int64_t pages = 0, after = 0;
+	char sql[64];
+
+	if (!s->incremental || s->target_pages <= 0 || step_int(s, s->q[Q_PAGES], &pages) != 0 ||
+	    pages <= s->target_pages)
+		return 0;
+	int rc = begin(s);
+	if (rc)
+		return rc;
+	/* What this transaction added (rows appended, then dropped: free
+	 * pages at the end, nothing to move) goes in any case, and a step. */
+	int64_t n = pages - s->target_pages, step = SHRINK_STEP_PAGES;
+	if (pages - s->begin_pages > 0)
+		step += pages - s->begin_pages;
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%" PRId64 ")", n < step ? n : step);
+	rc = exec(s, sql);
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_FULL ? WWTP_ERR_FULL : WWTP_ERR_ERRNO;
+	if (step_int(s, s->q[Q_PAGES], &after) == 0 && after != pages)
+		s->dirty = 1;
+	return 0;
+}
+
+/* 1 when the open transaction adds pages beyond those the file holds on
+ * disk and those a short file system lets it hold (fs_bound). One that
+ * cuts the file back, if not yet far enough, goes through. */
+static int would_outgrow(struct wwtp_store *s)
+{
+	int64_t pages = 0;
+	struct stat st;
+
+	if (!s->tight || s->target_pages <= 0 || step_int(s, s->q[Q_PAGES], &pages) != 0 ||
+	    stat(s->path, &st) != 0)
+		return 0;
+	return pages > s->target_pages && pages > (int64_t)st.st_size / s->page_size &&
+	       pages > s->begin_pages;
+}
+
+/* After a commit: the log is checkpointed at WAL_CHECKPOINT_PAGES, or
+ * sooner when the database file would grow by GROWTH_CHECKPOINT_PAGES (what
+ * a checkpoint may need from a full file system stays within the reserve),
+ * or when a short file system waits for the file to be cut back. */
+static int want_checkpoint(struct wwtp_store *s)
+{
+	int64_t pages = 0;
+	struct stat st;
+
+	if (s->wal_frames >= (s->tight ? WAL_TIGHT_PAGES : WAL_CHECKPOINT_PAGES))
+		return 1;
+	if (s->wal_frames == 0 || strcmp(s->path, ":memory:") == 0 ||
+	    step_int(s, s->q[Q_PAGES], &pages) != 0 || stat(s->path, &st) != 0)
+		return 0;
+	int64_t file_pages = (int64_t)st.st_size / s->page_size;
+	return pages - file_pages >= GROWTH_CHECKPOINT_PAGES ||
+	       (s->target_pages > 0 && pages < file_pages);
+}
+
+/* A passive checkpoint (it waits for no reader). On a full file system the
+ * reserve is given up and it is tried again: what it needs is within the
+ * reserve (want_checkpoint). */
+static int checkpoint(struct wwtp_store *s)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if ((rc & 0xff) == SQLITE_FULL && release_reserve(s) == 0)
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	note_rc(s, rc);
+	return rc;
+}
+
+/* Gives the reserve up (said, rate-limited); 0 when there was one. */
+static int release_reserve(struct wwtp_store *s)
+{
+	s->calm = 0;
+	if (wwtp_reserve_release(s->reserve) != 0)
+		return WWTP_ERR_NOTFOUND;
+	wwtp_complain(&s->release_complain, WWTP_LOG_WARN, MOD,
+		      "%s: its file system is full: the reserve of %" PRIu64
+		      " KB is given up so that the store can checkpoint and drop its oldest "
+		      "messages; taken again once there is room",
+		      s->path, wwtp_reserve_bytes(s->reserve) / 1024);
+	return 0;
 }
 
 const char *wwtp_store_path(const struct wwtp_store *s)

@@ -44,17 +44,18 @@ struct wwtp_store_msg {
 
 /* Counts kept in the store itself, so they survive restarts. */
 struct wwtp_store_stats {
-	uint64_t rows;	       /* messages held (committed or not) */
-	int64_t oldest_ts_ms;  /* ts of the oldest held; 0 when empty */
-	uint64_t bytes;	       /* pages in use, in bytes */
-	uint64_t max_bytes;    /* the size bound */
-	uint64_t dropped_full; /* dropped because the store was full (lifetime) */
-	uint64_t dropped_age;  /* dropped because too old (lifetime) */
-	int64_t committed_id;  /* highest id that is committed */
-	uint64_t commits;      /* commits (syncs) since open */
-	int reset;	       /* the file was unreadable and was set aside (at open or later) */
-	uint64_t altered;      /* rows that failed their checksum: not sent, removed */
-	uint64_t fs_max_bytes; /* the bound a (nearly) full file system sets now; 0: none */
+	uint64_t rows;		/* messages held (committed or not) */
+	int64_t oldest_ts_ms;	/* ts of the oldest held; 0 when empty */
+	uint64_t bytes;		/* pages in use, in bytes */
+	uint64_t max_bytes;	/* the size bound */
+	uint64_t dropped_full;	/* dropped because the store was full (lifetime) */
+	uint64_t dropped_age;	/* dropped because too old (lifetime) */
+	int64_t committed_id;	/* highest id that is committed */
+	uint64_t commits;	/* commits (syncs) since open */
+	int reset;		/* the file was unreadable and was set aside (at open or later) */
+	uint64_t altered;	/* rows that failed their checksum: not sent, removed */
+	uint64_t fs_max_bytes;	/* the bound a (nearly) full file system sets now; 0: none */
+	uint64_t reserve_bytes; /* the reserve held now; 0: none, or given up */
 };
 
 /* Opens (creating it and its folder's file if needed) the store at path;
@@ -130,9 +131,21 @@ int wwtp_store_damaged(const struct wwtp_store *s);
  * and starts a new one in its place; what was not committed is gone. */
 int wwtp_store_reset(struct wwtp_store *s);
 /* After a commit failed with WWTP_ERR_FULL (the file system is full):
- * checkpoints the log and truncates its file. (wwtp_store_enforce() also keeps
- * the store within what the file system has room for, logged once when
- * that starts and once when it ends.) */
+ * gives up the reserve (below) and checkpoints the log, so that the next,
+ * smaller, transaction can drop the oldest rows. (wwtp_store_enforce() also
+ * keeps the store within what the file system has room for, logged once
+ * when that starts and once when it ends.) */
 void wwtp_store_relieve(struct wwtp_store *s);
+
+/* The reserve: "<path>.reserve", `bytes` of preallocated room on the
+ * store's file system (bytes < 0: the default, 96 pages, 384 KB; 0: none,
+ * and a previous one is removed). wwtp_store_open() takes the default. It
+ * is given up when the file system is full (a commit or a checkpoint meets
+ * SQLITE_FULL), so that the checkpoint (which may need the database file
+ * to grow) and the deletes that make room can run, and taken again by
+ * wwtp_store_enforce() once the file system has room for it, the oldest
+ * rows dropped (counted) and the file cut back to make that room. Said
+ * (rate-limited) when it goes and when it comes back. */
+int wwtp_store_set_reserve(struct wwtp_store *s, int64_t bytes);
 
 #endif

@@ -27,6 +27,9 @@ void wwtp_alarm_policies_default(struct wwtp_alarm_policies *p)
 	    [WWTP_ALERT_CALIBRATION] = {.on_delay_s = 1800, .off_delay_s = 14400, .rearm_s = 43200},
 	    [WWTP_ALERT_OFFLINE] = {.on_delay_s = 600, .off_delay_s = 7200, .rearm_s = 43200},
 	    [WWTP_ALERT_AVAILABILITY] = {.on_delay_s = 0, .off_delay_s = 14400, .rearm_s = 86400},
+	    /* Implausible data (docs/plausibility.md): as faults, an instrument
+	     * misbehaving for half an hour, held four hours. */
+	    [WWTP_ALERT_SUSPECT] = {.on_delay_s = 1800, .off_delay_s = 14400, .rearm_s = 43200},
 	};
 	memcpy(p->kind, d, sizeof(d));
 	p->other =

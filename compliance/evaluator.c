@@ -43,11 +43,14 @@ struct pstate {
 	int64_t eval_ts; /* last evaluation; valid when evaluated */
 	int evaluated;
 
-	int fault_run;					 /* consecutive fault readings */
+	int fault_run;	 /* consecutive fault readings */
+	int suspect_run; /* consecutive suspect ok readings */
+	int64_t suspect_since;
+	int last_suspect, suspect_kind;
 	int64_t fault_since, calib_since, offline_since; /* -1: not in such a run */
 
 	struct alert_state exceed[WWTP_EVAL_WINDOWS_MAX], avail[WWTP_EVAL_WINDOWS_MAX];
-	struct alert_state fault, calib, offline;
+	struct alert_state fault, calib, offline, suspect;
 	struct wwtp_window_verdict win[WWTP_EVAL_WINDOWS_MAX];
 };
 
@@ -136,6 +139,8 @@ const char *wwtp_alert_kind_name(int kind)
 		return "offline";
 	case WWTP_ALERT_AVAILABILITY:
 		return "availability";
+	case WWTP_ALERT_SUSPECT:
+		return "suspect_data";
 	default:
 		return "unknown";
 	}
@@ -459,6 +464,46 @@ static void check_offline(struct wwtp_eval *ev, struct pstate *ps, int64_t t, st
 int wwtp_eval_feed(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int status,
 		   int has_value, double value, struct wwtp_alert_event *out, size_t max)
 {
+	return wwtp_eval_feed_checked(ev, param, ts_ms, status, has_value, value, 0, out, max);
+}
+
+/* suspect_data: raised after WWTP_EVAL_SUSPECT_AFTER suspect ok readings in
+ * a row, cleared by a plausible ok one; other statuses leave it alone (an
+ * instrument in fault or calibration says nothing of its values). */
+static void check_suspect(struct wwtp_eval *ev, struct pstate *ps, int64_t ts_ms, int status,
+			  int valid, double value, int suspect, struct out *o)
+{
+	if (status != WWTP_READING_OK || !valid)
+		return;
+	ps->last_suspect = suspect;
+	if (suspect) {
+		if (ps->suspect_run == 0)
+			ps->suspect_since = ts_ms;
+		if (ps->suspect_run < WWTP_EVAL_SUSPECT_AFTER)
+			ps->suspect_run++;
+		if (!ps->suspect.active && ps->suspect_run >= WWTP_EVAL_SUSPECT_AFTER) {
+			size_t at = o->n;
+			raise_alert(ev, ps, &ps->suspect, WWTP_ALERT_SUSPECT, 0, ts_ms,
+				    ps->suspect_since, value, NAN, NAN, o);
+			ps->suspect_kind = suspect;
+			if (o->n > at)
+				o->ev[at].suspect = suspect;
+		}
+		return;
+	}
+	ps->suspect_run = 0;
+	if (ps->suspect.active) {
+		size_t at = o->n;
+		clear_alert(ev, ps, &ps->suspect, WWTP_ALERT_SUSPECT, 0, ts_ms, value, NAN, NAN, o);
+		if (o->n > at)
+			o->ev[at].suspect = ps->suspect_kind;
+	}
+}
+
+int wwtp_eval_feed_checked(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int status,
+			   int has_value, double value, int suspect, struct wwtp_alert_event *out,
+			   size_t max)
+{
 	struct out o = {out, 0, max};
 	struct pstate *ps = find(ev, param);
 
@@ -482,7 +527,9 @@ int wwtp_eval_feed(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int s
 	ps->has_instant = valid;
 	ps->instant = valid ? value : NAN;
 
-	if (status == WWTP_READING_OK && valid) {
+	/* A suspect value is kept as the instant one (it is what the
+	 * instrument said) but never averaged. */
+	if (status == WWTP_READING_OK && valid && !suspect) {
 		int64_t idx = floor_div(ts_ms, ev->bucket_ms);
 		struct bucket *bk = &ps->ring[floor_mod(idx, ps->nring)];
 		if (bk->idx != idx) {
@@ -545,6 +592,8 @@ int wwtp_eval_feed(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int s
 		ps->calib_since = -1;
 	}
 
+	check_suspect(ev, ps, ts_ms, status, valid, value, suspect, &o);
+
 	/* A reading polled just before a tick may arrive after it: its value
 	 * counts in its own bucket, but evaluation time never goes back, so
 	 * that alert times stay in order. */
@@ -605,6 +654,8 @@ int wwtp_eval_get(const struct wwtp_eval *ev, const char *param, struct wwtp_ver
 	out->fault_alert = ps->fault.active;
 	out->calibration_alert = ps->calib.active;
 	out->offline_alert = ps->offline.active;
+	out->suspect_alert = ps->suspect.active;
+	out->last_suspect = ps->last_suspect;
 	return 0;
 }
 

@@ -35,7 +35,13 @@
  *                          calibrating;
  *      offline             offline readings (or no reading at all) for
  *                          offline_after_s or more; cleared by the next
- *                          reading that is not offline.
+ *                          reading that is not offline;
+ *      suspect_data        WWTP_EVAL_SUSPECT_AFTER consecutive ok readings
+ *                          that failed a plausibility check (given by the
+ *                          caller, compliance/plausibility.h); cleared by
+ *                          the next ok reading that passed. A suspect
+ *                          reading never counts in an average: it lowers
+ *                          the availability instead.
  *
  * Event fields that do not apply are NaN (value, limit, ratio) or 0
  * (window_s, end_ms). */
@@ -53,7 +59,10 @@
 #define WWTP_EVAL_BUCKETS_MAX 10080 /* per parameter: 7 days of 1-minute buckets */
 /* Most events one wwtp_eval_feed() can produce: per window an exceedance and
  * an availability edge, plus fault, calibration and offline. */
-#define WWTP_EVAL_FEED_EVENTS_MAX (2 * WWTP_EVAL_WINDOWS_MAX + 3)
+#define WWTP_EVAL_FEED_EVENTS_MAX (2 * WWTP_EVAL_WINDOWS_MAX + 4)
+/* Suspect readings in a row that raise suspect_data: one spike is not news,
+ * a value that stays implausible is. */
+#define WWTP_EVAL_SUSPECT_AFTER 3
 #define WWTP_ALERT_ID_MAX 192
 
 /* Defaults of the `evaluation` group. None of them is a regulation value:
@@ -107,13 +116,15 @@ enum wwtp_alert_kind {
 	WWTP_ALERT_CALIBRATION,	   /* calibrating for too long */
 	WWTP_ALERT_OFFLINE,	   /* device does not answer */
 	WWTP_ALERT_AVAILABILITY,   /* too few valid readings in a window */
+	WWTP_ALERT_SUSPECT,	   /* readings that cannot be true (docs/plausibility.md) */
 	WWTP_ALERT_KINDS	   /* how many there are: the one list of kinds */
 };
-/* "exceedance", "range", "fault", "calibration", "offline", "availability". */
+/* "exceedance", "range", "fault", "calibration", "offline", "availability",
+ * "suspect_data". */
 const char *wwtp_alert_kind_name(int kind);
 /* What a kind asks of an inspector (ISA-18.2's priorities, docs/alerts.md):
  * "high" (exceedance, range: a judged average over its limit), "medium"
- * (availability, offline), "low" (fault, calibration); "medium" for a kind
+ * (availability, offline, suspect_data), "low" (fault, calibration); "medium" for a kind
  * out of range. */
 const char *wwtp_alert_kind_priority(int kind);
 
@@ -129,6 +140,8 @@ const char *wwtp_alert_edge_name(int edge); /* "raised", "cleared" */
  *  calibration    seconds calibrating      calibration_max_s    value / limit
  *  offline        seconds offline          offline_after_s      value / limit
  *  fault          reading value or NaN     NaN                  NaN
+ *  suspect_data   the reading's value      NaN                  NaN
+ *                 (and `suspect`: which check it failed)
  *
  * Ratio against a range: above the range avg / max, below it min / avg
  * (so 1.5 means "1.5 times outside" on either side; NaN when avg <= 0). */
@@ -147,6 +160,7 @@ struct wwtp_alert_event {
 	int64_t end_ms;	  /* 0 on a raise; when it cleared on a clear */
 	int64_t since_ms; /* when the condition began (first fault, calibrating or
 			     offline reading; equals start_ms for window alerts) */
+	int suspect;	  /* suspect_data: enum wwtp_suspect of the raising reading */
 };
 
 struct wwtp_window_verdict {
@@ -176,7 +190,8 @@ struct wwtp_verdict {
 	int instant_exceeds; /* last reading ok and outside the limits (not an alert) */
 	size_t nwindows;
 	struct wwtp_window_verdict windows[WWTP_EVAL_WINDOWS_MAX];
-	int fault_alert, calibration_alert, offline_alert;
+	int fault_alert, calibration_alert, offline_alert, suspect_alert;
+	int last_suspect; /* enum wwtp_suspect of the last reading (0: plausible) */
 };
 
 struct wwtp_eval;
@@ -201,6 +216,12 @@ void wwtp_eval_free(struct wwtp_eval *ev); /* accepts NULL */
  * changes. */
 int wwtp_eval_feed(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int status,
 		   int has_value, double value, struct wwtp_alert_event *out, size_t max);
+/* The same, for a reading whose value failed plausibility check `suspect`
+ * (enum wwtp_suspect; 0 = passed, as wwtp_eval_feed): its value is not
+ * counted, and suspect_data is raised and cleared as described above. */
+int wwtp_eval_feed_checked(struct wwtp_eval *ev, const char *param, int64_t ts_ms, int status,
+			   int has_value, double value, int suspect, struct wwtp_alert_event *out,
+			   size_t max);
 
 /* Re-evaluates every parameter at now_ms without a reading: windows slide
  * (averages lose old buckets, availability drops), and silence becomes an

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../compliance/evaluator.h"
+#include "../compliance/plausibility.h"
 #include "../payload/payload.h"
 #include "../util/err.h"
 #include "image.h"
@@ -16,6 +17,9 @@ struct hist_station {
 	const struct wwtp_sim_site *site;
 	struct wwtp_sample **samples; /* one per device, reused */
 	struct wwtp_eval *ev;	      /* NULL without alerts */
+	/* What the collector's plausibility checks remember, one per point of
+	 * the station in device order: the history carries the same marks. */
+	struct wwtp_plaus_state *plaus;
 	uint64_t seq;
 	/* Alerts caused by the last telemetry, sent before anything else. */
 	struct wwtp_alert_event *pending;
@@ -40,6 +44,7 @@ static void station_free(struct hist_station *h)
 	free(h->samples);
 	wwtp_eval_free(h->ev);
 	free(h->pending);
+	free(h->plaus);
 }
 
 void wwtp_sim_history_free(struct wwtp_sim_history *h)
@@ -117,6 +122,11 @@ int wwtp_sim_history_new(struct wwtp_station *const *stations, const struct wwtp
 		for (size_t j = 0; j < stations[i]->ndevices && rc == 0; j++)
 			if (!(hs->samples[j] = wwtp_sample_new(&stations[i]->devices[j])))
 				rc = WWTP_ERR_NOMEM;
+		size_t np = 0;
+		for (size_t j = 0; j < stations[i]->ndevices; j++)
+			np += stations[i]->devices[j].npoints;
+		if (rc == 0 && !(hs->plaus = calloc(np + 1, sizeof(*hs->plaus))))
+			rc = WWTP_ERR_NOMEM;
 		if (rc == 0 && o->alerts)
 			rc = station_eval(hs, o->interval_ms);
 		h->stats.telemetry_total += instants * stations[i]->ndevices;
@@ -187,6 +197,9 @@ static int emit_telemetry(struct wwtp_sim_history *h, struct hist_station *hs, s
 	int64_t t_s = h->t / 1000;
 	int rc;
 
+	size_t base = 0;
+	for (size_t d = 0; d < j; d++)
+		base += hs->st->devices[d].npoints;
 	s->ts_ms = h->t;
 	for (size_t k = 0; k < dev->npoints; k++) {
 		struct wwtp_reading *r = &s->readings[k];
@@ -205,6 +218,9 @@ static int emit_telemetry(struct wwtp_sim_history *h, struct hist_station *hs, s
 		} else if (r->status == WWTP_READING_CALIBRATING) {
 			snprintf(r->reason, sizeof(r->reason), "instrument is calibrating");
 		}
+		r->suspect = r->status == WWTP_READING_OK && r->has_value
+				 ? wwtp_plaus_check(&p->plaus, &hs->plaus[base + k], h->t, r->value)
+				 : WWTP_SUSPECT_NONE;
 	}
 	hs->seq++;
 	h->stats.telemetry++;
@@ -213,8 +229,9 @@ static int emit_telemetry(struct wwtp_sim_history *h, struct hist_station *hs, s
 		rc = wwtp_payload_telemetry(hs->st, s, hs->seq, out);
 	for (size_t k = 0; hs->ev && k < dev->npoints; k++) {
 		const struct wwtp_reading *r = &s->readings[k];
-		int ne = wwtp_eval_feed(hs->ev, r->point->param, h->t, r->status, r->has_value,
-					r->value, h->scratch, WWTP_EVAL_FEED_EVENTS_MAX);
+		int ne = wwtp_eval_feed_checked(hs->ev, r->point->param, h->t, r->status,
+						r->has_value, r->value, r->suspect, h->scratch,
+						WWTP_EVAL_FEED_EVENTS_MAX);
 		if (ne > 0 && queue_events(hs, h->scratch, (size_t)ne) != 0 && rc == 0)
 			rc = WWTP_ERR_NOMEM;
 	}

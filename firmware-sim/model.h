@@ -36,16 +36,23 @@ enum wwtp_sim_effect {
 	WWTP_SIM_FX_ANALYZERS = 1u << 3, /* analyzers in fault much of the time (37 %) */
 	WWTP_SIM_FX_SOLIDS = 1u << 4,	 /* poor settling: TSS and turbidity high */
 	WWTP_SIM_FX_COLOUR = 1u << 5,	 /* colour not removed (dyes, lacquer) */
+	/* A plant that fakes its data (docs/simulator.md, "Cheating"): these
+	 * move the instruments, not the effluent, and come before the others. */
+	WWTP_SIM_FX_DILUTED = 1u << 6,	 /* outlet COD and NH4 analyzers fed clean water: flat
+					    and low while flow and the other instruments vary */
+	WWTP_SIM_FX_FROZEN_PH = 1u << 7, /* pH transmitter frozen at exactly 7.00 */
+	WWTP_SIM_FX_SPIKES = 1u << 8,	 /* now and then one reading of COD, NH4, TSS, pH far off */
 };
-#define WWTP_SIM_FX_ALL 0x3fu
+#define WWTP_SIM_FX_ALL 0x1ffu
 #define WWTP_SIM_HEALTHY 0u
 /* The "degraded" scenario of earlier versions: a failed aeration. */
 #define WWTP_SIM_DEGRADED WWTP_SIM_FX_AERATION
-#define WWTP_SIM_SCENARIO_MAX 128 /* bytes of a formatted scenario, NUL included */
+#define WWTP_SIM_SCENARIO_MAX 192 /* bytes of a formatted scenario, NUL included */
 
 /* "healthy", "degraded" (= failed-aeration), or effect names joined with
  * '+': failed-aeration, hydraulic-overload, no-nitrogen-removal,
- * analyzer-faults, poor-settling, high-colour ("analyzer-faults+high-colour").
+ * analyzer-faults, poor-settling, high-colour, diluted-analyzer, frozen-ph, spikes
+ * ("analyzer-faults+high-colour").
  * Returns 0 and *out, or WWTP_ERR_INVAL (unknown name, empty part, a name
  * twice). */
 int wwtp_sim_scenario_parse(const char *s, unsigned *out);

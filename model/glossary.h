@@ -17,6 +17,8 @@ struct wwtp_glossary_entry {
 	const char *vi;	   /* Vietnamese name */
 	const char *en;	   /* English name */
 	const char *unit;  /* as written; "" when unitless (pH, on/off) */
+	int total;	   /* a running total (a totaliser, hours run): a period's
+			      amount is its increase, not its mean */
 };
 
 /* The entry of param, or NULL. */

@@ -26,6 +26,10 @@ struct wwtp_reading {
 	int has_value;			/* 0 for offline, and for a fault with no value */
 	double value;
 	char reason[96]; /* why not ok ("timed out", "exception 2 (illegal address)"), "" if ok */
+	/* Set by the collector's judge: the value failed a plausibility check
+	 * (enum wwtp_suspect, compliance/plausibility.h; 0 = none). Such a
+	 * reading is sent and stored, never counted as valid. */
+	int suspect;
 };
 
 /* One poll of one device. */

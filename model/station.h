@@ -75,6 +75,18 @@ struct wwtp_status_src {
 	int line;	       /* config line, for messages */
 };
 
+/* What a point's values can credibly be (docs/plausibility.md): engineering
+ * bounds, never regulation limits. NaN (or 0 for flat_s) = no such check.
+ * Resolved by the loader from the defaults file, the profile's point and
+ * the station's `plausibility` list, in that order. */
+struct wwtp_plaus {
+	int on;		   /* 0: nothing checked (a point built in code, zeroed) */
+	double min, max;   /* physically possible range (an analyzer's measuring range) */
+	double step;	   /* largest credible change between two readings */
+	double resolution; /* changes within this are "unchanged" (flat-line rule) */
+	int flat_s;	   /* unchanged (while ok) for longer than this is suspect; 0: off */
+};
+
 struct wwtp_point {
 	char param[WWTP_ID_MAX]; /* e.g. "cod", "flow_out"; unique in a station */
 	char unit[WWTP_UNIT_MAX];
@@ -86,8 +98,9 @@ struct wwtp_point {
 	double scale; /* value = raw * scale + offset */
 	double offset;
 	struct wwtp_status_src status; /* point's own status; else the device's */
-	char source[WWTP_PATH_MAX];    /* file the point was defined in */
-	int line;		       /* line of its definition */
+	struct wwtp_plaus plaus;
+	char source[WWTP_PATH_MAX]; /* file the point was defined in */
+	int line;		    /* line of its definition */
 };
 
 struct wwtp_rs485 {
@@ -146,6 +159,7 @@ struct wwtp_store_cfg {
 	int replay_rate;	  /* backlog messages per second after an outage */
 	int confirm;		  /* keep messages until central confirms them (default 1) */
 	int confirm_timeout_s;	  /* then send the unconfirmed ones again */
+	int reserve_kb;		  /* room kept for a full file system; -1 = the default, 0 = none */
 	int line;		  /* of the group, for messages; 0 without one */
 };
 

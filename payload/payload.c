@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../compliance/evaluator.h"
+#include "../compliance/plausibility.h"
 #include "../util/err.h"
 #include "../util/timeutil.h"
 
@@ -76,6 +77,16 @@ static int add_reading(struct wwtp_buf *b, const struct wwtp_reading *r,
 		rc = wwtp_buf_add(b, ",", 1);
 		if (!rc)
 			rc = add_str_field(b, "reason", reason[0] ? reason : "no value");
+	}
+	/* docs/plausibility.md: the value is sent as read, with the check it
+	 * failed; receivers never count it as valid. */
+	if (!rc && has_value && r->suspect) {
+		const char *sus = wwtp_suspect_name(r->suspect);
+		if (!sus[0])
+			return WWTP_ERR_INVAL;
+		rc = wwtp_buf_add(b, ",", 1);
+		if (!rc)
+			rc = add_str_field(b, "suspect", sus);
 	}
 	if (!rc && v && v->param[0]) {
 		if (strcmp(v->param, r->point->param) != 0)
@@ -210,8 +221,9 @@ static int add_eval(struct wwtp_buf *b, const struct wwtp_verdict *v)
 	}
 	if (!rc)
 		rc = wwtp_buf_add(b, "]", 1);
-	if (!rc && (v->fault_alert || v->calibration_alert || v->offline_alert)) {
-		const char *names[3];
+	if (!rc &&
+	    (v->fault_alert || v->calibration_alert || v->offline_alert || v->suspect_alert)) {
+		const char *names[4];
 		size_t n = 0;
 		if (v->fault_alert)
 			names[n++] = "fault";
@@ -219,6 +231,8 @@ static int add_eval(struct wwtp_buf *b, const struct wwtp_verdict *v)
 			names[n++] = "calibration";
 		if (v->offline_alert)
 			names[n++] = "offline";
+		if (v->suspect_alert)
+			names[n++] = "suspect_data";
 		rc = wwtp_buf_adds(b, ",\"alerts\":[");
 		for (size_t i = 0; !rc && i < n; i++)
 			rc = wwtp_buf_printf(b, "%s\"%s\"", i ? "," : "", names[i]);
@@ -287,6 +301,8 @@ int wwtp_payload_alert(const struct wwtp_station *st, const struct wwtp_alert_ev
 		rc = add_num_field(out, "limit", sig12(e->limit));
 	if (!rc && isfinite(e->ratio))
 		rc = add_num_field(out, "ratio", dec4(e->ratio));
+	if (!rc && e->kind == WWTP_ALERT_SUSPECT && e->suspect)
+		rc = add_opt_str_field(out, "suspect", wwtp_suspect_name(e->suspect));
 	if (!rc)
 		rc = add_time_field(out, "since", e->since_ms);
 	if (!rc)

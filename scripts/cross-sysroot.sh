@@ -29,6 +29,12 @@ zlib1g-dev libmicrohttpd-dev libsqlite3-dev libcmocka-dev libsodium-dev"
 
 say() { echo "cross-sysroot: $*" >&2; }
 
+# One maker at a time (make check's background prefetch and the ARM test
+# may both ask): the second waits, then finds the stamp.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+
 stamp="$dir/.stamp"
 want="$arch $(echo $DEV)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -41,6 +41,7 @@ mosquitto
 influxdb
 curl
 jq
+python3-aiosmtpd
 "
 DEB_PKGS="
 dpkg-dev
@@ -79,6 +80,7 @@ procps
 sqlite3
 chromium
 chromium-driver
+poppler-utils
 debootstrap
 systemd
 "

@@ -196,6 +196,8 @@ build_common() {
 	rm -rf "$stage"
 	root=$stage/wwtp-common
 	for f in config/profiles/*.cfg; do inst 0644 "$f" "$root/etc/wwtp/profiles/$(basename "$f")"; done
+	# The plausibility defaults (docs/plausibility.md): configuration a deployment tunes.
+	inst 0644 config/plausibility.cfg "$root/etc/wwtp/plausibility.cfg"
 	for f in config/limits/*.cfg; do inst 0644 "$f" "$root/usr/share/wwtp/limits/$(basename "$f")"; done
 	# Where the station files look by default (../limits): the regulations
 	# are data that upgrades replace, not configuration.

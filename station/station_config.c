@@ -17,6 +17,7 @@
 
 #include "../compliance/evaluator.h"
 #include "../compliance/limits.h"
+#include "../compliance/plausibility.h"
 #include "../util/conffile.h"
 #include "../util/err.h"
 #include "station_schema.h"
@@ -42,6 +43,7 @@ struct loader {
 	char profiles_dir[WWTP_PATH_MAX];
 	struct profile *profiles;
 	size_t nprofiles;
+	size_t refused; /* devices refused: their points are missing afterwards */
 };
 
 /* The bit of `key` in a mask returned by wwtp_walk(). */
@@ -172,6 +174,12 @@ static int parse_point(struct loader *Lo, const config_setting_t *grp, size_t id
 	uint64_t present = wwtp_walk(L, grp, wwtp_point_opts, wwtp_npoint_opts, &pi, what, &bad);
 	if (pi.status)
 		parse_status(Lo, pi.status, base, what, &pi.p.status);
+	/* The profile's (or the file's) own bounds; the defaults fill the rest
+	 * once every point is known (load_plausibility). */
+	wwtp_plaus_unset(&pi.p.plaus);
+	if (pi.plausible &&
+	    wwtp_plaus_parse_group(pi.plausible, L->file, what, NULL, &pi.p.plaus, L->diag) != 0)
+		return -1;
 	/* The checks below combine table, type, bit and address: only when all
 	 * four are usable (bit may be absent), so one mistake gives one message. */
 	uint64_t need = opt_bit(wwtp_point_opts, wwtp_npoint_opts, "table") |
@@ -847,6 +855,94 @@ static void load_limits(struct loader *Lo, const struct top_in *top,
 		memcpy(st->limits_file, path, sizeof(st->limits_file));
 }
 
+/* The defaults file: the file's plausibility_file (relative to its folder),
+ * else the first that exists of "<file's folder>/../plausibility.cfg" and
+ * "<profiles folder>/../plausibility.cfg". None is not an error: only the
+ * bounds of profiles and of the station are then checked. */
+static int plausibility_path(const struct loader *Lo, const struct top_in *top, char *out, size_t n)
+{
+	int w;
+	if (top->plausibility_file[0] == '/')
+		w = snprintf(out, n, "%s", top->plausibility_file);
+	else if (top->plausibility_file[0])
+		w = snprintf(out, n, "%s/%s", Lo->dir, top->plausibility_file);
+	else {
+		struct stat sb;
+		w = snprintf(out, n, "%s/../plausibility.cfg", Lo->dir);
+		if (w >= 0 && (size_t)w < n && stat(out, &sb) != 0)
+			w = snprintf(out, n, "%s/../plausibility.cfg", Lo->profiles_dir);
+		if (w >= 0 && (size_t)w < n && stat(out, &sb) != 0)
+			out[0] = '\0';
+	}
+	return (w < 0 || (size_t)w >= n) ? -1 : 0;
+}
+
+static struct wwtp_point *point_named(struct wwtp_station *st, const char *param)
+{
+	for (size_t i = 0; i < st->ndevices; i++)
+		for (size_t k = 0; k < st->devices[i].npoints; k++)
+			if (strcmp(st->devices[i].points[k].param, param) == 0)
+				return &st->devices[i].points[k];
+	return NULL;
+}
+
+/* Each point's plausibility bounds (docs/plausibility.md): the station's
+ * `plausibility` list over the profile's point over the defaults file. */
+static void load_plausibility(struct loader *Lo, const struct top_in *top, struct wwtp_station *st)
+{
+	struct wwtp_ld *L = &Lo->ld;
+	struct wwtp_plaus_defaults *defs = NULL;
+	char path[WWTP_PATH_MAX];
+
+	if (plausibility_path(Lo, top, path, sizeof(path)) != 0) {
+		wwtp_diag_add(L->diag, st->path, 0, "plausibility_file: path too long");
+		return;
+	}
+	if (path[0]) {
+		int rc = wwtp_plaus_defaults_load(path, L->diag, &defs);
+		if (rc == WWTP_ERR_NOMEM) {
+			L->nomem = 1;
+			return;
+		}
+	}
+	int len = top->plausibility ? config_setting_length(top->plausibility) : 0;
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *g = config_setting_get_elem(top->plausibility, (unsigned)i);
+		char param[WWTP_ID_MAX] = "";
+		struct wwtp_plaus b;
+		wwtp_plaus_unset(&b);
+		if (wwtp_plaus_parse_group(g, L->file, "plausibility", param, &b, L->diag) != 0)
+			continue;
+		struct wwtp_point *p = point_named(st, param);
+		if (!p) {
+			if (Lo->refused == 0) /* else perhaps a point of the refused device */
+				wwtp_ld_problem(L, g, "plausibility: no point measures '%.*s'", 48,
+						param);
+			continue;
+		}
+		wwtp_plaus_fill(&b, &p->plaus);
+		p->plaus = b;
+	}
+	for (size_t i = 0; i < st->ndevices; i++)
+		for (size_t k = 0; k < st->devices[i].npoints; k++) {
+			struct wwtp_point *p = &st->devices[i].points[k];
+			struct wwtp_plaus d;
+			wwtp_plaus_defaults_get(defs, p->param, &d);
+			wwtp_plaus_fill(&p->plaus, &d);
+			if (p->plaus.flat_s < 0)
+				p->plaus.flat_s = 0;
+			p->plaus.on = wwtp_plaus_any(&p->plaus);
+			if (isfinite(p->plaus.min) && isfinite(p->plaus.max) &&
+			    p->plaus.min > p->plaus.max)
+				wwtp_diag_add(L->diag, p->source, p->line,
+					      "point '%s': plausible min %g is above max %g (after "
+					      "the defaults of %s)",
+					      p->param, p->plaus.min, p->plaus.max,
+					      path[0] ? path : "no file");
+		}
+	wwtp_plaus_defaults_free(defs);
+}
+
 /* The `limits` group, then `evaluation` (the defaults when absent). */
 static void load_compliance(struct loader *Lo, const struct top_in *top,
 			    const struct wwtp_load_opts *opts, struct wwtp_station *st)
@@ -907,6 +1003,7 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 			if (parse_device(Lo, g, (size_t)i, d) == 0) {
 				st->ndevices++;
 			} else {
+				Lo->refused++;
 				free(d->points);
 				memset(d, 0, sizeof(*d));
 			}
@@ -940,7 +1037,12 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 	check_station(Lo, st);
 	if (!L->nomem)
 		load_compliance(Lo, &top, opts, st);
-	if (!L->nomem && top.tt10) /* after the devices: its params must be theirs */
+	if (!L->nomem)
+		load_plausibility(Lo, &top, st);
+	/* After the devices: its params must be theirs. With a device refused,
+	 * its params would be "not a param of this station": consequences, not
+	 * causes; the group is checked once the devices load. */
+	if (!L->nomem && top.tt10 && Lo->refused == 0)
 		wwtp_tt10_config_load(L, top.tt10, Lo->dir, st);
 	return L->nomem ? WWTP_ERR_NOMEM : 0;
 }

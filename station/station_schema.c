@@ -242,6 +242,10 @@ const struct wwtp_opt wwtp_top_opts[] = {
     OPT_SUB("tt10", WWTP_OPT_GROUP, 0, struct top_in, tt10, NULL),
     /* The collector's durable queue: its table is in store_config.c. */
     OPT_SUB("store", WWTP_OPT_GROUP, 0, struct top_in, store, NULL),
+    /* docs/plausibility.md */
+    OPT_SUB("plausibility", WWTP_OPT_LIST, 0, struct top_in, plausibility, NULL),
+    OPT_STR("plausibility_file", WWTP_OPT_NONEMPTY, struct top_in, plausibility_file, NULL, "",
+	    NULL),
     /* Keys of the signed chain: its table is in signing_config.c. */
     OPT_SUB("signing", WWTP_OPT_GROUP, 0, struct top_in, signing, NULL),
 };
@@ -313,6 +317,7 @@ const struct wwtp_opt wwtp_point_opts[] = {
     OPT_STR("unit", 0, struct point_in, p.unit, NULL, "", NULL),
     OPT_INT("bit", 0, struct point_in, p.bit, -1, 15, -1),
     OPT_SUB("status", WWTP_OPT_GROUP, 0, struct point_in, status, NULL),
+    OPT_SUB("plausible", WWTP_OPT_GROUP, 0, struct point_in, plausible, NULL),
 };
 
 const struct wwtp_opt wwtp_status_opts[] = {

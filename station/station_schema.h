@@ -46,8 +46,10 @@ struct top_in {
 	const config_setting_t *limits, *evaluation; /* walked by compliance/ */
 	const config_setting_t *store;		     /* walked by store_config.c */
 	const config_setting_t *tt10;		     /* walked by tt10_config.c */
+	const config_setting_t *plausibility;	     /* per-param overrides */
 	const config_setting_t *signing;	     /* walked by signing_config.c */
 	char profiles_dir[WWTP_PATH_MAX];
+	char plausibility_file[WWTP_PATH_MAX];
 	char limits_dir[WWTP_PATH_MAX];
 };
 struct dev_in {
@@ -58,6 +60,7 @@ struct point_in {
 	struct wwtp_point p;
 	long long address; /* as written; the base is applied afterwards */
 	const config_setting_t *status;
+	const config_setting_t *plausible; /* walked by compliance/plaus_config.c */
 };
 struct status_in {
 	struct wwtp_status_src s;

@@ -21,6 +21,8 @@ static const struct wwtp_opt store_opts[] = {
     OPT_BOOL("confirm", 0, struct wwtp_store_cfg, confirm, 1),
     OPT_INT("confirm_timeout_s", 0, struct wwtp_store_cfg, confirm_timeout_s, 5, 86400,
 	    WWTP_STORE_DEFAULT_CONFIRM_TIMEOUT_S),
+    /* -1 is the default only (96 of SQLite's pages, 384 KB); 0 keeps none. */
+    OPT_INT("reserve_kb", 0, struct wwtp_store_cfg, reserve_kb, 0, 65536, -1),
 };
 
 void wwtp_store_cfg_parse(struct wwtp_ld *L, const config_setting_t *grp,

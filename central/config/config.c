@@ -15,7 +15,7 @@
 #define CFG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct cfg_top {
-	const config_setting_t *mqtt, *influxdb, *http, *flags, *alarms, *notify;
+	const config_setting_t *mqtt, *influxdb, *http, *flags, *alarms, *notify, *report;
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX];
 	int stats_interval_s;
@@ -30,6 +30,7 @@ static const struct wwtp_opt top_opts[] = {
     OPT_SUB("flags", WWTP_OPT_GROUP, 0, struct cfg_top, flags, NULL),
     OPT_SUB("alarms", WWTP_OPT_GROUP, 0, struct cfg_top, alarms, NULL),
     OPT_SUB("notify", WWTP_OPT_GROUP, 0, struct cfg_top, notify, NULL),
+    OPT_SUB("report", WWTP_OPT_GROUP, 0, struct cfg_top, report, NULL),
     OPT_STR("stations_dir", WWTP_OPT_REQ | WWTP_OPT_NONEMPTY, struct cfg_top, stations_dir, NULL,
 	    NULL, "the folder of station files, e.g. \"config/stations\""),
     OPT_STR("profiles_dir", WWTP_OPT_NONEMPTY, struct cfg_top, profiles_dir, NULL, "", NULL),
@@ -150,6 +151,7 @@ static const struct wwtp_opt flag_opts[] = {
     OPT_FLT("cod_removal_min", 0, struct wwtp_flag_cfg, cod_removal_min, 0.0, 1.0, 0.80),
     OPT_FLT("nh4_removal_min", 0, struct wwtp_flag_cfg, nh4_removal_min, 0.0, 1.0, 0.70),
     OPT_FLT("hydraulic_max", 0, struct wwtp_flag_cfg, hydraulic_max, 0.0, 10.0, 1.10),
+    OPT_FLT("suspect_max", 0, struct wwtp_flag_cfg, suspect_max, 0.0, 1.0, 0.20),
     OPT_FLT("hysteresis", 0, struct wwtp_flag_cfg, hysteresis, 0.0, 0.5, 0.03),
 };
 
@@ -494,6 +496,101 @@ static void load_notify(struct wwtp_ld *L, const config_setting_t *g,
 				nf->retry_min_s, nf->retry_max_s);
 }
 
+/* The report group (docs/report.md): one table, over the settings and the
+ * two lists the walk leaves to load_report(). */
+struct report_in {
+	struct wwtp_central_report r;
+	const config_setting_t *distribution, *emails;
+};
+
+static int parse_lang(const char *s, void *out)
+{
+	if (strcmp(s, "vi") != 0 && strcmp(s, "en") != 0)
+		return -1;
+	snprintf(out, 4, "%s", s);
+	return 0;
+}
+
+#define RPT_STR(k, fl, f, def) OPT_STR(k, fl, struct report_in, r.f, NULL, def, NULL)
+#define RPT_INT(k, f, lo, hi, def) OPT_INT(k, 0, struct report_in, r.f, lo, hi, def)
+static const struct wwtp_opt report_opts[] = {
+    RPT_STR("issuer_parent", 0, issuer_parent, ""),
+    RPT_STR("issuer", WWTP_OPT_NONEMPTY, issuer, "HỆ THỐNG GIÁM SÁT NƯỚC THẢI"),
+    RPT_STR("place", WWTP_OPT_NONEMPTY, place, "Hà Nội"),
+    RPT_STR("number_pattern", WWTP_OPT_NONEMPTY, number_pattern, "%n/BC-GSNT"),
+    RPT_STR("signer_authority", 0, signer_authority, ""),
+    RPT_STR("signer_title", WWTP_OPT_NONEMPTY, signer_title, "NGƯỜI LẬP BÁO CÁO"),
+    RPT_STR("signer_name", 0, signer_name, ""),
+    OPT_SUB("distribution", WWTP_OPT_SEQ, 0, struct report_in, distribution, NULL),
+    OPT_ENUM("lang", 0, struct report_in, r.lang, parse_lang, "vi", "\"vi\" or \"en\""),
+    RPT_STR("dir", WWTP_OPT_NONEMPTY, dir, "/var/lib/wwtp-central/reports"),
+    RPT_INT("day", day, 1, 19, 5),
+    RPT_INT("quarter_day", quarter_day, 1, 24, 15),
+    RPT_INT("year_day", year_day, 1, 19, 10),
+    RPT_INT("delay_s", delay_s, 0, 86400, 600),
+    RPT_INT("retry_s", retry_s, 1, 86400, 900),
+    RPT_STR("chromium", WWTP_OPT_NONEMPTY, chromium, ""),
+    OPT_SUB("emails", WWTP_OPT_SEQ, 0, struct report_in, emails, NULL),
+};
+
+/* Strings of a list into rows of cap bytes; returns how many. */
+static size_t load_strings(struct wwtp_ld *L, const config_setting_t *seq, const char *what,
+			   char *rows, size_t cap, size_t max, int mail)
+{
+	size_t n = 0;
+	for (int i = 0; seq && i < config_setting_length(seq); i++) {
+		const config_setting_t *e = config_setting_get_elem(seq, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		if (!v || !v[0] || strlen(v) >= cap || (mail && !valid_mailbox(v))) {
+			wwtp_ld_problem(L, e, "report: %s must hold %s (at most %zu bytes)", what,
+					mail ? "e-mail addresses" : "non-empty strings", cap - 1);
+			continue;
+		}
+		if (n == max) {
+			wwtp_ld_problem(L, e, "report: at most %zu %s", max, what);
+			break;
+		}
+		memcpy(rows + n * cap, v, strlen(v) + 1);
+		n++;
+	}
+	return n;
+}
+
+static void load_report(struct wwtp_ld *L, const config_setting_t *g, struct wwtp_central_report *r,
+			const struct wwtp_central_notify *nf)
+{
+	static const char *const dist_default[] = {
+	    "Sở Công Thương thành phố Hà Nội",
+	    "Sở Tài nguyên và Môi trường thành phố Hà Nội",
+	    "UBND quận, huyện, thị xã nơi có cụm công nghiệp",
+	    "Lưu: VT",
+	};
+	static struct report_in in; /* large: not on the stack */
+
+	memset(&in, 0, sizeof(in));
+	wwtp_walk(L, g, report_opts, CFG_NELEM(report_opts), &in, "report", NULL);
+	*r = in.r;
+	r->enabled = g != NULL;
+	if (in.distribution)
+		r->ndistribution =
+		    load_strings(L, in.distribution, "distribution", &r->distribution[0][0],
+				 WWTP_REPORT_TEXT_MAX, WWTP_REPORT_DIST_MAX, 0);
+	else
+		for (size_t i = 0; i < CFG_NELEM(dist_default); i++)
+			snprintf(r->distribution[r->ndistribution++], WWTP_REPORT_TEXT_MAX, "%s",
+				 dist_default[i]);
+	r->nemails = load_strings(L, in.emails, "emails", &r->emails[0][0], WWTP_NOTIFY_ADDR_MAX,
+				  WWTP_REPORT_EMAILS_MAX, 1);
+	if (r->number_pattern[0] && !strstr(r->number_pattern, "%n"))
+		wwtp_ld_problem(L, member(g, "number_pattern"),
+				"report: number_pattern \"%.64s\" must hold %%n (the number), "
+				"e.g. \"%%n/BC-GSNT\"",
+				r->number_pattern);
+	if (r->nemails && !(nf->enabled && nf->has_smtp))
+		wwtp_ld_problem(L, in.emails,
+				"report: emails need notify.smtp (the mail server the alerts use)");
+}
+
 static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central_cfg *cfg)
 {
 	const config_setting_t *root = config_root_setting(cf);
@@ -514,6 +611,7 @@ static void load_tree(struct wwtp_ld *L, const config_t *cf, struct wwtp_central
 				"flags: min_hours (%d) must not exceed window_h (%d)",
 				cfg->flags.min_hours, cfg->flags.window_h);
 	load_notify(L, top.notify, &cfg->notify);
+	load_report(L, top.report, &cfg->report, &cfg->notify);
 	cfg->http_enabled = top.http != NULL;
 	if (top.mqtt)
 		check_mqtt(L, top.mqtt, &cfg->mqtt);

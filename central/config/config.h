@@ -98,6 +98,36 @@ struct wwtp_central_notify {
 	int keep_days;	    /* delivered events are remembered (not sent twice) this long */
 };
 
+/* The report group: the monthly, quarterly and yearly documents as an
+ * administrative document (Nghị định 30/2020/NĐ-CP) and their scheduled
+ * run (docs/report.md). Without the group: the defaults, no scheduled run. */
+#define WWTP_REPORT_DIST_MAX 12
+#define WWTP_REPORT_TEXT_MAX 192
+#define WWTP_REPORT_EMAILS_MAX 16
+
+struct wwtp_central_report {
+	int enabled; /* the file has a report group: the scheduled run is on */
+	char issuer_parent[WWTP_REPORT_TEXT_MAX];    /* cơ quan chủ quản; "" none */
+	char issuer[WWTP_REPORT_TEXT_MAX];	     /* the body that issues the document */
+	char place[WWTP_NAME_MAX];		     /* địa danh: "Hà Nội" */
+	char number_pattern[64];		     /* "%n/BC-GSNT": %n the number */
+	char signer_authority[WWTP_REPORT_TEXT_MAX]; /* "KT. GIÁM ĐỐC"; "" none */
+	char signer_title[WWTP_REPORT_TEXT_MAX];     /* "PHÓ GIÁM ĐỐC" */
+	char signer_name[WWTP_REPORT_TEXT_MAX];	     /* "" = left to write by hand */
+	char distribution[WWTP_REPORT_DIST_MAX][WWTP_REPORT_TEXT_MAX]; /* Nơi nhận */
+	size_t ndistribution;
+	char lang[4];		      /* "vi" or "en": the scheduled documents' language */
+	char dir[WWTP_PATH_MAX];      /* the archive */
+	int day;		      /* the month's documents on this day of the next month */
+	int quarter_day;	      /* the quarter's on this day of its last month */
+	int year_day;		      /* the year's on this day of December */
+	int delay_s;		      /* after start, wait this long (history arriving) */
+	int retry_s;		      /* a run that failed is tried again after this */
+	char chromium[WWTP_PATH_MAX]; /* "" = chromium or chromium-browser in PATH */
+	char emails[WWTP_REPORT_EMAILS_MAX][WWTP_NOTIFY_ADDR_MAX]; /* sent to (notify.smtp) */
+	size_t nemails;
+};
+
 struct wwtp_central_cfg {
 	/* The mqtt group (station/mqtt_group.h): the subscriptions' QoS is 1 or
 	 * 2; the central side's user is the one the broker's ACL lets read every
@@ -110,6 +140,7 @@ struct wwtp_central_cfg {
 	struct wwtp_flag_cfg flags;	   /* the flags group, or the defaults */
 	struct wwtp_alarm_policies alarms; /* the alarms group over the defaults */
 	struct wwtp_central_notify notify; /* the notify group; none = no notifications */
+	struct wwtp_central_report report; /* the report group, or the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */

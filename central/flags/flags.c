@@ -16,6 +16,7 @@ void wwtp_flag_cfg_default(struct wwtp_flag_cfg *c)
 	c->cod_removal_min = 0.80;
 	c->nh4_removal_min = 0.70;
 	c->hydraulic_max = 1.10;
+	c->suspect_max = 0.20;
 	c->hysteresis = 0.03;
 	c->refresh_s = 10;
 }
@@ -23,7 +24,8 @@ void wwtp_flag_cfg_default(struct wwtp_flag_cfg *c)
 const char *wwtp_flag_rule_name(int rule)
 {
 	static const char *const names[WWTP_FLAG_RULES] = {
-	    "compliance", "availability", "faults", "cod_removal", "nh4_removal", "hydraulic_load"};
+	    "compliance",  "availability",   "faults",	    "cod_removal",
+	    "nh4_removal", "hydraulic_load", "suspect_data"};
 	return rule >= 0 && rule < WWTP_FLAG_RULES ? names[rule] : "?";
 }
 
@@ -253,6 +255,39 @@ static void hydraulic(struct eval *ev, const struct wwtp_flag_param *params, dou
 		 fp, pct(v), m3d, design, s->flow_hours, pct(c->hydraulic_max));
 }
 
+/* A limited param whose data is implausible much of the time: its average
+ * cannot be trusted, whatever it says. Per param, like compliance. */
+static void suspect_data(struct eval *ev, const struct wwtp_flag_param *params, size_t np,
+			 const struct wwtp_station_summary *s)
+{
+	const struct wwtp_flag_cfg *c = ev->cfg;
+	for (size_t i = 0; i < np; i++) {
+		const struct wwtp_param_summary *ps = &s->params[i];
+		double clear_at;
+		if (!params[i].has_limit || ps->covered < c->min_hours)
+			continue;
+		double v = (double)ps->suspect_hours / ps->covered;
+		if (!holds(ev, WWTP_FLAG_SUSPECT, params[i].name, v, c->suspect_max, 0, &clear_at))
+			continue;
+		struct wwtp_flag_reason *r =
+		    add(ev, WWTP_FLAG_SUSPECT, params[i].name, params[i].name, v, c->suspect_max,
+			clear_at, ps->covered);
+		if (!r)
+			return;
+		r->flat_run = ps->flat_run;
+		if (ps->flat_run > 0)
+			snprintf(r->text, sizeof(r->text),
+				 "%s: implausible data %.0f%% of %d hours, unchanged for %d hours "
+				 "in a row (tampering? flagged above %.0f%%)",
+				 params[i].name, pct(v), ps->covered, ps->flat_run,
+				 pct(c->suspect_max));
+		else
+			snprintf(r->text, sizeof(r->text),
+				 "%s: implausible data %.0f%% of %d hours (flagged above %.0f%%)",
+				 params[i].name, pct(v), ps->covered, pct(c->suspect_max));
+	}
+}
+
 size_t wwtp_flags_evaluate(const struct wwtp_flag_cfg *cfg, const struct wwtp_flag_param *params,
 			   size_t nparams, double design_m3d, const struct wwtp_station_summary *s,
 			   struct wwtp_flag_state *state, struct wwtp_flag_reason *out, size_t max,
@@ -280,6 +315,7 @@ size_t wwtp_flags_evaluate(const struct wwtp_flag_cfg *cfg, const struct wwtp_fl
 	removal(&ev, WWTP_FLAG_NH4_REMOVAL, "NH4", "nh4", s->nh4_hours, s->nh4_in, s->nh4_out,
 		cfg->nh4_removal_min, nh4 >= 0 ? params[nh4].unit : "", &ck);
 	hydraulic(&ev, params, design_m3d, s, &ck);
+	suspect_data(&ev, params, nparams, s);
 
 	*state = ev.new_state;
 	if (checks)

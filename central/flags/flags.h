@@ -25,6 +25,7 @@ struct wwtp_flag_cfg {
 	double cod_removal_min;	 /* 1 - outlet / inlet */
 	double nh4_removal_min;
 	double hydraulic_max; /* mean outflow / design flow */
+	double suspect_max;   /* share of hours a limited param's data is implausible */
 	double hysteresis;    /* a raised rule clears this far on the good side */
 	int refresh_s;	      /* how often flags are recomputed */
 };
@@ -39,10 +40,11 @@ enum wwtp_flag_rule {
 	WWTP_FLAG_COD_REMOVAL,
 	WWTP_FLAG_NH4_REMOVAL,
 	WWTP_FLAG_HYDRAULIC,
+	WWTP_FLAG_SUSPECT, /* per limited param: implausible data (docs/plausibility.md) */
 	WWTP_FLAG_RULES
 };
 /* "compliance", "availability", "faults", "cod_removal", "nh4_removal",
- * "hydraulic_load"; "?" out of range. */
+ * "hydraulic_load", "suspect_data"; "?" out of range. */
 const char *wwtp_flag_rule_name(int rule);
 
 /* One reason a station is flagged, with the numbers behind it. */
@@ -60,6 +62,7 @@ struct wwtp_flag_reason {
 	double mean;	      /* compliance: mean of the judged hourly averages; NaN otherwise */
 	double flow_m3d, design_m3d; /* hydraulic; NaN otherwise */
 	int count;		     /* faults, availability: params past the threshold */
+	int flat_run;		     /* suspect_data: longest run of flat-line hours */
 	char text[224];		     /* for people: the rule, the numbers, the threshold */
 };
 

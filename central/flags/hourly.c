@@ -79,9 +79,11 @@ static int judged(const struct wwtp_hourly *h, int p, int64_t hour, double min_o
 	const struct wwtp_hour_cell *c = p >= 0 ? wwtp_hourly_get(h, (size_t)p, hour) : NULL;
 	if (!c || c->ok == 0 || !isfinite(c->mean))
 		return 0;
-	/* The three counts come from three statements: a poll written in
-	 * between could make ok exceed polls by a little. */
-	uint32_t polls = c->polls > c->ok ? c->polls : c->ok;
+	/* The counts come from separate statements: a poll written in
+	 * between could make ok exceed polls by a little. Suspect readings
+	 * count as polls, never as ok: they lower the share. */
+	uint32_t marked = c->ok + c->suspect;
+	uint32_t polls = c->polls > marked ? c->polls : marked;
 	if ((double)c->ok < min_ok * (double)polls)
 		return 0;
 	*mean = c->mean;
@@ -141,12 +143,25 @@ void wwtp_hourly_summarise(const struct wwtp_hourly *h, const struct wwtp_flag_p
 	for (size_t p = 0; p < h->nparams; p++) {
 		struct wwtp_param_summary *s = &ps[p];
 		double fsum = 0, msum = 0, m;
+		int run = 0;
 		memset(s, 0, sizeof(*s));
 		for (int64_t hr = from; hr < end; hr++) {
 			const struct wwtp_hour_cell *c = wwtp_hourly_get(h, p, hr);
-			if (!c)
+			if (!c) {
+				run = 0;
 				continue;
-			uint32_t polls = c->polls > c->ok ? c->polls : c->ok;
+			}
+			uint32_t marked = c->ok + c->suspect;
+			uint32_t polls = c->polls > marked ? c->polls : marked;
+			/* Mostly marked: the hour's data is not a measurement. */
+			if (c->suspect > 0 && 2 * (uint64_t)c->suspect >= polls)
+				s->suspect_hours++;
+			if (c->flat > 0 && 2 * (uint64_t)c->flat >= polls) {
+				if (++run > s->flat_run)
+					s->flat_run = run;
+			} else {
+				run = 0;
+			}
 			if (polls > 0) {
 				s->covered++;
 				fsum +=

@@ -28,11 +28,13 @@ struct wwtp_flag_param {
 };
 
 struct wwtp_hour_cell {
-	int64_t hour;	/* epoch hours (ms / 3600000); -1: empty */
-	uint32_t polls; /* readings of any status */
-	uint32_t ok;	/* ok readings with a value */
-	uint32_t fault; /* fault readings */
-	double mean;	/* of the ok values; NaN without */
+	int64_t hour;	  /* epoch hours (ms / 3600000); -1: empty */
+	uint32_t polls;	  /* readings of any status */
+	uint32_t ok;	  /* ok readings with a value, suspect ones left out */
+	uint32_t fault;	  /* fault readings */
+	uint32_t suspect; /* ok readings marked suspect (docs/plausibility.md) */
+	uint32_t flat;	  /* of them, marked "flatline" */
+	double mean;	  /* of the ok values that are not suspect; NaN without */
 };
 
 struct wwtp_hourly {
@@ -60,6 +62,10 @@ struct wwtp_param_summary {
 	int within;	    /* judged hours whose average is within the limit */
 	double fault_share; /* mean over covered hours of fault / polls; NaN when none */
 	double mean;	    /* mean of the judged hourly averages; NaN when none */
+	/* Hours where at least half the readings were marked suspect, and the
+	 * longest run of consecutive hours mostly marked "flatline". */
+	int suspect_hours;
+	int flat_run;
 };
 
 /* What the window shows for a station. */

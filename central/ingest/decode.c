@@ -15,6 +15,7 @@
 #define DEC_CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define DEC_CS_NAME "abcdefghijklmnopqrstuvwxyz0123456789-_"
 #define DEC_CS_PARAM "abcdefghijklmnopqrstuvwxyz0123456789_"
+#define DEC_CS_SUSPECT "abcdefghijklmnopqrstuvwxyz_"
 #define DEC_UNIT_MAX 64		  /* bytes; station files allow 23, some slack for later */
 #define DEC_ID_MAX 256		  /* bytes of an alert id */
 #define DEC_MAX_WINDOW_S 31622400 /* a year and a day */
@@ -183,8 +184,12 @@ static int decode_reading(json_t *r, size_t i, struct wwtp_in_reading *out,
 	    (rc = get_str(r, "unit", 1, NULL, DEC_UNIT_MAX, &out->unit, where, why)) ||
 	    (rc = get_str(r, "reason", 0, dec_any_text, WWTP_DECODE_MAX_TEXT, &out->reason, where,
 			  why)) ||
+	    (rc = get_str(r, "suspect", 0, DEC_CS_SUSPECT, 24, &out->suspect, where, why)) ||
 	    (rc = get_num(r, "value", &out->has_value, &out->value, where, why)))
 		return rc;
+	/* A mark without a value marks nothing. */
+	if (!out->has_value)
+		out->suspect = NULL;
 	out->status = parse_status(status);
 	if (out->status < 0)
 		return reject(why, WWTP_REJECT_BAD_FIELD,
@@ -274,6 +279,7 @@ static int decode_alert(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 		 get_str(root, "device", 0, DEC_CS_NAME, WWTP_ID_MAX, &m->alert_device, "", why)) ||
 	    (rc = get_str(root, "param", 0, DEC_CS_PARAM, WWTP_ID_MAX, &m->param, "", why)) ||
 	    (rc = get_str(root, "unit", 0, NULL, DEC_UNIT_MAX, &m->unit, "", why)) ||
+	    (rc = get_str(root, "suspect", 0, DEC_CS_SUSPECT, 24, &m->suspect, "", why)) ||
 	    (rc = get_num(root, "value", &m->has_value, &m->value, "", why)) ||
 	    (rc = get_num(root, "limit", &m->has_limit, &m->limit, "", why)) ||
 	    (rc = get_num(root, "ratio", &m->has_ratio, &m->ratio, "", why)))

@@ -45,7 +45,11 @@ struct wwtp_in_reading {
 	const char *param;  /* [a-z0-9_]+ */
 	const char *unit;   /* may be "" */
 	const char *reason; /* NULL when absent */
-	int status;	    /* enum wwtp_reading_status (payload.h) */
+	/* The plausibility check the value failed ("range", "step", "flatline",
+	 * or a name a later collector adds: [a-z_]); NULL when absent, as in
+	 * every payload before it (docs/plausibility.md). */
+	const char *suspect;
+	int status; /* enum wwtp_reading_status (payload.h) */
 	int has_value;
 	double value; /* finite, |value| < WWTP_DECODE_MAX_ABS */
 };
@@ -79,6 +83,7 @@ struct wwtp_in_msg {
 	const char *alert_device; /* NULL when absent; the device an alert is about */
 	const char *param;	  /* NULL when absent */
 	const char *unit;	  /* NULL when absent */
+	const char *suspect;	  /* suspect_data: the check failed ([a-z_]); NULL when absent */
 	int has_window, has_value, has_limit, has_ratio, has_end, has_since;
 	int64_t window_s;
 	double value, limit, ratio;

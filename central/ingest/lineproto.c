@@ -168,13 +168,20 @@ static int encode_reading(const struct wwtp_in_msg *m, const struct wwtp_in_read
 	wwtp_lp_tag(&p, "device", m->device);
 	wwtp_lp_tag(&p, "param", r->param);
 	wwtp_lp_tag(&p, "station", m->station);
+	/* A marked value is kept under its own name: every reader of `value`
+	 * (hourly numbers, the report, charts, Grafana) leaves it out without
+	 * a filter InfluxQL could not write (a missing field matches no
+	 * condition), and it is still there to look at (docs/plausibility.md). */
 	if (r->has_value)
-		wwtp_lp_float(&p, "value", r->value);
+		wwtp_lp_float(&p, r->suspect ? "suspect_value" : "value", r->value);
 	wwtp_lp_str(&p, "status", wwtp_reading_status_name(r->status));
 	wwtp_lp_str(&p, "unit", r->unit);
 	wwtp_lp_int(&p, "seq", m->seq);
 	if (r->reason)
 		wwtp_lp_str(&p, "reason", r->reason);
+	/* A field like status: the same reading always carries the same mark. */
+	if (r->suspect)
+		wwtp_lp_str(&p, "suspect", r->suspect);
 	/* Only when checked against the station's key (docs/security.md). */
 	if (m->verified)
 		wwtp_lp_int(&p, "verified", 1);
@@ -228,6 +235,8 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_float(&p, "value", m->value);
 	if (m->has_limit)
 		wwtp_lp_float(&p, "limit_value", m->limit);
+	if (m->suspect) /* suspect_data: which check (docs/plausibility.md) */
+		wwtp_lp_str(&p, "suspect", m->suspect);
 	if (m->has_ratio)
 		wwtp_lp_float(&p, "ratio", m->ratio);
 	if (m->unit)

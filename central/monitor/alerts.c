@@ -159,6 +159,7 @@ int wwtp_alerts_add(struct wwtp_alerts *a, const struct wwtp_alert_in *e)
 		copy(r->device, sizeof(r->device), e->device);
 		copy(r->param, sizeof(r->param), e->param);
 		copy(r->unit, sizeof(r->unit), e->unit);
+		copy(r->suspect, sizeof(r->suspect), e->suspect);
 		r->window_s = e->window_s;
 		r->value = r->limit = r->ratio = r->end_value = r->end_ratio = NAN;
 		r->start_ms = e->start_ms;

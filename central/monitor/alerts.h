@@ -26,6 +26,7 @@
 struct wwtp_alert_in {
 	const char *id, *station, *kind;
 	const char *device, *param, *unit; /* NULL when absent */
+	const char *suspect;		   /* suspect_data: the check failed; NULL when absent */
 	int raised;			   /* 1 raise, 0 clear */
 	int window_s;			   /* 0 when absent */
 	double value, limit, ratio;	   /* NaN when absent */
@@ -42,6 +43,7 @@ struct wwtp_alert_rec {
 	char device[WWTP_ID_MAX]; /* "" when absent */
 	char param[WWTP_ID_MAX];
 	char unit[WWTP_UNIT_MAX];
+	char suspect[16]; /* suspect_data: "range", "step", "flatline"; "" when not said */
 	int window_s;
 	int has_raise;		     /* the raise was seen (a clear alone makes a record too) */
 	double value, limit, ratio;  /* of the raise; NaN when absent */

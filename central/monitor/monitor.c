@@ -198,6 +198,7 @@ static void alert_from_msg(const struct wwtp_in_msg *msg, struct wwtp_alert_in *
 	a->device = msg->alert_device;
 	a->param = msg->param;
 	a->unit = msg->unit;
+	a->suspect = msg->suspect;
 	a->raised = strcmp(msg->event, "raised") == 0;
 	a->window_s = msg->has_window ? (int)msg->window_s : 0;
 	a->value = msg->has_value ? msg->value : NAN;

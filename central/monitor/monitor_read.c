@@ -42,7 +42,7 @@ static json_t *query(struct wwtp_monitor *m, const struct wwtp_buf *q)
 
 struct fill_ctx {
 	struct mon_station *s;
-	int what; /* 0 polls, 1 ok and mean, 2 fault */
+	int what; /* 0 polls, 1 ok and mean, 2 fault, 3 suspect ok, 4 of them flatline */
 };
 
 static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
@@ -66,8 +66,12 @@ static void fill_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	} else if (f->what == 1) {
 		c->ok = cnt;
 		c->mean = wwtp_query_col_num(columns, row, "mean", NAN);
-	} else {
+	} else if (f->what == 2) {
 		c->fault = cnt;
+	} else if (f->what == 3) {
+		c->suspect = cnt; /* their values are suspect_value: not in ok nor mean */
+	} else {
+		c->flat = cnt;
 	}
 }
 
@@ -95,8 +99,16 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		    "SELECT count(value), mean(value) FROM reading WHERE %s AND status='ok' "
 		    "GROUP BY time(1h), param fill(none);"
 		    "SELECT count(status) FROM reading WHERE %s AND status='fault' "
-		    "GROUP BY time(1h), param fill(none)",
-		    w.data, w.data, w.data);
+		    "GROUP BY time(1h), param fill(none);"
+		    /* Marked values are stored as suspect_value (lineproto.c), so
+		     * the ok count and mean above already leave them out; these
+		     * count them. A missing field matches no condition: readings
+		     * without a mark are not counted here. */
+		    "SELECT count(status) FROM reading WHERE %s AND status='ok' "
+		    "AND suspect =~ /./ GROUP BY time(1h), param fill(none);"
+		    "SELECT count(status) FROM reading WHERE %s AND status='ok' "
+		    "AND suspect='flatline' GROUP BY time(1h), param fill(none)",
+		    w.data, w.data, w.data, w.data, w.data);
 	json_t *doc = query(m, &q);
 	wwtp_buf_free(&w);
 	wwtp_buf_free(&q);
@@ -104,7 +116,7 @@ int wwtp_mon_load_hours(struct wwtp_monitor *m, struct mon_station *s, int64_t l
 		return -1;
 	pthread_mutex_lock(&m->lock);
 	wwtp_hourly_clear(&s->hourly, lo, hi + 1);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		struct fill_ctx f = {s, i};
 		wwtp_query_each_row(doc, (size_t)i, fill_row, &f);
 	}
@@ -158,6 +170,7 @@ static void alert_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	a.device = wwtp_query_col_str(columns, row, "device");
 	a.param = wwtp_query_col_str(columns, row, "param");
 	a.unit = wwtp_query_col_str(columns, row, "unit");
+	a.suspect = wwtp_query_col_str(columns, row, "suspect");
 	if (!ev || !a.station || !wwtp_mon_find(m, a.station))
 		return;
 	a.raised = strcmp(ev, "raised") == 0;

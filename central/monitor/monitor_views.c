@@ -76,6 +76,9 @@ static json_t *reason_json(const struct wwtp_flag_reason *r, const char *unit)
 		wwtp_mon_set_num(o, "flow_m3d", round(r->flow_m3d * 10) / 10);
 		wwtp_mon_set_num(o, "design_m3d", r->design_m3d);
 		break;
+	case WWTP_FLAG_SUSPECT:
+		json_object_set_new(o, "flat_run_h", json_integer(r->flat_run));
+		break;
 	default:
 		break;
 	}

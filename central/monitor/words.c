@@ -126,6 +126,20 @@ void wwtp_words_reason(const struct wwtp_flag_reason *r, const char *unit, char 
 		    pct(r->value, a, sizeof a), wwtp_words_num(r->flow_m3d, 0, b, sizeof b),
 		    wwtp_words_num(r->design_m3d, 0, c, sizeof c), pct(r->threshold, d, sizeof d));
 		break;
+	case WWTP_FLAG_SUSPECT:
+		/* docs/plausibility.md: from the marks of the edge's checks. */
+		if (r->flat_run > 0)
+			snprintf(out, n,
+				 "%s không đổi %d giờ liền — nghi thiết bị bị can thiệp (dữ liệu "
+				 "bất thường %s số giờ, ngưỡng %s)",
+				 name, r->flat_run, pct(r->value, a, sizeof a),
+				 pct(r->threshold, b, sizeof b));
+		else
+			snprintf(out, n,
+				 "%s có số liệu không hợp lý %s số giờ — nghi thiết bị hỏng hoặc "
+				 "cấu hình sai (ngưỡng %s)",
+				 name, pct(r->value, a, sizeof a), pct(r->threshold, b, sizeof b));
+		break;
 	default:
 		snprintf(out, n, "%s", r->text);
 	}
@@ -190,6 +204,15 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 				 dur);
 		else
 			snprintf(out, n, "%s %s: %s", what, verb, dur);
+	} else if (strcmp(kind, "suspect_data") == 0) {
+		/* The check of the raise, when the collector said it. */
+		const char *sus = p->first->suspect;
+		const char *how =
+		    strcmp(sus, "flatline") == 0 ? "không đổi — nghi thiết bị bị can thiệp"
+		    : strcmp(sus, "range") == 0 ? "ngoài khoảng đo được — kiểm tra thiết bị"
+		    : strcmp(sus, "step") == 0 ? "nhảy vọt bất thường"
+					       : "không đổi, ngoài khoảng đo hoặc nhảy vọt";
+		snprintf(out, n, "Số liệu %s bất thường (%s): %s", what, how, dur);
 	} else if (strcmp(kind, "forged") == 0) { /* ingest/evidence.h */
 		snprintf(out, n,
 			 "Dữ liệu giả mạo hoặc bị sửa: tin nhắn mang danh trạm %s không có "

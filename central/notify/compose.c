@@ -344,6 +344,48 @@ int wwtp_notify_mail(const struct wwtp_nevent *const *ev, size_t n, const char *
 	return rc ? WWTP_ERR_NOMEM : 0;
 }
 
+int wwtp_notify_mail_attached(const char *from, const char *to, const char *subject,
+			      const char *text, const struct wwtp_mail_part *parts, size_t nparts,
+			      const char *msgid, int64_t now_ms, struct wwtp_buf *out)
+{
+	struct wwtp_buf crlf;
+	char date[64], boundary[96];
+	int rc = 0;
+
+	rfc5322_date(now_ms, date, sizeof(date));
+	/* From the Message-ID, '@' made '.' (a boundary may not hold it); no
+	 * base64 line holds "--=_". */
+	snprintf(boundary, sizeof boundary, "=_%s", msgid);
+	for (char *c = boundary; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("=_-.", *c)))
+			*c = '.';
+	wwtp_buf_init(&crlf, COMPOSE_TEXT_MAX);
+	for (const char *c = text; rc == 0 && c && *c; c++)
+		rc |= *c == '\n' ? wwtp_buf_add(&crlf, "\r\n", 2) : wwtp_buf_add(&crlf, c, 1);
+	rc |= wwtp_buf_printf(out, "From: <%s>\r\nTo: <%s>\r\n", from, to);
+	rc |= add_encoded_header(out, "Subject", subject);
+	rc |= wwtp_buf_printf(out,
+			      "Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
+			      "Auto-Submitted: auto-generated\r\n"
+			      "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+			      "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\n",
+			      date, msgid, boundary, boundary);
+	rc |= wwtp_notify_base64(out, crlf.data ? crlf.data : "", crlf.len, 1);
+	for (size_t i = 0; rc == 0 && i < nparts; i++) {
+		rc |= wwtp_buf_printf(out,
+				      "\r\n--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+				      "Content-Disposition: attachment; filename=\"%s\"\r\n"
+				      "Content-Transfer-Encoding: base64\r\n\r\n",
+				      boundary, parts[i].type, parts[i].name, parts[i].name);
+		rc |= wwtp_notify_base64(out, parts[i].data, parts[i].len, 1);
+	}
+	rc |= wwtp_buf_printf(out, "\r\n--%s--\r\n", boundary);
+	wwtp_buf_free(&crlf);
+	return rc ? (out->len >= out->cap ? WWTP_ERR_FULL : WWTP_ERR_NOMEM) : 0;
+}
+
 static json_t *num_or_null(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();

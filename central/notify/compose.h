@@ -65,6 +65,22 @@ int wwtp_notify_mail(const struct wwtp_nevent *const *ev, size_t n, const char *
 int wwtp_notify_hook_body(const struct wwtp_nevent *const *ev, size_t n, const char *msgid,
 			  int64_t now_ms, struct wwtp_buf *out);
 
+/* An attachment: name (ASCII, no quote), its MIME type and bytes. */
+struct wwtp_mail_part {
+	const char *name;
+	const char *type; /* "application/pdf" */
+	const void *data;
+	size_t len;
+};
+
+/* An e-mail of a text (UTF-8, '\n' line ends) and attachments, CRLF line
+ * ends: From, To, Subject (RFC 2047), Date (+0700), Message-ID,
+ * multipart/mixed with the text first, each part in base64. 0 or
+ * WWTP_ERR_NOMEM / WWTP_ERR_FULL (out's cap). */
+int wwtp_notify_mail_attached(const char *from, const char *to, const char *subject,
+			      const char *text, const struct wwtp_mail_part *parts, size_t nparts,
+			      const char *msgid, int64_t now_ms, struct wwtp_buf *out);
+
 /* An event as the JSON of its file, and back (0, or WWTP_ERR_INVAL for a
  * document that is not one: a damaged file). */
 json_t *wwtp_nevent_to_json(const struct wwtp_nevent *e);

@@ -64,6 +64,32 @@ static void model_free(struct wwtp_report_station *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Where Kq and Kf come from, as the station file says it (the loader's
+ * own sentences are English: the documents word it themselves). */
+static void basis_of(const struct wwtp_station *st, struct wwtp_report_station *m)
+{
+	const struct wwtp_limits_spec *sp = st->limits_spec;
+	m->water_q_m3s = m->water_v_m3 = NAN;
+	m->kq_how = WWTP_KQ_NONE;
+	m->kf_how = WWTP_KF_NONE;
+	if (!sp)
+		return;
+	if (isfinite(sp->kq))
+		m->kq_how = WWTP_KQ_GIVEN;
+	else if (sp->water == WWTP_WATER_RIVER)
+		m->kq_how = isfinite(sp->flow_m3s) ? WWTP_KQ_RIVER : WWTP_KQ_RIVER_NODATA;
+	else if (sp->water == WWTP_WATER_LAKE)
+		m->kq_how = isfinite(sp->volume_m3) ? WWTP_KQ_LAKE : WWTP_KQ_LAKE_NODATA;
+	else if (sp->water == WWTP_WATER_SEA)
+		m->kq_how = WWTP_KQ_SEA;
+	m->water_q_m3s = sp->flow_m3s;
+	m->water_v_m3 = sp->volume_m3;
+	if (isfinite(sp->kf))
+		m->kf_how = WWTP_KF_GIVEN;
+	else if (isfinite(sp->design_flow_m3d) || st->design_flow_m3d > 0)
+		m->kf_how = WWTP_KF_DESIGN;
+}
+
 static int model_init(struct wwtp_report_station *m, const struct wwtp_station *st,
 		      const struct wwtp_report_period *p)
 {
@@ -90,6 +116,17 @@ static int model_init(struct wwtp_report_station *m, const struct wwtp_station *
 		/* Only for the parameters' names: the limits are st->limits. */
 		if (st->limits_file[0] && wwtp_regulation_load(st->limits_file, NULL, &reg) != 0)
 			reg = NULL;
+		snprintf(m->limits_file, sizeof m->limits_file, "%s", st->limits_file);
+		if (reg) {
+			snprintf(m->reg_code, sizeof m->reg_code, "%s", wwtp_regulation_code(reg));
+			snprintf(m->reg_title_vi, sizeof m->reg_title_vi, "%s",
+				 wwtp_regulation_title_vi(reg));
+			snprintf(m->reg_title_en, sizeof m->reg_title_en, "%s",
+				 wwtp_regulation_title_en(reg));
+			snprintf(m->reg_issued_by, sizeof m->reg_issued_by, "%s",
+				 wwtp_regulation_issued_by(reg));
+		}
+		basis_of(st, m);
 	}
 	for (size_t d = 0; d < st->ndevices; d++)
 		np += st->devices[d].npoints;
@@ -128,6 +165,7 @@ static int model_init(struct wwtp_report_station *m, const struct wwtp_station *
 				in->kf = lim->kf;
 				in->factors_applied = lim->factors_applied;
 				in->overridden = lim->overridden;
+				in->confidence = lim->confidence;
 				snprintf(in->source, sizeof in->source, "%s", lim->source);
 			}
 			const struct wwtp_reg_param *rp =
@@ -176,6 +214,7 @@ static int valid_id(const char *s)
  * the stations are handed out by an index under a mutex. */
 struct query_pool {
 	const struct wwtp_central_cfg *cfg;
+	const volatile int *cancel;
 	struct month *mo;
 	pthread_mutex_t lock;
 	size_t next;
@@ -206,6 +245,10 @@ static void *query_worker(void *arg)
 			qp->rc = rc;
 			snprintf(qp->err, sizeof qp->err, "%s", err);
 		}
+		if (qp->rc == 0 && qp->cancel && *qp->cancel) {
+			qp->rc = WWTP_ERR_TIMEOUT;
+			snprintf(qp->err, sizeof qp->err, "%s", "stopped");
+		}
 		size_t i = qp->rc == 0 && qp->next < qp->mo->n ? qp->next++ : SIZE_MAX;
 		pthread_mutex_unlock(&qp->lock);
 		if (i == SIZE_MAX)
@@ -227,9 +270,10 @@ static void *query_worker(void *arg)
 	return NULL;
 }
 
-static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo, char *err, size_t errlen)
+static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo,
+		     const volatile int *cancel, char *err, size_t errlen)
 {
-	struct query_pool qp = {.cfg = cfg, .mo = mo, .rc = 0};
+	struct query_pool qp = {.cfg = cfg, .cancel = cancel, .mo = mo, .rc = 0};
 	pthread_t th[REP_QUERY_JOBS];
 	size_t nth = mo->n < REP_QUERY_JOBS ? mo->n : REP_QUERY_JOBS, started = 0;
 
@@ -248,8 +292,9 @@ static int query_all(const struct wwtp_central_cfg *cfg, struct month *mo, char 
 }
 
 /* Loads, queries and computes. err gets a sentence on failure. */
-static int month_build(const struct wwtp_central_cfg *cfg, const char *month, const char *only,
-		       struct month *mo, char *err, size_t errlen)
+static int month_build(const struct wwtp_central_cfg *cfg, const char *month, int kind,
+		       const char *only, const volatile int *cancel, struct month *mo, char *err,
+		       size_t errlen)
 {
 	struct wwtp_load_opts lo = {.profiles_dir = NULL};
 	struct wwtp_station **stations = NULL;
@@ -261,9 +306,14 @@ static int month_build(const struct wwtp_central_cfg *cfg, const char *month, co
 	mo->generated_ms = wwtp_now_ms();
 	if (only && !only[0])
 		only = NULL;
-	if (wwtp_report_period_parse(month, mo->generated_ms, &mo->period) != 0) {
-		snprintf(err, errlen, "bad month '%s': give it as YYYY-MM (e.g. 2026-10)",
-			 month ? month : "");
+	if (wwtp_report_period_parse(month, mo->generated_ms, &mo->period) != 0 ||
+	    (kind >= 0 && mo->period.kind != kind)) {
+		static const char *const how[] = {"month '%s': give it as YYYY-MM (e.g. 2026-10)",
+						  "quarter '%s': give it as YYYY-Qn (e.g. 2026-Q4)",
+						  "year '%s': give it as YYYY (e.g. 2026)"};
+		char f[80];
+		snprintf(f, sizeof f, "bad %s", how[kind >= 0 && kind <= 2 ? kind : 0]);
+		snprintf(err, errlen, f, month ? month : "");
 		return WWTP_ERR_INVAL;
 	}
 	if (only && !valid_id(only)) {
@@ -311,7 +361,7 @@ static int month_build(const struct wwtp_central_cfg *cfg, const char *month, co
 		return WWTP_ERR_NOTFOUND;
 	}
 
-	rc = query_all(cfg, mo, err, errlen);
+	rc = query_all(cfg, mo, cancel, err, errlen);
 	if (rc != 0) {
 		if (!err[0])
 			snprintf(err, errlen, "%s", wwtp_strerror(rc));
@@ -348,19 +398,20 @@ int wwtp_report_render(const struct wwtp_central_cfg *cfg, const char *month, co
 		snprintf(err, errlen, "bad language '%s': vi or en", lang);
 		return WWTP_ERR_INVAL;
 	}
-	rc = month_build(cfg, month, station, &mo, err, errlen);
+	rc = month_build(cfg, month, WWTP_PERIOD_MONTH, station, NULL, &mo, err, errlen);
 	if (rc != 0)
 		return rc;
 	const struct wwtp_report_station **l = month_list(&mo);
 	int fleet = !station || !station[0];
+	struct wwtp_report_doc doc = {&cfg->report, 0, mo.generated_ms};
 	if (!l)
 		rc = WWTP_ERR_NOMEM;
 	else if (csv)
 		rc = wwtp_report_csv_params(&mo.period, l, mo.n, out);
 	else if (fleet)
-		rc = wwtp_report_html_fleet(&mo.period, l, mo.n, lg, mo.generated_ms, out);
+		rc = wwtp_report_doc_fleet(&mo.period, l, mo.n, lg, &doc, out);
 	else
-		rc = wwtp_report_html_station(&mo.period, l[0], lg, mo.generated_ms, out);
+		rc = wwtp_report_doc_station(&mo.period, l[0], lg, &doc, out);
 	if (rc != 0 && !err[0])
 		snprintf(err, errlen, "the report does not fit: %s", wwtp_strerror(rc));
 	free(l);
@@ -528,13 +579,15 @@ static void pdf_finish(struct pdf_job *j, int status)
 		nftw(j->profile, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Prints every job, PDF_JOBS at a time. Returns how many failed. */
-static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n)
+/* Prints every job, PDF_JOBS at a time (all stopped once *cancel is
+ * set). Returns how many failed. */
+static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n,
+		      const volatile int *cancel)
 {
 	size_t next = 0, running = 0, failed = 0;
 
-	while (next < n || running > 0) {
-		while (running < PDF_JOBS && next < n) {
+	while ((next < n && !(cancel && *cancel)) || running > 0) {
+		while (running < PDF_JOBS && next < n && !(cancel && *cancel)) {
 			if (pdf_start(browser, &jobs[next]) != 0) {
 				LOG_ERROR(REP_MOD, "cannot start %s for %s: %s", browser,
 					  jobs[next].html, strerror(errno));
@@ -551,6 +604,8 @@ static size_t pdf_run(const char *browser, struct pdf_job *jobs, size_t n)
 			if (j->done || j->pid <= 0)
 				continue;
 			pid_t r = waitpid(j->pid, &status, WNOHANG);
+			if (r == 0 && cancel && *cancel)
+				j->deadline = 0; /* stopping: as a timeout, without waiting */
 			if (r == 0 && wwtp_mono_ms() > j->deadline) {
 				LOG_ERROR(REP_MOD, "%s took over %d s on %s: stopped", browser,
 					  PDF_TIMEOUT_MS / 1000, j->html);
@@ -584,8 +639,15 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 	struct pdf_job *jobs = NULL;
 	size_t njobs = 0;
 	int lang, rc, have_browser = 0;
+	struct wwtp_report_opts oo = *o;
 
-	if (wwtp_report_lang_parse(o->lang, &lang) != 0) {
+	if (!oo.chromium && cfg->report.chromium[0])
+		oo.chromium = cfg->report.chromium;
+	o = &oo;
+	if (wwtp_report_lang_parse(o->lang		 ? o->lang
+				   : cfg->report.lang[0] ? cfg->report.lang
+							 : NULL,
+				   &lang) != 0) {
 		fprintf(stderr, "wwtp-central report: bad language '%s': vi or en\n", o->lang);
 		return WWTP_ERR_INVAL;
 	}
@@ -603,7 +665,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 			return WWTP_ERR_ERRNO;
 		}
 	}
-	rc = month_build(cfg, o->month, o->station, &mo, err, sizeof err);
+	rc = month_build(cfg, o->month, o->kind, o->station, o->cancel, &mo, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "wwtp-central report: %s\n", err);
 		return rc;
@@ -624,8 +686,10 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 	}
 	wwtp_buf_init(&doc, REP_DOC_MAX);
 	int fleet = !o->station || !o->station[0];
-	char ym[8];
-	snprintf(ym, sizeof ym, "%04d-%02d", mo.period.year, mo.period.month);
+	unsigned first = o->number;
+	if (o->reserve)
+		first = o->reserve(o->reserve_ctx, mo.n + (fleet ? 1 : 0));
+	const char *ym = mo.period.id;
 	for (size_t i = 0; rc == 0 && i <= mo.n; i++) {
 		int is_fleet = i == mo.n;
 		if (is_fleet && !fleet)
@@ -633,9 +697,10 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 		const char *base = is_fleet ? "fleet" : "station-";
 		/* The HTML, its CSV, then (later, all at once) its PDF. */
 		wwtp_buf_reset(&doc);
-		rc = is_fleet
-			 ? wwtp_report_html_fleet(&mo.period, l, mo.n, lang, mo.generated_ms, &doc)
-			 : wwtp_report_html_station(&mo.period, l[i], lang, mo.generated_ms, &doc);
+		struct wwtp_report_doc dm = {&cfg->report, first ? first + (unsigned)i : 0,
+					     mo.generated_ms};
+		rc = is_fleet ? wwtp_report_doc_fleet(&mo.period, l, mo.n, lang, &dm, &doc)
+			      : wwtp_report_doc_station(&mo.period, l[i], lang, &dm, &doc);
 		snprintf(name, sizeof name, "%s%s-%s.html", base, is_fleet ? "" : l[i]->id, ym);
 		if (rc == 0)
 			rc = write_file(o->out_dir, name, &doc, path, sizeof path);
@@ -676,7 +741,7 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 			"chromium, or give --chromium PATH)\n",
 			o->chromium ? o->chromium : "chromium or chromium-browser in PATH");
 	if (rc == 0 && njobs) {
-		size_t failed = pdf_run(browser, jobs, njobs);
+		size_t failed = pdf_run(browser, jobs, njobs, o->cancel);
 		for (size_t i = 0; i < njobs; i++)
 			if (jobs[i].ok)
 				fprintf(out, "%s\n", jobs[i].pdf);
@@ -685,6 +750,8 @@ int wwtp_report_run(const struct wwtp_central_cfg *cfg, const struct wwtp_report
 				failed, njobs, browser);
 			rc = WWTP_ERR_ERRNO;
 		}
+		if (o->cancel && *o->cancel)
+			rc = WWTP_ERR_TIMEOUT; /* stopped: some PDFs were not even started */
 	}
 	wwtp_buf_free(&doc);
 	free(jobs);

@@ -30,9 +30,21 @@ enum wwtp_report_pdf {
 };
 
 struct wwtp_report_opts {
-	const char *month;    /* "YYYY-MM", required */
-	const char *station;  /* a station id; NULL: every station and the fleet */
-	const char *lang;     /* "vi" (NULL: "vi") or "en" */
+	const char *month;   /* the period, required: "YYYY-MM", "YYYY-Qn" or "YYYY" */
+	int kind;	     /* the enum wwtp_report_kind month must be (report_stats.h) */
+	const char *station; /* a station id; NULL: every station and the fleet */
+	const char *lang;    /* "vi" or "en"; NULL: the report group's (vi) */
+	unsigned number;     /* the first document's number (report.number_pattern): the
+				stations' documents get number, number + 1, ... in station
+				order, the fleet's the next; 0: blank */
+	/* When set, called once the stations are known, before anything is
+	 * written: returns the first of n numbers it reserved (0: blank). */
+	unsigned (*reserve)(void *ctx, size_t n);
+	void *reserve_ctx;
+	/* When set and it becomes non-zero: no more station is read, the PDFs
+	 * being printed are stopped, and the run returns WWTP_ERR_TIMEOUT (the
+	 * service stopping). NULL: never. */
+	const volatile int *cancel;
 	const char *out_dir;  /* created if missing (one level), required */
 	int pdf;	      /* enum wwtp_report_pdf */
 	const char *chromium; /* the browser for PDFs; NULL: "chromium" (then

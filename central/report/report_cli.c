@@ -1,6 +1,8 @@
 /* report_cli.c - `wwtp-central report`: the command line of the monthly
  * summary (docs/report.md). */
 #include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,27 +12,34 @@
 #include "../config/cli.h"
 #include "../config/config.h"
 #include "report.h"
+#include "report_stats.h"
 
 #define CMD "wwtp-central report"
 
 #define SYNOPSIS                                                                                   \
-	"Usage: " CMD " -c FILE --month YYYY-MM [--station ID] [--lang vi|en] --out DIR\n"         \
-	"              [--pdf | --no-pdf] [--chromium PATH] [--log-level LEVEL]\n"
+	"Usage: " CMD " -c FILE (--month YYYY-MM | --quarter YYYY-Qn | --year YYYY)\n"             \
+	"              [--station ID] [--lang vi|en] --out DIR\n"                                  \
+	"              [--number N] [--pdf | --no-pdf] [--chromium PATH] [--log-level LEVEL]\n"
 
 static void usage(FILE *f)
 {
 	fprintf(f, SYNOPSIS
 		"\n"
-		"Writes the monthly compliance summary of every station (or one) and of the\n"
-		"fleet, from the InfluxDB and the station files that FILE names: per station\n"
-		"station-ID-YYYY-MM.html/.csv(/.pdf), and fleet-YYYY-MM.html/.csv(/.pdf) and\n"
-		"fleet-YYYY-MM-stations.csv. Months are cut at 00:00 Hanoi time (UTC+7).\n"
+		"Writes the compliance summary of a month, quarter or year (PERIOD: 2026-10,\n"
+		"2026-Q4, 2026) of every station (or one) and of the fleet, from the InfluxDB\n"
+		"and the station files that FILE names: per station\n"
+		"station-ID-PERIOD.html/.csv(/.pdf), and fleet-PERIOD.html/.csv(/.pdf) and\n"
+		"fleet-PERIOD-stations.csv. Periods are cut at 00:00 Hanoi time (UTC+7).\n"
 		"See docs/report.md for every figure and column.\n"
 		"\n"
 		"  -c, --config FILE     central.cfg (required; docs/central.md)\n"
-		"  -m, --month YYYY-MM   the month (required)\n"
+		"  -m, --month YYYY-MM   the month (one of --month, --quarter, --year)\n"
+		"  -q, --quarter YYYY-Qn the quarter (Q1: January to March)\n"
+		"  -y, --year YYYY       the year\n"
 		"  -s, --station ID      only this station (no fleet documents)\n"
-		"  -l, --lang vi|en      language of the HTML and PDF (default vi)\n"
+		"  -l, --lang vi|en      language of the HTML and PDF (default: report.lang, vi)\n"
+		"      --number N        the documents' number (report.number_pattern's %%n);\n"
+		"                        default: left blank, to be numbered by hand\n"
 		"  -o, --out DIR         output folder, made if missing (required)\n"
 		"      --pdf             PDFs are required: fail without Chromium\n"
 		"      --no-pdf          no PDFs (default: PDFs when Chromium is found)\n"
@@ -48,35 +57,47 @@ static const struct wwtp_cli report_cli = {CMD, SYNOPSIS};
 
 int wwtp_report_cli(int argc, char **argv)
 {
-	enum { OPT_PDF = 256, OPT_NO_PDF, OPT_CHROMIUM, OPT_LOG };
+	enum { OPT_PDF = 256, OPT_NO_PDF, OPT_CHROMIUM, OPT_LOG, OPT_NUMBER };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"month", required_argument, NULL, 'm'},
+	    {"quarter", required_argument, NULL, 'q'},
+	    {"year", required_argument, NULL, 'y'},
 	    {"station", required_argument, NULL, 's'},
 	    {"lang", required_argument, NULL, 'l'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"pdf", no_argument, NULL, OPT_PDF},
 	    {"no-pdf", no_argument, NULL, OPT_NO_PDF},
 	    {"chromium", required_argument, NULL, OPT_CHROMIUM},
+	    {"number", required_argument, NULL, OPT_NUMBER},
 	    {"log-level", required_argument, NULL, OPT_LOG},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct wwtp_central_cfg cfg; /* large: not on the stack */
-	struct wwtp_report_opts o = {.lang = "vi", .pdf = WWTP_REPORT_PDF_AUTO};
+	struct wwtp_report_opts o = {.lang = NULL, .pdf = WWTP_REPORT_PDF_AUTO};
 	const char *config = NULL;
 	int opt, rc;
 
 	wwtp_log_set_level(WWTP_LOG_WARN);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":c:m:s:l:o:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:m:q:y:s:l:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'm':
+		case 'q':
+		case 'y':
+			if (o.month)
+				return wwtp_cli_bad(
+				    &report_cli, "%s",
+				    "give one period: --month, --quarter or --year");
 			o.month = optarg;
+			o.kind = opt == 'm'   ? WWTP_PERIOD_MONTH
+				 : opt == 'q' ? WWTP_PERIOD_QUARTER
+					      : WWTP_PERIOD_YEAR;
 			break;
 		case 's':
 			o.station = optarg;
@@ -96,6 +117,17 @@ int wwtp_report_cli(int argc, char **argv)
 		case OPT_NO_PDF:
 			o.pdf = WWTP_REPORT_PDF_OFF;
 			break;
+		case OPT_NUMBER: {
+			char *end = NULL;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || !end || *end || optarg[0] < '1' || optarg[0] > '9' ||
+			    v > 999999)
+				return wwtp_cli_bad(&report_cli, "bad --number '%s' (1..999999)",
+						    optarg);
+			o.number = (unsigned)v;
+			break;
+		}
 		case OPT_CHROMIUM:
 			o.chromium = optarg;
 			break;
@@ -113,7 +145,9 @@ int wwtp_report_cli(int argc, char **argv)
 	if (wwtp_cli_no_operand_and_config(&report_cli, argc, argv, config) != 0)
 		return WWTP_CLI_USAGE;
 	if (!o.month)
-		return wwtp_cli_bad(&report_cli, "%s", "the month is required: --month YYYY-MM");
+		return wwtp_cli_bad(&report_cli, "%s",
+				    "the period is required: --month YYYY-MM, --quarter YYYY-Qn or "
+				    "--year YYYY");
 	if (!o.out_dir)
 		return wwtp_cli_bad(&report_cli, "%s", "the output folder is required: --out DIR");
 

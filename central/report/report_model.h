@@ -20,6 +20,23 @@ struct wwtp_report_pinfo {
 	double kq, kf;	     /* applied (1 when not) */
 	int factors_applied, overridden;
 	char source[224];
+	char confidence; /* of C: 'H', 'M', 'L'; '\0' not set or a permit's */
+};
+
+/* Where a station's Kq and Kf come from, for the annex's sentences. */
+enum wwtp_report_kq_basis {
+	WWTP_KQ_NONE = 0,     /* no receiving water given: 1 */
+	WWTP_KQ_GIVEN,	      /* written in the station file (from the permit) */
+	WWTP_KQ_RIVER,	      /* river by its flow Q */
+	WWTP_KQ_RIVER_NODATA, /* river, flow not known: the regulation's no-data value */
+	WWTP_KQ_LAKE,
+	WWTP_KQ_LAKE_NODATA,
+	WWTP_KQ_SEA,
+};
+enum wwtp_report_kf_basis {
+	WWTP_KF_NONE = 0, /* 1 */
+	WWTP_KF_GIVEN,
+	WWTP_KF_DESIGN, /* from the design flow F */
 };
 
 struct wwtp_report_station {
@@ -32,7 +49,13 @@ struct wwtp_report_station {
 	char regulation[WWTP_ID_MAX];
 	char column[8];
 	double kq, kf;
-	char kq_basis[224], kf_basis[224];
+	char kq_basis[224], kf_basis[224]; /* the limits loader's (English): CSV only */
+	int kq_how, kf_how;		   /* enum wwtp_report_kq_basis, _kf_basis */
+	double water_q_m3s, water_v_m3;	   /* the facts behind Kq; NaN */
+	char reg_code[64];		   /* "QCVN 40:2011/BTNMT" ("" unknown: regulation) */
+	char reg_title_vi[256], reg_title_en[256];
+	char reg_issued_by[128]; /* "Thông tư 47/2011/TT-BTNMT" */
+	char limits_file[256];	 /* the regulation's file */
 	double min_availability; /* the station's evaluation setting */
 	size_t nparams;
 	struct wwtp_flag_param *params;	  /* nparams */

@@ -9,33 +9,59 @@
 #include "../../payload/payload.h"
 #include "../../util/err.h"
 
-int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p)
+/* Noon UTC of the 15th of y-m: it lies in the local month whatever the
+ * offset, for period.c to find the month's boundaries. */
+static int64_t mid_month(int y, int m)
 {
-	int y = 0, m = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!s || strlen(s) != 7 || s[4] != '-')
-		return WWTP_ERR_INVAL;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (s[i] < '0' || s[i] > '9'))
-			return WWTP_ERR_INVAL;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	if (y < 2000 || y > 2199 || m < 1 || m > 12)
-		return WWTP_ERR_INVAL;
-	p->year = y;
-	p->month = m;
-	/* Noon UTC of the 15th lies in the local month whatever the offset:
-	 * let period.c find its boundaries. Days from 1970 of y-m-15 first. */
 	int64_t yy = m <= 2 ? y - 1 : y;
 	int64_t era = yy / 400; /* y >= 2000: no negative floors */
 	int64_t yoe = yy - era * 400;
 	int64_t mp = m > 2 ? m - 3 : m + 9;
 	int64_t doy = (153 * mp + 2) / 5 + 15 - 1;
 	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-	int64_t mid = days * WWTP_DAY_MS + 12 * 3600000LL;
-	p->start_ms = wwtp_local_month_start(mid);
-	p->end_ms = wwtp_local_next_month_start(mid);
+	return days * WWTP_DAY_MS + 12 * 3600000LL;
+}
+
+static int digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p)
+{
+	int y, first, last;
+
+	memset(p, 0, sizeof(*p));
+	if (!s || strlen(s) < 4 || !digits(s, 4))
+		return WWTP_ERR_INVAL;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	if (y < 2000 || y > 2199)
+		return WWTP_ERR_INVAL;
+	if (strlen(s) == 4) {
+		p->kind = WWTP_PERIOD_YEAR;
+		first = 1;
+		last = 12;
+	} else if (strlen(s) == 7 && s[4] == '-' && s[5] == 'Q' && s[6] >= '1' && s[6] <= '4') {
+		p->kind = WWTP_PERIOD_QUARTER;
+		p->quarter = s[6] - '0';
+		first = 3 * p->quarter - 2;
+		last = first + 2;
+	} else if (strlen(s) == 7 && s[4] == '-' && digits(s + 5, 2)) {
+		p->kind = WWTP_PERIOD_MONTH;
+		first = last = (s[5] - '0') * 10 + (s[6] - '0');
+		if (first < 1 || first > 12)
+			return WWTP_ERR_INVAL;
+	} else {
+		return WWTP_ERR_INVAL;
+	}
+	p->year = y;
+	p->month = first;
+	memcpy(p->id, s, strlen(s) + 1);
+	p->start_ms = wwtp_local_month_start(mid_month(y, first));
+	p->end_ms = wwtp_local_next_month_start(mid_month(y, last));
 	p->nhours = (size_t)((p->end_ms - p->start_ms) / 3600000LL);
 	p->ndays = p->nhours / 24;
 	p->until_ms = p->end_ms;
@@ -233,8 +259,16 @@ static void param_stats(const struct wwtp_report_period *per, const struct wwtp_
 				dok[d] += h->ok;
 			}
 		}
-		if (!hour_judged(h, min_ok))
+		if (!hour_judged(h, min_ok)) {
+			ps->hours_lost++;
+			if (polls == 0)
+				ps->lost_nodata++;
+			else if (2 * (uint64_t)h->fault >= polls - h->ok)
+				ps->lost_fault++;
+			else
+				ps->lost_other++;
 			continue;
+		}
 		ps->hours_judged++;
 		if (d < WWTP_REPORT_DAYS_MAX)
 			djudged[d]++;
@@ -262,6 +296,69 @@ static void param_stats(const struct wwtp_report_period *per, const struct wwtp_
 	}
 	ps->days_exceeding_share =
 	    ps->days_judged ? (double)ps->days_exceeding / (double)ps->days_judged : NAN;
+}
+
+static int param_index(const struct wwtp_flag_param *params, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void wwtp_report_volume(const struct wwtp_report_period *per, const struct wwtp_flag_param *params,
+			size_t nparams, const struct wwtp_report_hour *hours,
+			const char *total_param, const char *flow_param, double design_m3d,
+			struct wwtp_report_volume *out)
+{
+	int ti = param_index(params, nparams, total_param);
+	int fi = param_index(params, nparams, flow_param);
+
+	memset(out, 0, sizeof(*out));
+	out->m3 = out->per_day = out->capacity_use = NAN;
+	if (ti >= 0) {
+		/* A running total: the increase from hour to hour, the first
+		 * hour's own increase included. A counter that went back (a
+		 * replaced meter, a wrap) counts from its new value. */
+		const struct wwtp_report_hour *h = &hours[(size_t)ti * per->nhours];
+		double sum = 0, prev = NAN;
+		for (size_t k = 0; k < per->hours && k < per->nhours; k++) {
+			if (h[k].ok == 0 || !isfinite(h[k].min) || !isfinite(h[k].max))
+				continue;
+			out->hours++;
+			if (isnan(prev)) {
+				sum += h[k].max - h[k].min;
+			} else if (h[k].min >= prev) {
+				sum += h[k].max - prev;
+			} else {
+				out->resets++;
+				sum += h[k].max - h[k].min;
+			}
+			prev = h[k].max;
+		}
+		if (out->hours) {
+			out->method = WWTP_VOL_TOTALISER;
+			out->m3 = sum;
+			out->per_day = per->hours ? sum / ((double)per->hours / 24.0) : NAN;
+		}
+	}
+	if (out->method == WWTP_VOL_NONE && fi >= 0 &&
+	    (strcmp(params[fi].unit, "m3/h") == 0 || strcmp(params[fi].unit, "m³/h") == 0)) {
+		const struct wwtp_report_hour *h = &hours[(size_t)fi * per->nhours];
+		double sum = 0;
+		for (size_t k = 0; k < per->hours && k < per->nhours; k++)
+			if (h[k].ok > 0 && isfinite(h[k].mean)) {
+				sum += h[k].mean; /* m3/h x 1 h */
+				out->hours++;
+			}
+		if (out->hours) {
+			out->method = WWTP_VOL_INTEGRAL;
+			out->m3 = sum;
+			out->per_day = sum / ((double)out->hours / 24.0);
+		}
+	}
+	if (isfinite(out->per_day) && design_m3d > 0)
+		out->capacity_use = out->per_day / design_m3d;
 }
 
 /* The flag rules over the month: the month's hours put in the flags' ring,
@@ -353,5 +450,9 @@ int wwtp_report_compute(const struct wwtp_report_period *period, const struct ww
 		out->verdict = WWTP_REPORT_INSUFFICIENT;
 	else
 		out->verdict = WWTP_REPORT_MET;
+	wwtp_report_volume(period, params, nparams, hours, "volume_out", "flow_out", design_m3d,
+			   &out->vol_out);
+	wwtp_report_volume(period, params, nparams, hours, "volume_in", "flow_in", design_m3d,
+			   &out->vol_in);
 	return month_flags(period, fcfg, params, nparams, design_m3d, hours, out);
 }

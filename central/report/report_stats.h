@@ -33,24 +33,34 @@
 #include "../flags/flags.h"
 #include "../flags/hourly.h"
 
-#define WWTP_REPORT_DAYS_MAX 31
+/* A year is the longest period. */
+#define WWTP_REPORT_DAYS_MAX 366
 #define WWTP_REPORT_HOURS_MAX (WWTP_REPORT_DAYS_MAX * 24)
 
-/* A month in Hanoi time. */
+enum wwtp_report_kind {
+	WWTP_PERIOD_MONTH = 0, /* "2026-10" */
+	WWTP_PERIOD_QUARTER,   /* "2026-Q4" */
+	WWTP_PERIOD_YEAR,      /* "2026" */
+};
+
+/* A month, a quarter or a year in Hanoi time. */
 struct wwtp_report_period {
-	int year, month;  /* 2026, 10 */
+	int kind;	  /* enum wwtp_report_kind */
+	int year, month;  /* 2026, 10: the first month of the period */
+	int quarter;	  /* 1..4 for a quarter, else 0 */
+	char id[8];	  /* "2026-10", "2026-Q4", "2026": file names and the CSV */
 	int64_t start_ms; /* 00:00 UTC+7 on the 1st */
 	int64_t end_ms;	  /* 00:00 UTC+7 on the 1st of the next month */
 	int64_t until_ms; /* end of what is judged: end_ms, or the last complete hour */
-	size_t nhours;	  /* hours of the month (672 ... 744) */
+	size_t nhours;	  /* hours of the period (672 ... 8784) */
 	size_t hours;	  /* hours judged on: (until - start) / 1 h */
 	size_t ndays;	  /* days of the month */
 	size_t days;	  /* complete days up to until_ms */
 };
 
-/* Parses "YYYY-MM" (year 2000-2199) into *p, as of now_ms (a month under
- * way is judged up to its last complete hour; a future month on nothing).
- * 0 or WWTP_ERR_INVAL. */
+/* Parses "YYYY-MM", "YYYY-Qn" or "YYYY" (year 2000-2199) into *p, as of
+ * now_ms (a period under way is judged up to its last complete hour; a
+ * future one on nothing). 0 or WWTP_ERR_INVAL. */
 int wwtp_report_period_parse(const char *s, int64_t now_ms, struct wwtp_report_period *p);
 
 struct wwtp_report_hour {
@@ -95,12 +105,17 @@ struct wwtp_report_pstats {
 	double mean, min, max;	      /* of every ok value of the period; NaN without */
 	size_t days_judged, days_exceeding;
 	double days_exceeding_share;
-	double max_ratio;		    /* largest ratio of a judged hourly average; NaN */
-	double max_daily_ratio;		    /* of a judged daily average; NaN */
-	double alert_hours;		    /* hours with an exceedance alert open (union of
-					       windows), within the period */
-	size_t alerts_raised;		    /* raised within the period */
-	double max_alert_ratio;		    /* largest ratio of those raised within; NaN */
+	double max_ratio;	/* largest ratio of a judged hourly average; NaN */
+	double max_daily_ratio; /* of a judged daily average; NaN */
+	double alert_hours;	/* hours with an exceedance alert open (union of
+				   windows), within the period */
+	size_t alerts_raised;	/* raised within the period */
+	double max_alert_ratio; /* largest ratio of those raised within; NaN */
+	/* Hours of the period not judged, once each by why: no reading at all
+	 * (station, link or collector down), readings mostly in fault, the
+	 * rest (calibration, maintenance, the instrument said offline, too
+	 * few valid readings). lost = nodata + fault + other. */
+	size_t hours_lost, lost_nodata, lost_fault, lost_other;
 	double daily[WWTP_REPORT_DAYS_MAX]; /* daily averages; NaN when none */
 	unsigned char day_judged[WWTP_REPORT_DAYS_MAX];
 };
@@ -114,6 +129,23 @@ enum wwtp_report_verdict {
 /* "met", "not_met", "insufficient_data", "not_judged". */
 const char *wwtp_report_verdict_name(int v);
 
+/* How the period's volume was found. */
+enum wwtp_report_vol_method {
+	WWTP_VOL_NONE = 0,  /* neither a totaliser nor a flow in m3/h with data */
+	WWTP_VOL_TOTALISER, /* the counter's increase (resets skipped) */
+	WWTP_VOL_INTEGRAL,  /* the sum of hourly mean flows x 1 h over the hours with data */
+};
+
+struct wwtp_report_volume {
+	int method;	     /* enum wwtp_report_vol_method */
+	double m3;	     /* NaN with WWTP_VOL_NONE */
+	size_t hours;	     /* hours with data behind it */
+	size_t resets;	     /* totaliser: times the counter went back (skipped) */
+	double per_day;	     /* m3 per day: totaliser over the period's hours, integral
+				over its hours with data; NaN */
+	double capacity_use; /* per_day / design flow; NaN without a design flow */
+};
+
 struct wwtp_report_result {
 	struct wwtp_report_pstats *p; /* nparams, the caller's */
 	int verdict;
@@ -122,7 +154,16 @@ struct wwtp_report_result {
 	size_t nreasons;	   /* the month's flag: 0 not flagged */
 	struct wwtp_flag_reason reasons[WWTP_FLAG_REASONS_MAX];
 	struct wwtp_flag_checks checks;
+	struct wwtp_report_volume vol_out, vol_in; /* discharged, received */
 };
+
+/* The volume of one direction over the period: from the totaliser
+ * (total_param, m3) when it has valid data, else from the flow (flow_param,
+ * m3/h). hours is [param * nhours + hour] as for wwtp_report_compute(). */
+void wwtp_report_volume(const struct wwtp_report_period *per, const struct wwtp_flag_param *params,
+			size_t nparams, const struct wwtp_report_hour *hours,
+			const char *total_param, const char *flow_param, double design_m3d,
+			struct wwtp_report_volume *out);
 
 /* Computes the month of one station with nparams parameters: hours is
  * [param * period->nhours + hour of the month], alerts any order (those of

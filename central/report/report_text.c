@@ -12,17 +12,17 @@
 
 static const char *const texts[RT_COUNT][2] = {
     [RT_HTML_LANG] = {"vi", "en"},
-    [RT_TITLE_STATION] = {"Báo cáo tháng về nước thải sau xử lý",
-			  "Monthly treated wastewater report"},
-    [RT_TITLE_FLEET] = {"Tổng hợp tháng các trạm xử lý nước thải tập trung",
-			"Monthly summary of the central wastewater treatment plants"},
+    [RT_TITLE_STATION] = {"Báo cáo kết quả quan trắc nước thải sau xử lý",
+			  "Treated wastewater monitoring report"},
+    [RT_TITLE_FLEET] = {"Tổng hợp kết quả quan trắc các trạm xử lý nước thải tập trung",
+			"Summary of the central wastewater treatment plants"},
     [RT_MONTH] = {"Tháng", "Month"},
     [RT_PERIOD] = {"Kỳ báo cáo (giờ Hà Nội, UTC+7)", "Period (Hanoi time, UTC+7)"},
-    [RT_PERIOD_PARTIAL] = {"tháng chưa kết thúc: số liệu đến", "month under way: data up to"},
-    [RT_GENERATED] = {"Lập lúc (UTC)", "Generated (UTC)"},
+    [RT_PERIOD_PARTIAL] = {"kỳ báo cáo chưa kết thúc: số liệu đến", "period under way: data up to"},
+    [RT_GENERATED] = {"Lập lúc (giờ Hà Nội)", "Generated (Hanoi time)"},
     [RT_SOURCE_NOTE] =
-	{"Số liệu từ hệ thống quan trắc tự động, liên tục (InfluxDB), đánh giá theo cùng quy tắc "
-	 "với hệ thống giám sát trực tuyến.",
+	{"Số liệu từ hệ thống quan trắc tự động, liên tục, đánh giá theo cùng quy tắc với hệ thống "
+	 "giám sát trực tuyến.",
 	 "Figures from the automatic continuous monitoring system (InfluxDB), judged by the same "
 	 "rules as the live monitoring."},
     [RT_STATION] = {"Trạm", "Station"},
@@ -36,12 +36,13 @@ static const char *const texts[RT_COUNT][2] = {
     [RT_KF] = {"Hệ số Kf", "Factor Kf"},
     [RT_NO_LIMITS] = {"Trạm chưa cấu hình giới hạn xả thải: không đánh giá.",
 		      "The station has no discharge limits configured: not judged."},
-    [RT_VERDICT] = {"Kết quả tháng", "Result for the month"},
+    [RT_VERDICT] = {"Kết quả trong kỳ", "Result for the period"},
     [RT_V_MET] = {"Đạt quy chuẩn", "Met the regulation"},
     [RT_V_NOT_MET] = {"Không đạt quy chuẩn", "Did not meet the regulation"},
     [RT_V_INSUFFICIENT] = {"Không đủ dữ liệu để đánh giá", "Not enough data to judge"},
     [RT_V_NOT_JUDGED] = {"Không đánh giá (chưa có giới hạn)", "Not judged (no limits)"},
-    [RT_FLAG] = {"Cờ suy giảm (theo số liệu tháng)", "Degraded-plant flag (from the month's data)"},
+    [RT_FLAG] = {"Cờ suy giảm (theo số liệu của kỳ)",
+		 "Degraded-plant flag (from the period's data)"},
     [RT_FLAGGED] = {"Bị gắn cờ", "Flagged"},
     [RT_NOT_FLAGGED] = {"Không bị gắn cờ", "Not flagged"},
     [RT_REASONS] = {"Lý do", "Reasons"},
@@ -53,7 +54,7 @@ static const char *const texts[RT_COUNT][2] = {
     [RT_H_SAMPLES] = {"Số bản ghi", "Readings"},
     [RT_H_VALID] = {"Số mẫu hợp lệ", "Valid samples"},
     [RT_H_AVAIL] = {"Tỷ lệ dữ liệu", "Data availability"},
-    [RT_H_MEAN] = {"Trung bình tháng", "Monthly mean"},
+    [RT_H_MEAN] = {"Trung bình cả kỳ", "Mean over the period"},
     [RT_H_MIN] = {"Nhỏ nhất", "Minimum"},
     [RT_H_MAX] = {"Lớn nhất", "Maximum"},
     [RT_H_HOURS_JUDGED] = {"Số TB giờ được đánh giá", "Judged hourly averages"},
@@ -70,9 +71,9 @@ static const char *const texts[RT_COUNT][2] = {
     [RT_CHART_DAILY] = {"Trung bình ngày", "Daily average"},
     [RT_CHART_HOURLY] = {"Trung bình giờ", "Hourly average"},
     [RT_CHART_LIMIT] = {"Giới hạn", "Limit"},
-    [RT_CHART_NO_DATA] = {"Không có số liệu trong tháng", "No data in the month"},
+    [RT_CHART_NO_DATA] = {"Không có số liệu trong kỳ", "No data in the period"},
     [RT_CHART_WITHIN] = {"Tỷ lệ giờ đạt giới hạn", "Hours within limits"},
-    [RT_FLEET_TOTAL] = {"Số trạm đạt quy chuẩn trong tháng", "Plants that met the regulation"},
+    [RT_FLEET_TOTAL] = {"Số trạm đạt quy chuẩn trong kỳ", "Plants that met the regulation"},
     [RT_FLEET_TARGET] = {"Mục tiêu của Kế hoạch: 100% trạm đạt quy chuẩn",
 			 "The plan's target: 100% of plants meeting the regulation"},
     [RT_FLEET_FLAGGED] = {"Số trạm bị gắn cờ suy giảm", "Plants flagged as degraded"},
@@ -117,6 +118,121 @@ static const char *const texts[RT_COUNT][2] = {
 	{"Tải thủy lực %s%% công suất thiết kế (%s / %s m³/ngày; %s giờ; gắn cờ trên %s%%)",
 	 "Hydraulic load %s%% of design (%s / %s m³/day; %s hours; flagged above %s%%)"},
     [RT_YES] = {"có", "yes"},
+    [RT_MOTTO1] = {"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIET NAM"},
+    [RT_MOTTO2] = {"Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"},
+    [RT_NUMBER] = {"Số", "No."},
+    [RT_DATE_LINE] = {"%s, ngày %02d tháng %02d năm %04d", "%s, %02d/%02d/%04d"},
+    [RT_DOC_KIND] = {"BÁO CÁO", "REPORT"},
+    [RT_ABSTRACT_STATION] = {"Kết quả quan trắc tự động, liên tục nước thải sau xử lý %s<br>%s",
+			     "Automatic continuous monitoring of treated wastewater, %s<br>%s"},
+    [RT_ABSTRACT_FLEET] = {"Tổng hợp kết quả quan trắc tự động, liên tục nước thải sau xử lý "
+			   "của các trạm xử lý nước thải tập trung %s",
+			   "Automatic continuous monitoring of treated wastewater of the central "
+			   "treatment plants, %s"},
+    [RT_PERIOD_MONTH] = {"tháng %02d/%04d", "month %02d/%04d"},
+    [RT_PERIOD_QUARTER] = {"quý %s năm %04d", "quarter %s of %04d"},
+    [RT_PERIOD_YEAR] = {"năm %04d", "year %04d"},
+    [RT_DISTRIBUTION] = {"Nơi nhận:", "Distribution:"},
+    [RT_PAGE] = {"Trang", "Page"},
+    [RT_S_GENERAL] = {"Thông tin chung", "General information"},
+    [RT_S_RESULT] = {"Kết quả đánh giá", "Assessment"},
+    [RT_S_PARAMS] = {"Kết quả các thông số theo quy chuẩn", "Parameters limited by the regulation"},
+    [RT_S_VOLUME] = {"Lưu lượng và lượng nước thải", "Flow and volume"},
+    [RT_S_DATA] = {"Tính đầy đủ của số liệu", "Data availability"},
+    [RT_S_FLAG] = {"Cờ suy giảm", "Degraded-plant flag"},
+    [RT_S_STATIONS] = {"Kết quả từng trạm", "Results by plant"},
+    [RT_ANNEX] = {"PHỤ LỤC", "ANNEX"},
+    [RT_A_CHARTS] = {"Biểu đồ các thông số theo quy chuẩn và lưu lượng",
+		     "Charts of the limited parameters and of the flow"},
+    [RT_A_SIGNALS] = {"Các tín hiệu vận hành và thiết bị", "Process and equipment signals"},
+    [RT_A_SOURCES] = {"Nguồn số liệu, cách tính và độ tin cậy",
+		      "Data sources, method and confidence"},
+    [RT_REG_LINE] = {"%s, cột %s, Kq = %s, Kf = %s", "%s, column %s, Kq = %s, Kf = %s"},
+    [RT_H_RESULT] = {"Kết quả", "Result"},
+    [RT_P_MET] = {"Đạt", "Met"},
+    [RT_P_NOT_MET] = {"Không đạt", "Not met"},
+    [RT_P_INSUFFICIENT] = {"Không đủ số liệu", "Insufficient data"},
+    [RT_VOL_OUT] = {"Lượng nước thải xả ra trong kỳ", "Volume discharged in the period"},
+    [RT_VOL_IN] = {"Lượng nước thải tiếp nhận trong kỳ", "Volume received in the period"},
+    [RT_VOL_PER_DAY] = {"trung bình", "on average"},
+    [RT_VOL_CAPACITY] = {"so với công suất thiết kế", "of the design capacity"},
+    [RT_VOL_TOTALISER] = {"theo số đọc của đồng hồ tổng (lượng tăng trong kỳ)",
+			  "from the totaliser (its increase over the period)"},
+    [RT_VOL_INTEGRAL] = {"tính từ lưu lượng trung bình giờ trong %zu giờ có số liệu",
+			 "from the hourly mean flow over the %zu hours with data"},
+    [RT_VOL_NONE] = {"không có số liệu", "no data"},
+    [RT_VOL_RESETS] = {"đồng hồ tổng bị đặt lại %zu lần, phần giảm không tính",
+		       "the totaliser went back %zu times; the drops are not counted"},
+    [RT_D_HOURS] = {"Số giờ của kỳ", "Hours of the period"},
+    [RT_D_JUDGED] = {"Số giờ có trung bình giờ hợp lệ", "Hours with a valid hourly average"},
+    [RT_D_LOST] = {"Số giờ mất số liệu", "Hours lost"},
+    [RT_D_NODATA] = {"do mất kết nối, không có số liệu", "offline, no data"},
+    [RT_D_FAULT] = {"do thiết bị lỗi", "instrument fault"},
+    [RT_D_OTHER] = {"do hiệu chuẩn, bảo trì hoặc thiếu số liệu hợp lệ",
+		    "calibration, maintenance or too few valid readings"},
+    [RT_FLEET_COUNTS] = {"Tổng số trạm: %zu; đạt quy chuẩn: %zu; không đạt: %zu; không đủ số liệu "
+			 "để đánh giá: %zu; chưa đánh giá (chưa có giới hạn): %zu",
+			 "Plants: %zu; met the regulation: %zu; not met: %zu; insufficient "
+			 "data: %zu; not judged (no limits): %zu"},
+    [RT_SRC_DATA] =
+	{"Số liệu do thiết bị quan trắc tự động, liên tục tại trạm đo, được bộ thu thập dữ liệu "
+	 "gửi về hệ thống trung tâm và lưu trữ theo thời gian; báo cáo được lập tự động từ số liệu "
+	 "đã lưu, theo cùng quy tắc đánh giá với hệ thống giám sát trực tuyến. Số liệu ở trạng "
+	 "thái "
+	 "hiệu chuẩn, lỗi hoặc mất kết nối không được dùng để đánh giá.",
+	 "The plants' automatic continuous instruments are read by the station's collector, sent "
+	 "to "
+	 "the central system and stored over time; this report is computed from what is stored, by "
+	 "the rules of the live monitoring. Readings taken while calibrating, in fault or offline "
+	 "are not used to judge."},
+    [RT_SRC_REG] = {"Giới hạn xả thải: %s – %s, ban hành kèm theo %s (tệp dữ liệu %s).",
+		    "Discharge limits: %s – %s, issued with %s (data file %s)."},
+    [RT_SRC_CONF] =
+	{"Độ tin cậy của giá trị C trong tệp dữ liệu quy chuẩn: H – đọc từ văn bản gốc hoặc gần "
+	 "gốc; M – từ nguồn thứ cấp; L – chưa tìm thấy nguyên văn, cần đối chiếu với văn bản gốc "
+	 "trước khi dùng làm căn cứ xử lý vi phạm.",
+	 "Confidence of each value C in the regulation's data file: H – read in a primary or "
+	 "near-primary text; M – read in a secondary source; L – not found verbatim, to be checked "
+	 "against the official text before it is relied upon."},
+    [RT_SRC_LIMITS] = {"Giá trị giới hạn và độ tin cậy", "Limits and their confidence"},
+    [RT_H_CONF] = {"Độ tin cậy", "Confidence"},
+    [RT_H_SOURCE_C] = {"Giá trị C", "Value C"},
+    [RT_KQ_NONE] = {"Kq = 1: chưa khai báo nguồn tiếp nhận nước thải",
+		    "Kq = 1: no receiving water given"},
+    [RT_KQ_GIVEN] = {"Kq ghi trong tệp cấu hình của trạm (theo giấy phép môi trường)",
+		     "Kq written in the station's configuration (from the permit)"},
+    [RT_KQ_RIVER] = {"Kq theo lưu lượng nguồn tiếp nhận (sông, suối, kênh, mương) Q = %s m³/s",
+		     "Kq by the receiving river's flow Q = %s m³/s"},
+    [RT_KQ_RIVER_NODATA] = {"Kq: nguồn tiếp nhận là sông, suối, kênh, mương chưa có số liệu lưu "
+			    "lượng, áp dụng giá trị của quy chuẩn khi không có số liệu",
+			    "Kq: a river without flow data, the regulation's no-data value"},
+    [RT_KQ_LAKE] = {"Kq theo dung tích nguồn tiếp nhận (hồ, ao, đầm) V = %s m³",
+		    "Kq by the receiving lake's volume V = %s m³"},
+    [RT_KQ_LAKE_NODATA] = {"Kq: nguồn tiếp nhận là hồ, ao, đầm chưa có số liệu dung tích, áp dụng "
+			   "giá trị của quy chuẩn khi không có số liệu",
+			   "Kq: a lake without volume data, the regulation's no-data value"},
+    [RT_KQ_SEA] = {"Kq theo mục đích sử dụng vùng nước biển ven bờ tiếp nhận",
+		   "Kq by the use of the receiving coastal water"},
+    [RT_KF_NONE] = {"Kf = 1: chưa khai báo lưu lượng nguồn thải", "Kf = 1: no effluent flow given"},
+    [RT_KF_GIVEN] = {"Kf ghi trong tệp cấu hình của trạm (theo giấy phép môi trường)",
+		     "Kf written in the station's configuration (from the permit)"},
+    [RT_KF_DESIGN] = {"Kf theo lưu lượng nguồn thải F = %s m³/ngày đêm (công suất thiết kế)",
+		      "Kf by the effluent flow F = %s m³/day (the design capacity)"},
+    [RT_SIGNALS_NOTE] =
+	{"Các tín hiệu vận hành, thiết bị và thông số đo để vận hành không có giới hạn theo quy "
+	 "chuẩn; chỉ để tham khảo, không dùng để đánh giá. Với đồng hồ tổng, cột \"Lượng trong "
+	 "kỳ\" "
+	 "là lượng tăng trong kỳ.",
+	 "Process signals, equipment states and measurements taken for operation have no limit in "
+	 "the regulation; for information only, not judged. For a totaliser, \"Amount\" is its "
+	 "increase over the period."},
+    [RT_H_AMOUNT] = {"Lượng trong kỳ", "Amount"},
+    [RT_PERMIT] = {"giấy phép", "permit"},
+    [RT_DAY_UNIT] = {"ngày", "day"},
+    [RT_VOL_DAYS_NOTE] = {"Lượng trung bình ngày và tỷ lệ so với công suất thiết kế tính trên số "
+			  "ngày có số liệu.",
+			  "The daily mean and the share of the design capacity are over the days "
+			  "with data."},
 };
 
 int wwtp_report_lang_parse(const char *s, int *lang)

@@ -78,6 +78,71 @@ enum wwtp_report_txt {
 	RT_R_NH4_REMOVAL,
 	RT_R_HYDRAULIC,
 	RT_YES,
+	/* the administrative document (Nghị định 30/2020/NĐ-CP) */
+	RT_MOTTO1,
+	RT_MOTTO2,
+	RT_NUMBER,	     /* "Số" */
+	RT_DATE_LINE,	     /* "%s": place, then day, month, year (%02d, %02d, %04d) */
+	RT_DOC_KIND,	     /* "BÁO CÁO" */
+	RT_ABSTRACT_STATION, /* "%s": the period, "%s": the plant */
+	RT_ABSTRACT_FLEET,   /* "%s": the period */
+	RT_PERIOD_MONTH,     /* "%02d", "%04d" */
+	RT_PERIOD_QUARTER,   /* "%s" (I..IV), "%04d" */
+	RT_PERIOD_YEAR,	     /* "%04d" */
+	RT_DISTRIBUTION,     /* "Nơi nhận:" */
+	RT_PAGE,	     /* "Trang" */
+	RT_S_GENERAL,
+	RT_S_RESULT,
+	RT_S_PARAMS,
+	RT_S_VOLUME,
+	RT_S_DATA,
+	RT_S_FLAG,
+	RT_S_STATIONS,
+	RT_ANNEX, /* "PHỤ LỤC" */
+	RT_A_CHARTS,
+	RT_A_SIGNALS,
+	RT_A_SOURCES,
+	RT_REG_LINE, /* code, column, Kq, Kf */
+	RT_H_RESULT,
+	RT_P_MET,
+	RT_P_NOT_MET,
+	RT_P_INSUFFICIENT,
+	RT_VOL_OUT,
+	RT_VOL_IN,
+	RT_VOL_PER_DAY,
+	RT_VOL_CAPACITY,
+	RT_VOL_TOTALISER,
+	RT_VOL_INTEGRAL, /* "%zu" hours */
+	RT_VOL_NONE,
+	RT_VOL_RESETS, /* "%zu" */
+	RT_D_HOURS,
+	RT_D_JUDGED,
+	RT_D_LOST,
+	RT_D_NODATA,
+	RT_D_FAULT,
+	RT_D_OTHER,
+	RT_FLEET_COUNTS, /* total, met, not met, insufficient, not judged (%zu) */
+	RT_SRC_DATA,
+	RT_SRC_REG, /* code, title, issued by, file */
+	RT_SRC_CONF,
+	RT_SRC_LIMITS,
+	RT_H_CONF,
+	RT_H_SOURCE_C,
+	RT_KQ_NONE,
+	RT_KQ_GIVEN,
+	RT_KQ_RIVER, /* "%s" Q */
+	RT_KQ_RIVER_NODATA,
+	RT_KQ_LAKE, /* "%s" V */
+	RT_KQ_LAKE_NODATA,
+	RT_KQ_SEA,
+	RT_KF_NONE,
+	RT_KF_GIVEN,
+	RT_KF_DESIGN, /* "%s" F */
+	RT_SIGNALS_NOTE,
+	RT_H_AMOUNT,
+	RT_PERMIT,
+	RT_DAY_UNIT, /* "ngày" */
+	RT_VOL_DAYS_NOTE,
 	RT_COUNT
 };
 

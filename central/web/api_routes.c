@@ -281,6 +281,7 @@ static void route_glossary(struct wwtp_api *a, const struct wwtp_api_request *q,
 		json_object_set_new(e, "vi", json_string(g->vi));
 		json_object_set_new(e, "en", json_string(g->en));
 		json_object_set_new(e, "unit", json_string(g->unit));
+		json_object_set_new(e, "total", json_boolean(g->total));
 		json_object_set_new(o, g->param, e);
 	}
 	api_finish(r, 200, o);
@@ -634,5 +635,9 @@ const struct api_route wwtp_api_routes[] = {
     /* The monthly report, HTML or CSV (http.c serves GET; the API answers
      * the other methods). Not in the index, which lists the JSON API. */
     {"/report", M_GET, "GET, HEAD", NULL, NULL},
+    /* The scheduled documents' archive (http.c serves GET): the list, and
+     * each archived file. */
+    {"/api/reports", M_GET, "GET, HEAD", NULL, NULL},
+    {"/reports/{id}/{id}", M_GET, "GET, HEAD", NULL, NULL},
 };
 const size_t wwtp_api_nroutes = sizeof(wwtp_api_routes) / sizeof(wwtp_api_routes[0]);

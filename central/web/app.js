@@ -40,7 +40,7 @@ const T = {
     c_station: 'Trạm', c_param: 'Thông số', c_kind: 'Loại', c_start: 'Bắt đầu', c_state: 'Trạng thái',
     c_value: 'Giá trị / giới hạn', c_ack: 'Xác nhận',
     k_exceedance: 'Vượt giới hạn', k_range: 'Ngoài khoảng', k_availability: 'Thiếu dữ liệu',
-    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối',
+    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối', k_suspect_data: 'Số liệu bất thường',
     state_open: 'đang mở', state_closed: 'đã đóng', closed_at: 'đóng lúc',
     ack: 'Xác nhận', ack_by: '{user} lúc {time}', ack_comment: 'Ghi chú (bắt buộc)',
     ack_send: 'Gửi xác nhận', cancel: 'Huỷ', ack_done: 'Đã xác nhận cảnh báo.',
@@ -50,6 +50,10 @@ const T = {
     report_title: 'Báo cáo tháng', report_month: 'Tháng', report_station: 'Trạm', report_all: 'Toàn bộ các trạm',
     report_open: 'Mở báo cáo', report_csv: 'Tải CSV',
     report_note: 'Báo cáo tuân thủ theo tháng, tạo từ dữ liệu đã lưu (mở trong thẻ mới).',
+    archive_title: 'Kho báo cáo định kỳ', archive_made: 'lập lúc {t}', archive_sums: 'Mã SHA-256',
+    archive_note: 'Văn bản lập theo lịch (tháng, quý, năm), lưu chỉ đọc kèm mã SHA-256 và đã gửi thư điện tử; văn bản đã lưu không bị thay thế.',
+    archive_none: 'Chưa có văn bản nào trong kho.', archive_off: 'Chưa bật lập báo cáo theo lịch (nhóm report trong central.cfg).',
+    archive_month: 'Tháng {m}/{y}', archive_quarter: 'Quý {q}/{y}', archive_year: 'Năm {y}', archive_fleet: 'Tổng hợp các trạm',
     r_compliance: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, gấp {x} lần giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
     r_compliance_range: '{p}: vượt quy chuẩn {n}/{h} giờ, TB {mean}, giới hạn {lim} (gắn cờ khi quá {o}% số giờ vượt)',
     r_availability: '{p}: thiếu dữ liệu, chỉ {v}% trong {h} giờ có trung bình giờ hợp lệ (gắn cờ khi dưới {t}%)',
@@ -102,7 +106,7 @@ const T = {
     c_station: 'Station', c_param: 'Parameter', c_kind: 'Kind', c_start: 'Start', c_state: 'State',
     c_value: 'Value / limit', c_ack: 'Acknowledgement',
     k_exceedance: 'Exceedance', k_range: 'Out of range', k_availability: 'Missing data',
-    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline',
+    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline', k_suspect_data: 'Suspect data',
     state_open: 'open', state_closed: 'closed', closed_at: 'closed at',
     ack: 'Acknowledge', ack_by: '{user} at {time}', ack_comment: 'Comment (required)',
     ack_send: 'Send', cancel: 'Cancel', ack_done: 'Alert acknowledged.',
@@ -112,6 +116,10 @@ const T = {
     report_title: 'Monthly report', report_month: 'Month', report_station: 'Station', report_all: 'All stations',
     report_open: 'Open the report', report_csv: 'Download CSV',
     report_note: 'The monthly compliance summary, made from the stored data (opens in a new tab).',
+    archive_title: 'Archive of the periodic reports', archive_made: 'made {t}', archive_sums: 'SHA-256 list',
+    archive_note: 'Documents made on schedule (month, quarter, year), kept read-only with their SHA-256 and e-mailed; an archived document is never replaced.',
+    archive_none: 'The archive holds no document yet.', archive_off: 'Reports on schedule are not configured (the report group of central.cfg).',
+    archive_month: 'Month {m}/{y}', archive_quarter: 'Quarter {q}/{y}', archive_year: 'Year {y}', archive_fleet: 'All plants',
     r_compliance: '{p}: over the limit {n}/{h} hours, mean {mean}, {x} times the limit {lim} (flagged above {o}% of hours over)',
     r_compliance_range: '{p}: over the limit {n}/{h} hours, mean {mean}, limit {lim} (flagged above {o}% of hours over)',
     r_availability: '{p}: missing data, valid hourly averages for only {v}% of {h} hours (flagged below {t}%)',
@@ -714,7 +722,7 @@ function alertsView(params) {
     if (!stations) {
       stations = await api('GET', '/api/stations');
       state.names = Object.fromEntries(stations.map((x) => [x.id, x.name]));
-      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline'];
+      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline', 'suspect_data'];
       form.replaceChildren(
         h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, x.name])], params.get('station'))),
         h('label', {}, t('f_state'), sel('state', [['', t('s_all')], ['open', t('s_open')], ['unacked', t('s_unacked')],
@@ -754,12 +762,47 @@ function reportView() {
       h('label', {}, t('report_month'), m), h('label', {}, t('report_station'), st),
       h('button', {type: 'submit', class: 'primary', id: 'report-open'}, t('report_open')),
       h('button', {type: 'button', onclick: () => { location.href = link(true); }}, t('report_csv'))));
+  const arch = h('section', {id: 'archive'}, h('h2', {}, t('archive_title')), h('p', {class: 'muted'}, t('archive_note')));
+  root.append(arch);
   $('#view').replaceChildren(root);
+  let archived = false;
   return async () => {
+    if (!archived) {
+      archived = true;
+      const a = await api('GET', '/api/reports');
+      await stationNames();
+      if (!a.periods.length) arch.append(h('p', {id: 'archive-empty'}, t(a.scheduled ? 'archive_none' : 'archive_off')));
+      for (const p of a.periods) arch.append(archiveItem(p));
+    }
     if (st.options.length > 1) return;
     const list = await api('GET', '/api/stations');
     st.append(...list.map((x) => h('option', {value: x.id}, x.name)));
   };
+}
+/* One archived period: its name, when it was made, its PDFs (the HTML when
+ * it has none) and its SHA256SUMS; each link's title is the file's SHA-256. */
+function archivePeriod(id) {
+  const [y, rest] = id.split('-');
+  if (!rest) return t('archive_year', {y});
+  if (rest[0] === 'Q') return t('archive_quarter', {q: ['', 'I', 'II', 'III', 'IV'][+rest[1]] || rest, y});
+  return t('archive_month', {m: rest, y});
+}
+function archiveItem(p) {
+  const pdfs = p.files.filter((f) => f.name.endsWith('.pdf'));
+  const docs = pdfs.length ? pdfs : p.files.filter((f) => f.name.endsWith('.html'));
+  /* a document by what it is about, not by its file name */
+  const label = (f) => {
+    if (f.name.startsWith('fleet-')) return t('archive_fleet');
+    const m = f.name.match(/^station-(.+)-\d{4}(-\d\d|-Q\d)?\.[a-z]+$/);
+    return m ? sname(m[1]) : f.name;
+  };
+  const link = (f, text) => h('a', {href: `/reports/${encodeURIComponent(p.id)}/${encodeURIComponent(f.name)}`,
+    title: f.sha256 ? `${f.name} · SHA-256 ${f.sha256}` : f.name, target: '_blank', rel: 'noopener'}, text || label(f));
+  /* the fleet's document first, then the plants' */
+  docs.sort((a, b) => (b.name.startsWith('fleet') - a.name.startsWith('fleet')) || a.name.localeCompare(b.name));
+  return h('div', {class: 'card archive-period', 'data-period': p.id},
+    h('h3', {}, archivePeriod(p.id), ' ', h('span', {class: 'muted'}, t('archive_made', {t: fmtTime(p.made)}))),
+    h('div', {class: 'archive-files'}, ...docs.map((f) => link(f)), link({name: 'SHA256SUMS', sha256: ''}, t('archive_sums'))));
 }
 
 /* ---- start ---- */

@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -13,12 +14,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../util/buf.h"
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/secret.h"
 #include "../../util/timeutil.h"
+#include "../report/archive.h"
 #include "../report/report.h"
 #include "web_assets.h"
 
@@ -274,6 +277,83 @@ static enum MHD_Result serve_report(struct wwtp_http *h, struct MHD_Connection *
 	MHD_destroy_response(resp);
 	LOG_INFO(HTTP_MOD, "report %s%s%s for %s", month, arg_of(g, "station") ? " of " : "",
 		 arg_of(g, "station") ? arg_of(g, "station") : "", who.user);
+	return ok;
+}
+
+/* GET /api/reports: the archive of the scheduled documents (archive.h),
+ * for anyone logged in. */
+static enum MHD_Result serve_archive_list(struct wwtp_http *h, struct MHD_Connection *c,
+					  const struct wwtp_api_request *q, const struct args *g)
+{
+	struct wwtp_api_response r;
+	struct wwtp_principal who;
+
+	memset(&r, 0, sizeof(r));
+	if (wwtp_api_authenticate(h->api, q, &who, &r) != 0)
+		return answer(h, c, &r);
+	if (g->n)
+		return answer_error(h, c, 400, "/api/reports takes no parameter");
+	json_t *o = wwtp_report_archive_list(h->cfg->report.enabled ? h->cfg->report.dir : NULL);
+	if (!o)
+		return answer_error(h, c, 500, "out of memory");
+	json_object_set_new(o, "scheduled", json_boolean(h->cfg->report.enabled));
+	r.status = 200;
+	r.body = json_dumps(o, JSON_COMPACT);
+	r.len = r.body ? strlen(r.body) : 0;
+	json_decref(o);
+	return answer(h, c, &r);
+}
+
+/* GET /reports/ID/NAME: one archived file, as the archive's SHA256SUMS
+ * lists it (nothing else is served), read-only bytes as they were sent. */
+static enum MHD_Result serve_archive_file(struct wwtp_http *h, struct MHD_Connection *c,
+					  const struct wwtp_api_request *q, const char *rest)
+{
+	struct wwtp_api_response r;
+	struct wwtp_principal who;
+	char id[16], path[4200];
+	const char *slash = strchr(rest, '/');
+
+	memset(&r, 0, sizeof(r));
+	if (wwtp_api_authenticate(h->api, q, &who, &r) != 0)
+		return answer(h, c, &r);
+	if (!h->cfg->report.enabled || !slash || (size_t)(slash - rest) >= sizeof id)
+		return answer_error(h, c, 404, "no such archived document");
+	memcpy(id, rest, (size_t)(slash - rest));
+	id[slash - rest] = '\0';
+	const char *name = slash + 1;
+	int rc = wwtp_report_archive_file(h->cfg->report.dir, id, name, path, sizeof path);
+	if (rc != 0)
+		return answer_error(h, c, 404, "no such archived document");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return answer_error(h, c, 404, "no such archived document");
+	}
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	const char *ext = strrchr(name, '.');
+	const char *type = !ext			       ? "text/plain; charset=utf-8"
+			   : strcmp(ext, ".pdf") == 0  ? "application/pdf"
+			   : strcmp(ext, ".html") == 0 ? "text/html; charset=utf-8"
+			   : strcmp(ext, ".csv") == 0  ? "text/csv; charset=utf-8"
+						       : "application/octet-stream";
+	protect(h, resp, CSP_REPORT);
+	MHD_add_response_header(resp, "Content-Type", type);
+	if (!ext || strcmp(ext, ".html") != 0) {
+		char cd[300];
+		snprintf(cd, sizeof cd, "%s; filename=\"%s\"",
+			 ext && strcmp(ext, ".pdf") == 0 ? "inline" : "attachment", name);
+		MHD_add_response_header(resp, "Content-Disposition", cd);
+	}
+	enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	LOG_INFO(HTTP_MOD, "archived report %s/%s for %s", id, name, who.user);
 	return ok;
 }
 
@@ -613,6 +693,10 @@ static enum MHD_Result handle_request(struct wwtp_http *h, struct MHD_Connection
 	};
 	if (get && (strcmp(url, "/report") == 0 || strcmp(url, "/report/") == 0))
 		return serve_report(h, c, &q, &g);
+	if (get && (strcmp(url, "/api/reports") == 0 || strcmp(url, "/api/reports/") == 0))
+		return serve_archive_list(h, c, &q, &g);
+	if (get && strncmp(url, "/reports/", 9) == 0)
+		return serve_archive_file(h, c, &q, url + 9);
 	wwtp_api_handle(h->api, &q, &r);
 	LOG_DEBUG(HTTP_MOD, "%s %s from %s: %d", method, url, client, r.status);
 	return answer(h, c, &r);

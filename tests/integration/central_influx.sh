@@ -80,10 +80,16 @@ mqtt_sub tel 1000000 $((60 * SLOW)) 'wwtp/ci-plant/telemetry'
 "$COLLECTOR" -c "$T/stations/ci-plant.cfg" --profiles config/profiles >"$T/collector.out" 2>"$T/collector.log" &
 COL=$!
 track $COL
-sleep $((3 * SLOW))
+# The figures of wwtp-central's last stats line (one a second): waiting on
+# them, not on fixed times, for each phase to have happened.
+stat() { grep ' stats: ' "$T/central.log" | tail -n1 | sed -n "s/.*[ (]$1 \([0-9]*\)[ ,;)].*/\1/p"; }
+# Points written live first, then InfluxDB away until several writes have
+# failed (five: the retries back off to retry_max_ms) and points wait in
+# the spool, then back until the spool is empty.
+wait_for '[ "$(stat written)" -ge 20 ] 2>/dev/null' $((10 * SLOW))
 stop_pid "$INFLUX_PID" TERM
-log "influxd stopped"
-sleep $((4 * SLOW))
+log "influxd stopped ($(stat written) points written)"
+wait_for 'grep -q "cannot write to InfluxDB" "$T/central.log" && [ "$(stat queued)" -gt 0 ] && [ "$(stat failed)" -ge 5 ] 2>/dev/null' $((15 * SLOW))
 queued=$(sed -n 's/.* stats: .*queued \([0-9]*\) .*/\1/p' "$T/central.log" | tail -n1)
 if grep -q 'cannot write to InfluxDB' "$T/central.log" && [ "${queued:-0}" -gt 0 ]; then
 	ok "with InfluxDB down it says so and keeps points in the spool ($queued queued)"
@@ -92,8 +98,9 @@ else
 		"$(grep -E 'WARN|ERROR' "$T/central.log" | tail -n 3)"
 fi
 start_influxd
-log "influxd restarted"
-sleep $((3 * SLOW))
+log "influxd restarted ($(stat failed) writes had failed)"
+wait_for '[ "$(stat queued)" -eq 0 ] 2>/dev/null' $((15 * SLOW))
+sleep 1 # and a second of live writes
 stop_pid $COL TERM
 sleep 0.5
 stop_pid "$SUB_PID_tel" INT

@@ -69,7 +69,14 @@ wait_for '[ "$(count)" -ge 10 ]' $((10 * SLOW)) || not_ok "the collector publish
 sleep 2
 before_step=$(count)
 echo "-8" >"$T/faketime" # NTP steps the clock back 8 s
-sleep 22                 # catching up takes at most twice the step
+# Until the clock has caught up: polls flagged clock_behind_ms, then the
+# last five (two or three per device) no longer flagged. That takes about
+# the step (8 s); 22 s was the fixed wait before, at most twice the step.
+caught_up() {
+	jq -se --argjson n "$before_step" '.[$n:] | map((.clock_behind_ms // 0) > 0) |
+		(indices(true) | last) as $r | $r != null and length - $r > 5' "$T/tel.json" >/dev/null 2>&1
+}
+wait_for caught_up $((30 * SLOW)) || log "the clock had not caught up after $((30 * SLOW)) s"
 stop_pid $COL
 phase1=$(count)
 echo "-68" >"$T/faketime" # stopped, and 60 s more back

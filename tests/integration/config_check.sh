@@ -76,6 +76,31 @@ out=$("$COLLECTOR" --check -c "$T/several.cfg" 2>&1)
 if [ "$(grep -c "several.cfg:3:" <<<"$out")" -ge 2 ]; then ok "several problems of one file are all reported"; else
 	not_ok "several problems of one file are all reported" "$out"; fi
 
+# Root causes only: a device refused (a misspelt profile) is one message, not
+# one more per tt10 param or plausibility override that named its points.
+sed -e '0,/profile = "eh-cm44x"/s//profile = "eh-cm44"/' \
+	-e "s|^limits = {|profiles_dir = \"$WWTP_SRCDIR/config/profiles\";\nlimits_dir = \"$WWTP_SRCDIR/config/limits\";\nplausibility = ( { param = \"cod\"; flat_h = 12.0; } );\nlimits = {|" \
+	config/stations/thanh-thuy.cfg >"$T/root_cause.cfg"
+out=$("$COLLECTOR" --check -c "$T/root_cause.cfg" 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "unknown profile 'eh-cm44'" <<<"$out"; then
+	ok "a refused device is reported once, without its consequences (tt10, plausibility)"
+else
+	not_ok "a refused device is reported once, without its consequences (tt10, plausibility)" "exit $rc" "$out"
+fi
+# The plausibility keys (docs/plausibility.md): a param no point measures,
+# min above max, an unknown key, all at their lines.
+sed -e "s|^limits = {|profiles_dir = \"$WWTP_SRCDIR/config/profiles\";\nlimits_dir = \"$WWTP_SRCDIR/config/limits\";\nplausibility = ( { param = \"bod5\"; max = 10.0; },\n  { param = \"cod\"; min = 9.0; max = 1.0; },\n  { param = \"ph\"; colour = 1; } );\nlimits = {|" \
+	config/stations/thanh-thuy.cfg >"$T/plaus.cfg"
+out=$("$COLLECTOR" --check -c "$T/plaus.cfg" 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && grep -q "no point measures 'bod5'" <<<"$out" && grep -q "min 9 is above max 1" <<<"$out" &&
+	grep -q "colour" <<<"$out"; then
+	ok "bad plausibility overrides are each reported"
+else
+	not_ok "bad plausibility overrides are each reported" "exit $rc" "$out"
+fi
+
 # Nothing starts on a bad config: the daemon mode exits 2 at once.
 if timeout 10 "$COLLECTOR" -c "$T/unit_range.cfg" >/dev/null 2>&1; then rc=0; else rc=$?; fi
 if [ $rc -eq 2 ]; then ok "the collector does not start on a bad config"; else not_ok "the collector does not start on a bad config" "exit $rc"; fi

@@ -20,10 +20,7 @@ skip() { echo "ok - SKIP: $*"; exit 0; }
 for t in debootstrap lintian systemd-analyze; do
 	command -v "$t" >/dev/null || { not_ok "$t is installed (scripts/deps.sh)"; exit 1; }
 done
-# The mirror apt uses here (sources.list or deb822), else Debian's.
-MIRROR=$(sed -n 's|^deb \(http[^ ]*/debian\)/* bookworm .*|\1|p; s|^URIs: *\(http[^ ]*/debian\)/*$|\1|p' \
-	/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+MIRROR=$(scripts/test-root.sh --mirror)
 curl -sfI --max-time 15 "$MIRROR/dists/bookworm/Release" >/dev/null ||
 	skip "the Debian mirror $MIRROR cannot be reached: debootstrap needs it"
 
@@ -42,23 +39,22 @@ tags=$(grep -E '^[EW]: ' "$T/lintian.out")
 if [ -z "$tags" ]; then ok "lintian: no error or warning"; else
 	not_ok "lintian: no error or warning" "$tags"; fi
 
-# The clean root: made once, then copied for each run.
+# The clean root: made once (by make check's background prefetch while the
+# builds compile, or here), then copied for each run.
 BASE=$WWTP_SRCDIR/build/debootstrap/bookworm-$A
-if [ ! -f "$BASE/.complete" ]; then
-	rm -rf "$BASE"
-	mkdir -p "$(dirname "$BASE")"
-	start=$(date +%s)
-	if debootstrap --variant=minbase --arch="$A" bookworm "$BASE" "$MIRROR" >"$T/debootstrap.out" 2>&1; then
-		touch "$BASE/.complete"
-		ok "debootstrap makes a minbase bookworm root from $MIRROR ($(($(date +%s) - start)) s)"
-	else
-		not_ok "debootstrap makes a minbase bookworm root from $MIRROR" "$(tail -n 5 "$T/debootstrap.out")"
-		rm -rf "$BASE"
-		exit 1
-	fi
-else
-	log "reusing the root made by an earlier run: $BASE"
+if [ -f "$BASE/.complete" ]; then
+	log "reusing the root made earlier: $BASE"
 fi
+start=$(date +%s)
+msg=$(scripts/test-root.sh "$BASE" 2>"$T/root.err")
+case $? in
+0) ok "a minbase bookworm root is there to install into ($(($(date +%s) - start)) s here${msg:+; $msg})" ;;
+2) skip "$msg" ;;
+*)
+	not_ok "debootstrap makes a minbase bookworm root" "$(cat "$T/root.err")"
+	exit 1
+	;;
+esac
 R=$T/root
 cp -a "$BASE" "$R"
 cp /etc/resolv.conf "$R/etc/resolv.conf"

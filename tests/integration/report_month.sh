@@ -46,68 +46,8 @@ influxdb = { url = "http://127.0.0.1:$INFLUX_PORT"; database = "wwtp"; spool_dir
 EOF
 sed "s|http://127.0.0.1:$INFLUX_PORT|http://127.0.0.1:$(freeport)|" "$T/central.cfg" >"$T/central-down.cfg"
 
-# ---- the month's data ----
-gen() {
-	awk -v A="$A" -v B="$B" '
-	function lp(st, p, t, status, v) {
-		if (v == "") printf "reading,device=d,param=%s,station=%s status=\"%s\",unit=\"\",seq=1i %.0f\n", p, st, status, t
-		else printf "reading,device=d,param=%s,station=%s value=%s,status=\"%s\",unit=\"\",seq=1i %.0f\n", p, st, v, status, t
-	}
-	BEGIN {
-		H = 3600000; STEP = 600000   # a reading every 10 minutes
-		np["thanh-thuy"] = split("cod nh4 tss ph temp cod_in nh4_in flow_out", pt, " ")
-		for (i = 1; i <= np["thanh-thuy"]; i++) P["thanh-thuy", i] = pt[i]
-		np["yen-nghia"] = split("cod nh4 tss ph temp tn tp cod_in nh4_in flow_out", py, " ")
-		for (i = 1; i <= np["yen-nghia"]; i++) P["yen-nghia", i] = py[i]
-		np["bat-trang"] = split("cod nh4 ph temp tss color flow_out", pb, " ")
-		for (i = 1; i <= np["bat-trang"]; i++) P["bat-trang", i] = pb[i]
-		base["cod"] = 60; base["nh4"] = 4; base["tss"] = 40; base["ph"] = 7; base["temp"] = 29
-		base["cod_in"] = 500; base["nh4_in"] = 35; base["flow_out"] = 30; base["tn"] = 20
-		base["tp"] = 3; base["color"] = 80
-		for (t = A; t < B; t += STEP) {
-			k = (t - A) / STEP; h = int((t - A) / H); d = int(h / 24); hl = h % 24; m = (t - A) % H / 60000
-			for (s in np) for (i = 1; i <= np[s]; i++) {
-				p = P[s, i]
-				v = base[p] * (1 + 0.1 * sin(k / 7 + i))
-				if (p == "ph") v = 7 + 0.3 * sin(k / 11)
-				st = "ok"
-				if (s == "thanh-thuy") {
-					if (d == 4 && hl < 6) continue                       # a gap
-					if (d == 1 && hl == 2 && m < 30) { st = "calibrating"; v = 999 }
-					if (p == "cod" && d == 9 && hl >= 8 && hl < 12) v = 135  # exactly Cmax
-					if (p == "cod" && d == 19 && hl == 14) v = 200           # one hour above
-					if (p == "ph" && d == 14 && hl == 3) v = 5.0             # one hour below
-				} else if (s == "yen-nghia") {
-					if (p == "cod") v = 200 + 20 * sin(k / 5)
-					if (p == "nh4") v = 25 + 2 * sin(k / 5)
-					if (p == "tss") v = 150 + 10 * sin(k / 3)
-					if (p == "tn") v = 40 + 3 * sin(k / 4)
-					if (p == "cod_in") v = 520; if (p == "nh4_in") v = 40
-				} else {
-					if (hl % 5 >= 3) continue                            # 2 hours in 5 missing
-					if (hl % 5 == 2 && m < 20) { lp(s, p, t, "fault", ""); continue }
-				}
-				lp(s, p, t, st, sprintf("%.6f", v))
-			}
-		}
-		# Just outside the month, on both sides: must not count.
-		lp("thanh-thuy", "cod", A - 1000, "ok", "5000"); lp("thanh-thuy", "cod", B, "ok", "5000")
-		# Just inside: the last second of the month (Hanoi time).
-		lp("thanh-thuy", "cod", B - 1000, "ok", "61")
-		# Alerts of the edge (exceedance, range), docs/influxdb-schema.md.
-		al("thanh-thuy", "cod", "exceedance", 3600, A + 19 * 24 * H + 14 * H, A + 19 * 24 * H + 15.5 * H, 1.48)
-		al("thanh-thuy", "ph", "range", 3600, A - 11 * 24 * H, A - 10 * 24 * H, 1.2)
-		al("yen-nghia", "cod", "exceedance", 3600, A - 6 * 24 * H, 0, 1.5)
-		al("yen-nghia", "cod", "exceedance", 86400, A + 24 * H, 0, 1.4)
-		al("yen-nghia", "nh4", "exceedance", 3600, B - H, 0, 2.8)
-	}
-	function al(st, p, kind, win, s, e, r,   id) {
-		id = st ":" p ":" kind ":" win ":" sprintf("%.0f", s)
-		printf "alert,device=d,event=raised,kind=%s,param=%s,station=%s,window=%d id=\"%s\",ratio=%s,start_ms=%.0fi,since_ms=%.0fi %.0f\n", kind, p, st, win, id, r, s, s, s
-		if (e > 0) printf "alert,device=d,event=cleared,kind=%s,param=%s,station=%s,window=%d id=\"%s\",ratio=0.9,start_ms=%.0fi,end_ms=%.0fi,since_ms=%.0fi %.0f\n", kind, p, st, win, id, s, e, s, e
-	}'
-}
-gen >"$T/month.lp"
+# ---- the month's data (tests/lib/report_check.sh) ----
+report_month_lp "$A" "$B" >"$T/month.lp"
 split -l 20000 "$T/month.lp" "$T/chunk."
 for c in "$T"/chunk.*; do
 	code=$(curl -s -o "$T/write.out" -w '%{http_code}' -XPOST \
@@ -156,32 +96,70 @@ check "yen-nghia's reasons name COD compliance and COD removal" \
 
 # ---- the documents ----
 H="$OUT/fleet-$MONTH.html"
-check "the fleet HTML gives the fleet total: 1 of 3 plants met" grep -q 'Số trạm đạt quy chuẩn trong tháng: 1/3' "$H"
+check "the fleet HTML gives the fleet total: 1 of 3 plants met" grep -q 'Số trạm đạt quy chuẩn trong kỳ: 1/3' "$H"
 for f in "$H" "$OUT/station-thanh-thuy-$MONTH.html"; do
 	check "$(basename "$f") is self-contained (no http(s) src or href, no script)" \
 		bash -c "! grep -Eiq '(src|href)=\"?(https?:)?//|<script|@import|url\\(' '$f'"
 	check "$(basename "$f") has inline SVG charts" grep -q '<svg xmlns' "$f"
 done
 check "the station HTML is in Vietnamese with diacritics" \
-	grep -q 'Kết quả theo thông số' "$OUT/station-thanh-thuy-$MONTH.html"
-check "... with the regulation, column and factors" \
-	grep -q 'QCVN40:2011, Cột B' "$OUT/station-thanh-thuy-$MONTH.html"
+	grep -q 'Kết quả các thông số theo quy chuẩn' "$OUT/station-thanh-thuy-$MONTH.html"
+check "... with the regulation written out, its column and factors" \
+	grep -q 'QCVN 40:2011/BTNMT, cột B, Kq = 0,9, Kf = 1' "$OUT/station-thanh-thuy-$MONTH.html"
+# The compliance table (section III) holds only what the regulation limits.
+sed -n '/<h2>III\./,/<\/table>/p' "$OUT/station-thanh-thuy-$MONTH.html" >"$T/compliance-table.html"
+check "... its compliance table holds the 5 limited parameters and no inlet or flow signal" \
+	bash -c "[ \$(grep -c '<tr' '$T/compliance-table.html') -eq 6 ] && ! grep -Eq 'đầu vào|Lưu lượng' '$T/compliance-table.html'"
+check "... the inlet analyzers and the flow are in the signals' annex" \
+	bash -c "sed -n '/PHỤ LỤC 2/,/PHỤ LỤC 3/p' '$OUT/station-thanh-thuy-$MONTH.html' | grep -q 'COD đầu vào'"
 check "... and one chart per limited parameter (5) and the flow" \
 	test "$(grep -c '<svg' "$OUT/station-thanh-thuy-$MONTH.html")" -eq 6
 
 if "$CENTRAL" report -c "$T/central.cfg" --month "$MONTH" --station yen-nghia --lang en --out "$T/en" >"$T/en.out" 2>"$T/en.log"; then
 	check "--lang en --station: English, and only that station" \
-		bash -c "grep -q 'Results by parameter' '$T/en/station-yen-nghia-$MONTH.html' && ! ls '$T/en' | grep -q fleet"
+		bash -c "grep -q 'Parameters limited by the regulation' '$T/en/station-yen-nghia-$MONTH.html' && ! ls '$T/en' | grep -q fleet"
 	check "... its reasons in English" grep -q 'hourly averages within' "$T/en/station-yen-nghia-$MONTH.html"
 	if command -v chromium >/dev/null; then
 		check "with Chromium, a PDF is printed and starts with %PDF" \
 			bash -c "head -c 4 '$T/en/station-yen-nghia-$MONTH.pdf' | grep -q '%PDF'"
+		report_pdf_layout "$T/en/station-yen-nghia-$MONTH.pdf" en ""
 	else
 		check "without Chromium, the PDF is skipped and said so" grep -q 'PDF skipped' "$T/en.out"
 	fi
 else
 	not_ok "report --station yen-nghia --lang en exits 0" "$(tail -n 5 "$T/en.log")"
 fi
+
+# ---- the printed documents, as their readers see them ----
+if command -v chromium >/dev/null; then
+	for f in "$OUT"/*.pdf; do report_pdf_layout "$f" vi "HỆ THỐNG GIÁM SÁT NƯỚC THẢI"; done
+fi
+
+# ---- the quarter and the year: the same data, the longer periods ----
+# Q4 2026 and 2026 may be under way when the test runs: the period is then
+# judged up to the last complete hour, which the CSV says (hours_period); the
+# independent computation is made over the same hours.
+NOW_H=$(($(date -u +%s) / 3600 * 3600000))
+for per in "quarter 2026-Q4 $A $(($(date -u -d '2026-12-31T17:00:00Z' +%s) * 1000))" \
+	"year 2026 $(($(date -u -d '2025-12-31T17:00:00Z' +%s) * 1000)) $(($(date -u -d '2026-12-31T17:00:00Z' +%s) * 1000))"; do
+	set -- $per
+	kind=$1 id=$2 PA=$3 PB=$4
+	if ! "$CENTRAL" report -c "$T/central.cfg" --"$kind" "$id" --out "$T/p-$id" --no-pdf >"$T/p.out" 2>"$T/p.log"; then
+		not_ok "report --$kind $id exits 0" "$(tail -n 5 "$T/p.log")"
+		continue
+	fi
+	ok "report --$kind $id exits 0"
+	check "... and writes fleet-$id.html, fleet-$id.csv and station-thanh-thuy-$id.csv" \
+		test -s "$T/p-$id/fleet-$id.html" -a -s "$T/p-$id/fleet-$id.csv" -a -s "$T/p-$id/station-thanh-thuy-$id.csv"
+	hp=$(csvcols "$T/p-$id/fleet-$id.csv" hours_period | head -n 1)
+	want=$(((PB - PA) / 3600000))
+	[ "$NOW_H" -lt "$PB" ] && want=$(((NOW_H - PA) / 3600000))
+	check "... over the whole $kind or up to the last complete hour ($hp hours)" test "$hp" = "$want"
+	report_indep "$PA" "$((PA + hp * 3600000))" "$hp"
+	report_compare "$T/p-$id/fleet-$id.csv" "$T/p-$id/fleet-$id-stations.csv"
+done
+check "the quarter's document says which quarter" grep -q 'quý IV năm 2026' "$T/p-2026-Q4/fleet-2026-Q4.html"
+check "the year's document says which year" grep -q 'liên tục nước thải sau xử lý năm 2026' "$T/p-2026/station-yen-nghia-2026.html"
 
 # ---- refusals ----
 refused() { # refused DESC STATUS PATTERN ARGS...
@@ -192,6 +170,9 @@ refused() { # refused DESC STATUS PATTERN ARGS...
 	if [ "$rc" = "$want" ] && grep -q "$pat" "$T/r.err"; then ok "$desc"; else not_ok "$desc" "exit $rc" "$(head -n 3 "$T/r.err")"; fi
 }
 refused "a bad month is refused (exit 2, says the format)" 2 "YYYY-MM" -c "$T/central.cfg" --month 2026-13 --out "$T/x" --no-pdf
+refused "a bad quarter is refused (exit 2, says the format)" 2 "YYYY-Qn" -c "$T/central.cfg" --quarter 2026-Q5 --out "$T/x" --no-pdf
+refused "a month given to --year is refused (exit 2)" 2 "give it as YYYY" -c "$T/central.cfg" --year 2026-10 --out "$T/x" --no-pdf
+refused "two periods at once are refused (exit 2)" 2 "give one period" -c "$T/central.cfg" --month 2026-10 --year 2026 --out "$T/x" --no-pdf
 refused "an unknown station is refused (exit 2)" 2 "no station 'nowhere'" -c "$T/central.cfg" --month "$MONTH" --station nowhere --out "$T/x" --no-pdf
 refused "a bad language is refused (exit 2)" 2 "vi or en" -c "$T/central.cfg" --month "$MONTH" --lang fr --out "$T/x"
 refused "InfluxDB not answering: exit 1, says so" 1 "did not answer" -c "$T/central-down.cfg" --month "$MONTH" --out "$T/x" --no-pdf

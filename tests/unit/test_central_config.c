@@ -415,13 +415,59 @@ static void test_notify(void **state)
 		     5, "username and password_file go together");
 }
 
+static void test_report_group(void **state)
+{
+	static struct wwtp_central_cfg cfg;
+	(void)state;
+
+	/* No group: the defaults, no scheduled run. */
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR), &cfg, NULL), 0);
+	assert_int_equal(cfg.report.enabled, 0);
+	assert_string_equal(cfg.report.issuer, "HỆ THỐNG GIÁM SÁT NƯỚC THẢI");
+	assert_string_equal(cfg.report.number_pattern, "%n/BC-GSNT");
+	assert_string_equal(cfg.report.lang, "vi");
+	assert_int_equal(cfg.report.day, 5);
+	assert_int_equal(cfg.report.quarter_day, 15);
+	assert_int_equal(cfg.report.year_day, 10);
+	assert_int_equal(cfg.report.ndistribution, 4);
+	assert_string_equal(cfg.report.distribution[3], "Lưu: VT");
+	assert_int_equal(cfg.report.nemails, 0);
+
+	assert_int_equal(
+	    wwtp_central_config_load(
+		write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
+			  "notify = { smtp = { url = \"smtp://h\"; from = \"g@b.vn\"; }; };\n"
+			  "report = { issuer = \"Ban Quản lý\"; number_pattern = \"%n/BC-BQL\";\n"
+			  "  distribution = [ \"Sở Công Thương\", \"Lưu: VT\" ]; day = 19;\n"
+			  "  emails = [ \"a@b.vn\" ]; lang = \"en\"; };\n"),
+		&cfg, NULL),
+	    0);
+	assert_int_equal(cfg.report.enabled, 1);
+	assert_string_equal(cfg.report.issuer, "Ban Quản lý");
+	assert_int_equal(cfg.report.ndistribution, 2);
+	assert_int_equal(cfg.report.day, 19);
+	assert_int_equal(cfg.report.nemails, 1);
+	assert_string_equal(cfg.report.emails[0], "a@b.vn");
+	assert_string_equal(cfg.report.lang, "en");
+
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "report = {\n  colour = 1; };\n", 5, "colour");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "report = {\n  day = 20; };\n", 5, "day");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "report = {\n  number_pattern = \"BC\"; };\n", 5,
+		     "must hold %n");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "report = {\n  emails = [ \"a@b.vn\" ]; };\n", 5,
+		     "emails need notify.smtp");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "report = {\n  lang = \"fr\"; };\n", 5, "lang");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipped),	cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_flags_group), cmocka_unit_test(test_alarms_group),
-	    cmocka_unit_test(test_v2),		cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_mqtt_tls),	cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_shipped),	 cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_flags_group),	 cmocka_unit_test(test_alarms_group),
+	    cmocka_unit_test(test_v2),		 cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_mqtt_tls),	 cmocka_unit_test(test_notify),
+	    cmocka_unit_test(test_report_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -92,8 +92,39 @@ static void test_telemetry(void **state)
 	assert_false(m.readings[2].has_value);
 	assert_int_equal(m.readings[2].status, WWTP_READING_OFFLINE);
 	assert_string_equal(m.readings[2].unit, "");
+	assert_null(m.readings[0].suspect); /* a payload before issue 19: not checked */
 	wwtp_in_msg_clear(&m);
 	wwtp_in_msg_clear(&m); /* twice is harmless */
+}
+
+/* docs/plausibility.md: the mark is taken as given ([a-z_], a later
+ * collector may name another check), dropped without a value, refused when
+ * it is not a name. */
+static void test_suspect(void **state)
+{
+	struct wwtp_in_msg m;
+	struct wwtp_reject_info why;
+	(void)state;
+
+	const char *p =
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"d\",\"ts\":\"2026-01-31T17:00:00."
+	    "000Z\","
+	    "\"seq\":1,\"readings\":[{\"param\":\"ph\",\"value\":256,\"unit\":\"pH\",\"status\":"
+	    "\"ok\",\"suspect\":\"range\"},{\"param\":\"cod\",\"value\":12.2,\"unit\":\"mg/L\","
+	    "\"status\":\"ok\",\"suspect\":\"some_new_check\"},{\"param\":\"tss\",\"unit\":\"\","
+	    "\"status\":\"offline\",\"suspect\":\"flatline\"}]}";
+	assert_int_equal(decode(TEL_TOPIC, p, &m, &why), 0);
+	assert_string_equal(m.readings[0].suspect, "range");
+	assert_string_equal(m.readings[1].suspect, "some_new_check");
+	assert_null(m.readings[2].suspect);
+	wwtp_in_msg_clear(&m);
+	const char *bad =
+	    "{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"d\",\"ts\":\"2026-01-31T17:00:00."
+	    "000Z\","
+	    "\"seq\":1,\"readings\":[{\"param\":\"ph\",\"value\":7,\"unit\":\"pH\",\"status\":"
+	    "\"ok\",\"suspect\":\"Range!\"}]}";
+	assert_int_not_equal(decode(TEL_TOPIC, bad, &m, &why), 0);
+	wwtp_in_msg_clear(&m);
 }
 
 static void test_unknown_keys_ignored(void **state)
@@ -586,6 +617,7 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_garbage),
 	    cmocka_unit_test(test_reason_text_is_one_line),
+	    cmocka_unit_test(test_suspect),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,6 +51,18 @@ static void test_reason(void **state)
 	assert_non_null(strstr(out, "67 %"));
 	assert_non_null(strstr(out, "75 %"));
 	assert_null(strstr(out, "mg/L")); /* a share has no concentration unit */
+	/* docs/plausibility.md: the reason an inspector reads for a frozen COD. */
+	r.rule = WWTP_FLAG_SUSPECT;
+	r.value = 0.4;
+	r.threshold = 0.2;
+	r.hours = 168;
+	r.flat_run = 23;
+	wwtp_words_reason(&r, "mg/L", out, sizeof out);
+	assert_string_equal(out, "COD không đổi 23 giờ liền — nghi thiết bị bị can thiệp (dữ liệu "
+				 "bất thường 40 % số giờ, ngưỡng 20 %)");
+	r.flat_run = 0;
+	wwtp_words_reason(&r, "mg/L", out, sizeof out);
+	assert_non_null(strstr(out, "không hợp lý 40 % số giờ"));
 }
 
 static void test_alert(void **state)

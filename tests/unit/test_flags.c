@@ -385,6 +385,71 @@ static void test_small_out(void **state)
 	wwtp_hourly_free(&x.h);
 }
 
+/* docs/plausibility.md: suspect readings leave the hour's valid count (so
+ * availability drops, the average is not judged) and a limited param whose
+ * hours are mostly marked is flagged with the run of flat-line hours. */
+static void test_suspect_data(void **state)
+{
+	struct run x;
+	(void)state;
+
+	run_init(&x);
+	healthy_week(&x.h, 168);
+	/* COD frozen and marked "flatline" the last 30 hours (12 polls, 12
+	 * suspect, 0 valid), except hour END-10 with 6 of 12 marked (half:
+	 * still a suspect hour, still flat) and END-9 with 5 of 12 (not mostly
+	 * marked: the run of END-30..END-10, 21 hours, breaks there). */
+	for (int64_t hr = END - 30; hr < END; hr++) {
+		struct wwtp_hour_cell *c = wwtp_hourly_cell(&x.h, P_COD, hr);
+		c->polls = 12;
+		c->ok = 0;
+		c->suspect = 12;
+		c->flat = 12;
+		c->mean = NAN;
+	}
+	struct wwtp_hour_cell *c = wwtp_hourly_cell(&x.h, P_COD, END - 10);
+	c->ok = 6;
+	c->suspect = c->flat = 6;
+	c->mean = 50;
+	c = wwtp_hourly_cell(&x.h, P_COD, END - 9);
+	c->ok = 7;
+	c->suspect = c->flat = 5; /* 5 of 12: not mostly marked: the run breaks */
+	c->mean = 50;
+	eval(&x, 0);
+	/* 29 suspect hours of 168 = 17.3 %: under 20 %, not flagged. */
+	assert_int_equal(x.ps[P_COD].suspect_hours, 29);
+	assert_int_equal(x.ps[P_COD].flat_run, 21);
+	assert_null(reason(&x, WWTP_FLAG_SUSPECT, "cod"));
+	/* Suspect readings are polls without a valid value: none of the 30
+	 * hours is judged (6 and 7 of 12 ok are under 75 %). */
+	assert_int_equal(x.ps[P_COD].judged, 168 - 30);
+
+	/* Eight more marked hours before them: 37 / 168 = 22 %, and a run of
+	 * 29 flat hours. */
+	for (int64_t hr = END - 38; hr < END - 30; hr++) {
+		c = wwtp_hourly_cell(&x.h, P_COD, hr);
+		c->ok = 0;
+		c->suspect = c->flat = 12;
+	}
+	eval(&x, 0);
+	const struct wwtp_flag_reason *r = reason(&x, WWTP_FLAG_SUSPECT, "cod");
+	assert_non_null(r);
+	assert_int_equal(r->flat_run, 29);
+	assert_int_equal(r->hours, 168);
+	assert_true(fabs(r->value - 37.0 / 168) < 1e-9);
+	assert_non_null(strstr(r->text, "unchanged for 29 hours"));
+	assert_string_equal(wwtp_flag_rule_name(WWTP_FLAG_SUSPECT), "suspect_data");
+	/* A param without a limit is never flagged for it. */
+	for (int64_t hr = END - 168; hr < END; hr++) {
+		c = wwtp_hourly_cell(&x.h, P_FLOW, hr);
+		c->ok = 0;
+		c->suspect = 12;
+	}
+	eval(&x, 0);
+	assert_null(reason(&x, WWTP_FLAG_SUSPECT, "flow_out"));
+	wwtp_hourly_free(&x.h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +460,7 @@ int main(void)
 	    cmocka_unit_test(test_not_enough_data),
 	    cmocka_unit_test(test_defaults_and_names),
 	    cmocka_unit_test(test_small_out),
+	    cmocka_unit_test(test_suspect_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -256,6 +256,16 @@ static void test_telemetry(void **state)
 	wwtp_buf_reset(&b);
 	assert_int_equal(wwtp_lp_encode(&m, &b, &np), 0);
 	assert_string_equal(text(), first);
+
+	/* A value marked suspect (docs/plausibility.md) keeps its mark and is
+	 * stored as suspect_value: no reader of `value` counts it. */
+	rd[0].suspect = "flatline";
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_lp_encode(&m, &b, &np), 0);
+	assert_non_null(strstr(text(),
+			       "reading,device=outlet-analyzer,param=cod,station=thanh-thuy "
+			       "suspect_value=42.1,status=\"ok\",unit=\"mg/L\",seq=41i,"
+			       "suspect=\"flatline\" 1769878800000\n"));
 }
 
 static void test_all_or_nothing(void **state)

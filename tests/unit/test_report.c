@@ -21,6 +21,7 @@
 #include "../../central/ingest/query.h"
 #include "../../central/report/report_query.h"
 #include "../../central/report/report_stats.h"
+#include "../../central/report/schedule.h"
 #include "../../central/report/report_text.h"
 #include "../../central/report/report_write.h"
 #include "../../util/err.h"
@@ -94,12 +95,79 @@ static void test_period_under_way_and_future(void **state)
 static void test_period_refuses(void **state)
 {
 	struct wwtp_report_period p;
-	const char *bad[] = {"2026-13", "2026-00", "2026-1",	 "26-10", "2026/10", "abcd-ef",
-			     "1999-12", "2200-01", "2026-10-01", "",	  " 2026-10"};
+	const char *bad[] = {"2026-13", "2026-00", "2026-1",	 "26-10", "2026/10",  "abcd-ef",
+			     "1999-12", "2200-01", "2026-10-01", "",	  " 2026-10", "2026-Q0",
+			     "2026-Q5", "2026-q4", "2026-Q",	 "1999",  "20261",    "2026 "};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(wwtp_report_period_parse(bad[i], AFTER, &p), WWTP_ERR_INVAL);
 	assert_int_equal(wwtp_report_period_parse(NULL, AFTER, &p), WWTP_ERR_INVAL);
+}
+
+static void test_period_quarter_and_year(void **state)
+{
+	struct wwtp_report_period p;
+	(void)state;
+	/* Q4 2026: 1 October to 1 January, Hanoi time. */
+	assert_int_equal(wwtp_report_period_parse("2026-Q4", utc("2027-02-01T00:00:00.000Z"), &p),
+			 0);
+	assert_int_equal(p.kind, WWTP_PERIOD_QUARTER);
+	assert_int_equal(p.quarter, 4);
+	assert_int_equal(p.month, 10);
+	assert_string_equal(p.id, "2026-Q4");
+	assert_true(p.start_ms == OCT_START);
+	assert_true(p.end_ms == utc("2026-12-31T17:00:00.000Z"));
+	assert_int_equal(p.nhours, 92 * 24);
+	assert_int_equal(p.hours, 92 * 24);
+	assert_int_equal(p.ndays, 92);
+	/* Q1 of a leap year: 91 days. */
+	assert_int_equal(wwtp_report_period_parse("2028-Q1", utc("2029-01-01T00:00:00.000Z"), &p),
+			 0);
+	assert_int_equal(p.ndays, 91);
+	/* A year, and a year under way (judged up to its last complete hour). */
+	assert_int_equal(wwtp_report_period_parse("2028", utc("2029-01-01T00:00:00.000Z"), &p), 0);
+	assert_int_equal(p.kind, WWTP_PERIOD_YEAR);
+	assert_int_equal(p.nhours, 366 * 24);
+	assert_true(p.nhours <= WWTP_REPORT_HOURS_MAX);
+	assert_true(p.start_ms == utc("2027-12-31T17:00:00.000Z"));
+	assert_int_equal(wwtp_report_period_parse("2026", utc("2026-12-03T20:30:00.000Z"), &p), 0);
+	assert_int_equal(p.nhours, 365 * 24);
+	assert_true(p.until_ms == utc("2026-12-03T20:00:00.000Z"));
+	assert_int_equal(p.hours, (size_t)((p.until_ms - p.start_ms) / H));
+}
+
+static void test_schedule_due(void **state)
+{
+	struct wwtp_central_report rc = {.day = 5, .quarter_day = 15, .year_day = 10};
+	char ids[3][16];
+	int64_t due[3];
+	(void)state;
+	/* 3 December 2026, 10:00 Hanoi: November is not due before the 5th. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-03T03:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-10");
+	assert_true(due[0] == utc("2026-11-04T17:00:00.000Z")); /* 05/11 00:00 UTC+7 */
+	assert_string_equal(ids[1], "2026-Q3");
+	assert_true(due[1] == utc("2026-09-14T17:00:00.000Z"));
+	assert_string_equal(ids[2], "2025");
+	assert_true(due[2] == utc("2025-12-09T17:00:00.000Z"));
+	/* 00:00 of the 5th (Hanoi): November; 15/12: Q4; 10/12: the year. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-04T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-11");
+	assert_int_equal(wwtp_report_due(&rc, utc("2026-12-14T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2026-Q4");
+	assert_string_equal(ids[2], "2026");
+	assert_true(due[2] == utc("2026-12-09T17:00:00.000Z"));
+	/* January: December of the year before; February 4th: still December. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-01-20T00:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-12");
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-02-03T00:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[0], "2026-12");
+	assert_string_equal(ids[1], "2026-Q4");
+	/* 14/03 23:59 Hanoi: Q1 not yet; 15/03 00:00: Q1. */
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-03-14T16:59:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2026-Q4");
+	assert_int_equal(wwtp_report_due(&rc, utc("2027-03-14T17:00:00.000Z"), ids, due), 3);
+	assert_string_equal(ids[1], "2027-Q1");
 }
 
 /* ---- a small station: cod (Cmax 135), ph (5.5-9), flow (no limit) ---- */
@@ -567,6 +635,71 @@ static void test_parse_answer(void **state)
 	free(f);
 }
 
+/* ---- volume, hours lost ---- */
+
+static void test_volume_and_lost_hours(void **state)
+{
+	struct fix *f = fix_new();
+	struct wwtp_report_volume v;
+	(void)state;
+	/* flow_out in m3/h: 30 m3/h for 700 hours with data, 44 hours offline. */
+	snprintf(f->params[P_FLOW].unit, sizeof f->params[P_FLOW].unit, "m3/h");
+	fill(f, P_FLOW, 0, 700, WWTP_READING_OK, 30);
+	fill(f, P_COD, 0, 600, WWTP_READING_OK, 60);
+	fill(f, P_COD, 600, 620, WWTP_READING_FAULT, 0);
+	fill(f, P_COD, 620, 650, WWTP_READING_CALIBRATING, 0);
+	compute(f, NULL, 0);
+	assert_int_equal(f->res.vol_out.method, WWTP_VOL_INTEGRAL);
+	assert_int_equal(f->res.vol_out.hours, 700);
+	assert_true(fabs(f->res.vol_out.m3 - 21000) < 1e-6);
+	assert_true(fabs(f->res.vol_out.per_day - 720) < 1e-6);
+	assert_true(fabs(f->res.vol_out.capacity_use - 0.72) < 1e-9); /* design 1000 m3/day */
+	assert_int_equal(f->res.vol_in.method, WWTP_VOL_NONE);
+	assert_true(isnan(f->res.vol_in.m3));
+	const struct wwtp_report_pstats *c = &f->ps[P_COD];
+	assert_int_equal(c->hours_lost, 144);
+	assert_int_equal(c->lost_fault, 20);
+	assert_int_equal(c->lost_other, 30);
+	assert_int_equal(c->lost_nodata, 94);
+	/* A unit that is not m3/h is not integrated. */
+	snprintf(f->params[P_FLOW].unit, sizeof f->params[P_FLOW].unit, "L/s");
+	wwtp_report_volume(&f->p, f->params, NP, f->hours, "volume_out", "flow_out", 0, &v);
+	assert_int_equal(v.method, WWTP_VOL_NONE);
+	/* A totaliser (as the flow's slot): its increase, a reset skipped. */
+	snprintf(f->params[P_FLOW].name, sizeof f->params[P_FLOW].name, "volume_out");
+	gap(f, P_FLOW, 0, 744);
+	for (int h = 0; h < 744; h++) {
+		double base = h < 400 ? 1000 + 30.0 * h : 5 + 30.0 * (h - 400);
+		struct wwtp_report_sample s[2] = {
+		    {OCT_START + h * H, WWTP_READING_OK, 1, base},
+		    {OCT_START + h * H + 3599000LL, WWTP_READING_OK, 1, base + 29.99}};
+		if (h >= 100 && h < 110)
+			continue; /* offline: the counter goes on counting */
+		wwtp_report_hours_add(&f->hours[(size_t)P_FLOW * f->p.nhours], f->p.nhours,
+				      f->p.start_ms, s, 2);
+	}
+	wwtp_report_volume(&f->p, f->params, NP, f->hours, "volume_out", "flow_out", 1000, &v);
+	assert_int_equal(v.method, WWTP_VOL_TOTALISER);
+	assert_int_equal(v.resets, 1);
+	/* 400 hours up to 1000 + 30*399 + 29.99, then from 5 to 5 + 30*343 + 29.99. */
+	assert_true(fabs(v.m3 - ((30.0 * 399 + 29.99) + (30.0 * 343 + 29.99))) < 1e-6);
+	assert_int_equal(v.hours, 734);
+	free(f->hours);
+	free(f);
+}
+
+static void test_number_pattern(void **state)
+{
+	char b[64];
+	(void)state;
+	wwtp_report_number("%n/BC-GSNT", 12, b, sizeof b);
+	assert_string_equal(b, "12/BC-GSNT");
+	wwtp_report_number("%n/BC-GSNT", 0, b, sizeof b);
+	assert_string_equal(b, "      /BC-GSNT");
+	wwtp_report_number("BC-%n-%n", 7, b, 6);
+	assert_string_equal(b, "BC-7-");
+}
+
 /* ---- documents ---- */
 
 static void test_documents(void **state)
@@ -585,7 +718,17 @@ static void test_documents(void **state)
 	wwtp_buf_init(&b, 4 << 20);
 	assert_int_equal(wwtp_report_html_station(&f->p, st, WWTP_LANG_VI, OCT_START, &b), 0);
 	assert_non_null(strstr(b.data, "<html lang=\"vi\">"));
-	assert_non_null(strstr(b.data, "Kết quả theo thông số"));
+	assert_non_null(strstr(b.data, "Kết quả các thông số theo quy chuẩn"));
+	/* The administrative document (Nghị định 30/2020/NĐ-CP). */
+	assert_non_null(strstr(b.data, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+	assert_non_null(strstr(b.data, "Độc lập - Tự do - Hạnh phúc"));
+	assert_non_null(strstr(b.data, "HỆ THỐNG GIÁM SÁT NƯỚC THẢI"));
+	assert_non_null(strstr(b.data, "Hà Nội, ngày 01 tháng 10 năm 2026"));
+	assert_non_null(strstr(b.data, "Nơi nhận:"));
+	assert_non_null(strstr(b.data, "counter(page) \"/\" counter(pages)"));
+	assert_non_null(strstr(b.data, "Số: &nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;/BC-GSNT"));
+	assert_non_null(strstr(b.data, "PHỤ LỤC 2"));
+	assert_null(strstr(b.data, "(UTC)"));
 	assert_non_null(strstr(b.data, "Không đạt quy chuẩn"));
 	assert_non_null(strstr(b.data, "<svg xmlns"));
 	assert_non_null(strstr(b.data, "CCN &lt;Thanh Thùy&gt; &amp; co")); /* escaped */
@@ -600,6 +743,9 @@ static void test_documents(void **state)
 	wwtp_buf_reset(&b);
 	assert_int_equal(wwtp_report_html_fleet(&f->p, l, 1, WWTP_LANG_EN, OCT_START, &b), 0);
 	assert_non_null(strstr(b.data, "Plants that met the regulation: 0/1 (0%)"));
+	assert_non_null(
+	    strstr(b.data, "Plants: 1; met the regulation: 0; not met: 1; insufficient"));
+	assert_non_null(strstr(b.data, "SOCIALIST REPUBLIC OF VIET NAM"));
 	assert_non_null(strstr(b.data, "0% of 744 hourly averages within 135"));
 
 	wwtp_buf_reset(&b);
@@ -672,6 +818,10 @@ int main(void)
 	    cmocka_unit_test(test_alert_hours),
 	    cmocka_unit_test(test_query_text),
 	    cmocka_unit_test(test_parse_answer),
+	    cmocka_unit_test(test_volume_and_lost_hours),
+	    cmocka_unit_test(test_number_pattern),
+	    cmocka_unit_test(test_period_quarter_and_year),
+	    cmocka_unit_test(test_schedule_due),
 	    cmocka_unit_test(test_documents),
 	    cmocka_unit_test(test_numbers_and_words),
 	};

@@ -516,6 +516,55 @@ static void test_effects(void **state)
 
 /* A healthy plant's excursions: rare, an hour or two each, over the limit
  * while they last, and never at a degraded plant. */
+/* A plant that fakes its data (docs/simulator.md, "Cheating"): the outlet
+ * COD and NH4 stay within the analyzers' last digit and pH is exactly 7
+ * all week, while BOD5, TN, the flows and the inlet vary as usual; spikes
+ * are rare and far off. */
+static void test_cheating(void **state)
+{
+	struct wwtp_sim_site c, h, sp;
+	double mn[6], mx[6];
+	static const char *const names[6] = {"cod", "nh4", "ph", "bod5", "tn", "cod_in"};
+	int spikes = 0, n = 0;
+	(void)state;
+
+	wwtp_sim_site_init(&c, 1, "qd6613-07", 0,
+			   WWTP_SIM_FX_DILUTED | WWTP_SIM_FX_FROZEN_PH | WWTP_SIM_FX_AERATION);
+	wwtp_sim_site_init(&h, 1, "qd6613-07", 0, WWTP_SIM_HEALTHY);
+	wwtp_sim_site_init(&sp, 1, "qd6613-07", 0, WWTP_SIM_FX_SPIKES);
+	for (int i = 0; i < 6; i++) {
+		mn[i] = INFINITY;
+		mx[i] = -INFINITY;
+	}
+	for (int64_t t = MONDAY_LOCAL_MIDNIGHT; t < MONDAY_LOCAL_MIDNIGHT + WEEK_S; t += 60) {
+		for (int i = 0; i < 6; i++) {
+			double v = wwtp_sim_model_value(&c, names[i], t);
+			mn[i] = fmin(mn[i], v);
+			mx[i] = fmax(mx[i], v);
+		}
+		double v = wwtp_sim_model_value(&sp, "cod", t);
+		spikes += v > 300 && wwtp_sim_model_value(&h, "cod", t) < 300;
+		n++;
+	}
+	/* Within the resolution of the flat-line rule (0.1, 0.01 mg/L), and
+	 * low: cheating wins over the failed aeration it hides. */
+	assert_true(mx[0] - mn[0] <= 0.08 + 1e-9 && mx[0] < 13);
+	assert_true(mx[1] - mn[1] <= 0.008 + 1e-9 && mx[1] < 0.5);
+	assert_true(mn[2] == 7.0 && mx[2] == 7.0);
+	for (int i = 3; i < 6; i++)
+		if (mx[i] - mn[i] < 2.0)
+			fail_msg("%s does not vary under cheating: [%g, %g]", names[i], mn[i],
+				 mx[i]);
+	/* One analyzer update in about 300: between 0.1 % and 1 % of minutes. */
+	if (spikes * 1000 < n || spikes * 100 > n)
+		fail_msg("%d spikes in %d minutes", spikes, n);
+	char buf[WWTP_SIM_SCENARIO_MAX];
+	unsigned sc;
+	assert_int_equal(wwtp_sim_scenario_parse("diluted-analyzer+frozen-ph+spikes", &sc), 0);
+	assert_string_equal(wwtp_sim_scenario_format(sc, buf, sizeof(buf)),
+			    "diluted-analyzer+frozen-ph+spikes");
+}
+
 static void test_excursions(void **state)
 {
 	static const char *const ps[] = {"cod", "nh4", "tss"};
@@ -844,6 +893,7 @@ int main(void)
 	    cmocka_unit_test(test_scenario_parse_format),
 	    cmocka_unit_test(test_effects),
 	    cmocka_unit_test(test_excursions),
+	    cmocka_unit_test(test_cheating),
 	    cmocka_unit_test(test_point_value_status),
 	    cmocka_unit_test(test_image_roundtrip),
 	    cmocka_unit_test(test_image_out_of_range),

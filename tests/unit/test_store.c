@@ -18,7 +18,10 @@
 #include "../../util/err.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char dir[256];
 
@@ -242,6 +245,54 @@ static void test_size_bound_drops_oldest(void **state)
 	wwtp_store_close(s);
 }
 
+/* Bytes of blocks allocated to path; -1 when it is missing. */
+static long long allocated(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_blocks * 512 : -1;
+}
+
+/* The reserve: taken at open with real blocks (a sparse file left there
+ * is no reserve), resized or removed on request, counted in the stats. */
+static void test_reserve(void **state)
+{
+	struct wwtp_store *s;
+	struct wwtp_store_stats st;
+	char res[700];
+	(void)state;
+
+	snprintf(res, sizeof(res), "%s.reserve", file("r.db"));
+	/* A sparse file of the right length: not room at all. */
+	int fd = open(res, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 384 * 1024), 0);
+	close(fd);
+	assert_true(allocated(res) < 384 * 1024);
+	assert_int_equal(wwtp_store_open(file("r.db"), 0, 0, &s), 0);
+	assert_true(allocated(res) >= 384 * 1024);
+	wwtp_store_get_stats(s, &st);
+	assert_int_equal(st.reserve_bytes, 384 * 1024);
+	/* Another size, then none. */
+	assert_int_equal(wwtp_store_set_reserve(s, 64 * 1024), 0);
+	wwtp_store_get_stats(s, &st);
+	assert_int_equal(st.reserve_bytes, 64 * 1024);
+	assert_true(allocated(res) >= 64 * 1024 && allocated(res) < 384 * 1024);
+	assert_int_equal(wwtp_store_set_reserve(s, 0), 0);
+	wwtp_store_get_stats(s, &st);
+	assert_int_equal(st.reserve_bytes, 0);
+	assert_int_equal(allocated(res), -1);
+	wwtp_store_close(s);
+	/* A new store is made to be cut back (auto_vacuum = INCREMENTAL). */
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_open(file("r.db"), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA auto_vacuum", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 static void test_age_bound(void **state)
 {
 	struct wwtp_store *s;
@@ -331,6 +382,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_crash_loses_only_the_open_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_size_bound_drops_oldest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_age_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_file_set_aside, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_one_collector_per_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_format_refused, setup, teardown),

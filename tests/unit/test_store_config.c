@@ -53,7 +53,7 @@ static void test_given_and_defaults(void **state)
 	(void)state;
 
 	assert_int_equal(load("store = { path = \"/data/t1.db\"; max_mb = 512; max_age_days = 30;\n"
-			      "  commit_ms = 1000; replay_rate = 50; };\n",
+			      "  commit_ms = 1000; replay_rate = 50; reserve_kb = 0; };\n",
 			      &st, msgs, sizeof(msgs)),
 			 0);
 	assert_true(st->store.present);
@@ -62,6 +62,7 @@ static void test_given_and_defaults(void **state)
 	assert_int_equal(st->store.max_age_days, 30);
 	assert_int_equal(st->store.commit_ms, 1000);
 	assert_int_equal(st->store.replay_rate, 50);
+	assert_int_equal(st->store.reserve_kb, 0); /* none */
 	assert_int_equal(st->store.line, 6);
 	wwtp_station_free(st);
 
@@ -73,6 +74,7 @@ static void test_given_and_defaults(void **state)
 	assert_int_equal(st->store.max_age_days, 60);
 	assert_int_equal(st->store.commit_ms, 5000);
 	assert_int_equal(st->store.replay_rate, 500);
+	assert_int_equal(st->store.reserve_kb, -1); /* the store's own size */
 	wwtp_station_free(st);
 
 	/* No group: the same defaults, and not present. */
@@ -80,6 +82,7 @@ static void test_given_and_defaults(void **state)
 	assert_false(st->store.present);
 	assert_int_equal(st->store.max_age_days, 60);
 	assert_int_equal(st->store.commit_ms, 5000);
+	assert_int_equal(st->store.reserve_kb, -1);
 	wwtp_station_free(st);
 }
 
@@ -96,7 +99,7 @@ static void test_mistakes(void **state)
 	assert_null(st);
 	static const char *const want[] = {
 	    ":6: unknown key 'colour' in store (known keys: path, max_mb, max_age_days, commit_ms, "
-	    "replay_rate, confirm, confirm_timeout_s)",
+	    "replay_rate, confirm, confirm_timeout_s, reserve_kb)",
 	    ":6: store: max_mb 0 out of range 1..1048576",
 	    ":6: store: path must not be empty",
 	    ":7: store: commit_ms 5 out of range 10..600000",
