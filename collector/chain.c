@@ -9,45 +9,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "../util/err.h"
 #include "../util/log.h"
+#include "../util/slotfile.h"
 
 #define MOD "sign"
-#define SLOT 96
 #define SEED_HEX (2 * crypto_sign_ed25519_SEEDBYTES)
 
 static const char magic[8] = {'W', 'W', 'T', 'P', 'C', 'H', 'N', '1'};
 
 struct wwtp_chain {
 	unsigned char sk[WWTP_SIGN_SK_LEN];
-	uint64_t link, gen;
+	uint64_t link;
 	unsigned char head[WWTP_SIGN_HASH_LEN];
-	int fd; /* -1: in memory only */
+	struct wwtp_slotfile *file; /* NULL: in memory only */
 	char *path;
 	struct wwtp_complain complain;
 };
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-/* magic 0..8, gen 8..16, link 16..24, hash 24..56, crc 56..60 */
-static uint32_t slot_crc(const unsigned char *p)
-{
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, 56);
-}
 
 int wwtp_chain_keygen(const char *key_file, char pk_text[WWTP_SIGN_PK_TEXT])
 {
@@ -123,7 +102,6 @@ int wwtp_chain_open(const char *key_file, struct wwtp_chain **out)
 		crypto_sign_ed25519_seed_keypair(pk, c->sk, seed);
 		sodium_memzero(seed, sizeof(seed));
 		sodium_memzero(hex, sizeof(hex));
-		c->fd = -1;
 		c->complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 		*out = c;
 		char t[WWTP_SIGN_PK_TEXT];
@@ -136,45 +114,32 @@ int wwtp_chain_open(const char *key_file, struct wwtp_chain **out)
 	return WWTP_ERR_INVAL;
 }
 
+/* The record: link (8 bytes, little-endian) and hash. */
+#define REC (8 + WWTP_SIGN_HASH_LEN)
+
 int wwtp_chain_keep(struct wwtp_chain *c, const char *state_path)
 {
-	unsigned char buf[2 * SLOT];
-	ssize_t n;
+	unsigned char rec[REC];
+	int found;
 
-	c->fd = open(state_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (c->fd < 0 || !(c->path = strdup(state_path))) {
-		LOG_ERROR(MOD, "cannot open %s: %s", state_path, strerror(errno));
-		return WWTP_ERR_ERRNO;
+	c->path = strdup(state_path);
+	if (!c->path)
+		return WWTP_ERR_NOMEM;
+	int rc = wwtp_slotfile_open(state_path, magic, rec, sizeof(rec), &c->file, &found);
+	if (rc) {
+		LOG_ERROR(MOD, "cannot use %s: %s", state_path,
+			  rc == WWTP_ERR_ERRNO ? strerror(errno) : wwtp_strerror(rc));
+		return rc;
 	}
-	memset(buf, 0, sizeof(buf));
-	n = pread(c->fd, buf, sizeof(buf), 0);
-	if (n < 0) {
-		LOG_ERROR(MOD, "cannot read %s: %s", state_path, strerror(errno));
-		return WWTP_ERR_ERRNO;
-	}
-	for (int i = 0; i < 2; i++) {
-		const unsigned char *p = buf + i * SLOT;
-		if (memcmp(p, magic, 8) != 0 || get64(p + 56) != slot_crc(p))
-			continue;
-		if (get64(p + 8) >= c->gen) {
-			c->gen = get64(p + 8);
-			c->link = get64(p + 16);
-			memcpy(c->head, p + 24, WWTP_SIGN_HASH_LEN);
-		}
-	}
-	if (n > 0 && c->gen == 0)
+	if (found < 0)
 		LOG_ERROR(MOD, "%s holds no readable chain head: the chain starts again at 1",
 			  state_path);
-	else if (c->link > 0)
+	c->link = 0;
+	for (int i = 7; i >= 0; i--)
+		c->link = c->link << 8 | rec[i];
+	memcpy(c->head, rec + 8, WWTP_SIGN_HASH_LEN);
+	if (c->link > 0)
 		LOG_INFO(MOD, "the chain goes on after link %llu", (unsigned long long)c->link);
-	if (n < (ssize_t)sizeof(buf) && c->gen == 0) {
-		memset(buf, 0, sizeof(buf));
-		if (pwrite(c->fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
-		    fsync(c->fd) != 0) {
-			LOG_ERROR(MOD, "cannot write %s: %s", state_path, strerror(errno));
-			return WWTP_ERR_ERRNO;
-		}
-	}
 	return 0;
 }
 
@@ -182,8 +147,7 @@ void wwtp_chain_close(struct wwtp_chain *c)
 {
 	if (!c)
 		return;
-	if (c->fd >= 0)
-		close(c->fd);
+	wwtp_slotfile_close(c->file);
 	free(c->path);
 	sodium_memzero(c->sk, sizeof(c->sk));
 	free(c);
@@ -192,18 +156,14 @@ void wwtp_chain_close(struct wwtp_chain *c)
 /* Records link and hash as the head, synced. */
 static int write_head(struct wwtp_chain *c, uint64_t link, const unsigned char *hash)
 {
-	unsigned char p[SLOT];
+	unsigned char rec[REC];
 
-	if (c->fd < 0)
+	if (!c->file)
 		return 0;
-	memset(p, 0, sizeof(p));
-	memcpy(p, magic, 8);
-	put64(p + 8, c->gen + 1);
-	put64(p + 16, link);
-	memcpy(p + 24, hash, WWTP_SIGN_HASH_LEN);
-	put64(p + 56, slot_crc(p));
-	off_t at = (off_t)(((c->gen + 1) & 1) * SLOT);
-	if (pwrite(c->fd, p, sizeof(p), at) != (ssize_t)sizeof(p) || fdatasync(c->fd) != 0) {
+	for (int i = 0; i < 8; i++)
+		rec[i] = (unsigned char)(link >> (8 * i));
+	memcpy(rec + 8, hash, WWTP_SIGN_HASH_LEN);
+	if (wwtp_slotfile_write(c->file, rec) != 0) {
 		wwtp_complain(&c->complain, WWTP_LOG_ERROR, MOD,
 			      "cannot record chain link %llu in %s: %s (the message is not kept)",
 			      (unsigned long long)link, c->path, strerror(errno));
@@ -211,7 +171,6 @@ static int write_head(struct wwtp_chain *c, uint64_t link, const unsigned char *
 	}
 	if (c->complain.interval_ms != 0)
 		wwtp_complain_release(&c->complain, MOD, "%s written again", c->path);
-	c->gen++;
 	return 0;
 }
 

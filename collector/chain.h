@@ -10,9 +10,9 @@
  * written and synced before the message enters the store, so that after a
  * restart or a power cut the chain goes on from the last link ever handed
  * on: a link is never given twice to different bytes. A message lost after
- * taking its link leaves a gap central sees. Format: two 96-byte slots
- * written in turn (magic, generation, link, hash, CRC-32), the valid slot
- * with the higher generation wins. Without a store the chain lives in
+ * taking its link leaves a gap central sees. The file is a slot file
+ * (util/slotfile.h: two slots written in turn, a torn write leaves the
+ * other) holding the link and the hash. Without a store the chain lives in
  * memory and starts again at 1 with each start (central sees a restart).
  *
  * Later, the store itself may keep the head in its meta table within the
