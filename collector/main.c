@@ -17,6 +17,7 @@
 #include "../util/diag.h"
 #include "../util/err.h"
 #include "../util/log.h"
+#include "chain.h"
 #include "probe.h"
 #include "run.h"
 
@@ -37,7 +38,8 @@ static void on_signal(int sig)
 }
 
 #define SYNOPSIS                                                                                   \
-	"Usage: " PROG " -c FILE [--check | --limits] [--once] [--print] [--ack-timeout SEC]\n"    \
+	"Usage: " PROG                                                                             \
+	" -c FILE [--check | --limits | --keygen] [--once] [--print] [--ack-timeout SEC]\n"        \
 	"                      [--store PATH] [--clock MODE] [--health-interval SEC]\n"            \
 	"                      [--log-level LEVEL] [--profiles DIR] [--limits-dir DIR]\n"          \
 	"       " PROG " --probe -c FILE --device NAME --address N [--table T]\n"                  \
@@ -61,6 +63,9 @@ static void usage(FILE *f)
 	    "                        limits (parameter, unit, C, Kq, Kf, Cmax, source) and\n"
 	    "                        which of its params are judged; exit 0, or 2 on a\n"
 	    "                        bad file\n"
+	    "      --keygen          write a new signing key where FILE's signing.key_file\n"
+	    "                        says (mode 0600; an existing key is never replaced)\n"
+	    "                        and print its public key for central's station file\n"
 	    "      --once            poll every device once, publish, wait for the broker's\n"
 	    "                        acknowledgements and exit: 0 when all were\n"
 	    "                        acknowledged, 1 when not\n"
@@ -125,6 +130,25 @@ static int set_signals(void)
 	 * MQTT library and --print handle EPIPE themselves. */
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* --keygen: a new key where the file says, its public key on stdout. */
+static int keygen_only(const char *path, const struct wwtp_station *st)
+{
+	char pk[WWTP_SIGN_PK_TEXT];
+	if (!st->signing.key_file[0]) {
+		fprintf(stderr,
+			"%s: no signing.key_file: add signing = { key_file = \"...\"; }; first\n",
+			path);
+		return EXIT_USAGE;
+	}
+	if (wwtp_chain_keygen(st->signing.key_file, pk) != 0)
+		return 1;
+	printf("%s: new signing key in %s\n", path, st->signing.key_file);
+	printf("public key for central's station file:\n"
+	       "  signing = { public_key = \"%s\"; };\n",
+	       pk);
+	return 0;
 }
 
 static int check_only(const char *path, const struct wwtp_station *st)
@@ -259,7 +283,8 @@ int main(int argc, char **argv)
 		OPT_PROBE,
 		OPT_DEVICE,
 		OPT_ADDRESS,
-		OPT_TABLE
+		OPT_TABLE,
+		OPT_KEYGEN
 	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -278,6 +303,7 @@ int main(int argc, char **argv)
 	    {"device", required_argument, NULL, OPT_DEVICE},
 	    {"address", required_argument, NULL, OPT_ADDRESS},
 	    {"table", required_argument, NULL, OPT_TABLE},
+	    {"keygen", no_argument, NULL, OPT_KEYGEN},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -285,7 +311,7 @@ int main(int argc, char **argv)
 	struct wwtp_run_opts ro = {.ack_timeout_ms = DEFAULT_ACK_TIMEOUT_S * 1000};
 	struct wwtp_load_opts lo = {.profiles_dir = NULL, .limits_dir = NULL};
 	const char *config = NULL, *probe_device = NULL;
-	int check = 0, limits = 0, probe = 0, probe_table = -1, c;
+	int check = 0, limits = 0, probe = 0, keygen = 0, probe_table = -1, c;
 	long probe_address = -1;
 
 	wwtp_log_set_ident(PROG);
@@ -297,6 +323,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check = 1;
+			break;
+		case OPT_KEYGEN:
+			keygen = 1;
 			break;
 		case OPT_ONCE:
 			ro.once = 1;
@@ -393,9 +422,10 @@ int main(int argc, char **argv)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!config)
 		return bad_usage("%s", "no station file: give one with -c FILE");
-	if (check + limits + probe > 1)
+	if (check + limits + probe + keygen > 1)
 		return bad_usage("%s",
-				 "--check, --limits and --probe do not go together: give one");
+				 "--check, --limits, --probe and --keygen do not go together: "
+				 "give one");
 	if (probe && (!probe_device || probe_address < 0))
 		return bad_usage("%s", "--probe needs --device NAME and --address N");
 	if (!probe && (probe_device || probe_address >= 0 || probe_table >= 0))
@@ -420,6 +450,11 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	wwtp_diag_free(diag);
+	if (keygen) {
+		rc = keygen_only(config, st);
+		wwtp_station_free(st);
+		return rc;
+	}
 	if (probe) {
 		rc = wwtp_probe_run(st, probe_device, probe_address, probe_table, stdout);
 		wwtp_station_free(st);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "../payload/payload.h"
@@ -22,6 +23,7 @@
 #include "outbox.h"
 #include "poller.h"
 #include "queue.h"
+#include "chain.h"
 #include "seqmark.h"
 #include "store.h"
 #include "tsguard.h"
@@ -67,6 +69,9 @@ struct run {
 	 * the seq mark beside the store. */
 	struct wwtp_confirm *confirm;
 	struct wwtp_seqmark *mark;
+	/* The signing key and chain head (chain.h); NULL when the station file
+	 * has no signing.key_file: messages go unsigned, as before. */
+	struct wwtp_chain *chain;
 	/* The durable store and its forwarder; NULL without a store (then
 	 * telemetry and alerts wait in the outbox's memory). */
 	struct wwtp_store *store;
@@ -140,6 +145,36 @@ static int print_line(struct run *r)
 	return 0;
 }
 
+/* A file that names both keys (one file for the gateway and central):
+ * they must be a pair, or central refuses everything this gateway sends. */
+static void check_public_key(const struct run *r)
+{
+	char pk[WWTP_SIGN_PK_TEXT];
+	if (!r->chain || !r->st->signing.public_key[0])
+		return;
+	wwtp_chain_public_key(r->chain, pk);
+	if (strcasecmp(pk, r->st->signing.public_key) != 0)
+		LOG_ERROR(MOD,
+			  "signing.public_key in %s is not the public key of %s (%s): a central "
+			  "with that public_key refuses every message of this gateway as forged",
+			  r->st->path, r->st->signing.key_file, pk);
+}
+
+/* Signs r->buf: the next link of the chain for what the service stores,
+ * a side signature for the rest (--once, --print: they keep nothing, and
+ * must not take links the service's chain goes on with). 0 unsigned. */
+static int sign_buf(struct run *r, int link)
+{
+	if (!r->chain)
+		return 0;
+	int rc = link && !r->o->once && !r->o->print ? wwtp_chain_sign_link(r->chain, &r->buf)
+						     : wwtp_chain_sign_side(r->chain, &r->buf);
+	if (rc)
+		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD, "cannot sign a message: %s",
+			      wwtp_strerror(rc));
+	return rc;
+}
+
 /* A telemetry or alert message in r->buf: into the store when there is
  * one (it goes out once committed), else straight into the outbox. */
 static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq,
@@ -152,6 +187,10 @@ static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms,
 		r->lost++;
 		wwtp_complain(&r->encode_complain, WWTP_LOG_ERROR, MOD,
 			      "cannot add the floor to a message on %s: too large", topic);
+		return;
+	}
+	if (sign_buf(r, 1) != 0) {
+		r->lost++; /* logged by sign_buf */
 		return;
 	}
 	if (r->fwd) {
@@ -194,9 +233,10 @@ static void on_alert(const struct wwtp_alert_event *e, const struct wwtp_alert_a
 	uint64_t aseq = ++r->aseq;
 	if (wwtp_payload_add_member(&r->buf, "seq", aseq) != 0)
 		return;
-	if (r->o->print)
-		print_line(r);
-	else
+	if (r->o->print) {
+		if (sign_buf(r, 0) == 0)
+			print_line(r);
+	} else
 		put_record(r, r->topic_alert, 1,
 			   e->edge == WWTP_ALERT_CLEARED ? e->end_ms : e->start_ms, aseq, 1);
 }
@@ -277,7 +317,8 @@ static void handle_sample(struct run *r, struct wwtp_sample *s)
 			      "cannot encode the poll of device %s (seq %" PRIu64 "): %s",
 			      s->device->name, seq, wwtp_strerror(rc));
 	} else if (r->o->print) {
-		print_line(r);
+		if (sign_buf(r, 0) == 0)
+			print_line(r);
 	} else {
 		LOG_DEBUG(MOD, "device %s: seq %" PRIu64 ", %zu bytes", s->device->name, seq,
 			  r->buf.len);
@@ -330,6 +371,8 @@ static int put_status(struct run *r, const char *state)
 	wwtp_buf_reset(&r->buf);
 	rc = wwtp_payload_status(r->st, state, WWTP_VERSION, wwtp_now_ms(), &r->buf);
 	if (rc == 0)
+		rc = sign_buf(r, 0);
+	if (rc == 0)
 		rc = wwtp_outbox_put(r->outbox, r->topic_status, r->buf.data, r->buf.len, 1, 1);
 	if (rc)
 		LOG_ERROR(MOD, "cannot queue status \"%s\": %s", state, wwtp_strerror(rc));
@@ -381,6 +424,8 @@ static void put_health(struct run *r)
 	}
 	wwtp_buf_reset(&r->buf);
 	rc = wwtp_payload_health(st, &h, &r->buf);
+	if (rc == 0)
+		rc = sign_buf(r, 0);
 	if (rc == 0)
 		rc = wwtp_outbox_put(r->outbox, r->topic_health, r->buf.data, r->buf.len, 1, 1);
 	if (rc)
@@ -493,6 +538,16 @@ static int start_store(struct run *r)
 		return rc;
 	}
 	fc.mark = r->mark;
+	if (r->chain) {
+		w = snprintf(dir, sizeof(dir), "%s.chain", path);
+		rc = (w < 0 || (size_t)w >= sizeof(dir)) ? WWTP_ERR_RANGE
+							 : wwtp_chain_keep(r->chain, dir);
+		if (rc) {
+			fprintf(stderr, "wwtp-collector: cannot use %s: %s (see the log)\n", dir,
+				wwtp_strerror(rc));
+			return rc;
+		}
+	}
 	if (sc.confirm) {
 		r->confirm = wwtp_confirm_new(st->id);
 		if (!r->confirm)
@@ -600,6 +655,8 @@ static int start_mqtt(struct run *r)
 		 * time the collector started: the will is registered once. */
 		wwtp_buf_reset(&r->buf);
 		rc = wwtp_payload_status(r->st, "offline", WWTP_VERSION, wwtp_now_ms(), &r->buf);
+		if (rc == 0)
+			rc = sign_buf(r, 0);
 		if (rc)
 			return rc;
 		will = strdup(r->buf.data);
@@ -818,6 +875,12 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 			"wwtp-collector: cannot set up the tt10 files (see the log above)\n");
 		goto out;
 	}
+	if (st->signing.key_file[0] && wwtp_chain_open(st->signing.key_file, &r.chain) != 0) {
+		fprintf(stderr, "wwtp-collector: cannot sign: %s (see the log above)\n",
+			st->signing.key_file);
+		goto out;
+	}
+	check_public_key(&r);
 	r.samples = wwtp_queue_new(SAMPLE_QUEUE_MAX);
 	if (!r.samples) {
 		fprintf(stderr, "wwtp-collector: out of memory\n");
@@ -873,6 +936,7 @@ out:
 	wwtp_tt10_free(r.tt10); /* after the poller: it writes what ended */
 	wwtp_judge_free(r.judge);
 	wwtp_tsguard_free(r.tsg);
+	wwtp_chain_close(r.chain);
 	wwtp_buf_free(&r.buf);
 	return status;
 }

@@ -163,6 +163,15 @@ struct wwtp_store_cfg {
 	int line;		  /* of the group, for messages; 0 without one */
 };
 
+/* The `signing` group (docs/security.md): the collector signs with the
+ * private key in key_file; central checks with public_key. Parsed by
+ * station/signing_config.c; both "" without the group. */
+struct wwtp_signing_cfg {
+	char key_file[WWTP_PATH_MAX]; /* the collector's private key; "" = unsigned */
+	char public_key[72];	      /* 64 hex digits (central); "" = not registered */
+	int line;		      /* of the group, for messages; 0 without one */
+};
+
 /* Compliance data (compliance/limits.h, compliance/evaluator.h), declared
  * here only by name so that the station model does not depend on them. */
 struct wwtp_limits_spec;
@@ -192,6 +201,8 @@ struct wwtp_station {
 	struct wwtp_eval_config *evaluation;
 	/* The `store` group, or its defaults (present = 0). */
 	struct wwtp_store_cfg store;
+	/* The `signing` group, or empty (line = 0). */
+	struct wwtp_signing_cfg signing;
 	/* The `tt10` group (station/tt10_config.h): the Circular 10/2021 files
 	 * sent to the Department over FTP; NULL without one. */
 	struct wwtp_tt10_config *tt10;

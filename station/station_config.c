@@ -22,6 +22,7 @@
 #include "../util/err.h"
 #include "station_schema.h"
 #include "store_config.h"
+#include "signing_config.h"
 #include "tt10_config.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -1032,6 +1033,7 @@ static int load_tree(struct loader *Lo, config_t *cf, const struct wwtp_load_opt
 				 "wwtp-collector-%s", st->id); /* id < 48, fits in 96 */
 	}
 	wwtp_store_cfg_parse(L, top.store, &st->store);
+	wwtp_signing_cfg_parse(L, top.signing, &st->signing);
 	check_station(Lo, st);
 	if (!L->nomem)
 		load_compliance(Lo, &top, opts, st);

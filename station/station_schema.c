@@ -246,6 +246,8 @@ const struct wwtp_opt wwtp_top_opts[] = {
     OPT_SUB("plausibility", WWTP_OPT_LIST, 0, struct top_in, plausibility, NULL),
     OPT_STR("plausibility_file", WWTP_OPT_NONEMPTY, struct top_in, plausibility_file, NULL, "",
 	    NULL),
+    /* Keys of the signed chain: its table is in signing_config.c. */
+    OPT_SUB("signing", WWTP_OPT_GROUP, 0, struct top_in, signing, NULL),
 };
 
 const struct wwtp_opt wwtp_station_opts[] = {

@@ -47,6 +47,7 @@ struct top_in {
 	const config_setting_t *store;		     /* walked by store_config.c */
 	const config_setting_t *tt10;		     /* walked by tt10_config.c */
 	const config_setting_t *plausibility;	     /* per-param overrides */
+	const config_setting_t *signing;	     /* walked by signing_config.c */
 	char profiles_dir[WWTP_PATH_MAX];
 	char plausibility_file[WWTP_PATH_MAX];
 	char limits_dir[WWTP_PATH_MAX];

@@ -89,6 +89,11 @@ struct wwtp_in_msg {
 	double value, limit, ratio;
 	int64_t start_ms, end_ms, since_ms;
 
+	/* Set by the ingest after decoding (verify.h): 1 when signed with the
+	 * station's registered key; link, its place in the chain (0: none). */
+	int verified;
+	int64_t link;
+
 	void *priv; /* the parsed document */
 };
 

@@ -12,6 +12,7 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "ackpub.h"
+#include "evidence.h"
 #include "lineproto.h"
 #include "sub.h"
 #include "writer.h"
@@ -28,9 +29,10 @@ struct wwtp_ingest {
 	void *stored_ctx;
 	struct wwtp_writer *writer;
 	struct wwtp_sub *sub;
-	struct wwtp_ackpub *ack; /* end-to-end acknowledgements (ackpub.h) */
-	int64_t next_stats;	 /* monotonic ms */
-	pthread_mutex_t lock;	 /* the counters */
+	struct wwtp_ackpub *ack;	/* end-to-end acknowledgements (ackpub.h) */
+	struct wwtp_evidence *evidence; /* signatures and the chain (evidence.h) */
+	int64_t next_stats;		/* monotonic ms */
+	pthread_mutex_t lock;		/* the counters */
 	uint64_t received;
 	uint64_t accepted[4]; /* by enum wwtp_msg_kind */
 	uint64_t rejected[WWTP_REJECT_COUNT];
@@ -91,6 +93,11 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 		return;
 	}
 	pthread_mutex_unlock(&c->lock);
+	/* Forged or altered: not the station's data, not acknowledged. */
+	if (!wwtp_evidence_admit(c->evidence, &m, payload, len, wwtp_now_ms())) {
+		wwtp_in_msg_clear(&m);
+		return;
+	}
 
 	wwtp_buf_reset(&c->lines);
 	rc = wwtp_lp_encode(&m, &c->lines, &np);
@@ -120,6 +127,20 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 	}
 	pthread_mutex_unlock(&c->lock);
 	wwtp_in_msg_clear(&m);
+}
+
+/* evidence.h's way to InfluxDB and the monitor. */
+static int evidence_write(void *ctx, const char *lines, size_t len, size_t npoints)
+{
+	struct wwtp_ingest *c = ctx;
+	return wwtp_writer_put(c->writer, lines, len, npoints);
+}
+
+static void evidence_raise(void *ctx, const struct wwtp_in_msg *alert, int64_t now_ms)
+{
+	struct wwtp_ingest *c = ctx;
+	if (c->stored)
+		c->stored(c->stored_ctx, alert, now_ms);
 }
 
 /* ackpub's way out: retained, on the subscriber's connection. */
@@ -156,6 +177,7 @@ void wwtp_ingest_health(void *ctx, json_t *h)
 	json_object_set_new(ix, "points_queued", json_integer((json_int_t)ws.points_queued));
 	json_object_set_new(h, "mqtt", mq);
 	json_object_set_new(h, "influxdb", ix);
+	wwtp_evidence_health(c->evidence, h);
 }
 
 /* One line with every counter (docs/central.md, "Counters"). */
@@ -232,6 +254,13 @@ int wwtp_ingest_start(const struct wwtp_central_cfg *cfg, const struct wwtp_regi
 		wwtp_ingest_free(c);
 		return rc;
 	}
+	struct wwtp_evidence_io eio = {.write = evidence_write, .raise = evidence_raise, .ctx = c};
+	c->evidence = wwtp_evidence_new(reg, &eio);
+	if (!c->evidence) {
+		wwtp_ingest_free(c);
+		return WWTP_ERR_NOMEM;
+	}
+	wwtp_evidence_resume(c->evidence, &cfg->influx);
 	/* Made now, connected later: /api/health reads it from the start. */
 	c->sub = wwtp_sub_new(&cfg->mqtt, on_message, c);
 	if (!c->sub) {
@@ -288,6 +317,7 @@ void wwtp_ingest_free(struct wwtp_ingest *c)
 		c->writer = NULL;
 		log_summary(c, &ws, 0, "at exit");
 	}
+	wwtp_evidence_free(c->evidence);
 	wwtp_buf_free(&c->lines);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -182,6 +182,11 @@ static int encode_reading(const struct wwtp_in_msg *m, const struct wwtp_in_read
 	/* A field like status: the same reading always carries the same mark. */
 	if (r->suspect)
 		wwtp_lp_str(&p, "suspect", r->suspect);
+	/* Only when checked against the station's key (docs/security.md). */
+	if (m->verified)
+		wwtp_lp_int(&p, "verified", 1);
+	if (m->link > 0)
+		wwtp_lp_int(&p, "chain", m->link);
 	return wwtp_lp_end(&p, m->ts_ms);
 }
 
@@ -241,6 +246,10 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_int(&p, "end_ms", m->end_ms);
 	if (m->has_since)
 		wwtp_lp_int(&p, "since_ms", m->since_ms);
+	if (m->verified)
+		wwtp_lp_int(&p, "verified", 1);
+	if (m->link > 0)
+		wwtp_lp_int(&p, "chain", m->link);
 	return wwtp_lp_end(&p, t);
 }
 

@@ -63,6 +63,9 @@ int wwtp_registry_add_stations(struct wwtp_registry *r, struct wwtp_station *con
 		memcpy(e.plan, list[i]->plan, sizeof(e.plan));
 		e.plan_review = list[i]->plan_review;
 		memcpy(e.topic_prefix, list[i]->mqtt.topic_prefix, sizeof(e.topic_prefix));
+		/* Checked by the loader: 64 hex digits or nothing. */
+		e.has_key = list[i]->signing.public_key[0] &&
+			    wwtp_sign_pk_parse(list[i]->signing.public_key, e.public_key) == 0;
 		int rc = wwtp_registry_add(r, &e);
 		if (rc != 0)
 			return rc;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "../../model/station.h"
+#include "../../util/sign.h"
 
 struct wwtp_registry;
 
@@ -18,6 +19,9 @@ struct wwtp_reg_station {
 	char plan[WWTP_ID_MAX];		/* "qd6613", "task13" or "review" */
 	int plan_review;		/* 1 when the plan lists the plant for review */
 	char topic_prefix[WWTP_ID_MAX]; /* the station file's mqtt.topic_prefix */
+	/* signing.public_key (verify.h): messages must carry its signature. */
+	int has_key;
+	unsigned char public_key[WWTP_SIGN_PK_LEN];
 };
 
 struct wwtp_registry *wwtp_registry_new(void);	  /* empty; NULL on NOMEM */

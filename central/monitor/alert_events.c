@@ -27,6 +27,9 @@ int wwtp_alert_priority_parse(const char *name)
 
 int wwtp_alert_priority_of_kind(const char *kind)
 {
+	/* Raised by central itself (ingest/evidence.h), not by an evaluator. */
+	if (kind && strcmp(kind, "forged") == 0)
+		return WWTP_PRIO_HIGH;
 	for (int k = 0; kind && k < WWTP_ALERT_KINDS; k++)
 		if (strcmp(kind, wwtp_alert_kind_name(k)) == 0)
 			return wwtp_alert_priority_parse(wwtp_alert_kind_priority(k));

@@ -23,6 +23,10 @@ struct wwtp_episodes {
 	size_t n, cap;
 };
 
+/* The policy of central's own forged-data alerts: raised at once. */
+static const struct wwtp_alarm_policy forged_policy = {
+    .on_delay_s = 0, .off_delay_s = 86400, .rearm_s = 86400};
+
 /* What an alert is about: the instrument for the kinds that are the
  * instrument's (a multi-parameter analyzer in fault is one fault, not one
  * per parameter it reads; its missing data likewise), else the parameter. */
@@ -181,6 +185,9 @@ int wwtp_episodes_build(const struct wwtp_alert_rec *const *recs, size_t n,
 				return WWTP_ERR_NOMEM;
 			}
 			a = wwtp_alarm_policy_of(pol, r->kind);
+			/* Forged data (ingest/evidence.h) is news at once. */
+			if (strcmp(r->kind, "forged") == 0)
+				a = &forged_policy;
 			x->raw0 = i;
 			x->pub.first = r;
 			x->pub.subject = subject(r);

@@ -213,6 +213,11 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 		    : strcmp(sus, "step") == 0 ? "nhảy vọt bất thường"
 					       : "không đổi, ngoài khoảng đo hoặc nhảy vọt";
 		snprintf(out, n, "Số liệu %s bất thường (%s): %s", what, how, dur);
+	} else if (strcmp(kind, "forged") == 0) { /* ingest/evidence.h */
+		snprintf(out, n,
+			 "Dữ liệu giả mạo hoặc bị sửa: tin nhắn mang danh trạm %s không có "
+			 "chữ ký hợp lệ của trạm (%u lần)",
+			 p->first->station, p->count);
 	} else {
 		snprintf(out, n, "%s: %s (%u lần, %s)", what, kind, p->count, dur);
 	}

@@ -1,0 +1,264 @@
+/* test_central_verify.c - central's check of signatures and the chain
+ * (central/ingest/verify.h): verdicts, gaps with their seq range reported
+ * once the station's floor has passed them, late links filling gaps, a
+ * link that does not follow, a chain that starts again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../central/ingest/registry.h"
+#include "../../central/ingest/verify.h"
+#include "../../util/buf.h"
+#include "../../util/sign.h"
+
+struct fx {
+	struct wwtp_registry *reg;
+	struct wwtp_verify *v;
+	unsigned char sk[WWTP_SIGN_SK_LEN], sk2[WWTP_SIGN_SK_LEN];
+	unsigned char head[WWTP_SIGN_HASH_LEN]; /* the gateway's chain head */
+	struct wwtp_buf b;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct wwtp_reg_station s;
+	unsigned char pk2[WWTP_SIGN_PK_LEN];
+
+	if (!f)
+		return -1;
+	f->reg = wwtp_registry_new();
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "signed");
+	s.has_key = 1;
+	if (wwtp_sign_keypair(s.public_key, f->sk) != 0 || wwtp_sign_keypair(pk2, f->sk2) != 0 ||
+	    wwtp_registry_add(f->reg, &s) != 0)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.id, sizeof(s.id), "plain");
+	if (wwtp_registry_add(f->reg, &s) != 0 || !(f->v = wwtp_verify_new(f->reg)))
+		return -1;
+	wwtp_buf_init(&f->b, 4096);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	wwtp_verify_free(f->v);
+	wwtp_registry_free(f->reg);
+	wwtp_buf_free(&f->b);
+	free(f);
+	return 0;
+}
+
+/* The gateway makes telemetry seq (as link) with floor, signed and
+ * chained on its head; when sent is 0 the message is made (the head moves)
+ * but never reaches central. */
+static void gateway(struct fx *f, uint64_t link, int64_t floor, int sent, struct wwtp_verify_out *o)
+{
+	unsigned char h[WWTP_SIGN_HASH_LEN];
+	wwtp_buf_reset(&f->b);
+	assert_int_equal(wwtp_buf_printf(&f->b, "{\"seq\":%llu,\"floor\":%lld}",
+					 (unsigned long long)link, (long long)floor),
+			 0);
+	assert_int_equal(wwtp_sign_message(&f->b, f->sk, link, f->head, h), 0);
+	memcpy(f->head, h, sizeof(h));
+	memset(o, 0, sizeof(*o));
+	if (sent)
+		assert_int_equal(wwtp_verify_message(f->v, "signed", f->b.data, f->b.len, 1, 1,
+						     (int64_t)link, floor, 1000, o),
+				 0);
+}
+
+static void test_verdicts(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	const char *plain = "{\"seq\":1}";
+
+	assert_int_equal(
+	    wwtp_verify_message(f->v, "plain", plain, strlen(plain), 1, 1, 1, 1, 0, &o), 0);
+	assert_int_equal(o.verdict, WWTP_VERIFY_NOKEY);
+	assert_int_equal(
+	    wwtp_verify_message(f->v, "signed", plain, strlen(plain), 1, 1, 1, 1, 0, &o), 0);
+	assert_int_equal(o.verdict, WWTP_VERIFY_MISSING);
+	wwtp_buf_reset(&f->b);
+	wwtp_buf_adds(&f->b, plain);
+	assert_int_equal(wwtp_sign_message(&f->b, f->sk2, 1, NULL, NULL), 0);
+	assert_int_equal(
+	    wwtp_verify_message(f->v, "signed", f->b.data, f->b.len, 1, 1, 1, 1, 0, &o), 0);
+	assert_int_equal(o.verdict, WWTP_VERIFY_BAD);
+	/* Signed by the station, and an unsigned station's signed message. */
+	gateway(f, 1, 1, 1, &o);
+	assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+	assert_true(o.link == 1);
+	assert_string_equal(wwtp_verify_verdict_name(WWTP_VERIFY_BAD), "bad");
+}
+
+static void test_gap_reported_when_floor_passes(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+
+	for (uint64_t l = 1; l <= 3; l++) {
+		gateway(f, l, (int64_t)l, 1, &o);
+		assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+		assert_int_equal(o.ngaps, 0);
+		assert_true(o.broken == 0);
+	}
+	gateway(f, 4, 4, 0, &o); /* deleted at the station */
+	gateway(f, 5, 4, 0, &o);
+	/* 6 arrives while 4 and 5 may still come (its floor is 4). */
+	gateway(f, 6, 4, 1, &o);
+	assert_int_equal(o.ngaps, 0);
+	assert_true(o.broken == 0);
+	/* 7 says nothing below 7 will come: the gap is final. */
+	gateway(f, 7, 7, 1, &o);
+	assert_int_equal(o.ngaps, 1);
+	assert_true(o.gaps[0].from == 4 && o.gaps[0].to == 5);
+	assert_int_equal(o.gaps[0].seq_from, 4);
+	assert_int_equal(o.gaps[0].seq_to, 5);
+	/* Said once. */
+	gateway(f, 8, 8, 1, &o);
+	assert_int_equal(o.ngaps, 0);
+}
+
+static void test_late_links_fill_gaps(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	struct wwtp_buf keep[3];
+
+	gateway(f, 1, 1, 1, &o);
+	/* 2, 3, 4 made, sent late (a backlog behind a live message). */
+	for (int i = 0; i < 3; i++) {
+		gateway(f, (uint64_t)i + 2, 2, 0, &o);
+		wwtp_buf_init(&keep[i], 4096);
+		wwtp_buf_add(&keep[i], f->b.data, f->b.len);
+	}
+	gateway(f, 5, 2, 1, &o);
+	assert_int_equal(o.ngaps, 0);
+	/* The middle one first: the gap splits, then closes. */
+	int order[3] = {1, 0, 2};
+	for (int k = 0; k < 3; k++) {
+		int i = order[k];
+		assert_int_equal(wwtp_verify_message(f->v, "signed", keep[i].data, keep[i].len, 1,
+						     1, i + 2, 2, 1000, &o),
+				 0);
+		assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+		assert_int_equal(o.ngaps, 0);
+		wwtp_buf_free(&keep[i]);
+	}
+	gateway(f, 6, 6, 1, &o);
+	assert_int_equal(o.ngaps, 0); /* nothing was missing in the end */
+	/* A repeat changes nothing. */
+	assert_int_equal(
+	    wwtp_verify_message(f->v, "signed", f->b.data, f->b.len, 1, 1, 6, 6, 0, &o), 0);
+	assert_int_equal(o.ngaps, 0);
+	assert_true(o.broken == 0);
+}
+
+static void test_broken_and_restarted(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+
+	gateway(f, 1, 1, 1, &o);
+	gateway(f, 2, 2, 1, &o);
+	/* The gateway's head is not what central holds for link 2. */
+	memset(f->head, 0x5a, sizeof(f->head));
+	gateway(f, 3, 3, 1, &o);
+	assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+	assert_true(o.broken == 3);
+	/* A new store: link 1 after a zero head. */
+	memset(f->head, 0, sizeof(f->head));
+	gateway(f, 1, 1, 1, &o);
+	assert_int_equal(o.restarted, 1);
+	gateway(f, 2, 2, 1, &o);
+	assert_int_equal(o.restarted, 0);
+	assert_true(o.broken == 0);
+}
+
+static void test_many_gaps_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	size_t reported = 0;
+
+	gateway(f, 1, 1, 1, &o);
+	/* Every other link lost, floors held low: more gaps than are kept. */
+	for (uint64_t l = 2; l < 2 + 2 * (WWTP_VERIFY_MAX_GAPS + 4); l += 2) {
+		gateway(f, l, 1, 0, &o);
+		gateway(f, l + 1, 1, 1, &o);
+		reported += o.ngaps;
+	}
+	assert_int_equal(reported, 4); /* the oldest went out, reported */
+	gateway(f, 100, 100, 1, &o);
+	/* Link 100 opens 44..99 (the oldest kept goes out), and its floor
+	 * settles all the others. */
+	assert_int_equal(o.ngaps, WWTP_VERIFY_MAX_GAPS + 1);
+}
+
+static void test_resumed_after_central_restart(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+
+	/* Links 1..5 were stored before central restarted. */
+	for (uint64_t l = 1; l <= 5; l++)
+		gateway(f, l, (int64_t)l, 0, &o);
+	wwtp_verify_resume(f->v, "signed", 4); /* the readings' highest */
+	wwtp_verify_resume(f->v, "signed", 5); /* the alerts' */
+	wwtp_verify_resume(f->v, "signed", 3);
+	wwtp_verify_resume(f->v, "plain", 5); /* no key: ignored */
+	gateway(f, 6, 6, 0, &o);	      /* lost while central was away */
+	gateway(f, 7, 7, 0, &o);
+	/* Link 8: a gap 6..7, final at once (its floor is its own seq); the
+	 * unknown hash of link 5 is not held against it. */
+	gateway(f, 8, 8, 1, &o);
+	assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+	assert_true(o.broken == 0);
+	assert_int_equal(o.ngaps, 1);
+	assert_true(o.gaps[0].from == 6 && o.gaps[0].to == 7);
+	/* Read back late: ignored once links have been seen. */
+	wwtp_verify_resume(f->v, "signed", 100);
+	gateway(f, 9, 9, 1, &o);
+	assert_int_equal(o.ngaps, 0);
+	assert_true(o.broken == 0);
+}
+
+static void noted(const char *station, void *ctx)
+{
+	assert_string_equal(station, "plain");
+	(*(int *)ctx)++;
+}
+
+static void test_unsigned_named(void **state)
+{
+	struct fx *f = *state;
+	int n = 0;
+	assert_int_equal(wwtp_verify_unsigned(f->v, noted, &n), 1);
+	assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gap_reported_when_floor_passes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_late_links_fill_gaps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken_and_restarted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_gaps_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsigned_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resumed_after_central_restart, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
