@@ -17,6 +17,7 @@
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
+#include "../ingest/evidence.h"
 #include "../ingest/query.h"
 #include "../../model/glossary.h"
 #include "alerts_csv.h"
@@ -176,11 +177,14 @@ static json_t *alerts_query(struct wwtp_api *a, const struct wwtp_api_request *q
 		int k = 0;
 		while (k < WWTP_ALERT_KINDS && strcmp(wwtp_alert_kind_name(k), v) != 0)
 			k++;
-		if (k == WWTP_ALERT_KINDS) {
-			char list[160] = "";
+		/* Central raises one kind of its own: forged or altered data. */
+		if (k == WWTP_ALERT_KINDS && strcmp(v, WWTP_ALERT_KIND_FORGED) != 0) {
+			char list[192] = "";
 			for (int i = 0; i < WWTP_ALERT_KINDS; i++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-					 i ? ", " : "", wwtp_alert_kind_name(i));
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, ",
+					 wwtp_alert_kind_name(i));
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s",
+				 WWTP_ALERT_KIND_FORGED);
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "kind '%s' is not one of %s", e, list);
 			return NULL;

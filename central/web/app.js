@@ -40,7 +40,7 @@ const T = {
     c_station: 'Trạm', c_param: 'Thông số', c_kind: 'Loại', c_start: 'Bắt đầu', c_state: 'Trạng thái',
     c_value: 'Giá trị / giới hạn', c_ack: 'Xác nhận',
     k_exceedance: 'Vượt giới hạn', k_range: 'Ngoài khoảng', k_availability: 'Thiếu dữ liệu',
-    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối', k_suspect_data: 'Số liệu bất thường',
+    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối', k_suspect_data: 'Số liệu bất thường', k_forged: 'Dữ liệu giả mạo hoặc bị sửa',
     state_open: 'đang mở', state_closed: 'đã đóng', closed_at: 'đóng lúc',
     ack: 'Xác nhận', ack_by: '{user} lúc {time}', ack_comment: 'Ghi chú (bắt buộc)',
     ack_send: 'Gửi xác nhận', cancel: 'Huỷ', ack_done: 'Đã xác nhận cảnh báo.',
@@ -106,7 +106,7 @@ const T = {
     c_station: 'Station', c_param: 'Parameter', c_kind: 'Kind', c_start: 'Start', c_state: 'State',
     c_value: 'Value / limit', c_ack: 'Acknowledgement',
     k_exceedance: 'Exceedance', k_range: 'Out of range', k_availability: 'Missing data',
-    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline', k_suspect_data: 'Suspect data',
+    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline', k_suspect_data: 'Suspect data', k_forged: 'Forged or altered data',
     state_open: 'open', state_closed: 'closed', closed_at: 'closed at',
     ack: 'Acknowledge', ack_by: '{user} at {time}', ack_comment: 'Comment (required)',
     ack_send: 'Send', cancel: 'Cancel', ack_done: 'Alert acknowledged.',
@@ -722,7 +722,7 @@ function alertsView(params) {
     if (!stations) {
       stations = await api('GET', '/api/stations');
       state.names = Object.fromEntries(stations.map((x) => [x.id, x.name]));
-      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline', 'suspect_data'];
+      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline', 'suspect_data', 'forged'];
       form.replaceChildren(
         h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, x.name])], params.get('station'))),
         h('label', {}, t('f_state'), sel('state', [['', t('s_all')], ['open', t('s_open')], ['unacked', t('s_unacked')],
