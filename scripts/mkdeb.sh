@@ -192,9 +192,12 @@ $(DEB_HOST_ARCH=$a DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get 
 }
 
 build_common() {
-	stage=build/deb-all/pkg
-	rm -rf "$stage"
-	root=$stage/wwtp-common
+	# A folder of this run's own: two builds at once (the suite builds
+	# amd64 and the ARM packages side by side) must not clear each other's.
+	mkdir -p build
+	common_stage=$(mktemp -d build/deb-all.XXXXXX)
+	trap 'rm -rf "$common_stage"' EXIT
+	root=$common_stage/wwtp-common
 	for f in config/profiles/*.cfg; do inst 0644 "$f" "$root/etc/wwtp/profiles/$(basename "$f")"; done
 	# The plausibility defaults (docs/plausibility.md): configuration a deployment tunes.
 	inst 0644 config/plausibility.cfg "$root/etc/wwtp/plausibility.cfg"
