@@ -91,7 +91,9 @@ int wwtp_chain_open(const char *key_file, struct wwtp_chain **out)
 			 key_file, (unsigned)(sb.st_mode & 0777));
 	n = read(fd, hex, sizeof(hex));
 	close(fd);
-	if (n >= SEED_HEX && (n == SEED_HEX || hex[SEED_HEX] == '\n') && (n <= SEED_HEX + 1) &&
+	/* Compared as size_t: on 32-bit ARM ssize_t is an int. */
+	size_t len = n > 0 ? (size_t)n : 0;
+	if (len >= SEED_HEX && (len == SEED_HEX || hex[SEED_HEX] == '\n') && len <= SEED_HEX + 1 &&
 	    sodium_hex2bin(seed, sizeof(seed), hex, SEED_HEX, NULL, &got, NULL) == 0 &&
 	    got == sizeof(seed)) {
 		struct wwtp_chain *c = calloc(1, sizeof(*c));
