@@ -159,6 +159,13 @@ struct wwtp_forward {
 	int64_t resend_after;  /* the current wait before sending again */
 	int64_t first_puback;  /* monotonic, 0: none yet */
 	int warned_silent, warned_ahead;
+	/* Numbers up to these were given out by this store before it heard
+	 * an acknowledgement above them (a new card: central's numbers were
+	 * another store's). Central's acknowledgement does not cover them, so
+	 * those rows go when the broker has them, as without confirmations.
+	 * Kept in the store's meta ("own_seq", "own_aseq") across restarts. */
+	uint64_t own_seq, own_aseq;
+	int64_t own_top_id; /* rows sent before that was heard are at most this id */
 
 	struct wwtp_forward_stats st;
 	struct wwtp_complain store_complain;
@@ -197,6 +204,8 @@ static void on_done(uint64_t tag, int acked, void *ctx)
 		f->st.acked++;
 		if (f->first_puback == 0)
 			f->first_puback = wwtp_mono_ms();
+		if (!(tag & TAG_PUBACK_DELETES) && id <= f->own_top_id)
+			tag |= TAG_PUBACK_DELETES; /* sent before central's ack was heard */
 		if (!(tag & TAG_PUBACK_DELETES))
 			f->unconfirmed = 1;
 		/* With confirmations, the row stays until central says it is
@@ -276,6 +285,10 @@ struct wwtp_forward *wwtp_forward_new(struct wwtp_store *s, struct wwtp_outbox *
 		f->seq = f->seq_stored = (uint64_t)v;
 	if (wwtp_store_get_meta(s, "aseq", &v) == 0 && v > 0)
 		f->aseq = f->aseq_stored = (uint64_t)v;
+	if (wwtp_store_get_meta(s, "own_seq", &v) == 0 && v > 0)
+		f->own_seq = (uint64_t)v;
+	if (wwtp_store_get_meta(s, "own_aseq", &v) == 0 && v > 0)
+		f->own_aseq = (uint64_t)v;
 	/* The mark knows numbers that a damaged or cut-back store forgot:
 	 * they were published, and are never used again. */
 	if (f->cfg.mark_seq > f->seq || f->cfg.mark_aseq > f->aseq) {
@@ -661,6 +674,98 @@ static void commit(struct wwtp_forward *f, int64_t now, int clock_ok)
 
 /* ---- confirmations ------------------------------------------------------- */
 
+/* Rows copied out of a scan, to be changed after it. */
+struct own_row {
+	int64_t id, ts_ms;
+	uint64_t seq;
+	int flags, qos;
+	char *topic;
+	void *payload;
+	size_t len;
+};
+
+struct own_batch {
+	struct own_row rows[32];
+	size_t n;
+	int alerts;
+	uint64_t own;
+	int64_t last_id;
+	int nomem;
+};
+
+static int take_own(const struct wwtp_store_msg *m, void *ctx)
+{
+	struct own_batch *b = ctx;
+	b->last_id = m->id;
+	if (!!(m->flags & WWTP_STORE_ALERT) != b->alerts || m->seq == 0 || m->seq > b->own)
+		return 0;
+	struct own_row *r = &b->rows[b->n];
+	r->topic = strdup(m->topic);
+	r->payload = malloc(m->len ? m->len : 1);
+	if (!r->topic || !r->payload) {
+		free(r->topic);
+		free(r->payload);
+		b->nomem = 1;
+		return 1;
+	}
+	memcpy(r->payload, m->payload, m->len);
+	r->id = m->id;
+	r->ts_ms = m->ts_ms;
+	r->seq = m->seq;
+	r->flags = m->flags;
+	r->qos = m->qos;
+	r->len = m->len;
+	return ++b->n == sizeof(b->rows) / sizeof(b->rows[0]);
+}
+
+/* The rows of one kind numbered up to `own` before central's higher
+ * acknowledgement was heard go again as new rows numbered after *next
+ * (which moves on), their old rows deleted, in the open transaction. What
+ * cannot be renumbered stays: the PUBACK deletes it (own_seq). Returns how
+ * many were renumbered. */
+static uint64_t renumber_own(struct wwtp_forward *f, int alerts, uint64_t own, uint64_t *next)
+{
+	struct own_batch b = {.alerts = alerts, .own = own};
+	struct wwtp_buf out;
+	uint64_t done = 0, first = *next + 1;
+	int64_t from = 1;
+
+	if (!f->cfg.renumber || own == 0 || f->failing)
+		return 0;
+	wwtp_buf_init(&out, WWTP_PAYLOAD_MAX);
+	for (;;) {
+		b.n = 0;
+		b.last_id = 0;
+		int seen = wwtp_store_scan(f->store, from, 0, 256, take_own, &b);
+		for (size_t i = 0; i < b.n; i++) {
+			struct own_row *r = &b.rows[i];
+			struct wwtp_store_msg m = {.id = r->id,
+						   .ts_ms = r->ts_ms,
+						   .seq = r->seq,
+						   .flags = r->flags,
+						   .qos = r->qos,
+						   .topic = r->topic,
+						   .payload = r->payload,
+						   .len = r->len};
+			uint64_t seq = *next + 1;
+			if (f->cfg.renumber(f->cfg.renumber_ctx, &m, seq, first, &out) == 0 &&
+			    wwtp_store_append(f->store, r->topic, out.data, out.len, r->qos,
+					      r->ts_ms, seq, r->flags, NULL) == 0) {
+				*next = seq;
+				done++;
+				wwtp_store_delete(f->store, r->id);
+			}
+			free(r->topic);
+			free(r->payload);
+		}
+		if (seen <= 0 || b.nomem || b.last_id < from)
+			break;
+		from = b.last_id + 1;
+	}
+	wwtp_buf_free(&out);
+	return done;
+}
+
 static void apply_confirmations(struct wwtp_forward *f, int64_t now)
 {
 	struct wwtp_confirm_state cs;
@@ -679,19 +784,52 @@ static void apply_confirmations(struct wwtp_forward *f, int64_t now)
 		LOG_WARN(MOD,
 			 "central confirms seq %llu and alert %llu, above the last this collector "
 			 "used (%llu, %llu): its store and %s.seq were lost; numbering goes on "
-			 "after central's",
+			 "after central's, and what was numbered before goes again after it "
+			 "(central's acknowledgement is of other polls)",
 			 (unsigned long long)cs.seq, (unsigned long long)cs.aseq,
 			 (unsigned long long)f->seq, (unsigned long long)f->aseq,
 			 wwtp_store_path(f->store));
-		if (cs.seq > f->seq)
+		/* The rows numbered so far are this store's, not the ones
+		 * central confirms under the same numbers: kept out of the
+		 * confirmation, or they would be deleted unsent. */
+		if (cs.seq > f->seq) {
+			if (f->seq > f->own_seq) {
+				f->own_seq = f->seq;
+				wwtp_store_set_meta(f->store, "own_seq", (int64_t)f->own_seq);
+			}
 			f->seq = cs.seq;
-		if (cs.aseq > f->aseq)
+		}
+		if (cs.aseq > f->aseq) {
+			if (f->aseq > f->own_aseq) {
+				f->own_aseq = f->aseq;
+				wwtp_store_set_meta(f->store, "own_aseq", (int64_t)f->own_aseq);
+			}
 			f->aseq = cs.aseq;
+		}
+		/* They go again under numbers central will confirm (the copies
+		 * sent before are the same polls: the same points in InfluxDB). */
+		uint64_t rn = renumber_own(f, 0, f->own_seq, &f->seq) +
+			      renumber_own(f, 1, f->own_aseq, &f->aseq);
+		if (rn)
+			LOG_INFO(MOD,
+				 "%llu message(s) numbered before go again as seq %llu.. and "
+				 "alert %llu..",
+				 (unsigned long long)rn, (unsigned long long)cs.seq + 1,
+				 (unsigned long long)cs.aseq + 1);
+		/* What could not be renumbered stays until central confirms,
+		 * which it never will: in flight, their PUBACK deletes them
+		 * (own_top_id); taken before, they go once more. */
+		f->own_top_id = f->sendable_id;
+		f->back_next = 1;
+		f->live_from =
+		    f->live_next < f->sendable_id + 1 ? f->live_next : f->sendable_id + 1;
 	}
 	if (f->failing)
 		return; /* deleted once the store works again */
-	if ((cs.seq > f->confirmed_seq && wwtp_store_delete_upto(f->store, 0, cs.seq, &n) != 0) ||
-	    (cs.aseq > f->confirmed_aseq && wwtp_store_delete_upto(f->store, 1, cs.aseq, &m) != 0))
+	if ((cs.seq > f->confirmed_seq &&
+	     wwtp_store_delete_upto(f->store, 0, f->own_seq, cs.seq, &n) != 0) ||
+	    (cs.aseq > f->confirmed_aseq &&
+	     wwtp_store_delete_upto(f->store, 1, f->own_aseq, cs.aseq, &m) != 0))
 		return;
 	f->confirmed_seq = cs.seq;
 	f->confirmed_aseq = cs.aseq;
@@ -777,9 +915,11 @@ static int feed_one(const struct wwtp_store_msg *m, void *ctx)
 		return 1;
 	uint64_t tag = (uint64_t)m->id | (f->gen << TAG_GEN_SHIFT);
 	/* Rows without a number (alerts of a store written before they had
-	 * one) cannot be confirmed: the PUBACK deletes them, as without
+	 * one), or numbered under central's acknowledgement by a new store
+	 * (own_seq), cannot be confirmed: the PUBACK deletes them, as without
 	 * confirmations. */
-	if (!f->cfg.acks || m->seq == 0)
+	if (!f->cfg.acks || m->seq == 0 ||
+	    m->seq <= ((m->flags & WWTP_STORE_ALERT) ? f->own_aseq : f->own_seq))
 		tag |= TAG_PUBACK_DELETES;
 	if (wwtp_outbox_put_tagged(f->outbox, m->topic, m->payload, m->len, m->qos, 0, tag) != 0) {
 		fd->blocked = 1;

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "../model/station.h"
+#include "../util/buf.h"
 #include "confirm.h"
 #include "mqtt.h"
 #include "outbox.h"
@@ -47,6 +48,16 @@ struct wwtp_forward_cfg {
 	 * open: numbering goes on above them. */
 	struct wwtp_seqmark *mark;
 	uint64_t mark_seq, mark_aseq;
+	/* Gives a stored message (m: telemetry, or an alert) the number seq and
+	 * the floor, signed again when messages are signed, into out. Used when
+	 * central's acknowledgement shows that this store's first numbers were
+	 * other polls' (a new card): those messages go again under numbers
+	 * after central's, which it will confirm. NULL: they are deleted once
+	 * the broker has them, unconfirmed. 0 or a negative code (that message
+	 * is then handled as with NULL). */
+	int (*renumber)(void *ctx, const struct wwtp_store_msg *m, uint64_t seq, uint64_t floor,
+			struct wwtp_buf *out);
+	void *renumber_ctx;
 };
 
 struct wwtp_forward_stats {

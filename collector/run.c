@@ -175,6 +175,18 @@ static int sign_buf(struct run *r, int link)
 	return rc;
 }
 
+/* forward.h's renumber: a stored message under a new number and floor,
+ * taking a new link of the chain when messages are signed. */
+static int renumber(void *ctx, const struct wwtp_store_msg *m, uint64_t seq, uint64_t floor,
+		    struct wwtp_buf *out)
+{
+	struct run *r = ctx;
+	int rc = wwtp_payload_renumber(m->payload, m->len, seq, floor, out);
+	if (rc == 0 && r->chain)
+		rc = wwtp_chain_sign_link(r->chain, out);
+	return rc;
+}
+
 /* A telemetry or alert message in r->buf: into the store when there is
  * one (it goes out once committed), else straight into the outbox. */
 static void put_record(struct run *r, const char *topic, int qos, int64_t ts_ms, uint64_t seq,
@@ -557,6 +569,8 @@ static int start_store(struct run *r)
 			return rc;
 	}
 	fc.acks = r->confirm;
+	fc.renumber = renumber;
+	fc.renumber_ctx = r;
 	fc.confirm_timeout_ms = (int64_t)sc.confirm_timeout_s * 1000;
 	fc.commit_ms = sc.commit_ms;
 	fc.replay_rate = sc.replay_rate;

@@ -91,7 +91,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PAGES] = "PRAGMA page_count",
     [Q_FREE] = "PRAGMA freelist_count",
     /* Both by the index on (flags, seq): one b-tree range each. */
-    [Q_DEL_UPTO] = "DELETE FROM msg WHERE flags = ? AND seq BETWEEN 1 AND ?",
+    [Q_DEL_UPTO] = "DELETE FROM msg WHERE flags = ? AND seq > ? AND seq <= ?",
     [Q_MIN_SEQ] = "SELECT min(seq) FROM msg WHERE flags = ? AND seq > 0",
 };
 
@@ -909,7 +909,8 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
 	out->reserve_bytes = wwtp_reserve_held(s->reserve) ? wwtp_reserve_bytes(s->reserve) : 0;
 }
 
-int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n)
+int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t above, uint64_t upto,
+			   uint64_t *n)
 {
 	int rc = begin(s);
 	uint64_t gone = 0;
@@ -919,7 +920,8 @@ int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint
 	for (int unsynced = 0; unsynced < 2; unsynced++) {
 		sqlite3_stmt *q = s->q[Q_DEL_UPTO];
 		sqlite3_bind_int(q, 1, (alerts ? WWTP_STORE_ALERT : 0) | unsynced);
-		sqlite3_bind_int64(q, 2, upto > INT64_MAX ? INT64_MAX : (int64_t)upto);
+		sqlite3_bind_int64(q, 2, above > INT64_MAX ? INT64_MAX : (int64_t)above);
+		sqlite3_bind_int64(q, 3, upto > INT64_MAX ? INT64_MAX : (int64_t)upto);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)

@@ -120,9 +120,11 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out);
 const char *wwtp_store_path(const struct wwtp_store *s);
 
 /* Deletes (in the open transaction) the telemetry rows (alerts = 0) or the
- * alert rows (alerts = 1) with 1 <= seq <= upto: central has confirmed
- * them. *n (may be NULL) gets how many went. */
-int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t upto, uint64_t *n);
+ * alert rows (alerts = 1) with above < seq <= upto: central has confirmed
+ * them (rows at or below `above` are numbers central's acknowledgement does
+ * not cover; 0: none such). *n (may be NULL) gets how many went. */
+int wwtp_store_delete_upto(struct wwtp_store *s, int alerts, uint64_t above, uint64_t upto,
+			   uint64_t *n);
 /* The lowest seq > 0 held of that kind, 0 when none. */
 int wwtp_store_min_seq(struct wwtp_store *s, int alerts, uint64_t *out);
 

@@ -9,6 +9,7 @@
 #include "../compliance/evaluator.h"
 #include "../compliance/plausibility.h"
 #include "../util/err.h"
+#include "../util/sign.h"
 #include "../util/timeutil.h"
 
 /* Appends `"key":` (key is a literal without characters to escape). */
@@ -504,6 +505,79 @@ int wwtp_payload_add_member(struct wwtp_buf *out, const char *key, uint64_t v)
 		out->data[out->len - 1] = '}';
 		out->data[out->len] = '\0';
 	}
+	return rc;
+}
+
+/* The length of w[0..n) once a trailing `,"key":<digits>` member (before
+ * the closing brace, which is not in w) is cut, or n when w does not end
+ * so. A raw `,"key":` cannot occur inside a JSON string (its quotes would
+ * be escaped), so the last one found is a member. */
+static size_t cut_member(const char *w, size_t n, const char *key)
+{
+	char pat[24];
+	int plen = snprintf(pat, sizeof(pat), ",\"%s\":", key);
+	if (plen <= 0 || (size_t)plen >= sizeof(pat) || n < (size_t)plen + 1)
+		return n;
+	for (size_t i = n - (size_t)plen; i-- > 0;) {
+		if (memcmp(w + i, pat, (size_t)plen) != 0)
+			continue;
+		size_t d = i + (size_t)plen;
+		if (d == n)
+			return n;
+		for (size_t k = d; k < n; k++)
+			if (w[k] < '0' || w[k] > '9')
+				return n;
+		return i;
+	}
+	return n;
+}
+
+int wwtp_payload_renumber(const void *payload, size_t len, uint64_t seq, uint64_t floor,
+			  struct wwtp_buf *out)
+{
+	static const char sig_head[] = ",\"sig\":\"";
+	static const char prev_head[] = ",\"prev\":\"";
+	const size_t prev_len = sizeof(prev_head) - 1 + 2 * WWTP_SIGN_HASH_LEN + 1;
+	const char *w = payload;
+	size_t n = len;
+
+	if (!w || n < 2 || w[0] != '{' || w[n - 1] != '}')
+		return WWTP_ERR_INVAL;
+	n--; /* w[0..n) is the object without its closing brace */
+	/* The signature and the link, at their fixed places (util/sign.h). */
+	if (n >= WWTP_SIGN_SUFFIX_LEN - 1 &&
+	    memcmp(w + n - (WWTP_SIGN_SUFFIX_LEN - 1), sig_head, sizeof(sig_head) - 1) == 0) {
+		n -= WWTP_SIGN_SUFFIX_LEN - 1;
+		if (n < prev_len || memcmp(w + n - prev_len, prev_head, sizeof(prev_head) - 1) != 0)
+			return WWTP_ERR_INVAL;
+		n -= prev_len;
+		n = cut_member(w, n, "chain");
+	}
+	n = cut_member(w, n, "floor");
+	/* The first top-level "seq" (telemetry: after "ts"; alerts: the last
+	 * member now), and its digits. */
+	const char *k = NULL;
+	for (size_t i = 0; i + 7 <= n; i++)
+		if (memcmp(w + i, ",\"seq\":", 7) == 0) {
+			k = w + i + 7;
+			break;
+		}
+	if (!k)
+		return WWTP_ERR_INVAL;
+	size_t d = 0;
+	while ((size_t)(k - w) + d < n && k[d] >= '0' && k[d] <= '9')
+		d++;
+	if (d == 0 || d > 20)
+		return WWTP_ERR_INVAL;
+	wwtp_buf_reset(out);
+	int rc = wwtp_buf_add(out, w, (size_t)(k - w));
+	if (!rc)
+		rc = wwtp_buf_printf(out, "%" PRIu64, seq);
+	if (!rc)
+		rc = wwtp_buf_add(out, k + d, n - (size_t)(k - w) - d);
+	if (!rc)
+		rc = floor > 0 ? wwtp_buf_printf(out, ",\"floor\":%" PRIu64 "}", floor)
+			       : wwtp_buf_add(out, "}", 1);
 	return rc;
 }
 

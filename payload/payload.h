@@ -98,6 +98,17 @@ int wwtp_payload_health(const struct wwtp_station *st, const struct wwtp_health 
  * object) or WWTP_ERR_FULL (rolled back). */
 int wwtp_payload_add_member(struct wwtp_buf *out, const char *key, uint64_t v);
 
+/* A stored telemetry or alert message (as the collector wrote it: the
+ * encoder's object, its "floor" member last, then perhaps the signature
+ * members of util/sign.h) with a new number: out gets the object without
+ * its signature, its first top-level "seq" set to seq and "floor" set to
+ * floor, ready to be signed again. Used when a new store learns that its
+ * first numbers were central's for other polls (collector/forward.c). Only
+ * the encoder's own forms are taken: 0, or WWTP_ERR_INVAL for anything
+ * else (out then holds nothing useful), WWTP_ERR_NOMEM. */
+int wwtp_payload_renumber(const void *payload, size_t len, uint64_t seq, uint64_t floor,
+			  struct wwtp_buf *out);
+
 /* Topic "<prefix>/<station>/<leaf>" into out (size n). 0 or WWTP_ERR_RANGE. */
 int wwtp_topic(const struct wwtp_station *st, const char *leaf, char *out, size_t n);
 

@@ -6,10 +6,14 @@
  * harness's key did not sign is never OK; and for an input that is a JSON
  * object, signing it as link N after prev P gives a message that checks OK
  * with the signer's key only, whose link reads back as N and P, and that is
- * no longer OK once any one byte of it is changed. */
+ * no longer OK once any one byte of it is changed. Also the collector's
+ * renumbering of a stored message (payload.h, wwtp_payload_renumber: the
+ * store on disk may hold anything): it reads nothing outside the bytes, and
+ * what it gives is an object with the new number that signs and checks. */
 #include <stdint.h>
 #include <string.h>
 
+#include "../../payload/payload.h"
 #include "../../util/buf.h"
 #include "../../util/err.h"
 #include "../../util/sign.h"
@@ -43,6 +47,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(v == WWTP_SIGN_MISSING || v == WWTP_SIGN_BAD);
 	int rc = wwtp_sign_parse_link((const char *)data, size, &chain, prev);
 	FUZZ_ASSERT(rc == 0 || rc == WWTP_ERR_INVAL);
+
+	/* Renumbered as a stored message. */
+	struct wwtp_buf r;
+	wwtp_buf_init(&r, 1 << 20);
+	rc = wwtp_payload_renumber(data, size, 18446744073709551615ull, 7, &r);
+	FUZZ_ASSERT(rc == 0 || rc == WWTP_ERR_INVAL || rc == WWTP_ERR_NOMEM);
+	if (rc == 0) {
+		FUZZ_ASSERT(r.len >= 2 && r.data[0] == '{' && r.data[r.len - 1] == '}');
+		FUZZ_ASSERT(memmem(r.data, r.len, ",\"seq\":18446744073709551615", 27) != NULL);
+		FUZZ_ASSERT(wwtp_sign_message(&r, sk, 5, NULL, NULL) == 0);
+		FUZZ_ASSERT(wwtp_sign_check(r.data, r.len, pk, NULL, NULL) == WWTP_SIGN_OK);
+	}
+	wwtp_buf_free(&r);
 
 	/* 2. Signed here: the round trip. The first 8 bytes choose the link
 	 * and the byte to change; the rest is the message. */

@@ -16,6 +16,7 @@
 #include "../../compliance/limits.h"
 #include "../../payload/payload.h"
 #include "../../util/err.h"
+#include "../../util/sign.h"
 #include "../../util/timeutil.h"
 
 /* A small station built by hand: the loader is tested elsewhere. */
@@ -593,6 +594,67 @@ static void expect_alert(struct fixture *f, const struct wwtp_alert_event *e, co
 	json_decref(root);
 }
 
+/* A stored message under a new number: the encoder's forms, signed or not,
+ * get the new seq and floor and lose their signature; anything else is
+ * refused. */
+static void test_renumber(void **state)
+{
+	struct wwtp_buf in, out;
+	unsigned char pk[WWTP_SIGN_PK_LEN], sk[WWTP_SIGN_SK_LEN], prev[WWTP_SIGN_HASH_LEN] = {0};
+	const char *tele = "{\"v\":1,\"station\":\"s\",\"device\":\"a,\\\"seq\\\":9\",\"ts\":\"t\","
+			   "\"seq\":12,\"readings\":[{\"param\":\"cod\",\"value\":44.8}]}";
+	(void)state;
+	wwtp_buf_init(&in, 4096);
+	wwtp_buf_init(&out, 4096);
+
+	/* Telemetry with its floor; the device name holds a quoted "seq"
+	 * that must not be taken for the member. */
+	assert_int_equal(wwtp_buf_adds(&in, tele), 0);
+	assert_int_equal(wwtp_payload_add_member(&in, "floor", 3), 0);
+	assert_int_equal(wwtp_payload_renumber(in.data, in.len, 640, 639, &out), 0);
+	assert_string_equal(
+	    out.data, "{\"v\":1,\"station\":\"s\",\"device\":\"a,\\\"seq\\\":9\",\"ts\":\"t\","
+		      "\"seq\":640,\"readings\":[{\"param\":\"cod\",\"value\":44.8}],"
+		      "\"floor\":639}");
+
+	/* Signed as a link: the signature and link go, the rest as above. */
+	assert_int_equal(wwtp_sign_keypair(pk, sk), 0);
+	assert_int_equal(wwtp_sign_message(&in, sk, 77, prev, NULL), 0);
+	assert_int_equal(wwtp_payload_renumber(in.data, in.len, 641, 639, &out), 0);
+	assert_non_null(strstr(out.data, "\"seq\":641,\"readings\""));
+	assert_null(strstr(out.data, "\"sig\""));
+	assert_null(strstr(out.data, "\"chain\""));
+	assert_null(strstr(out.data, "\"prev\""));
+	assert_int_equal(out.data[out.len - 1], '}');
+	assert_non_null(strstr(out.data, ",\"floor\":639}"));
+	/* ...and it signs again into a message that checks. */
+	assert_int_equal(wwtp_sign_message(&out, sk, 78, prev, NULL), 0);
+	assert_int_equal(wwtp_sign_check(out.data, out.len, pk, NULL, NULL), WWTP_SIGN_OK);
+
+	/* An alert: its seq is its last member before the floor. */
+	wwtp_buf_reset(&in);
+	assert_int_equal(wwtp_buf_adds(&in, "{\"v\":1,\"id\":\"x\",\"seq\":4,\"floor\":4}"), 0);
+	assert_int_equal(wwtp_payload_renumber(in.data, in.len, 9, 9, &out), 0);
+	assert_string_equal(out.data, "{\"v\":1,\"id\":\"x\",\"seq\":9,\"floor\":9}");
+
+	/* Not the encoder's: no seq, no digits, not an object, a signature
+	 * without its link. */
+	const char *bad[] = {
+	    "{\"v\":1}",
+	    "{\"v\":1,\"seq\":\"7\"}",
+	    "[1]",
+	    "",
+	    "{\"seq\":}",
+	    "{\"v\":1,\"seq\":1,\"sig\":\"00000000000000000000000000000000000000000000"
+	    "0000000000000000000000000000000000000000000000000000000000000000000000000000"
+	    "00000000\"}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(wwtp_payload_renumber(bad[i], strlen(bad[i]), 1, 1, &out),
+				 WWTP_ERR_INVAL);
+	wwtp_buf_free(&in);
+	wwtp_buf_free(&out);
+}
+
 static void test_alert(void **state)
 {
 	struct fixture *f = *state;
@@ -691,6 +753,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_telemetry_eval, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_telemetry_eval_from_evaluator, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_alert, setup, teardown),
+	    cmocka_unit_test(test_renumber),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
