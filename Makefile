@@ -85,13 +85,13 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 # What goes in each library: everything but the programs' main.c.
 wwtp_SRC := $(LIB_SRC)
-collector_SRC := $(filter-out collector/main.c,$(COLLECTOR_SRC))
+collector_SRC := $(filter-out collector/main.c collector/tt10_upload_main.c,$(COLLECTOR_SRC))
 sim_SRC := $(filter-out firmware-sim/main.c,$(SIM_SRC))
 central_SRC := $(filter-out central/main.c,$(CENTRAL_SRC))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 ALL_OBJ := $(call obj,$(LIB_SRC) $(COLLECTOR_SRC) $(SIM_SRC) $(CENTRAL_SRC))
-PROGRAMS := $(BUILD)/wwtp-collector $(BUILD)/wwtp-sim $(if $(CENTRAL_SRC),$(BUILD)/wwtp-central)
+PROGRAMS := $(BUILD)/wwtp-collector $(BUILD)/wwtp-tt10-upload $(BUILD)/wwtp-sim $(if $(CENTRAL_SRC),$(BUILD)/wwtp-central)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 # Higher floors first, for the linker.
@@ -123,6 +123,11 @@ $(BUILD)/lib%.a:
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/wwtp-collector: $(BUILD)/obj/collector/main.o $(BUILD)/libcollector.a $(BUILD)/libwwtp.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The Circular 10/2021 uploads, in a program of their own: the collector
+# then never loads libcurl and its TLS stack (collector/tt10_child.h).
+$(BUILD)/wwtp-tt10-upload: $(BUILD)/obj/collector/tt10_upload_main.o $(BUILD)/libcollector.a $(BUILD)/libwwtp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/wwtp-sim: $(BUILD)/obj/firmware-sim/main.o $(BUILD)/libsim.a $(BUILD)/libwwtp.a

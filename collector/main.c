@@ -475,6 +475,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ro.out = stdout;
 	ro.stop = &g_stop;
+	ro.config = config;
+	ro.profiles_dir = lo.profiles_dir;
+	ro.limits_dir = lo.limits_dir;
 	rc = wwtp_collector_run(st, &ro);
 	wwtp_station_free(st);
 	return rc;

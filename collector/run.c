@@ -884,7 +884,11 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 		goto out;
 	}
 	/* One poll makes no period: only the service transmits TT 10 files. */
-	if (!o->once && wwtp_tt10_wanted(st) && !(r.tt10 = wwtp_tt10_new(st))) {
+	struct wwtp_tt10_child_opts co = {.program = getenv("WWTP_TT10_UPLOAD"),
+					  .config = o->config ? o->config : st->path,
+					  .profiles_dir = o->profiles_dir,
+					  .limits_dir = o->limits_dir};
+	if (!o->once && wwtp_tt10_wanted(st) && !(r.tt10 = wwtp_tt10_new(st, &co))) {
 		fprintf(stderr,
 			"wwtp-collector: cannot set up the tt10 files (see the log above)\n");
 		goto out;

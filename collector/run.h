@@ -22,6 +22,9 @@ struct wwtp_run_opts {
 	const char *store_path;
 	enum wwtp_clock_mode clock_mode; /* --clock */
 	int health_interval_ms;		 /* --health-interval; 0: the default */
+	/* The station file and the folders given for it (NULL: defaults):
+	 * wwtp-tt10-upload reads the same (tt10_child.h). */
+	const char *config, *profiles_dir, *limits_dir;
 };
 
 /* Runs until done (--once) or until *o->stop. Returns the exit status:

@@ -1,10 +1,11 @@
 /* tt10.c - the Circular 10/2021 transmission of one station (see tt10.h):
  * the aggregator on the main thread, a writer thread that puts each closed
- * period on disk and prunes old files, and one uploader per server. */
+ * period on disk and prunes old files, and wwtp-tt10-upload, started
+ * when there are servers to send to (tt10_child.h). */
 #include "tt10.h"
 
-#include <curl/curl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "tt10_format.h"
 #include "tt10_period.h"
 #include "tt10_store.h"
-#include "tt10_upload.h"
+#include "tt10_child.h"
 
 #define MOD "tt10"
 /* Files closed but not yet on disk (a failing disk): a day of 5-minute
@@ -47,7 +48,7 @@ struct wwtp_tt10 {
 	struct wwtp_tt10_value *values;
 	int64_t grace_ms;
 	const char *servers[WWTP_TT10_SERVERS_MAX];
-	struct wwtp_tt10_uploader *up[WWTP_TT10_SERVERS_MAX];
+	struct wwtp_tt10_child *child; /* NULL without servers */
 	uint64_t seen_dropped;
 	struct wwtp_complain late_complain;
 
@@ -59,7 +60,7 @@ struct wwtp_tt10 {
 	int stop;
 	uint64_t lost; /* pending files dropped: the ring was full */
 	int writer_started;
-	int curl_ready;
+	int wake; /* the writer put a file: the child is told on the main thread */
 	pthread_t writer;
 
 	/* Writer thread only. */
@@ -156,9 +157,7 @@ static void *writer(void *arg)
 			t->written++;
 			LOG_DEBUG(MOD, "wrote %s", p.name);
 			free(p.data);
-			for (size_t i = 0; i < t->c->nservers; i++)
-				if (t->up[i])
-					wwtp_tt10_uploader_wake(t->up[i]);
+			__atomic_store_n(&t->wake, 1, __ATOMIC_RELAXED);
 			prune(t);
 			pthread_mutex_lock(&t->mu);
 			continue;
@@ -264,6 +263,11 @@ void wwtp_tt10_sample(struct wwtp_tt10 *t, const struct wwtp_sample *s)
 
 void wwtp_tt10_tick(struct wwtp_tt10 *t, int64_t now_ms)
 {
+	if (t->child) {
+		if (__atomic_exchange_n(&t->wake, 0, __ATOMIC_RELAXED))
+			wwtp_tt10_child_wake(t->child);
+		wwtp_tt10_child_check(t->child, wwtp_mono_ms());
+	}
 	if (now_ms < CLOCK_SANE_MS)
 		return;
 	close_periods(t, now_ms - t->grace_ms);
@@ -274,7 +278,8 @@ int wwtp_tt10_wanted(const struct wwtp_station *st)
 	return st->tt10 && st->tt10->enabled;
 }
 
-struct wwtp_tt10 *wwtp_tt10_new(const struct wwtp_station *st)
+struct wwtp_tt10 *wwtp_tt10_new(const struct wwtp_station *st,
+				const struct wwtp_tt10_child_opts *co)
 {
 	const struct wwtp_tt10_config *c = st->tt10;
 	size_t recovered, removed;
@@ -318,26 +323,14 @@ struct wwtp_tt10 *wwtp_tt10_new(const struct wwtp_station *st)
 			 c->dir, recovered, removed);
 	prune(t);
 
-	if (c->nservers) {
-		/* Not thread-safe: done here, on the main thread, before any
-		 * uploader exists. */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			LOG_ERROR(MOD, "cannot initialise libcurl");
-			goto fail;
-		}
-		t->curl_ready = 1;
-	}
 	rc = pthread_create(&t->writer, NULL, writer, t);
 	if (rc) {
 		LOG_ERROR(MOD, "cannot start the writer thread: %s", strerror(rc));
 		goto fail;
 	}
 	t->writer_started = 1;
-	for (size_t i = 0; i < c->nservers; i++) {
-		t->up[i] = wwtp_tt10_uploader_start(c, &c->servers[i]);
-		if (!t->up[i])
-			goto fail;
-	}
+	if (c->nservers && !(t->child = wwtp_tt10_child_start(co)))
+		goto fail; /* logged */
 	LOG_INFO(MOD,
 		 "files %s_%s_%s_<time>.txt every %d s (%zu params) in %s, sent to %zu "
 		 "server(s)",
@@ -365,15 +358,9 @@ void wwtp_tt10_free(struct wwtp_tt10 *t)
 		pthread_mutex_unlock(&t->mu);
 		pthread_join(t->writer, NULL);
 	}
-	for (size_t i = 0; i < WWTP_TT10_SERVERS_MAX; i++) {
-		if (!t->up[i])
-			continue;
-		struct wwtp_tt10_upload_stats us;
-		wwtp_tt10_uploader_stats(t->up[i], &us);
-		LOG_INFO(MOD, "server %s: %" PRIu64 " files sent, %" PRIu64 " failed attempts",
-			 t->servers[i], us.sent, us.failed);
-		wwtp_tt10_uploader_stop(t->up[i]);
-	}
+	/* After the writer: the files of the last periods are in the outbox;
+	 * the child says what it sent. */
+	wwtp_tt10_child_stop(t->child);
 	if (t->writer_started)
 		LOG_INFO(MOD, "%" PRIu64 " files written to %s (%" PRIu64 " could not be)",
 			 t->written, t->c->dir, t->lost);
@@ -382,8 +369,6 @@ void wwtp_tt10_free(struct wwtp_tt10 *t)
 		t->q_head = (t->q_head + 1) % PENDING_MAX;
 		t->q_len--;
 	}
-	if (t->curl_ready)
-		curl_global_cleanup();
 	pthread_cond_destroy(&t->cv);
 	pthread_mutex_destroy(&t->mu);
 	wwtp_tt10_agg_free(t->agg);

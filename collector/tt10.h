@@ -4,7 +4,8 @@
  *
  * The main thread feeds it and ticks it; it never blocks there for I/O:
  * files are written by a thread of its own (tt10_store.h) and uploaded by
- * one thread per server (tt10_upload.h). */
+ * wwtp-tt10-upload, a program the collector starts when there are servers
+ * (tt10_child.h), with one thread per server (tt10_upload.h). */
 #ifndef WWTP_TT10_H
 #define WWTP_TT10_H
 
@@ -12,6 +13,7 @@
 
 #include "../payload/payload.h"
 #include "../model/station.h"
+#include "tt10_child.h"
 
 struct wwtp_tt10;
 
@@ -19,9 +21,11 @@ struct wwtp_tt10;
 int wwtp_tt10_wanted(const struct wwtp_station *st);
 
 /* For a station whose tt10 group is there and enabled: creates the local
- * folders, finishes what a crash left, and starts the threads. NULL (the
- * reason logged) when that fails. st must outlive the result. */
-struct wwtp_tt10 *wwtp_tt10_new(const struct wwtp_station *st);
+ * folders, finishes what a crash left, starts the writer thread and, when
+ * the group names servers, wwtp-tt10-upload as co says. NULL (the reason
+ * logged) when that fails. st must outlive the result. */
+struct wwtp_tt10 *wwtp_tt10_new(const struct wwtp_station *st,
+				const struct wwtp_tt10_child_opts *co);
 
 /* Feeds the readings of one poll (main thread). */
 void wwtp_tt10_sample(struct wwtp_tt10 *t, const struct wwtp_sample *s);
