@@ -142,6 +142,11 @@ $(BUILD)/wwtp-central: $(BUILD)/obj/central/main.o $(BUILD)/libcentral.a $(BUILD
 DYGRAPHS_DIR ?= /usr/share/javascript/dygraphs
 WEB_SRC := $(sort $(wildcard central/web/*.html central/web/*.js central/web/*.css central/web/*.svg)) \
 	$(DYGRAPHS_DIR)/dygraph.min.js $(DYGRAPHS_DIR)/dygraph.min.css
+# On a fresh machine the library arrives with `deps`: without this rule make
+# stops at once with "No rule to make target .../dygraph.min.js".
+$(DYGRAPHS_DIR)/dygraph.min.js $(DYGRAPHS_DIR)/dygraph.min.css: | deps
+	@test -f $@ || { echo "$@ is missing: install libjs-dygraphs (scripts/deps.sh build)" >&2; exit 1; }
+
 $(BUILD)/gen/web_assets.c: $(WEB_SRC) scripts/embed-web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-web.sh $(WEB_SRC) >$@.tmp && mv $@.tmp $@
