@@ -13,8 +13,11 @@
 # accounts (printed, and in BUILD/demo/access.txt). Ctrl-C stops everything it started.
 #
 # usage: scripts/demo.sh [BUILD] [--duration SECONDS] [--history-days DAYS]
+#                       [--report-delay SECONDS]
 #   --duration N       stop by itself N seconds after the table (the tests)
 #   --history-days N   days of history to publish (default 7)
+#   --report-delay N   make last month's documents N seconds after central
+#                      starts (default 200: a week's history is in by then)
 # WWTP_DEMO_ANY_PORT=1 takes ports the kernel picks even when 1883, 8086 and
 # 8080 are free (the test suite: nothing else on the machine can reach it).
 set -u
@@ -22,6 +25,7 @@ cd "$(dirname "$0")/.."
 BUILD=build
 DURATION=0
 DAYS=7
+REPORT_DELAY=200
 # How each plant under review degrades (docs/simulator.md, "Scenarios"):
 # what the plan says of them is "under-built, degraded or damaged"; these are
 # the ways such plants fail.
@@ -40,7 +44,8 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--duration) DURATION=$2; shift 2 ;;
 	--history-days) DAYS=$2; shift 2 ;;
-	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+	--report-delay) REPORT_DELAY=$2; shift 2 ;;
+	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) BUILD=$1; shift ;;
 	esac
 done
@@ -175,7 +180,7 @@ cat >>"$DEMO/central.cfg" <<EOF
 notify = { smtp = { url = "smtp://127.0.0.1:$SMTP_PORT"; from = "giamsat@demo.example.vn"; };
            dir = "$DEMO/notify"; };
 report = { dir = "$DEMO/archive"; day = $(d=$(TZ=Asia/Ho_Chi_Minh date +%-d); echo $((d > 19 ? 19 : d)));
-           delay_s = 200; retry_s = 60; emails = [ "sct@demo.example.vn", "stnmt@demo.example.vn" ]; };
+           delay_s = $REPORT_DELAY; retry_s = 60; emails = [ "sct@demo.example.vn", "stnmt@demo.example.vn" ]; };
 EOF
 API="http://127.0.0.1:$HTTP_PORT"
 # The demo accounts of the web page (docs/web.md): an inspector, who reads,
@@ -343,7 +348,7 @@ Where to look next:
   the raw data ($readings readings so far)   influx -port $INFLUX_PORT -database wwtp -precision rfc3339 \\
                                          -execute "SELECT mean(value) FROM reading WHERE param='cod' AND status='ok' AND time > now() - 1d GROUP BY station"
   this month's report (HTML, CSV, PDF)  $BUILD/wwtp-central report -c $DEMO/central.cfg --month $(TZ=Asia/Ho_Chi_Minh date +%Y-%m) --out $DEMO/reports
-  last month's documents, on schedule  $DEMO/archive/ (read-only, SHA256SUMS), e-mailed: $DEMO/mail/ (made about 4 minutes after the start)
+  last month's documents, on schedule  $DEMO/archive/ (read-only, SHA256SUMS), e-mailed: $DEMO/mail/ (made from $REPORT_DELAY s after the start, in about a minute)
   live messages                        mosquitto_sub -p $MQTT_PORT -v -t 'wwtp/#'
   the address and accounts, for later  $DEMO/access.txt
   logs                                 $DEMO/logs/
