@@ -70,7 +70,9 @@ override CFLAGS += -DWWTP_VERSION=\"$(VERSION)\"
 
 # Recursively expanded on purpose: pkg-config runs when linking, after `deps`.
 PKGS = libmodbus libconfig jansson libcurl zlib libmicrohttpd sqlite3 libsodium
-LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpaho-mqtt3as -lpthread -lm
+# No Paho here: the programs load its plain or TLS build by the broker's URI
+# (util/paho_lib.h); only bench/loadgen.c links it.
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 # One library per program family, each made of its folders' wildcards: a
@@ -300,7 +302,7 @@ bench-build: all $(TOOL_BIN) $(BENCH_BIN)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libcollector.a $(BUILD)/libwwtp.a | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcollector.a \
-		$(BUILD)/libwwtp.a $(LDLIBS)
+		$(BUILD)/libwwtp.a $(LDLIBS) -lpaho-mqtt3as
 
 # Node-RED (benchmark 3) comes from the npm registry, at the versions
 # bench/nodered/package.json pins; without it (offline) the benchmark runs

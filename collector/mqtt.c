@@ -13,6 +13,7 @@
 #include "../util/log.h"
 #include "../util/mqtt_auth.h"
 #include "../util/mqtt_paho.h"
+#include "../util/paho_lib.h"
 
 #define MOD "mqtt"
 
@@ -103,9 +104,9 @@ static void subscribe(struct wwtp_mqtt *m)
 	ro.onSuccess = on_sub_done;
 	ro.onFailure = on_sub_failure;
 	ro.context = m;
-	int rc = MQTTAsync_subscribe(m->client, m->sub_topic, 1, &ro);
+	int rc = wwtp_paho->subscribe(m->client, m->sub_topic, 1, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
-		LOG_ERROR(MOD, "cannot subscribe to %s: %s", m->sub_topic, MQTTAsync_strerror(rc));
+		LOG_ERROR(MOD, "cannot subscribe to %s: %s", m->sub_topic, wwtp_paho->strerror(rc));
 }
 
 static void on_connected(void *ctx, char *cause)
@@ -148,7 +149,7 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 	const char *what = wwtp_mqtt_connack_text(code);
 
 	if (!what)
-		what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
+		what = resp && resp->message ? resp->message : wwtp_paho->strerror(code);
 	pthread_mutex_lock(&m->lock);
 	snprintf(m->last_error, sizeof(m->last_error), "%s%s%s", what,
 		 m->tls_error[0] ? "; TLS: " : "", m->tls_error);
@@ -186,8 +187,8 @@ static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *
 	    memcmp(topic, m->sub_topic, tlen) == 0)
 		m->msg_cb(msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
 			  m->msg_ctx);
-	MQTTAsync_freeMessage(&msg);
-	MQTTAsync_free(topic);
+	wwtp_paho->freeMessage(&msg);
+	wwtp_paho->free(topic);
 	return 1;
 }
 
@@ -324,7 +325,7 @@ void wwtp_mqtt_free(struct wwtp_mqtt *m)
 	if (m->client) {
 		/* Also needed when not connected: it stops reconnect attempts. */
 		wwtp_mqtt_disconnect(m, 0);
-		MQTTAsync_destroy(&m->client);
+		wwtp_paho->destroy(&m->client);
 	}
 	/* The library is gone: what it never acknowledged is freed here. */
 	while (m->pending.next != &m->pending) {
@@ -404,7 +405,7 @@ int wwtp_mqtt_disconnect(struct wwtp_mqtt *m, int timeout_ms)
 	o.context = m;
 	/* Even when not connected this call matters: it ends the library's
 	 * reconnect attempts. */
-	rc = MQTTAsync_disconnect(m->client, &o);
+	rc = wwtp_paho->disconnect(m->client, &o);
 	if (rc != MQTTASYNC_SUCCESS)
 		return WWTP_ERR_CONN;
 	/* The library lets in-flight messages finish for up to `timeout`, then
@@ -481,7 +482,7 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	ro.onSuccess = on_publish_ok;
 	ro.onFailure = on_publish_failure;
 	ro.context = r;
-	rc = MQTTAsync_sendMessage(m->client, topic, &msg, &ro);
+	rc = wwtp_paho->sendMessage(m->client, topic, &msg, &ro);
 
 	pthread_mutex_lock(&m->lock);
 	if (rc == MQTTASYNC_SUCCESS) {
@@ -518,7 +519,7 @@ int wwtp_mqtt_publish(struct wwtp_mqtt *m, const char *topic, const void *payloa
 	case MQTTASYNC_NULL_PARAMETER:
 		return WWTP_ERR_INVAL;
 	default:
-		LOG_ERROR(MOD, "cannot queue a message on %s: %s", topic, MQTTAsync_strerror(rc));
+		LOG_ERROR(MOD, "cannot queue a message on %s: %s", topic, wwtp_paho->strerror(rc));
 		return WWTP_ERR_MQTT;
 	}
 }

@@ -21,7 +21,7 @@
 #define RESTART_FIRST_MS 1000
 #define RESTART_MAX_MS 60000
 #define STOP_WAIT_MS 5000
-#define ARGV_MAX 8
+#define ARGV_MAX 10
 
 struct wwtp_tt10_child {
 	char path[PATH_MAX];
@@ -126,6 +126,8 @@ struct wwtp_tt10_child *wwtp_tt10_child_start(const struct wwtp_tt10_child_opts 
 	c->argv[n++] = strdup(PROGRAM);
 	c->argv[n++] = strdup("-c");
 	c->argv[n++] = strdup(o->config);
+	c->argv[n++] = strdup("--log-level");
+	c->argv[n++] = strdup(wwtp_log_level_name());
 	if (o->profiles_dir) {
 		c->argv[n++] = strdup("--profiles");
 		c->argv[n++] = strdup(o->profiles_dir);

@@ -28,13 +28,16 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " -c FILE [--profiles DIR] [--limits-dir DIR]\n"
+		   "                        [--log-level LEVEL]\n"
 		   "       " PROG " --help | --version\n"
 		   "\n"
 		   "Sends the Circular 10/2021 files of the station described in FILE from\n"
 		   "its tt10 folder to the servers of its tt10 group, oldest first, until\n"
 		   "SIGTERM or SIGINT; SIGUSR1 says a new file is there. wwtp-collector\n"
 		   "starts it when the group names servers (docs/tt10.md): there is no need\n"
-		   "to run it by hand. The options are the collector's.\n");
+		   "to run it by hand, but it may be, to watch a server's answers with\n"
+		   "--log-level debug. The options are the collector's: --log-level is\n"
+		   "error, warn, info or debug (default info).\n");
 }
 
 int main(int argc, char **argv)
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"profiles", required_argument, NULL, 'p'},
 	    {"limits-dir", required_argument, NULL, 'l'},
+	    {"log-level", required_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -62,6 +66,18 @@ int main(int argc, char **argv)
 		case 'l':
 			lo.limits_dir = optarg;
 			break;
+		case 'L': {
+			enum wwtp_log_level level;
+			if (wwtp_log_parse_level(optarg, &level) != 0) {
+				fprintf(stderr,
+					PROG
+					": unknown log level '%s' (error, warn, info, debug)\n",
+					optarg);
+				return 2;
+			}
+			wwtp_log_set_level(level);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

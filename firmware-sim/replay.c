@@ -18,6 +18,7 @@
 #include "../util/err.h"
 #include "../util/log.h"
 #include "../util/mqtt_paho.h"
+#include "../util/paho_lib.h"
 #include "../util/timeutil.h"
 #include "history.h"
 
@@ -92,8 +93,8 @@ static int on_message(void *ctx, char *topic, int tlen, MQTTAsync_message *m)
 {
 	(void)ctx;
 	(void)tlen;
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
+	wwtp_paho->freeMessage(&m);
+	wwtp_paho->free(topic);
 	return 1;
 }
 
@@ -236,13 +237,13 @@ static int pub_send(struct pub *p, int max_inflight, const char *topic, const st
 	pthread_mutex_lock(&p->lock);
 	p->inflight++;
 	pthread_mutex_unlock(&p->lock);
-	rc = MQTTAsync_sendMessage(p->client, topic, &msg, &ro);
+	rc = wwtp_paho->sendMessage(p->client, topic, &msg, &ro);
 	if (rc != MQTTASYNC_SUCCESS) {
 		pthread_mutex_lock(&p->lock);
 		p->inflight--;
 		p->failed++;
 		snprintf(p->why, sizeof(p->why), "Paho refused a message: %s",
-			 MQTTAsync_strerror(rc));
+			 wwtp_paho->strerror(rc));
 		pthread_mutex_unlock(&p->lock);
 		return WWTP_ERR_MQTT;
 	}
@@ -258,8 +259,8 @@ static void pub_close(struct pub *p)
 		d.onSuccess = on_disconnected;
 		d.onFailure = on_disconnect_failed;
 		d.context = p;
-		if (MQTTAsync_isConnected(p->client) &&
-		    MQTTAsync_disconnect(p->client, &d) == MQTTASYNC_SUCCESS) {
+		if (wwtp_paho->isConnected(p->client) &&
+		    wwtp_paho->disconnect(p->client, &d) == MQTTASYNC_SUCCESS) {
 			deadline(&ts, 2000);
 			pthread_mutex_lock(&p->lock);
 			while (!p->disconnected)
@@ -267,7 +268,7 @@ static void pub_close(struct pub *p)
 					break;
 			pthread_mutex_unlock(&p->lock);
 		}
-		MQTTAsync_destroy(&p->client);
+		wwtp_paho->destroy(&p->client);
 	}
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);

@@ -11,7 +11,8 @@
 # compiler and build/sysroot-ARCH (scripts/cross-sysroot.sh, via make).
 # Depends: dpkg-shlibdeps for the host's architecture; for a foreign one
 # the same rule by hand, from the shlibs files of the sysroot's packages
-# and the GLIBC_ symbol versions the binaries use.
+# and the GLIBC_ symbol versions the binaries use; plus Paho C, which the
+# programs load at run time (PAHO_PKG).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,9 @@ export SOURCE_DATE_EPOCH
 maint=${DEB_MAINTAINER:-"WWTP telemetry maintainers <maintainers@users.noreply.r-seed-4689765f.example>"}
 umask 022
 mkdir -p "$out"
+# Debian 12's package of libpaho-mqtt3a.so.1 and libpaho-mqtt3as.so.1, at
+# the version its shlibs file asks of programs that link them.
+PAHO_PKG="libpaho-mqtt1.3 (>= 1.3.12)"
 
 say() { echo "mkdeb: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -140,19 +144,31 @@ $(DEB_HOST_ARCH=$a DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get 
 
 	for pkg in wwtp-collector wwtp-central; do
 		root=$stage/debian/$pkg
-		inst 0755 "$b/$pkg" "$root/usr/bin/$pkg"
-		$strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/$pkg"
-		gzip -9n <"packaging/man/$pkg.1" >"$stage/$pkg.1.gz"
-		inst 0644 "$stage/$pkg.1.gz" "$root/usr/share/man/man1/$pkg.1.gz"
+		# The collector starts wwtp-tt10-upload for a tt10 group's servers.
+		progs=$pkg
+		[ "$pkg" != wwtp-collector ] || progs="$pkg wwtp-tt10-upload"
+		bins='' paths=''
+		for p in $progs; do
+			inst 0755 "$b/$p" "$root/usr/bin/$p"
+			$strip --remove-section=.comment --remove-section=.note --strip-unneeded "$root/usr/bin/$p"
+			gzip -9n <"packaging/man/$p.1" >"$stage/$p.1.gz"
+			inst 0644 "$stage/$p.1.gz" "$root/usr/share/man/man1/$p.1.gz"
+			bins="$bins -edebian/$pkg/usr/bin/$p"
+			paths="$paths $root/usr/bin/$p"
+		done
 		docs "$root" "$pkg"
 		if [ "$a" = "$host" ]; then
-			deps=$(cd "$stage" && dpkg-shlibdeps -O -e "debian/$pkg/usr/bin/$pkg" 2>/dev/null |
+			# shellcheck disable=SC2086 # bins: words on purpose
+			deps=$(cd "$stage" && dpkg-shlibdeps -O $bins 2>/dev/null |
 				sed -n 's/^shlibs:Depends=//p')
 		else
-			deps=$(foreign_depends "$a" "build/sysroot-$a.debs" "$root/usr/bin/$pkg")
+			# shellcheck disable=SC2086 # paths: words on purpose
+			deps=$(foreign_depends "$a" "build/sysroot-$a.debs" $paths)
 		fi
 		[ -n "$deps" ] || die "$pkg $a: no Depends computed"
-		echo "$deps" >"$stage/$pkg.shlibs"
+		# Paho C is loaded by its soname, plain or TLS build by the broker's
+		# URI (util/paho_lib.h): no binary names it, so no tool finds it.
+		echo "$deps, $PAHO_PKG" >"$stage/$pkg.shlibs"
 	done
 
 	root=$stage/debian/wwtp-collector
@@ -165,7 +181,7 @@ $(DEB_HOST_ARCH=$a DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get 
 	for f in config/stations/*.cfg; do
 		inst 0644 "$f" "$root/usr/share/doc/wwtp-collector/examples/stations/$(basename "$f")"
 	done
-	for d in install-pi collector config reliability mqtt compliance; do
+	for d in install-pi collector config reliability mqtt compliance tt10; do
 		if [ -f "docs/$d.md" ]; then inst 0644 "docs/$d.md" "$root/usr/share/doc/wwtp-collector/$d.md"; fi
 	done
 	finish "$root" wwtp-collector "$a" "$(cat "$stage/wwtp-collector.shlibs"), adduser, wwtp-common (= $version)" \

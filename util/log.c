@@ -26,11 +26,17 @@ void wwtp_log_set_ident(const char *ident)
 	g_ident = ident;
 }
 
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+const char *wwtp_log_level_name(void)
+{
+	return level_names[g_level];
+}
+
 int wwtp_log_parse_level(const char *s, enum wwtp_log_level *out)
 {
-	static const char *names[] = {"error", "warn", "info", "debug"};
 	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, names[i]) == 0) {
+		if (strcmp(s, level_names[i]) == 0) {
 			*out = (enum wwtp_log_level)i;
 			return 0;
 		}

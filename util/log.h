@@ -12,6 +12,9 @@ enum wwtp_log_level { WWTP_LOG_ERROR = 0, WWTP_LOG_WARN, WWTP_LOG_INFO, WWTP_LOG
 void wwtp_log_set_level(enum wwtp_log_level level);
 /* Parses "error", "warn", "info", "debug"; returns 0 or WWTP_ERR_INVAL. */
 int wwtp_log_parse_level(const char *s, enum wwtp_log_level *out);
+/* The current level as wwtp_log_parse_level reads it ("info"): handed to a
+ * child program so that it logs as much as its parent. */
+const char *wwtp_log_level_name(void);
 /* Prefix lines with a program name ("wwtp-collector"). */
 void wwtp_log_set_ident(const char *ident);
 

@@ -6,6 +6,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "paho_lib.h"
 
 #define CONNECT_TIMEOUT_S 10
 #define RETRY_MIN_S 1
@@ -79,8 +80,12 @@ const char *wwtp_mqtt_connack_text(int code)
 int wwtp_paho_create(const struct wwtp_paho_client *c, MQTTAsync *out)
 {
 	MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
-	int rc;
+	int rc = wwtp_paho_load(wwtp_mqtt_uri_is_tls(c->uri), c->mod);
 
+	if (rc) {
+		*out = NULL;
+		return rc;
+	}
 	co.MQTTVersion = MQTTVERSION_3_1_1;
 	if (c->max_buffered > 0)
 		co.maxBufferedMessages = c->max_buffered;
@@ -88,20 +93,20 @@ int wwtp_paho_create(const struct wwtp_paho_client *c, MQTTAsync *out)
 		co.sendWhileDisconnected = 1;
 		co.deleteOldestMessages = 0;
 	}
-	rc = MQTTAsync_createWithOptions(out, c->uri, c->client_id, MQTTCLIENT_PERSISTENCE_NONE,
-					 NULL, &co);
+	rc = wwtp_paho->createWithOptions(out, c->uri, c->client_id, MQTTCLIENT_PERSISTENCE_NONE,
+					  NULL, &co);
 	if (rc != MQTTASYNC_SUCCESS) {
 		LOG_ERROR(c->mod, "cannot create MQTT client for %s: %s", c->uri_safe,
-			  MQTTAsync_strerror(rc));
+			  wwtp_paho->strerror(rc));
 		*out = NULL;
 		return WWTP_ERR_MQTT;
 	}
-	rc = MQTTAsync_setCallbacks(*out, c->ctx, c->on_lost, c->on_message, NULL);
+	rc = wwtp_paho->setCallbacks(*out, c->ctx, c->on_lost, c->on_message, NULL);
 	if (rc == MQTTASYNC_SUCCESS && c->on_connected)
-		rc = MQTTAsync_setConnected(*out, c->ctx, c->on_connected);
+		rc = wwtp_paho->setConnected(*out, c->ctx, c->on_connected);
 	if (rc != MQTTASYNC_SUCCESS) {
-		LOG_ERROR(c->mod, "cannot set MQTT callbacks: %s", MQTTAsync_strerror(rc));
-		MQTTAsync_destroy(out);
+		LOG_ERROR(c->mod, "cannot set MQTT callbacks: %s", wwtp_paho->strerror(rc));
+		wwtp_paho->destroy(out);
 		*out = NULL;
 		return WWTP_ERR_MQTT;
 	}
@@ -144,13 +149,13 @@ int wwtp_paho_connect(MQTTAsync client, MQTTAsync_connectOptions *o,
 		 * mobile link pose as the broker: it is always verified. */
 		wwtp_mqtt_login_apply(&login, o, &ssl, on_tls_error, ctx);
 	}
-	rc = MQTTAsync_connect(client, o);
+	rc = wwtp_paho->connect(client, o);
 	/* The library has its own copy of everything now (it reconnects with
 	 * it): ours of the password goes. */
 	wwtp_mqtt_login_clear(&login);
 	if (rc != MQTTASYNC_SUCCESS) {
 		LOG_ERROR(mod, "cannot start connecting to %s: %s", uri_safe,
-			  MQTTAsync_strerror(rc));
+			  wwtp_paho->strerror(rc));
 		return WWTP_ERR_MQTT;
 	}
 	return 0;

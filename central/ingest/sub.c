@@ -13,6 +13,7 @@
 #include "../../util/log.h"
 #include "../../util/mqtt_auth.h"
 #include "../../util/mqtt_paho.h"
+#include "../../util/paho_lib.h"
 
 #define SUB_MOD "mqtt"
 #define SUB_NTOPICS 3
@@ -93,9 +94,9 @@ static void on_connected(void *ctx, char *cause)
 	ro.onSuccess = on_subscribed;
 	ro.onFailure = on_subscribe_failed;
 	ro.context = s;
-	int rc = MQTTAsync_subscribeMany(s->client, SUB_NTOPICS, topics, qos, &ro);
+	int rc = wwtp_paho->subscribeMany(s->client, SUB_NTOPICS, topics, qos, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
-		LOG_ERROR(SUB_MOD, "cannot subscribe: %s", MQTTAsync_strerror(rc));
+		LOG_ERROR(SUB_MOD, "cannot subscribe: %s", wwtp_paho->strerror(rc));
 }
 
 static void on_connection_lost(void *ctx, char *cause)
@@ -113,7 +114,7 @@ static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
 {
 	struct wwtp_sub *s = ctx;
 	int code = resp ? resp->code : MQTTASYNC_FAILURE;
-	const char *what = resp && resp->message ? resp->message : MQTTAsync_strerror(code);
+	const char *what = resp && resp->message ? resp->message : wwtp_paho->strerror(code);
 
 	/* CONNACK refusals come as codes 1..5 without a message. */
 	if (code == 4 || code == 5)
@@ -151,8 +152,8 @@ static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *
 	s->cb(topic, tlen, msg->payload, msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0,
 	      msg->retained, s->ctx);
 
-	MQTTAsync_freeMessage(&msg);
-	MQTTAsync_free(topic);
+	wwtp_paho->freeMessage(&msg);
+	wwtp_paho->free(topic);
 	/* Last: wwtp_sub_free() waits for this before destroying the client. */
 	pthread_mutex_lock(&s->lock);
 	s->in_cb--;
@@ -257,7 +258,7 @@ void wwtp_sub_free(struct wwtp_sub *s)
 		s->disc_done = 0;
 		pthread_mutex_unlock(&s->lock);
 		/* Also ends reconnect attempts when not connected. */
-		int rc = MQTTAsync_disconnect(s->client, &o);
+		int rc = wwtp_paho->disconnect(s->client, &o);
 		pthread_mutex_lock(&s->lock);
 		while (rc == MQTTASYNC_SUCCESS && !s->disc_done)
 			if (pthread_cond_timedwait(&s->cond, &s->lock, &until) != 0)
@@ -266,7 +267,7 @@ void wwtp_sub_free(struct wwtp_sub *s)
 		while (s->in_cb > 0)
 			pthread_cond_wait(&s->cond, &s->lock);
 		pthread_mutex_unlock(&s->lock);
-		MQTTAsync_destroy(&s->client);
+		wwtp_paho->destroy(&s->client);
 	}
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
@@ -284,7 +285,7 @@ int wwtp_sub_publish(struct wwtp_sub *s, const char *topic, const void *payload,
 	msg.payloadlen = (int)len;
 	msg.qos = 1;
 	msg.retained = retained ? 1 : 0;
-	int rc = MQTTAsync_sendMessage(s->client, topic, &msg, NULL);
+	int rc = wwtp_paho->sendMessage(s->client, topic, &msg, NULL);
 	if (rc == MQTTASYNC_SUCCESS)
 		return 0;
 	return rc == MQTTASYNC_DISCONNECTED ? WWTP_ERR_CONN : WWTP_ERR_MQTT;
