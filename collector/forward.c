@@ -127,7 +127,9 @@ struct wwtp_forward {
 	int64_t batch_since; /* monotonic ms of the first append of the batch; 0: none */
 	int64_t quiet_since; /* of the first other change; 0: none */
 	int64_t next_age_check;
-	uint64_t seq, seq_stored;   /* telemetry seq: last used, last put in meta */
+	int64_t sync_due;	  /* monotonic ms the WAL must be synced by; 0: nothing unsynced */
+	int64_t confirms_at;	  /* monotonic ms confirmations were last applied */
+	uint64_t seq, seq_stored; /* telemetry seq: last used, last put in meta */
 	uint64_t aseq, aseq_stored; /* alert numbers likewise */
 
 	/* The batch not committed yet, kept in memory: when a commit fails
@@ -270,6 +272,8 @@ struct wwtp_forward *wwtp_forward_new(struct wwtp_store *s, struct wwtp_outbox *
 		f->cfg.age_check_ms = DEFAULT_AGE_CHECK_MS;
 	if (f->cfg.confirm_timeout_ms <= 0)
 		f->cfg.confirm_timeout_ms = DEFAULT_CONFIRM_TIMEOUT_MS;
+	if (f->cfg.publish_ms <= 0 || f->cfg.publish_ms > f->cfg.commit_ms)
+		f->cfg.publish_ms = f->cfg.commit_ms;
 	if (idset_init(&f->inflight, f->cfg.window) != 0) {
 		free(f);
 		return NULL;
@@ -291,7 +295,25 @@ struct wwtp_forward *wwtp_forward_new(struct wwtp_store *s, struct wwtp_outbox *
 		f->own_aseq = (uint64_t)v;
 	/* The mark knows numbers that a damaged or cut-back store forgot:
 	 * they were published, and are never used again. */
-	if (f->cfg.mark_seq > f->seq || f->cfg.mark_aseq > f->aseq) {
+	if ((f->cfg.mark_seq > f->seq || f->cfg.mark_aseq > f->aseq) && !f->cfg.mark_exact &&
+	    f->cfg.mark) {
+		/* Not stopped cleanly in this boot (a power cut, a reboot
+		 * after a crash): the numbers the mark reserved are skipped,
+		 * for some of them may have been published from commits the
+		 * power cut took back. */
+		LOG_WARN(MOD,
+			 "%s: the collector did not stop cleanly before this boot: seq goes on "
+			 "after %llu and alert after %llu, the numbers %s.seq reserved (the store "
+			 "says %llu and %llu; the numbers in between were not used, or were "
+			 "published from its last commit_ms that a power cut took back)",
+			 wwtp_store_path(s), (unsigned long long)f->cfg.mark_seq,
+			 (unsigned long long)f->cfg.mark_aseq, wwtp_store_path(s),
+			 (unsigned long long)f->seq, (unsigned long long)f->aseq);
+		if (f->cfg.mark_seq > f->seq)
+			f->seq = f->cfg.mark_seq;
+		if (f->cfg.mark_aseq > f->aseq)
+			f->aseq = f->cfg.mark_aseq;
+	} else if (f->cfg.mark_seq > f->seq || f->cfg.mark_aseq > f->aseq) {
 		LOG_WARN(MOD,
 			 "%s lost its last commits or was set aside: seq %llu and alert %llu were "
 			 "published, the store says %llu and %llu; numbering goes on after them "
@@ -327,6 +349,7 @@ void wwtp_forward_free(struct wwtp_forward *f)
 	wwtp_forward_set_seq(f, f->seq);
 	f->next_retry = 0;
 	commit(f, wwtp_mono_ms(), 0);
+	wwtp_store_sync(f->store);
 	if (!f->failing)
 		fault_settles(f, wwtp_mono_ms(), 1);
 	if (f->failing || wwtp_store_dirty(f->store))
@@ -576,11 +599,15 @@ static void replace_damaged(struct wwtp_forward *f)
 		return; /* tried again at the next commit */
 	/* Lost: what the last commit held, less what the broker has since
 	 * taken. The batch in memory was never committed; it goes into the
-	 * new file. Messages still in flight are counted lost although their
-	 * acknowledgement may yet come: said too high rather than too low. */
-	f->st.dropped_damaged += ss.committed_rows > f->delivered_uncommitted
-				     ? ss.committed_rows - f->delivered_uncommitted
-				     : 0;
+	 * new file. Messages in flight may have reached the broker or not; no
+	 * one will tell (their acknowledgements are forgotten with the file):
+	 * counted apart, so that neither count is said too high. */
+	uint64_t gone = ss.committed_rows > f->delivered_uncommitted
+			    ? ss.committed_rows - f->delivered_uncommitted
+			    : 0;
+	uint64_t unsure = f->inflight.n < gone ? f->inflight.n : gone;
+	f->st.dropped_damaged += gone - unsure;
+	f->st.damaged_in_flight += unsure;
 	f->delivered_uncommitted = 0;
 	f->gen++;
 	f->nacked = 0;
@@ -628,6 +655,13 @@ static int commit_once(struct wwtp_forward *f, int64_t now, int clock_ok)
 	f->drop_full_pending = f->drop_age_pending = 0;
 	f->nacked = 0;
 	f->delivered_uncommitted = 0;
+	/* Synced at most commit_ms after the first change it holds. */
+	if (f->sync_due == 0) {
+		int64_t since = f->batch_since;
+		if (since == 0 || (f->quiet_since && f->quiet_since < since))
+			since = f->quiet_since;
+		f->sync_due = (since ? since : now) + f->cfg.commit_ms;
+	}
 	/* Published only once the mark holds their numbers. */
 	if (!f->cfg.mark || wwtp_seqmark_write(f->cfg.mark, f->seq_stored, f->aseq_stored) == 0)
 		f->sendable_id = wwtp_store_committed_id(f->store);
@@ -969,7 +1003,13 @@ void wwtp_forward_pump(struct wwtp_forward *f, int clock_ok, int now_flag)
 	int64_t now = wwtp_mono_ms();
 	struct wwtp_mqtt_stats ms;
 
-	apply_confirmations(f, now);
+	/* Central confirms every few hundred ms; its deletions are gathered
+	 * for commit_ms and go in one commit: the oldest pages of the store
+	 * are written once per commit_ms, not once per commit. */
+	if (now_flag || now - f->confirms_at >= f->cfg.commit_ms) {
+		f->confirms_at = now;
+		apply_confirmations(f, now);
+	}
 	/* Aged messages go before anything is sent: at start, a backlog may
 	 * hold messages past max_age_days. */
 	if (now >= f->next_age_check)
@@ -978,12 +1018,18 @@ void wwtp_forward_pump(struct wwtp_forward *f, int clock_ok, int now_flag)
 		/* Spaced out while the fault lasts (at once when asked to). */
 		if (now_flag || now >= f->next_retry)
 			commit(f, now, clock_ok);
-	} else if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.commit_ms))
+	} else if (f->batch_since && (now_flag || now - f->batch_since >= f->cfg.publish_ms))
 		commit(f, now, clock_ok);
 	else if (f->quiet_since && (now_flag || now - f->quiet_since >= QUIET_COMMIT_MS))
 		commit(f, now, clock_ok);
 	else if (wwtp_store_damaged(f->store))
 		commit(f, now, clock_ok);
+	/* The power-cut window: what was committed is synced by its due time,
+	 * at once when asked to (a clean stop), also while later commits fail
+	 * (what the log holds is synced whatever they do). A failed sync is
+	 * tried again a second later (the store said why). */
+	if (f->sync_due && (now_flag || now >= f->sync_due))
+		f->sync_due = wwtp_store_sync(f->store) == 0 ? 0 : now + RETRY_MIN_MS;
 
 	refill_tokens(f, now);
 	wwtp_mqtt_get_stats(f->mqtt, &ms);

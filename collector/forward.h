@@ -36,9 +36,14 @@
 struct wwtp_forward;
 
 struct wwtp_forward_cfg {
-	int commit_ms;	 /* batching window: a message waits at most this long for its commit */
-	int replay_rate; /* backlog messages per second */
-	size_t window;	 /* stored messages with the broker at once */
+	/* A message waits at most publish_ms for its commit (written to the
+	 * WAL, not synced: then published), and a commit at most commit_ms
+	 * from its first message for the WAL's sync: the power-cut window.
+	 * publish_ms <= 0 or above commit_ms: commit_ms for both. */
+	int commit_ms;
+	int publish_ms;
+	int replay_rate;      /* backlog messages per second */
+	size_t window;	      /* stored messages with the broker at once */
 	int64_t age_check_ms; /* how often the age bound is applied (0: 60 s) */
 	/* Central's confirmations (confirm.h); NULL: none are waited for, the
 	 * broker's PUBACK deletes (store.confirm = false, and tests). */
@@ -48,6 +53,7 @@ struct wwtp_forward_cfg {
 	 * open: numbering goes on above them. */
 	struct wwtp_seqmark *mark;
 	uint64_t mark_seq, mark_aseq;
+	int mark_exact; /* they are the last used, not numbers reserved ahead */
 	/* Gives a stored message (m: telemetry, or an alert) the number seq and
 	 * the floor, signed again when messages are signed, into out. Used when
 	 * central's acknowledgement shows that this store's first numbers were
@@ -61,16 +67,17 @@ struct wwtp_forward_cfg {
 };
 
 struct wwtp_forward_stats {
-	uint64_t stored;		    /* messages put since start */
-	uint64_t acked;			    /* acknowledged by the broker */
-	uint64_t confirmed;		    /* confirmed by central, deleted */
-	uint64_t resent;		    /* sent again for want of a confirmation */
-	uint64_t dropped_damaged;	    /* lost with a damaged store, or altered rows */
-	uint64_t confirmed_seq;		    /* central's last confirmation */
-	int confirm;			    /* confirmations are waited for */
-	size_t pending;			    /* the batch in memory, not committed */
-	uint64_t sent_live, sent_backlog;   /* handed to the outbox, by lane */
-	uint64_t given_back;		    /* given back by the outbox, to be sent again */
+	uint64_t stored;		  /* messages put since start */
+	uint64_t acked;			  /* acknowledged by the broker */
+	uint64_t confirmed;		  /* confirmed by central, deleted */
+	uint64_t resent;		  /* sent again for want of a confirmation */
+	uint64_t dropped_damaged;	  /* lost with a damaged store, or altered rows */
+	uint64_t damaged_in_flight;	  /* sent, not acknowledged, when its store was set aside */
+	uint64_t confirmed_seq;		  /* central's last confirmation */
+	int confirm;			  /* confirmations are waited for */
+	size_t pending;			  /* the batch in memory, not committed */
+	uint64_t sent_live, sent_backlog; /* handed to the outbox, by lane */
+	uint64_t given_back;		  /* given back by the outbox, to be sent again */
 	uint64_t dropped_full, dropped_age; /* since start */
 	uint64_t failed;		    /* could not be stored at all (logged) */
 	size_t inflight;		    /* with the broker, not acknowledged yet */

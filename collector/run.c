@@ -13,6 +13,7 @@
 #include "../util/log.h"
 #include "../util/timeutil.h"
 #include "clock.h"
+#include "confaudit.h"
 #include "confirm.h"
 #include "forward.h"
 #include "judge.h"
@@ -65,6 +66,7 @@ struct run {
 	char topic_alert[WWTP_ID_MAX * 2 + 16];
 	char topic_health[WWTP_ID_MAX * 2 + 16];
 	char topic_ack[WWTP_ID_MAX * 2 + 16];
+	char topic_config[WWTP_ID_MAX * 2 + 16];
 	/* Central's confirmations (NULL unless a store waits for them) and
 	 * the seq mark beside the store. */
 	struct wwtp_confirm *confirm;
@@ -543,7 +545,7 @@ static int start_store(struct run *r)
 	w = snprintf(dir, sizeof(dir), "%s.seq", path);
 	rc = (w < 0 || (size_t)w >= sizeof(dir))
 		 ? WWTP_ERR_RANGE
-		 : wwtp_seqmark_open(dir, &r->mark, &fc.mark_seq, &fc.mark_aseq);
+		 : wwtp_seqmark_open(dir, &r->mark, &fc.mark_seq, &fc.mark_aseq, &fc.mark_exact);
 	if (rc) {
 		fprintf(stderr, "wwtp-collector: cannot use %s: %s (see the log)\n", dir,
 			wwtp_strerror(rc));
@@ -573,6 +575,7 @@ static int start_store(struct run *r)
 	fc.renumber_ctx = r;
 	fc.confirm_timeout_ms = (int64_t)sc.confirm_timeout_s * 1000;
 	fc.commit_ms = sc.commit_ms;
+	fc.publish_ms = sc.publish_ms;
 	fc.replay_rate = sc.replay_rate;
 	fc.window = FORWARD_WINDOW;
 	fc.age_check_ms = 0;
@@ -589,9 +592,12 @@ static int start_store(struct run *r)
 		wwtp_format_utc(ss.oldest_ts_ms, oldest, sizeof(oldest));
 	LOG_INFO(MOD,
 		 "store %s: %" PRIu64 " messages waiting (oldest %s), seq goes on from %" PRIu64
-		 "; bound %" PRIu64 " MB%s, %d days; commits every %d ms; backlog at %d/s",
+		 "; bound %" PRIu64 " MB%s, %d days; commits every %d ms; synced every %d ms; "
+		 "backlog at %d/s",
 		 path, ss.rows, oldest, r->seq, max_bytes / (1024 * 1024),
-		 sc.max_mb > 0 ? "" : " (default)", sc.max_age_days, sc.commit_ms, sc.replay_rate);
+		 sc.max_mb > 0 ? "" : " (default)", sc.max_age_days,
+		 sc.publish_ms < sc.commit_ms ? sc.publish_ms : sc.commit_ms, sc.commit_ms,
+		 sc.replay_rate);
 	if (sc.max_mb == 0)
 		LOG_INFO(MOD,
 			 "store: the default bound is %d days of %" PRIu64
@@ -712,6 +718,11 @@ static void stop_mqtt(struct run *r)
 		    (unsigned long long)(fs.dropped_full + fs.dropped_age + fs.dropped_damaged),
 		    (unsigned long long)fs.dropped_full, (unsigned long long)fs.dropped_age,
 		    (unsigned long long)fs.dropped_damaged, (unsigned long long)r->lost);
+		if (fs.damaged_in_flight)
+			LOG_WARN(MOD,
+				 "%llu more messages were in flight to the broker when a damaged "
+				 "store was set aside: they may have reached it or not",
+				 (unsigned long long)fs.damaged_in_flight);
 	} else if (r->outbox) {
 		wwtp_outbox_get_stats(r->outbox, &os);
 		LOG_INFO(MOD,
@@ -766,6 +777,71 @@ static int run_once(struct run *r)
 	return 0;
 }
 
+/* The store's key of the last run's measuring configuration. */
+#define CONF_KEY "measuring_config"
+
+/* At start: the measuring configuration (confaudit.h), published on
+ * <prefix>/<station>/config when it is not the one the store kept from the
+ * last run (or none was kept), with the changes since. It takes an alert
+ * number and a link of the chain, and goes through the store like an
+ * alert, so that it is not lost and central confirms it. The new text is
+ * kept in the same transaction as the message. */
+static void put_config(struct run *r)
+{
+	struct wwtp_buf text;
+	struct wwtp_conf_change *ch = NULL;
+	char fp[WWTP_CONF_FP_HEX], prev_fp[WWTP_CONF_FP_HEX];
+	char *prev = NULL;
+	size_t n = 0, more = 0;
+
+	wwtp_buf_init(&text, 4u << 20);
+	if (wwtp_confaudit_text(r->st, &text) != 0) {
+		LOG_ERROR(MOD, "cannot render the measuring configuration: too large");
+		goto out;
+	}
+	const char *cur = text.data ? text.data : "";
+	wwtp_confaudit_fingerprint(cur, text.len, fp);
+	if (r->store && wwtp_store_get_text(r->store, CONF_KEY, &prev) == 0 && prev)
+		wwtp_confaudit_fingerprint(prev, strlen(prev), prev_fp);
+	if (prev && strcmp(prev, cur) == 0) {
+		LOG_INFO(MOD, "measuring configuration unchanged since the last run (%.16s...)",
+			 fp);
+		goto out;
+	}
+	if (wwtp_confaudit_diff(prev, cur, &ch, &n, &more) != 0) {
+		LOG_ERROR(MOD, "out of memory comparing the measuring configuration");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		LOG_WARN(MOD, "measuring configuration changed: %s%s%s %s: %s -> %s", ch[i].device,
+			 ch[i].param[0] ? "/" : "", ch[i].param, ch[i].setting,
+			 ch[i].has_from ? ch[i].from : "(none)",
+			 ch[i].has_to ? ch[i].to : "(none)");
+	if (r->fwd && wwtp_forward_last_alert_seq(r->fwd) > r->aseq)
+		r->aseq = wwtp_forward_last_alert_seq(r->fwd);
+	uint64_t aseq = ++r->aseq;
+	/* A Pi without a clock before NTP: not before the last poll time the
+	 * store kept (central refuses times before 2000 for good). */
+	int64_t now = wwtp_now_ms();
+	if (r->ts_kept > now)
+		now = r->ts_kept;
+	if (wwtp_confaudit_payload(r->st, now, aseq, fp, prev ? prev_fp : NULL, ch, n, more,
+				   &r->buf) != 0) {
+		LOG_ERROR(MOD, "cannot encode the config message: too large");
+		goto out;
+	}
+	LOG_INFO(MOD, "measuring configuration %.16s... published on %s (%zu changes%s)", fp,
+		 r->topic_config, n + more, prev ? "" : "; no previous run known");
+	put_record(r, r->topic_config, 1, now, aseq, 1);
+	/* Kept with the message, committed in the same transaction. */
+	if (r->store && wwtp_store_set_text(r->store, CONF_KEY, cur) != 0)
+		LOG_ERROR(MOD, "cannot keep the measuring configuration in the store");
+out:
+	free(ch);
+	free(prev);
+	wwtp_buf_free(&text);
+}
+
 static int run_forever(struct run *r)
 {
 	uint64_t seen_connects = 0;
@@ -773,6 +849,8 @@ static int run_forever(struct run *r)
 
 	if (r->mqtt && put_status(r, "online") != 0)
 		return 1;
+	if (r->mqtt)
+		put_config(r);
 	rc = wwtp_poller_start(r->poller);
 	if (rc) {
 		fprintf(stderr, "wwtp-collector: cannot start polling: %s\n", wwtp_strerror(rc));
@@ -873,7 +951,8 @@ int wwtp_collector_run(const struct wwtp_station *st, const struct wwtp_run_opts
 	    wwtp_topic(st, "status", r.topic_status, sizeof(r.topic_status)) ||
 	    wwtp_topic(st, "alert", r.topic_alert, sizeof(r.topic_alert)) ||
 	    wwtp_topic(st, "health", r.topic_health, sizeof(r.topic_health)) ||
-	    wwtp_topic(st, "ack", r.topic_ack, sizeof(r.topic_ack))) {
+	    wwtp_topic(st, "ack", r.topic_ack, sizeof(r.topic_ack)) ||
+	    wwtp_topic(st, "config", r.topic_config, sizeof(r.topic_config))) {
 		fprintf(stderr, "wwtp-collector: topic prefix too long\n");
 		goto out;
 	}

@@ -2,7 +2,8 @@
  *
  * Why SQLite in WAL mode: it is the most tested embedded store there is, a
  * commit is atomic whatever the moment of a crash or a power cut, and in
- * WAL mode a commit is one sequential append plus one fsync. Readers (the
+ * WAL mode a commit is one sequential append, synced every commit_ms
+ * (wwtp_store_sync): a killed process loses nothing committed. Readers (the
  * sqlite3 shell, a test) can look at the file while the collector writes. */
 #include "store.h"
 
@@ -27,36 +28,51 @@
 #define MOD "store"
 
 /* The file format this code writes (PRAGMA user_version). */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
+/* Payloads at least this long are stored compressed (zlib), when that
+ * makes them shorter: a telemetry message with its evaluations is JSON of
+ * about 1.2 KB, which deflate brings to a third, and bytes not stored are
+ * bytes not written to the card twice (WAL, then the file). */
+#define ZIP_MIN 128
+#define ZIP_WINDOW_BITS 11
+#define ZIP_MEM_LEVEL 4
 /* Free room the file system must keep beyond the store's files: for the WAL
- * to grow to its cap (checkpointed at 128 pages, 512 KB, cut back to that
+ * to grow to its cap (checkpointed at 512 KB, cut back to that
  * after a checkpoint, plus one batch), less what its file holds already,
  * and at least FS_FREE_MIN. */
 #define WAL_ROOM (640 * 1024)
 #define FS_FREE_MIN (128 * 1024)
-/* The WAL is checkpointed once it holds this many pages (SQLite: 1000). */
-#define WAL_CHECKPOINT_PAGES 128
+/* The page size of a new store (SQLite's default is 4096). A commit writes
+ * every page it changed to the WAL whole (the tail of the table and of its
+ * index, the meta row, the header): with commits every publish_ms rather
+ * than every few seconds, small pages write the card a quarter as much.
+ * The sizes below are in bytes, whatever a store's page size. */
+#define NEW_PAGE_SIZE "1024"
+/* The WAL is checkpointed once it holds this much (SQLite: 1000 pages). */
+#define WAL_CHECKPOINT_BYTES (512 * 1024)
 #define WAL_LIMIT "524288"
 /* While the file system is short of room the WAL is kept smaller (its file
  * cut back to WAL_TIGHT_LIMIT when it starts again), so that its blocks go
  * to the reserve and the rows rather than to a log mostly unused. */
 #define WAL_TIGHT_ROOM (256 * 1024)
-#define WAL_TIGHT_PAGES 32
+#define WAL_TIGHT_BYTES (128 * 1024)
 #define WAL_TIGHT_LIMIT "163840"
 /* ... or once the database file would grow by this many pages at the
  * checkpoint: what a checkpoint may need from the file system stays below
  * the reserve. */
-#define GROWTH_CHECKPOINT_PAGES 32
-/* The reserve (store_reserve.h), in pages: a checkpoint's growth (above,
- * plus one batch) and the WAL room for the transactions that then drop the
- * oldest rows and hand pages back. 384 KB with SQLite's 4 KB pages. */
-#define RESERVE_PAGES 96
+#define GROWTH_CHECKPOINT_BYTES (128 * 1024)
+/* The reserve (store_reserve.h): a checkpoint's growth (above, plus one
+ * batch) and the WAL room for the transactions that then drop the oldest
+ * rows and hand pages back. */
+#define RESERVE_BYTES (384 * 1024)
 /* Room kept free inside the file, beyond the shortfall, for the next
  * batches to reuse without growing it. */
 #define FS_MARGIN (128 * 1024)
 /* Pages the file is cut back by in one transaction at most: moving pages
  * writes them to the WAL, which must stay small on a full file system. */
-#define SHRINK_STEP_PAGES 16
+#define SHRINK_STEP_BYTES (64 * 1024)
+/* Those sizes in pages of store s. */
+#define PAGES(s, bytes) ((int64_t)(bytes) / (s)->page_size)
 /* Commits that must work after the file system was found full before the
  * reserve is taken again: the room freed then is the recovery's. */
 #define RETAKE_AFTER_COMMITS 20
@@ -72,27 +88,35 @@ enum {
 	Q_OLDEST,
 	Q_GET_META,
 	Q_SET_META,
+	Q_UPD_META,
 	Q_PAGES,
 	Q_FREE,
 	Q_DEL_UPTO,
 	Q_MIN_SEQ,
+	Q_GET_TEXT,
+	Q_SET_TEXT,
 	Q_COUNT
 };
 
 static const char *const sql_text[Q_COUNT] = {
-    [Q_INSERT] = "INSERT INTO msg(ts_ms, seq, flags, qos, topic, payload, crc) "
-		 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [Q_INSERT] = "INSERT INTO msg(ts_ms, seq, flags, qos, topic, payload, crc, z) "
+		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     [Q_DELETE] = "DELETE FROM msg WHERE id = ?",
-    [Q_SCAN] = "SELECT id, ts_ms, seq, flags, topic, payload, qos, crc FROM msg "
+    [Q_SCAN] = "SELECT id, ts_ms, seq, flags, topic, payload, qos, crc, z FROM msg "
 	       "WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
     [Q_OLDEST] = "SELECT id, ts_ms, flags FROM msg ORDER BY id LIMIT ?",
     [Q_GET_META] = "SELECT value FROM meta WHERE key = ?",
+    /* An UPDATE first: REPLACE would delete and insert the row, writing
+     * the key's index page too at every commit (the seq changes at each). */
     [Q_SET_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+    [Q_UPD_META] = "UPDATE meta SET value = ?2 WHERE key = ?1",
     [Q_PAGES] = "PRAGMA page_count",
     [Q_FREE] = "PRAGMA freelist_count",
     /* Both by the index on (flags, seq): one b-tree range each. */
     [Q_DEL_UPTO] = "DELETE FROM msg WHERE flags = ? AND seq > ? AND seq <= ?",
     [Q_MIN_SEQ] = "SELECT min(seq) FROM msg WHERE flags = ? AND seq > 0",
+    [Q_GET_TEXT] = "SELECT value FROM conf WHERE key = ?",
+    [Q_SET_TEXT] = "INSERT OR REPLACE INTO conf(key, value) VALUES (?, ?)",
 };
 
 struct wwtp_store {
@@ -102,6 +126,17 @@ struct wwtp_store {
 	int lock_fd; /* flock on "<path>.lock": one collector per store */
 	int in_txn;
 	int dirty;
+	int unsynced; /* commits since the WAL was last synced */
+	/* Compression: the deflated payload on its way in, the inflated one
+	 * on its way out (valid during a scan's callback). */
+	unsigned char *zbuf, *ubuf;
+	size_t zcap, ucap;
+	/* One deflate stream, reset for each payload: compress2() would
+	 * allocate and clear some 256 KB of state for every 1.5 KB message.
+	 * A 2 KB window (payloads are that small) and small hash tables make
+	 * the reset cheap; inflate() reads any window size. */
+	z_stream zs;
+	int zs_ready;
 	uint64_t max_bytes;
 	int64_t max_age_ms;
 	int64_t page_size;
@@ -111,6 +146,7 @@ struct wwtp_store {
 	uint64_t committed_rows; /* rows as of the last commit (or open) */
 	uint64_t dropped_full, dropped_age;
 	uint64_t commits;
+	uint64_t syncs; /* of the WAL by wwtp_store_sync() */
 	int reset;
 	int damaged;		      /* SQLite said SQLITE_CORRUPT or NOTADB since open */
 	uint64_t altered;	      /* rows whose checksum did not match, removed */
@@ -129,8 +165,8 @@ struct wwtp_store {
 };
 
 /* The checksum kept with each row: CRC-32 over the topic, a NUL and the
- * payload, so that a changed digit (a bad card, a hand edit) is caught
- * before the message is published. */
+ * payload as published (before deflating), so that a changed digit (a
+ * bad card, a hand edit) is caught before the message is published. */
 static uint32_t row_crc(const char *topic, const void *payload, size_t len)
 {
 	uLong c = crc32(0L, Z_NULL, 0);
@@ -290,23 +326,24 @@ static int check_file(struct wwtp_store *s)
 	return rc;
 }
 
-static int add_crc_column(struct wwtp_store *s)
+/* Adds column `name` to msg unless it is there: stores made before it. */
+static int add_column(struct wwtp_store *s, const char *name)
 {
 	sqlite3_stmt *q = NULL;
+	char sql[96];
 	int has = 0, rc = sqlite3_prepare_v2(s->db, "PRAGMA table_info(msg)", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(q, 1);
-		if (name && strcmp(name, "crc") == 0)
+		const char *n = (const char *)sqlite3_column_text(q, 1);
+		if (n && strcmp(n, name) == 0)
 			has = 1;
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return rc;
-	return has ? SQLITE_OK
-		   : sqlite3_exec(s->db, "ALTER TABLE msg ADD COLUMN crc INTEGER", NULL, NULL,
-				  NULL);
+	snprintf(sql, sizeof(sql), "ALTER TABLE msg ADD COLUMN %s INTEGER", name);
+	return has ? SQLITE_OK : sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
 /* Opens the file and brings its schema up; a damaged file shows here as
@@ -330,10 +367,10 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	sqlite3_wal_hook(s->db, wal_hook, s);
 	/* A reader (the sqlite3 shell) may hold the file for a moment. */
 	sqlite3_busy_timeout(s->db, 5000);
-	/* WAL: a commit appends to the log and syncs it once (FULL); the
+	/* WAL: a commit appends to the log (synced by wwtp_store_sync); the
 	 * database file is written at checkpoints. SQLite checkpoints at 1000
 	 * pages (4 MB) by default, which a 2 MB file system never reaches:
-	 * here at 128 pages (512 KB), and the log is cut back to 512 KB after
+	 * here at 512 KB of pages, and the log is cut back to 512 KB after
 	 * a checkpoint, so the store lives on a small partition too. The
 	 * checkpoint is ours (wal_hook, after_commit): SQLite's automatic one
 	 * runs inside COMMIT and its failure (a full disk) comes back as
@@ -342,19 +379,35 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	    /* First, before anything is written: only a new file takes it.
 	     * Pages freed by dropped rows can then be handed back to a full
 	     * file system (PRAGMA incremental_vacuum, shrink_to()). */
+	    /* Likewise only for a new file (NEW_PAGE_SIZE); before
+	     * auto_vacuum, which would settle it at the default. */
+	    "PRAGMA page_size=" NEW_PAGE_SIZE,
 	    "PRAGMA auto_vacuum=INCREMENTAL",
 	    "PRAGMA journal_mode=WAL",
-	    "PRAGMA synchronous=FULL",
+	    /* NORMAL: a commit is written to the WAL (the OS has it: a
+	     * killed process loses nothing committed) but not synced;
+	     * wwtp_store_sync() syncs the log, every commit_ms (forward.c),
+	     * so a power cut loses at most that. Checkpoints sync as ever. */
+	    "PRAGMA synchronous=NORMAL",
 	    "PRAGMA journal_size_limit=" WAL_LIMIT,
 	    /* Debian builds SQLite with secure_delete on: every page a delete
 	     * frees is zeroed, so deleting a backlog wrote all of it to the WAL
 	     * again (megabytes on a full file system). The messages are no
 	     * secret: content is cleared only on pages written anyway. */
 	    "PRAGMA secure_delete=FAST",
+	    /* The page cache is heap that stays: SQLite's default is 2000 KiB,
+	     * more than all the rest of the collector's heap. The store is
+	     * appended at its end and read from its start, so a few pages of
+	     * each b-tree's path are what is hit; 256 KiB holds them. */
+	    "PRAGMA cache_size=-256",
 	    "CREATE TABLE IF NOT EXISTS msg(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	    " ts_ms INTEGER NOT NULL, seq INTEGER NOT NULL, flags INTEGER NOT NULL,"
 	    " qos INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, crc INTEGER)",
 	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+	    /* Texts kept across runs: the measuring configuration of the last
+	     * run (confaudit.h). TEXT affinity: a value is never taken for a
+	     * number. */
+	    "CREATE TABLE IF NOT EXISTS conf(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 	};
 	for (size_t i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
 		char *msg = NULL;
@@ -376,7 +429,11 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 	}
 	/* Stores of format 1 before checksums and confirmations: the column
 	 * (NULL: not checked) and the index the confirmations delete by. */
-	rc = add_crc_column(s);
+	rc = add_column(s, "crc");
+	/* Format 2: the payload's length before compression (NULL or 0:
+	 * stored as it is). */
+	if (rc == SQLITE_OK)
+		rc = add_column(s, "z");
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(s->db,
 				  "CREATE INDEX IF NOT EXISTS msg_kind_seq ON msg(flags, seq)",
@@ -418,7 +475,9 @@ static int open_db(struct wwtp_store *s, int *sqlite_rc)
 			  s->path, v, SCHEMA_VERSION);
 		return WWTP_ERR_INVAL;
 	}
-	if (v < SCHEMA_VERSION && exec(s, "PRAGMA user_version=1") != SQLITE_OK)
+	/* An older collector refuses a store of format 2 rather than publish
+	 * its compressed payloads as they are. */
+	if (v < SCHEMA_VERSION && exec(s, "PRAGMA user_version=2") != SQLITE_OK)
 		return WWTP_ERR_ERRNO;
 	s->page_size = val[1] > 0 ? val[1] : 4096;
 	s->rows = s->committed_rows = (uint64_t)val[2];
@@ -470,7 +529,7 @@ static int set_aside(struct wwtp_store *s)
  * files again at each start (it removes them at a clean close), so on a
  * file system full to its last block the reserve a previous run left goes
  * now, or the store could not open, nor write the deletes that make room.
- * Sized for 4 KB pages here; wwtp_store_set_reserve() settles the size. */
+ * Sized in bytes, whatever the page size.  */
 static int reserve_at_start(struct wwtp_store *s)
 {
 	struct fs_room f;
@@ -478,7 +537,7 @@ static int reserve_at_start(struct wwtp_store *s)
 	s->page_size = 4096;
 	if (strcmp(s->path, ":memory:") == 0)
 		return 0;
-	int rc = wwtp_reserve_new(s->path, RESERVE_PAGES * 4096, &s->reserve);
+	int rc = wwtp_reserve_new(s->path, RESERVE_BYTES, &s->reserve);
 	if (rc == 0 && wwtp_reserve_held(s->reserve) && fs_room(s, &f) == 0 &&
 	    f.avail < FS_FREE_MIN)
 		release_reserve(s);
@@ -538,6 +597,8 @@ void wwtp_store_close(struct wwtp_store *s)
 		return;
 	if (s->db && s->in_txn)
 		wwtp_store_commit(s);
+	if (s->db)
+		wwtp_store_sync(s);
 	close_db(s);
 	/* After the database is closed: closing another descriptor of a file
 	 * would drop SQLite's own POSIX locks on it, so the lock is a file of
@@ -545,6 +606,10 @@ void wwtp_store_close(struct wwtp_store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	wwtp_reserve_free(s->reserve);
+	if (s->zs_ready)
+		deflateEnd(&s->zs);
+	free(s->zbuf);
+	free(s->ubuf);
 	free(s->path);
 	free(s);
 }
@@ -559,13 +624,43 @@ int wwtp_store_append(struct wwtp_store *s, const char *topic, const void *paylo
 		return rc;
 	if (len > (size_t)INT32_MAX)
 		return WWTP_ERR_INVAL;
+	/* Compressed when it pays; the checksum stays that of the payload as
+	 * published, checked after inflating. */
+	const void *data = len ? payload : "";
+	size_t dlen = len;
+	int64_t z = 0;
+	if (len >= ZIP_MIN && !s->zs_ready &&
+	    deflateInit2(&s->zs, 6, Z_DEFLATED, ZIP_WINDOW_BITS, ZIP_MEM_LEVEL,
+			 Z_DEFAULT_STRATEGY) == Z_OK)
+		s->zs_ready = 1;
+	if (len >= ZIP_MIN && s->zs_ready && deflateReset(&s->zs) == Z_OK) {
+		uLong zl = deflateBound(&s->zs, (uLong)len);
+		if (zl > s->zcap) {
+			unsigned char *b = realloc(s->zbuf, zl);
+			if (b) {
+				s->zbuf = b;
+				s->zcap = zl;
+			}
+		}
+		s->zs.next_in = (Bytef *)(uintptr_t)payload;
+		s->zs.avail_in = (uInt)len;
+		s->zs.next_out = s->zbuf;
+		s->zs.avail_out = (uInt)s->zcap;
+		if (zl <= s->zcap && deflate(&s->zs, Z_FINISH) == Z_STREAM_END &&
+		    s->zs.total_out < len) {
+			data = s->zbuf;
+			dlen = s->zs.total_out;
+			z = (int64_t)len;
+		}
+	}
 	sqlite3_bind_int64(q, 1, ts_ms);
 	sqlite3_bind_int64(q, 2, (int64_t)seq);
 	sqlite3_bind_int(q, 3, flags);
 	sqlite3_bind_int(q, 4, qos);
 	sqlite3_bind_text(q, 5, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 6, len ? payload : "", (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 6, data, (int)dlen, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 7, row_crc(topic, payload, len));
+	sqlite3_bind_int64(q, 8, z);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
@@ -628,10 +723,39 @@ int wwtp_store_commit(struct wwtp_store *s)
 	s->committed_rows = s->rows;
 	s->commits++;
 	s->calm++;
+	s->unsynced = 1;
 	/* Committed: a checkpoint that fails now (a full disk) loses nothing,
 	 * the log only stays longer. */
 	if (want_checkpoint(s))
 		checkpoint(s);
+	return 0;
+}
+
+int wwtp_store_sync(struct wwtp_store *s)
+{
+	char wal[4200];
+
+	if (!s->unsynced || strcmp(s->path, ":memory:") == 0)
+		return 0;
+	/* The log's pages, whoever wrote them: fdatasync() is of the file,
+	 * not of this descriptor. No log (checkpointed and removed): the
+	 * checkpoint synced the file. */
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	int fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT) {
+		LOG_ERROR(MOD, "cannot open %s to sync it: %s", wal, strerror(errno));
+		return WWTP_ERR_ERRNO;
+	}
+	if (fd >= 0) {
+		int rc = fdatasync(fd), e = errno;
+		close(fd);
+		if (rc != 0) {
+			LOG_ERROR(MOD, "cannot sync %s: %s", wal, strerror(e));
+			return WWTP_ERR_ERRNO;
+		}
+	}
+	s->unsynced = 0;
+	s->syncs++;
 	return 0;
 }
 
@@ -670,6 +794,29 @@ int64_t wwtp_store_committed_id(const struct wwtp_store *s)
 	return s->committed_id;
 }
 
+/* Inflates a compressed payload (z: its length before) into s->ubuf and
+ * points m at it; WWTP_ERR_INVAL when it does not inflate to z bytes. */
+static int unzip(struct wwtp_store *s, struct wwtp_store_msg *m, int64_t z)
+{
+	if (z > INT32_MAX)
+		return WWTP_ERR_INVAL;
+	if ((size_t)z > s->ucap) {
+		unsigned char *b = realloc(s->ubuf, (size_t)z);
+		if (!b)
+			return WWTP_ERR_NOMEM;
+		s->ubuf = b;
+		s->ucap = (size_t)z;
+	}
+	uLongf ul = (uLongf)z;
+	if (!m->payload ||
+	    uncompress(s->ubuf, &ul, (const Bytef *)m->payload, (uLong)m->len) != Z_OK ||
+	    ul != (uLongf)z)
+		return WWTP_ERR_INVAL;
+	m->payload = s->ubuf;
+	m->len = (size_t)z;
+	return 0;
+}
+
 int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int max,
 		    wwtp_store_visit_cb cb, void *ctx)
 {
@@ -692,6 +839,13 @@ int wwtp_store_scan(struct wwtp_store *s, int64_t from_id, int64_t below_id, int
 		m.qos = sqlite3_column_int(q, 6);
 		if (!m.topic)
 			continue; /* NOT NULL in the schema: cannot happen */
+		int64_t z = sqlite3_column_int64(q, 8);
+		if (z > 0 && unzip(s, &m, z) != 0) {
+			/* Does not inflate to its length: altered, as below. */
+			if (nbad < (int)(sizeof(bad) / sizeof(bad[0])))
+				bad[nbad++] = m.id;
+			continue;
+		}
 		/* A row whose bytes are not those stored is never published:
 		 * removed after the scan, counted and said. Rows of stores
 		 * written before checksums have none (NULL). */
@@ -871,18 +1025,69 @@ int wwtp_store_get_meta(struct wwtp_store *s, const char *key, int64_t *value)
 
 int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value)
 {
-	sqlite3_stmt *q = s->q[Q_SET_META];
+	int rc = begin(s);
+
+	if (rc)
+		return rc;
+	for (int k = Q_UPD_META; k >= Q_SET_META; k--) {
+		sqlite3_stmt *q = s->q[k];
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, value);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		if (rc != SQLITE_DONE)
+			return db_error(s, "cannot write metadata");
+		if (k == Q_UPD_META && sqlite3_changes(s->db) > 0)
+			break;
+	}
+	s->dirty = 1;
+	return 0;
+}
+
+int wwtp_store_get_text(struct wwtp_store *s, const char *key, char **value)
+{
+	sqlite3_stmt *q = s->q[Q_GET_TEXT];
+	int rc;
+
+	*value = NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(q, 0);
+		int n = sqlite3_column_bytes(q, 0);
+		*value = t ? malloc((size_t)n + 1) : NULL;
+		if (*value) {
+			memcpy(*value, t, (size_t)n);
+			(*value)[n] = '\0';
+		}
+		rc = t && !*value ? WWTP_ERR_NOMEM : 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = WWTP_ERR_NOTFOUND;
+	} else {
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		return db_error(s, "cannot read a kept text");
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc;
+}
+
+int wwtp_store_set_text(struct wwtp_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *q = s->q[Q_SET_TEXT];
 	int rc = begin(s);
 
 	if (rc)
 		return rc;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, value);
+	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE)
-		return db_error(s, "cannot write metadata");
+		return db_error(s, "cannot write a kept text");
 	s->dirty = 1;
 	return 0;
 }
@@ -903,6 +1108,7 @@ void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out)
 	out->dropped_age = s->dropped_age;
 	out->committed_id = s->committed_id;
 	out->commits = s->commits;
+	out->syncs = s->syncs;
 	out->reset = s->reset;
 	out->altered = s->altered;
 	out->fs_max_bytes = s->fs_max_bytes;
@@ -1000,7 +1206,7 @@ int wwtp_store_set_reserve(struct wwtp_store *s, int64_t bytes)
 	if (strcmp(s->path, ":memory:") == 0)
 		return 0;
 	if (bytes < 0)
-		bytes = RESERVE_PAGES * s->page_size;
+		bytes = RESERVE_BYTES;
 	if (!s->reserve || wwtp_reserve_bytes(s->reserve) != (uint64_t)bytes) {
 		int rc = wwtp_reserve_new(s->path, (uint64_t)bytes, &r);
 		if (rc)
@@ -1118,7 +1324,7 @@ static int shrink_to(struct wwtp_store *s)
 		return rc;
 	/* What this transaction added (rows appended, then dropped: free
 	 * pages at the end, nothing to move) goes in any case, and a step. */
-	int64_t n = pages - s->target_pages, step = SHRINK_STEP_PAGES;
+	int64_t n = pages - s->target_pages, step = PAGES(s, SHRINK_STEP_BYTES);
 	if (pages - s->begin_pages > 0)
 		step += pages - s->begin_pages;
 	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%" PRId64 ")", n < step ? n : step);
@@ -1145,8 +1351,8 @@ static int would_outgrow(struct wwtp_store *s)
 	       pages > s->begin_pages;
 }
 
-/* After a commit: the log is checkpointed at WAL_CHECKPOINT_PAGES, or
- * sooner when the database file would grow by GROWTH_CHECKPOINT_PAGES (what
+/* After a commit: the log is checkpointed at WAL_CHECKPOINT_BYTES, or
+ * sooner when the database file would grow by GROWTH_CHECKPOINT_BYTES (what
  * a checkpoint may need from a full file system stays within the reserve),
  * or when a short file system waits for the file to be cut back. */
 static int want_checkpoint(struct wwtp_store *s)
@@ -1154,13 +1360,13 @@ static int want_checkpoint(struct wwtp_store *s)
 	int64_t pages = 0;
 	struct stat st;
 
-	if (s->wal_frames >= (s->tight ? WAL_TIGHT_PAGES : WAL_CHECKPOINT_PAGES))
+	if (s->wal_frames >= PAGES(s, s->tight ? WAL_TIGHT_BYTES : WAL_CHECKPOINT_BYTES))
 		return 1;
 	if (s->wal_frames == 0 || strcmp(s->path, ":memory:") == 0 ||
 	    step_int(s, s->q[Q_PAGES], &pages) != 0 || stat(s->path, &st) != 0)
 		return 0;
 	int64_t file_pages = (int64_t)st.st_size / s->page_size;
-	return pages - file_pages >= GROWTH_CHECKPOINT_PAGES ||
+	return pages - file_pages >= PAGES(s, GROWTH_CHECKPOINT_BYTES) ||
 	       (s->target_pages > 0 && pages < file_pages);
 }
 

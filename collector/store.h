@@ -3,9 +3,11 @@
  * with store.confirm = false, until the broker has acknowledged it).
  *
  * Writes (appends, deletes, metadata) go into one open transaction that
- * wwtp_store_commit() makes durable (the WAL is synced to the card), so a
- * batch of messages costs one sync. What is not committed yet is lost on a
- * crash or power cut, and must not have left the station: rows above
+ * wwtp_store_commit() writes to the WAL (a killed process loses none of
+ * it) and wwtp_store_sync() makes durable against a power cut (the WAL
+ * synced to the card), so many small commits cost one sync. What is not
+ * committed yet is lost on a crash or power cut, and must not have left
+ * the station: rows above
  * wwtp_store_committed_id() are not to be published (forward.c keeps to
  * that). Rows are numbered in the order they were appended, never reusing
  * a committed number (a rolled-back append's id may come again). The store
@@ -52,7 +54,8 @@ struct wwtp_store_stats {
 	uint64_t dropped_full;	 /* dropped because the store was full (lifetime) */
 	uint64_t dropped_age;	 /* dropped because too old (lifetime) */
 	int64_t committed_id;	 /* highest id that is committed */
-	uint64_t commits;	 /* commits (syncs) since open */
+	uint64_t commits;	 /* commits since open */
+	uint64_t syncs;		 /* WAL syncs (wwtp_store_sync) since open */
 	int reset;		 /* the file was unreadable and was set aside (at open or later) */
 	uint64_t altered;	 /* rows that failed their checksum: not sent, removed */
 	uint64_t fs_max_bytes;	 /* the bound a (nearly) full file system sets now; 0: none */
@@ -81,9 +84,15 @@ int wwtp_store_append(struct wwtp_store *s, const char *topic, const void *paylo
  * error. */
 int wwtp_store_delete(struct wwtp_store *s, int64_t id);
 
-/* Makes everything pending durable (one WAL sync). Nothing pending: 0 at
- * once. */
+/* Commits everything pending: written to the WAL, so that a process
+ * killed afterwards loses none of it, but not synced to the card
+ * (synchronous=NORMAL): a power cut may lose the commits made since the
+ * last wwtp_store_sync(). Nothing pending: 0 at once. */
 int wwtp_store_commit(struct wwtp_store *s);
+/* Syncs the WAL (fdatasync), making every commit so far durable against a
+ * power cut; 0 at once when nothing was committed since the last sync.
+ * wwtp_store_close() syncs too. 0 or WWTP_ERR_ERRNO (logged). */
+int wwtp_store_sync(struct wwtp_store *s);
 /* Drops what the open transaction holds (appends, deletes, metadata): the
  * store is as the last commit left it. */
 void wwtp_store_rollback(struct wwtp_store *s);
@@ -115,6 +124,13 @@ int wwtp_store_enforce(struct wwtp_store *s, int64_t now_ms, int clock_ok, wwtp_
 /* A number kept with the data (in the open transaction): the last seq. */
 int wwtp_store_get_meta(struct wwtp_store *s, const char *key, int64_t *value);
 int wwtp_store_set_meta(struct wwtp_store *s, const char *key, int64_t value);
+
+/* A text kept with the data (in the open transaction, committed with the
+ * next commit): the last run's measuring configuration (confaudit.h).
+ * get: 0 and *value (free()), WWTP_ERR_NOTFOUND (none kept: *value NULL),
+ * or an error. */
+int wwtp_store_get_text(struct wwtp_store *s, const char *key, char **value);
+int wwtp_store_set_text(struct wwtp_store *s, const char *key, const char *value);
 
 void wwtp_store_get_stats(struct wwtp_store *s, struct wwtp_store_stats *out);
 const char *wwtp_store_path(const struct wwtp_store *s);

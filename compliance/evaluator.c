@@ -14,10 +14,15 @@
  * count / (window / interval) so that 45 of 60 is exactly 0.75. */
 #define AVAIL_EPS 1e-9
 
+/* 16 bytes, not 24: a station's rings are most of the collector's heap
+ * (40 parameters x a day of minutes). A slot is ring[idx mod nring]; it
+ * holds bucket idx when its lap is idx / nring (mod 2^32: a stale slot
+ * could match again only 2^32 laps, over a century, later). An unused
+ * slot is all zero: whichever bucket it is taken for, it adds nothing. */
 struct bucket {
-	int64_t idx; /* bucket number (ts / bucket width); INT64_MIN = unused */
-	double sum;  /* of ok values */
-	uint32_t n;  /* ok values */
+	double sum;   /* of ok values */
+	uint32_t lap; /* (uint32_t)floor(idx / nring) */
+	uint32_t n;   /* ok values */
 };
 
 struct alert_state {
@@ -166,6 +171,10 @@ static size_t floor_mod(int64_t a, size_t b)
 	int64_t r = a % (int64_t)b;
 	return (size_t)(r < 0 ? r + (int64_t)b : r);
 }
+static uint32_t lap_of(int64_t idx, size_t nring)
+{
+	return (uint32_t)floor_div(idx, (int64_t)nring);
+}
 
 int wwtp_eval_new(const char *station, const struct wwtp_limits_table *limits,
 		  const struct wwtp_eval_config *cfg, const struct wwtp_eval_param *params,
@@ -240,7 +249,7 @@ int wwtp_eval_new(const char *station, const struct wwtp_limits_table *limits,
 		ev->memory += nring * sizeof *ps->ring;
 		ps->nring = nring;
 		for (size_t k = 0; k < nring; k++) {
-			ps->ring[k].idx = INT64_MIN;
+			ps->ring[k].lap = 0;
 			ps->ring[k].sum = 0;
 			ps->ring[k].n = 0;
 		}
@@ -380,7 +389,7 @@ static void evaluate(struct wwtp_eval *ev, struct pstate *ps, int64_t t, struct 
 		 * bucket was never refilled is ignored). */
 		for (int64_t b = oldest; b <= cur; b++) {
 			const struct bucket *bk = &ps->ring[floor_mod(b, ps->nring)];
-			if (bk->idx == b) {
+			if (bk->lap == lap_of(b, ps->nring)) {
 				sum += bk->sum;
 				count += bk->n;
 			}
@@ -532,8 +541,8 @@ int wwtp_eval_feed_checked(struct wwtp_eval *ev, const char *param, int64_t ts_m
 	if (status == WWTP_READING_OK && valid && !suspect) {
 		int64_t idx = floor_div(ts_ms, ev->bucket_ms);
 		struct bucket *bk = &ps->ring[floor_mod(idx, ps->nring)];
-		if (bk->idx != idx) {
-			bk->idx = idx;
+		if (bk->lap != lap_of(idx, ps->nring)) {
+			bk->lap = lap_of(idx, ps->nring);
 			bk->sum = 0;
 			bk->n = 0;
 		}

@@ -155,7 +155,8 @@ struct wwtp_store_cfg {
 	char path[WWTP_PATH_MAX]; /* "" = the default, /var/lib/wwtp/<station id>.db */
 	int max_mb;		  /* size bound; 0 = the default, 60 days of this station */
 	int max_age_days;	  /* age bound of unsent messages */
-	int commit_ms;		  /* batching window: the most a power cut can lose */
+	int commit_ms;		  /* the WAL synced within this: the most a power cut can lose */
+	int publish_ms;		  /* a message committed (not synced) and published within this */
 	int replay_rate;	  /* backlog messages per second after an outage */
 	int confirm;		  /* keep messages until central confirms them (default 1) */
 	int confirm_timeout_s;	  /* then send the unconfirmed ones again */

@@ -78,6 +78,7 @@ python3-pyftpdlib
 python3-aiosmtpd
 procps
 sqlite3
+strace
 chromium
 chromium-driver
 poppler-utils

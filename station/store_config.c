@@ -14,6 +14,11 @@ static const struct wwtp_opt store_opts[] = {
 	    WWTP_STORE_DEFAULT_MAX_AGE_DAYS),
     OPT_INT("commit_ms", 0, struct wwtp_store_cfg, commit_ms, 10, 600000,
 	    WWTP_STORE_DEFAULT_COMMIT_MS),
+    /* Optional (added Dec 2026): before it, a message waited commit_ms
+     * for a synced commit; now it is committed (not synced, a killed
+     * process keeps it) and published within publish_ms. */
+    OPT_INT("publish_ms", 0, struct wwtp_store_cfg, publish_ms, 10, 600000,
+	    WWTP_STORE_DEFAULT_PUBLISH_MS),
     OPT_INT("replay_rate", 0, struct wwtp_store_cfg, replay_rate, 1, 10000,
 	    WWTP_STORE_DEFAULT_REPLAY_RATE),
     /* Off only for a central side that publishes no confirmations (older

@@ -11,6 +11,7 @@
 /* Defaults of the keys not given (and of a file without the group). */
 #define WWTP_STORE_DEFAULT_MAX_AGE_DAYS 60
 #define WWTP_STORE_DEFAULT_COMMIT_MS 5000
+#define WWTP_STORE_DEFAULT_PUBLISH_MS 200
 #define WWTP_STORE_DEFAULT_REPLAY_RATE 500
 /* Seconds without a confirmation from central before what it has not
  * confirmed is sent again (docs/reliability.md). */

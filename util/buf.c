@@ -138,7 +138,33 @@ int wwtp_buf_add_json_number(struct wwtp_buf *b, double v)
 		prec++;
 	}
 	/* Shortest precision that survives a round trip keeps payloads small
-	 * (42.1, not 42.100000000000001) without losing information. */
+	 * (42.1, not 42.100000000000001) without losing information. Most
+	 * values have 15 digits or fewer: a decimal of up to 15 digits reads
+	 * back from the double nearest to it (DBL_DIG, for normal numbers), so
+	 * when %.15g reads back, its digits without the trailing zeros are the
+	 * shortest. Two formats instead of up to 15 with as many strtod: central
+	 * encodes every reading's value this way. Other values are searched. */
+	if (fpclassify(v) == FP_NORMAL) {
+		snprintf(tmp, sizeof(tmp), "%.15g", v);
+		if (strtod(tmp, NULL) == v) {
+			int q = 0, zeros = 0, lead = 1;
+			for (const char *c = tmp; *c && *c != 'e'; c++) {
+				if (*c < '0' || *c > '9' || (lead && *c == '0'))
+					continue;
+				lead = 0;
+				if (*c == '0') {
+					zeros++;
+				} else {
+					q += zeros + 1;
+					zeros = 0;
+				}
+			}
+			/* Reads back at q digits, so at any more too (the closest
+			 * longer decimal is no farther from v). */
+			snprintf(tmp, sizeof(tmp), "%.*g", q > prec ? q : prec, v);
+			return wwtp_buf_adds(b, tmp);
+		}
+	}
 	for (; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)

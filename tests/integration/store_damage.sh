@@ -89,22 +89,31 @@ stop_pid "$MQTT_PID" TERM
 run_collector c3.log
 wait_for "[ \"\$(rows)\" -ge 30 ]" $((20 * SLOW)) || not_ok "a backlog builds up" "$(rows) rows"
 stop_pid $COL TERM
-# A value of one stored message, in the file itself (one byte, as a bad
-# card would): the first reading's value of the message after the oldest.
+# One byte of one stored message, in the file itself (as a bad card would):
+# the middle byte of the message after the oldest, as stored (deflated:
+# docs/reliability.md). It no longer inflates, or fails its checksum.
 victim=$(sqlite3 "$T/store.db" 'SELECT seq FROM msg ORDER BY id LIMIT 1 OFFSET 1')
-text=$(sqlite3 "$T/store.db" "SELECT CAST(payload AS TEXT) FROM msg WHERE seq = $victim" | grep -oE '"value":[0-9]+\.[0-9]+' | head -n 1)
-off=$(grep -aboF "\"seq\":$victim," "$T/store.db" | head -n 1 | cut -d: -f1)
-voff=$(tail -c +$((off + 1)) "$T/store.db" | grep -aboF "$text" | head -n 1 | cut -d: -f1)
-pos=$((off + voff + 8)) # the first digit after "value":
-digit=$(dd if="$T/store.db" bs=1 skip=$pos count=1 2>/dev/null)
-new=$(((digit + 5) % 10))
-printf '%s' "$new" | dd of="$T/store.db" bs=1 seek=$pos conv=notrunc 2>/dev/null
-altered=$(sqlite3 "$T/store.db" "SELECT CAST(payload AS TEXT) FROM msg WHERE seq = $victim" | grep -oE '"value":[0-9]+\.[0-9]+' | head -n 1)
-log "seq $victim: $text changed to $altered in the file"
+stored=$(sqlite3 "$T/store.db" "SELECT hex(payload) FROM msg WHERE seq = $victim")
+zlen=$(sqlite3 "$T/store.db" "SELECT coalesce(z, 0) FROM msg WHERE seq = $victim")
+pos=$(python3 - "$T/store.db" "$stored" <<'PY'
+import sys
+path, blob = sys.argv[1], bytes.fromhex(sys.argv[2])
+data = bytearray(open(path, "rb").read())
+at = data.find(blob)
+if at < 0 or data.find(blob, at + 1) >= 0:
+    print(-1)
+    sys.exit(0)
+at += len(blob) // 2
+data[at] ^= 0x5A
+open(path, "r+b").write(data)
+print(at)
+PY
+)
+[ "${pos:--1}" -ge 0 ] || not_ok "the stored message is found once in the file" "seq $victim"
+log "seq $victim: byte $pos of the file changed (the payload stored deflated, $zlen bytes inflated)"
 start_mosquitto "$MQTT_PORT"
 stop_pid "$SUB"
 start_sub
-before=$(wc -l <"$T/got.json")
 run_collector c4.log
 wait_for "[ \"\$(sqlite3 '$T/store.db' \"SELECT count(*) FROM msg WHERE ts_ms < \$(date +%s%3N) - 1500\")\" = 0 ]" $((20 * SLOW)) ||
 	not_ok "the backlog drains" "$(rows) rows"
@@ -112,9 +121,8 @@ sleep 2 # the next health message (every second here)
 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -t 'wwtp/dmg/health' -C 1 -W 5 >"$T/health.json" 2>/dev/null
 stop_pid $COL TERM
 sleep 1
-if [ "$(tail -n +$((before + 1)) "$T/got.json" | grep -cF "$altered")" = 0 ] && [ "$altered" != "$text" ]; then
-	ok "the altered message was never published ($altered)"
-else not_ok "the altered message was never published" "$altered seen"; fi
+if [ "${zlen:-0}" -gt 0 ]; then ok "the message was stored deflated ($zlen bytes inflated)"; else
+	not_ok "the message was stored deflated"; fi
 if [ "$(jq -s --argjson v "$victim" 'map(select(.seq == $v)) | length' "$T/got.json")" = 0 ]; then
 	ok "seq $victim (altered) is missing at the subscriber: not sent at all"
 else not_ok "seq $victim (altered) is missing at the subscriber"; fi
@@ -174,6 +182,9 @@ EOF
 mkdir -p "$T/run"
 start_sim bigsim -c "$T/big.cfg"
 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmgrun-sub -q 1 -t 'wwtp/dmgrun/telemetry' -E
+# The store's first row is the run's config message (docs/mqtt.md): among
+# the oldest, the damaged, counted with the telemetry.
+mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmgrun-cfg -q 1 -t 'wwtp/dmgrun/config' -E
 stop_pid "$MQTT_PID" TERM
 "$COLLECTOR" -c "$T/big.cfg" --health-interval 1 --ack-timeout 3 2>"$T/c7.log" &
 COL=$!
@@ -208,13 +219,23 @@ n_err=$(grep -c ERROR "$T/c7.log")
 if [ "$n_said" = 1 ] && [ "$n_err" -le 6 ]; then ok "damaged at run time: said once, no flood ($n_err ERROR lines)"; else
 	not_ok "damaged at run time: said once, no flood" "$n_said set-aside lines, $n_err ERROR lines"; fi
 miss=$(jq -s --argjson n "$N" '[range(1; $n + 1)] - (map(.seq) | unique) | length' "$T/run.json")
+timeout 15 mosquitto_sub -h 127.0.0.1 -p "$MQTT_PORT" -c -i dmgrun-cfg -q 1 -t 'wwtp/dmgrun/config' -W 3 >"$T/run.cfg.json" 2>/dev/null
+cfg_miss=$(($(config_made "$T/c7.log") - $(grep -c . "$T/run.cfg.json")))
+log "config messages made and not received: $cfg_miss"
+miss=$((miss + cfg_miss))
 sum=$(grep 'polls, .* messages stored' "$T/c7.log" | tail -n 1)
 dropped=$(echo "$sum" | grep -oE '[0-9]+ dropped' | grep -oE '^[0-9]+')
 damaged=$(echo "$sum" | grep -oE 'damaged [0-9]+' | grep -oE '[0-9]+$')
 lost=$(echo "$sum" | grep -oE '[0-9]+ lost' | grep -oE '^[0-9]+')
 log "seq 1..$N: $miss missing at the subscriber; summary: $dropped dropped (damaged $damaged), $lost lost"
-if [ "${miss:-x}" = "$((${dropped:-0} + ${lost:-0}))" ] && [ "${damaged:-0}" -gt 0 ]; then
-	ok "damaged at run time: every seq missing at the subscriber is counted, once ($miss: damaged $damaged)"
+# Messages in flight when the file was set aside may have reached the broker
+# or not: the collector says how many, apart; the rest is exact.
+unsure=$(grep -oE '[0-9]+ more messages were in flight' "$T/c7.log" | grep -oE '^[0-9]+')
+unsure=${unsure:-0}
+counted=$((${dropped:-0} + ${lost:-0}))
+log "in flight when set aside: $unsure"
+if [ -n "$miss" ] && [ "$miss" -ge "$counted" ] && [ "$miss" -le "$((counted + unsure))" ] && [ "${damaged:-0}" -gt 0 ]; then
+	ok "damaged at run time: every seq missing at the subscriber is counted, once ($miss: damaged $damaged, $unsure in flight)"
 else not_ok "damaged at run time: every seq missing at the subscriber is counted, once" "$miss missing; $sum"; fi
 check "damaged at run time: the polls after the damage all arrived (up to seq $N)" \
 	jq -se --argjson n "$N" '(map(.seq) | max) == $n' "$T/run.json"

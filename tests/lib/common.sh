@@ -238,6 +238,9 @@ start_influxd() {
 # server; JSON, times in ms.
 iq() { influx -host 127.0.0.1 -port "$INFLUX_PORT" -database wwtp -format json -precision ms -execute "$1"; }
 # count_of QUERY: the single number a count() query returns (0 if none).
+# config_made LOG...: how many config messages the collector runs logged as
+# published (a new store's first row is its run's config message, docs/mqtt.md).
+config_made() { cat "$@" | grep -c 'measuring configuration .* published on'; }
 count_of() { iq "$1" 2>/dev/null | jq -r '[.results[0].series[0].values[0][1] // 0] | .[0]' 2>/dev/null || echo 0; }
 
 # write_plant_station FILE ID NAME DEV_PORT: a station file whose two

@@ -34,6 +34,18 @@ static void test_numbers_shortest_and_plain(void **state)
 	assert_string_equal(num(-1234.5678125), "-1234.5678125");
 	assert_string_equal(num(1e-7), "1e-07");
 	assert_string_equal(num(1e300), "1e+300");
+	/* The shortest that reads back, wherever the digits are (the %.15g
+	 * shortcut, and 16 or 17 digits past it; subnormals by the search). */
+	assert_string_equal(num(0.1 + 0.2), "0.30000000000000004");
+	assert_string_equal(num(59.463585), "59.463585");
+	assert_string_equal(num(2.0 / 3.0), "0.6666666666666666");
+	assert_string_equal(num(1e23), "1e+23");
+	assert_string_equal(num(5e-324), "5e-324");
+	assert_string_equal(num(2.2250738585072014e-308), "2.2250738585072014e-308");
+	assert_string_equal(num(1.7976931348623157e308), "1.7976931348623157e+308");
+	assert_string_equal(num(123456789012345678.0), "1.2345678901234568e+17");
+	assert_string_equal(num(1e15 + 0.3), "1000000000000000.2");
+	assert_string_equal(num(0.0003), "0.0003");
 	/* What is printed reads back as the same double. */
 	const double vals[] = {0.1, 2.0 / 3.0, 123456.789, 5e-324, 1.7976931348623157e308, 99.99};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)

@@ -155,6 +155,50 @@ static void test_commit_before_send_ack_deletes(void **state)
 	fx_close(&x);
 }
 
+static uint64_t syncs(struct fx *x)
+{
+	struct wwtp_store_stats st;
+	wwtp_store_get_stats(x->s, &st);
+	return st.syncs;
+}
+
+/* A message is committed and sent after publish_ms, unsynced; the WAL is
+ * synced commit_ms after the first message of the commit (the power-cut
+ * window), once for several commits. */
+static void test_publish_then_sync(void **state)
+{
+	struct fx x = {0};
+	struct wwtp_forward_cfg cfg = {
+	    .commit_ms = 400, .publish_ms = 20, .replay_rate = 100, .window = 50};
+	(void)state;
+	assert_int_equal(wwtp_store_open(path, 0, 0, &x.s), 0);
+	x.o = wwtp_outbox_new(&x.m, 1000);
+	x.f = wwtp_forward_new(x.s, x.o, &x.m, &cfg);
+	assert_non_null(x.f);
+	connect_fake(&x.m);
+	turn(&x, 0);
+	int64_t t0 = wwtp_mono_ms();
+	put(&x, "a", 1);
+	turn(&x, 0);
+	assert_int_equal(x.m.n, 0); /* before publish_ms: nothing leaves */
+	usleep(40 * 1000);
+	turn(&x, 0);
+	assert_string_equal(fx_sent_from(&x.m, 0), "a");
+	if (wwtp_mono_ms() - t0 < 400)
+		assert_int_equal(syncs(&x), 0); /* committed, not synced yet */
+	put(&x, "b", 2);
+	usleep(40 * 1000);
+	turn(&x, 0);
+	assert_int_equal(x.m.n, 2);
+	while (wwtp_mono_ms() - t0 < 450)
+		usleep(20 * 1000);
+	turn(&x, 0);
+	assert_int_equal(syncs(&x), 1); /* both commits, one sync */
+	turn(&x, 0);
+	assert_int_equal(syncs(&x), 1); /* nothing new: no sync */
+	fx_close(&x);
+}
+
 static void test_outage_backlog_then_restart(void **state)
 {
 	struct fx x = {0};
@@ -423,6 +467,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_confirm_deletes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_before_send_ack_deletes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_publish_then_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outage_backlog_then_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_live_first_backlog_at_its_rate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_given_back_goes_again_in_order, setup, teardown),

@@ -52,15 +52,17 @@ static void test_given_and_defaults(void **state)
 	char msgs[2048];
 	(void)state;
 
-	assert_int_equal(load("store = { path = \"/data/t1.db\"; max_mb = 512; max_age_days = 30;\n"
-			      "  commit_ms = 1000; replay_rate = 50; reserve_kb = 0; };\n",
-			      &st, msgs, sizeof(msgs)),
-			 0);
+	assert_int_equal(
+	    load("store = { path = \"/data/t1.db\"; max_mb = 512; max_age_days = 30;\n"
+		 "  commit_ms = 1000; publish_ms = 50; replay_rate = 50; reserve_kb = 0; };\n",
+		 &st, msgs, sizeof(msgs)),
+	    0);
 	assert_true(st->store.present);
 	assert_string_equal(st->store.path, "/data/t1.db");
 	assert_int_equal(st->store.max_mb, 512);
 	assert_int_equal(st->store.max_age_days, 30);
 	assert_int_equal(st->store.commit_ms, 1000);
+	assert_int_equal(st->store.publish_ms, 50);
 	assert_int_equal(st->store.replay_rate, 50);
 	assert_int_equal(st->store.reserve_kb, 0); /* none */
 	assert_int_equal(st->store.line, 6);
@@ -73,6 +75,7 @@ static void test_given_and_defaults(void **state)
 	assert_int_equal(st->store.max_mb, 0); /* 0: 60 days of this station */
 	assert_int_equal(st->store.max_age_days, 60);
 	assert_int_equal(st->store.commit_ms, 5000);
+	assert_int_equal(st->store.publish_ms, 200);
 	assert_int_equal(st->store.replay_rate, 500);
 	assert_int_equal(st->store.reserve_kb, -1); /* the store's own size */
 	wwtp_station_free(st);
@@ -99,7 +102,7 @@ static void test_mistakes(void **state)
 	assert_null(st);
 	static const char *const want[] = {
 	    ":6: unknown key 'colour' in store (known keys: path, max_mb, max_age_days, commit_ms, "
-	    "replay_rate, confirm, confirm_timeout_s, reserve_kb)",
+	    "publish_ms, replay_rate, confirm, confirm_timeout_s, reserve_kb)",
 	    ":6: store: max_mb 0 out of range 1..1048576",
 	    ":6: store: path must not be empty",
 	    ":7: store: commit_ms 5 out of range 10..600000",
