@@ -22,6 +22,7 @@
 #include "../util/timeutil.h"
 #include "admin/acl_cmd.h"
 #include "admin/passwd_cmd.h"
+#include "admin/verify_cmd.h"
 #include "config/cli.h"
 #include "config/config.h"
 #include "ingest/ingest.h"
@@ -112,6 +113,7 @@ static void on_health(void *ctx, json_t *h)
 	"       " PROG " passwd (-f ACCOUNTS | -c FILE) USER ROLE   (web log-in: passwd --help)\n" \
 	"       " PROG " report -c FILE (--month YYYY-MM | --quarter YYYY-Qn | --year YYYY)\n"     \
 	"                 [--station ID] [--lang vi|en] --out DIR\n"                               \
+	"       " PROG " verify -c FILE --station ID --from TIME --to TIME   (verify --help)\n"    \
 	"       " PROG " --help | --version\n"
 
 static void usage(FILE *f)
@@ -207,6 +209,8 @@ int main(int argc, char **argv)
 		return wwtp_passwd_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return wwtp_report_cli(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return wwtp_verify_main(argc - 1, argv + 1);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -336,7 +340,8 @@ int main(int argc, char **argv)
 					   .session_idle_s = cfg.http.session_idle_s,
 					   .session_max_s = cfg.http.session_max_s,
 					   .max_failures = cfg.http.login_max_failures,
-					   .lockout_max_s = cfg.http.login_lockout_max_s};
+					   .lockout_max_s = cfg.http.login_lockout_max_s,
+					   .first_wait_s = cfg.http.login_first_wait_s};
 		if (wwtp_auth_new(&ac, &auth) != 0 ||
 		    wwtp_acks_open(cfg.http.acks_file, &acks) != 0) {
 			status = 1;
@@ -347,7 +352,10 @@ int main(int argc, char **argv)
 					   .health = on_health,
 					   .health_ctx = &wire,
 					   .auth = auth,
-					   .acks = acks};
+					   .acks = acks,
+					   .reg = reg,
+					   .lost_after_s = cfg.lost_after_s,
+					   .lab = &cfg.lab};
 		api = wwtp_api_new(&ao);
 		if (!api || wwtp_http_start(&cfg, api, &http) != 0) {
 			status = 1;

@@ -7,7 +7,7 @@
 #include "../../util/err.h"
 
 /* Must match what collector/run.c publishes (wwtp_topic(st, leaf)). */
-const char *const wwtp_acl_station_leaves[] = {"telemetry", "status", "alert", "health"};
+const char *const wwtp_acl_station_leaves[] = {"telemetry", "status", "alert", "health", "config"};
 const size_t wwtp_acl_nleaves =
     sizeof(wwtp_acl_station_leaves) / sizeof(wwtp_acl_station_leaves[0]);
 
@@ -166,7 +166,12 @@ static int gen_conf(const struct wwtp_acl_opts *o, struct wwtp_buf *b)
 	    "# them and send them again, but a replay costs time and the uplink. No\n"
 	    "# count limit here: give the broker memory for the longest outage of the\n"
 	    "# central side you want to ride out (docs/central.md).\n"
-	    "max_queued_messages 0\n",
+	    "max_queued_messages 0\n"
+	    "# mosquitto sends a client at most 20 QoS 1 messages it has not had\n"
+	    "# acknowledged; central acknowledges each once it is in its spool, so that\n"
+	    "# bound held its ingest to 20 messages a round trip (bench/README.md,\n"
+	    "# benchmark 4). The queue above holds the messages either way.\n"
+	    "max_inflight_messages 0\n",
 	    o->origin ? " " : "", o->origin ? o->origin : "", how[o->auth], o->acl_path);
 	if (rc == 0 && o->auth != WWTP_ACL_CERT)
 		rc = wwtp_buf_printf(b, "password_file %s\n", o->password_file);

@@ -53,6 +53,7 @@ struct wwtp_central_http {
 	int session_max_s;		   /* ... and this long after log-in in any case */
 	int login_max_failures;		   /* per user (x3 per address) before waits */
 	int login_lockout_max_s;	   /* the longest wait after failures */
+	int login_first_wait_s;		   /* the first wait, doubling after */
 	char tls_cert_file[WWTP_PATH_MAX]; /* PEM; with tls_key_file: HTTPS only */
 	char tls_key_file[WWTP_PATH_MAX];
 	int max_body_bytes; /* larger request bodies: 413 */
@@ -128,6 +129,15 @@ struct wwtp_central_report {
 	size_t nemails;
 };
 
+/* The lab group (docs/central.md): comparing a grab sample's laboratory
+ * result with the analyzer (ingest/labsample.h). The tolerances are the
+ * project's settings, not a regulation's. */
+struct wwtp_central_lab {
+	int window_s;	      /* readings within this of the time taken, either side */
+	double tolerance_pct; /* of the laboratory's value */
+	double tolerance_abs; /* in the param's unit: the least tolerance */
+};
+
 struct wwtp_central_cfg {
 	/* The mqtt group (station/mqtt_group.h): the subscriptions' QoS is 1 or
 	 * 2; the central side's user is the one the broker's ACL lets read every
@@ -141,9 +151,11 @@ struct wwtp_central_cfg {
 	struct wwtp_alarm_policies alarms; /* the alarms group over the defaults */
 	struct wwtp_central_notify notify; /* the notify group; none = no notifications */
 	struct wwtp_central_report report; /* the report group, or the defaults */
+	struct wwtp_central_lab lab;	   /* the lab group, or the defaults */
 	char stations_dir[WWTP_PATH_MAX];
 	char profiles_dir[WWTP_PATH_MAX]; /* "" = the station loader's default */
 	int stats_interval_s;		  /* 0 = only at exit */
+	int lost_after_s;		  /* a poll not stored this long after its time is lost */
 	char path[WWTP_PATH_MAX];	  /* file it was loaded from */
 };
 

@@ -288,8 +288,9 @@ void wwtp_ackpub_note_refused(struct wwtp_ackpub *a, const char *topic, size_t t
 	size_t rest = topic_len - (size_t)(slash + 1 - topic);
 	if (rest == 9 && memcmp(slash + 1, "telemetry", 9) == 0)
 		alert = 0;
-	else if (rest == 5 && memcmp(slash + 1, "alert", 5) == 0)
-		alert = 1;
+	else if ((rest == 5 && memcmp(slash + 1, "alert", 5) == 0) ||
+		 (rest == 6 && memcmp(slash + 1, "config", 6) == 0))
+		alert = 1; /* config messages are numbered with the alerts */
 	else
 		return;
 	memcpy(station, p, (size_t)(slash - p));

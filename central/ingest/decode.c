@@ -1,4 +1,5 @@
-/* decode.c - payload validation and decoding with jansson (see decode.h). */
+/* decode.c - payload validation and decoding with jansson (see decode.h);
+ * the readings' "eval" members are cut out before (evalcut.h). */
 #include "decode.h"
 
 #include <jansson.h>
@@ -9,8 +10,10 @@
 #include <string.h>
 
 #include "../../payload/payload.h"
+#include "../../util/buf.h"
 #include "../../util/err.h"
 #include "../../util/timeutil.h"
+#include "evalcut.h"
 
 #define DEC_CS_ID "abcdefghijklmnopqrstuvwxyz0123456789-"
 #define DEC_CS_NAME "abcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -46,6 +49,8 @@ const char *wwtp_msg_kind_name(int kind)
 		return "status";
 	case WWTP_MSG_ALERT:
 		return "alert";
+	case WWTP_MSG_CONFIG:
+		return "config";
 	default:
 		return "?";
 	}
@@ -305,6 +310,76 @@ static int decode_alert(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
 	return 0;
 }
 
+/* 1 when s is 64 lowercase hex digits. */
+static int is_hash(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static int decode_config(json_t *root, int64_t now_ms, struct wwtp_in_msg *m,
+			 struct wwtp_reject_info *why)
+{
+	json_t *seq, *ch, *more;
+	int rc;
+
+	if ((rc = get_time(root, "ts", 1, now_ms, &m->has_ts, &m->ts_ms, why)) ||
+	    (rc = get_str(root, "fingerprint", 1, "0123456789abcdef", 65, &m->fingerprint, "",
+			  why)) ||
+	    (rc = get_str(root, "previous", 0, "0123456789abcdef", 65, &m->previous, "", why)))
+		return rc;
+	if (!is_hash(m->fingerprint) || (m->previous && !is_hash(m->previous)))
+		return reject(why, WWTP_REJECT_BAD_FIELD,
+			      "fingerprint or previous is not 64 hex digits");
+	seq = json_object_get(root, "seq");
+	if (!json_is_integer(seq) || json_integer_value(seq) < 0)
+		return reject(why, WWTP_REJECT_BAD_FIELD,
+			      "seq is missing or not a non-negative integer");
+	m->seq = (int64_t)json_integer_value(seq);
+	m->floor = opt_count(root, "floor");
+	more = json_object_get(root, "more");
+	m->more = json_is_integer(more) && json_integer_value(more) > 0
+		      ? (int64_t)json_integer_value(more)
+		      : 0;
+	ch = json_object_get(root, "changes");
+	if (!json_is_array(ch))
+		return reject(why, WWTP_REJECT_BAD_FIELD, "changes is missing or not an array");
+	if (json_array_size(ch) > WWTP_DECODE_MAX_CHANGES)
+		return reject(why, WWTP_REJECT_TOO_LARGE, "%zu changes (at most %d)",
+			      json_array_size(ch), WWTP_DECODE_MAX_CHANGES);
+	m->nchanges = json_array_size(ch);
+	if (m->nchanges == 0)
+		return 0;
+	m->changes = calloc(m->nchanges, sizeof(*m->changes));
+	if (!m->changes)
+		return WWTP_ERR_NOMEM;
+	for (size_t i = 0; i < m->nchanges; i++) {
+		json_t *c = json_array_get(ch, i);
+		struct wwtp_in_change *o = &m->changes[i];
+		char where[32];
+		snprintf(where, sizeof where, "changes[%zu].", i);
+		if (!json_is_object(c))
+			return reject(why, WWTP_REJECT_BAD_FIELD, "%snot an object", where);
+		/* "" is the station's own settings: get_str refuses an empty
+		 * name, so it is taken apart. */
+		json_t *d = json_object_get(c, "device");
+		if (json_is_string(d) && json_string_value(d)[0] == '\0')
+			o->device = "";
+		else if ((rc = get_str(c, "device", 1, DEC_CS_NAME, WWTP_ID_MAX, &o->device, where,
+				       why)))
+			return rc;
+		if ((rc = get_str(c, "param", 0, DEC_CS_PARAM, WWTP_ID_MAX, &o->param, where,
+				  why)) ||
+		    (rc = get_str(c, "setting", 1, "abcdefghijklmnopqrstuvwxyz_.",
+				  WWTP_DECODE_MAX_SETTING, &o->setting, where, why)) ||
+		    (rc = get_str(c, "from", 0, NULL, WWTP_DECODE_MAX_CONF_VALUE, &o->from, where,
+				  why)) ||
+		    (rc =
+			 get_str(c, "to", 0, NULL, WWTP_DECODE_MAX_CONF_VALUE, &o->to, where, why)))
+			return rc;
+	}
+	return 0;
+}
+
 /* Splits "<prefix>/<station>/<leaf>". Returns the message kind, or 0. */
 static int split_topic(const char *topic, size_t tlen, const char *prefix, char *station, size_t n,
 		       int *station_ok)
@@ -335,6 +410,8 @@ static int split_topic(const char *topic, size_t tlen, const char *prefix, char 
 		return WWTP_MSG_STATUS;
 	if (llen == 5 && memcmp(leaf, "alert", 5) == 0)
 		return WWTP_MSG_ALERT;
+	if (llen == 6 && memcmp(leaf, "config", 6) == 0)
+		return WWTP_MSG_CONFIG;
 	return 0;
 }
 
@@ -354,12 +431,24 @@ int wwtp_decode(const char *topic, size_t topic_len, const char *prefix, const v
 	kind = split_topic(topic, topic_len, prefix, tstation, sizeof(tstation), &station_ok);
 	if (kind == 0)
 		return reject(why, WWTP_REJECT_BAD_TOPIC,
-			      "topic is not %s/<station>/telemetry, status or alert", prefix);
+			      "topic is not %s/<station>/telemetry, status, alert or config",
+			      prefix);
 	if (len > WWTP_PAYLOAD_MAX)
 		return reject(why, WWTP_REJECT_TOO_LARGE, "%zu bytes (at most %d)", len,
 			      WWTP_PAYLOAD_MAX);
+	/* The readings' "eval" objects, not stored, are not built either
+	 * (evalcut.h): the same verdict, far fewer allocations. */
+	struct wwtp_buf cut;
+	wwtp_buf_init(&cut, WWTP_PAYLOAD_MAX);
+	rc = wwtp_evalcut(payload, len, &cut);
+	if (rc < 0) {
+		wwtp_buf_free(&cut);
+		return WWTP_ERR_NOMEM; /* FULL cannot be: len is within the cap */
+	}
 	/* Duplicate keys would make "which value counts" a guess. */
-	root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = rc == 1 ? json_loadb(cut.data, cut.len, JSON_REJECT_DUPLICATES, &jerr)
+		       : json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	wwtp_buf_free(&cut);
 	if (!root)
 		return reject(why, WWTP_REJECT_BAD_JSON, "line %d column %d: %.100s", jerr.line,
 			      jerr.column, jerr.text);
@@ -398,6 +487,9 @@ int wwtp_decode(const char *topic, size_t topic_len, const char *prefix, const v
 	case WWTP_MSG_STATUS:
 		rc = decode_status(root, now_ms, out, why);
 		break;
+	case WWTP_MSG_CONFIG:
+		rc = decode_config(root, now_ms, out, why);
+		break;
 	default:
 		rc = decode_alert(root, now_ms, out, why);
 		break;
@@ -414,5 +506,6 @@ void wwtp_in_msg_clear(struct wwtp_in_msg *m)
 	if (m->priv)
 		json_decref(m->priv);
 	free(m->readings);
+	free(m->changes);
 	memset(m, 0, sizeof(*m));
 }

@@ -31,8 +31,11 @@ enum wwtp_reject {
 };
 const char *wwtp_reject_name(int reason); /* "bad_json", ...; "?" if out of range */
 
-enum wwtp_msg_kind { WWTP_MSG_TELEMETRY = 1, WWTP_MSG_STATUS, WWTP_MSG_ALERT };
-const char *wwtp_msg_kind_name(int kind); /* "telemetry", "status", "alert" */
+/* CONFIG: the measuring configuration a collector publishes at start
+ * (docs/mqtt.md, "Config"); numbered and chained like alerts. */
+enum wwtp_msg_kind { WWTP_MSG_TELEMETRY = 1, WWTP_MSG_STATUS, WWTP_MSG_ALERT, WWTP_MSG_CONFIG };
+#define WWTP_MSG_KINDS 5		  /* one past the last kind */
+const char *wwtp_msg_kind_name(int kind); /* "telemetry", "status", "alert", "config" */
 
 /* Limits of what is believed. */
 #define WWTP_DECODE_MIN_TS_MS 946684800000LL /* 2000-01-01T00:00:00Z */
@@ -40,6 +43,9 @@ const char *wwtp_msg_kind_name(int kind); /* "telemetry", "status", "alert" */
 #define WWTP_DECODE_MAX_ABS 1e12	     /* |value| at or above is absurd */
 #define WWTP_DECODE_MAX_READINGS 1000	     /* per telemetry message */
 #define WWTP_DECODE_MAX_TEXT 1024	     /* bytes of a free-text string (reason) */
+#define WWTP_DECODE_MAX_CHANGES 200	     /* per config message */
+#define WWTP_DECODE_MAX_SETTING 40	     /* bytes of a setting's name */
+#define WWTP_DECODE_MAX_CONF_VALUE 96	     /* bytes of a setting's value */
 
 struct wwtp_in_reading {
 	const char *param;  /* [a-z0-9_]+ */
@@ -52,6 +58,13 @@ struct wwtp_in_reading {
 	int status; /* enum wwtp_reading_status (payload.h) */
 	int has_value;
 	double value; /* finite, |value| < WWTP_DECODE_MAX_ABS */
+};
+
+/* One change of a config message: a setting of a device (param NULL), a
+ * point, or the station (device ""); from or to NULL when the setting, the
+ * point or the device was not there. */
+struct wwtp_in_change {
+	const char *device, *param, *setting, *from, *to;
 };
 
 /* A decoded payload. Strings point into the decoder's copy of the document
@@ -84,10 +97,20 @@ struct wwtp_in_msg {
 	const char *param;	  /* NULL when absent */
 	const char *unit;	  /* NULL when absent */
 	const char *suspect;	  /* suspect_data: the check failed ([a-z_]); NULL when absent */
+	/* config_change alerts central raises itself (confchange.h): the
+	 * setting and its old and new values; NULL otherwise. */
+	const char *setting, *from, *to;
 	int has_window, has_value, has_limit, has_ratio, has_end, has_since;
 	int64_t window_s;
 	double value, limit, ratio;
 	int64_t start_ms, end_ms, since_ms;
+
+	/* config: the fingerprint (64 hex digits), the previous one (NULL for
+	 * none), the changes, and how many more the sender left out. */
+	const char *fingerprint, *previous;
+	size_t nchanges;
+	struct wwtp_in_change *changes;
+	int64_t more;
 
 	/* Set by the ingest after decoding (verify.h): 1 when signed with the
 	 * station's registered key; link, its place in the chain (0: none). */

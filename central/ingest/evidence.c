@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../payload/payload.h"
 #include "../../util/buf.h"
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "influx.h"
 #include "lineproto.h"
 #include "query.h"
+#include "sigstore.h"
 #include "verify.h"
 
 #define MOD "verify"
@@ -25,7 +27,9 @@ struct wwtp_evidence {
 	struct wwtp_buf lines;
 	pthread_mutex_t lock; /* the counters */
 	uint64_t verified, missing, bad, gaps, broken, restarts;
-	size_t resumed; /* stations whose position was read back */
+	size_t resumed;	      /* stations whose position was read back */
+	size_t hashed;	      /* ... and the hash of their last link too */
+	struct wwtp_buf kept; /* a kept message's bytes, at start */
 	struct wwtp_complain refuse_complain;
 };
 
@@ -54,6 +58,7 @@ struct wwtp_evidence *wwtp_evidence_new(const struct wwtp_registry *reg,
 	pthread_mutex_init(&e->lock, NULL);
 	e->refuse_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&e->lines, 1 << 16);
+	wwtp_buf_init(&e->kept, WWTP_PAYLOAD_MAX + 1);
 	wwtp_buf_init(&names, 4096);
 	size_t keyed = wwtp_verify_unsigned(e->v, name_unsigned, &names);
 	if (names.len)
@@ -73,6 +78,7 @@ void wwtp_evidence_free(struct wwtp_evidence *e)
 	wwtp_verify_free(e->v);
 	free(e->raised);
 	wwtp_buf_free(&e->lines);
+	wwtp_buf_free(&e->kept);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -88,6 +94,35 @@ static void resume_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	}
 }
 
+/* The kept bytes of a station's highest link (sigstore.h): its hash, once
+ * they check against the station's key. */
+static void resume_hash_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
+{
+	struct wwtp_evidence *e = ctx;
+	const char *station = wwtp_query_tag(tags, columns, row, "station");
+	const char *text = wwtp_query_col_str(columns, row, "bytes");
+	double last = wwtp_query_col_num(columns, row, "max", 0);
+	const struct wwtp_reg_station *r = station ? wwtp_registry_find(e->reg, station) : NULL;
+	unsigned char hash[WWTP_SIGN_HASH_LEN], prev[WWTP_SIGN_HASH_LEN];
+	uint64_t link = 0;
+
+	if (!r || !r->has_key || !text || last < 1 || last >= 9e15 ||
+	    wwtp_sigstore_unpack(text, strlen(text), &e->kept) != 0)
+		return;
+	if (wwtp_sign_check(e->kept.data, e->kept.len, r->public_key, NULL, hash) != WWTP_SIGN_OK ||
+	    wwtp_sign_parse_link(e->kept.data, e->kept.len, &link, prev) != 0 ||
+	    link != (uint64_t)last) {
+		LOG_WARN(MOD,
+			 "station %s: the kept bytes of link %.0f do not check against its key: "
+			 "the next link is not checked against it (run wwtp-central verify on "
+			 "the last day)",
+			 station, last);
+		return;
+	}
+	wwtp_verify_resume_hash(e->v, station, link, hash);
+	e->hashed++;
+}
+
 void wwtp_evidence_resume(struct wwtp_evidence *e, const struct wwtp_central_influx *cfg)
 {
 	struct wwtp_influx *ix = NULL;
@@ -98,16 +133,27 @@ void wwtp_evidence_resume(struct wwtp_evidence *e, const struct wwtp_central_inf
 	if (wwtp_verify_unsigned(e->v, NULL, NULL) == 0)
 		return; /* no signed station */
 	wwtp_buf_init(&answer, 1 << 20);
-	/* Readings and alerts take links: the highest of both, per station. */
+	/* Readings, alerts and config messages take links: the highest of
+	 * them, per station. */
 	int rc = wwtp_query_run(&ix, cfg,
-				"SELECT max(\"chain\") FROM \"reading\", \"alert\" "
+				"SELECT max(\"chain\") FROM \"reading\", \"alert\", \"config\" "
 				"GROUP BY \"station\"",
 				&answer, &doc, why, sizeof(why));
 	if (rc == 0) {
 		wwtp_query_each_row(doc, 0, resume_row, e);
+		json_decref(doc);
+		doc = NULL;
+		/* The hash of each one's last link, from its kept bytes. */
+		if (e->resumed > 0 &&
+		    wwtp_query_run(&ix, cfg,
+				   "SELECT max(\"chain\"), \"bytes\" FROM \"" WWTP_LP_SIGNED
+				   "\" GROUP BY \"station\"",
+				   &answer, &doc, why, sizeof(why)) == 0)
+			wwtp_query_each_row(doc, 0, resume_hash_row, e);
 		LOG_INFO(MOD,
-			 "chain positions of signed stations read back from InfluxDB (%zu series)",
-			 e->resumed);
+			 "chain positions of signed stations read back from InfluxDB (%zu series), "
+			 "and the hash of the last link of %zu station(s)",
+			 e->resumed, e->hashed);
 	} else if (strstr(why, "database not found")) {
 		LOG_INFO(MOD, "no chain positions to read back: nothing is stored yet");
 	} else {
@@ -214,7 +260,9 @@ int wwtp_evidence_admit(struct wwtp_evidence *e, struct wwtp_in_msg *m, const vo
 			size_t len, int64_t now_ms)
 {
 	struct wwtp_verify_out o;
-	int chained = m->kind == WWTP_MSG_TELEMETRY || m->kind == WWTP_MSG_ALERT;
+	/* Config messages take links like alerts (docs/mqtt.md, "Config"). */
+	int chained = m->kind == WWTP_MSG_TELEMETRY || m->kind == WWTP_MSG_ALERT ||
+		      m->kind == WWTP_MSG_CONFIG;
 
 	if (wwtp_verify_message(e->v, m->station, payload, len, chained,
 				m->kind == WWTP_MSG_TELEMETRY, m->seq, m->floor, now_ms, &o) != 0) {

@@ -12,8 +12,11 @@
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
 #include "ackpub.h"
+#include "completeness.h"
+#include "confchange.h"
 #include "evidence.h"
 #include "lineproto.h"
+#include "sigstore.h"
 #include "sub.h"
 #include "writer.h"
 
@@ -34,14 +37,15 @@ struct wwtp_ingest {
 	int64_t next_stats;		/* monotonic ms */
 	pthread_mutex_t lock;		/* the counters */
 	uint64_t received;
-	uint64_t accepted[4]; /* by enum wwtp_msg_kind */
+	uint64_t accepted[WWTP_MSG_KINDS]; /* by enum wwtp_msg_kind */
 	uint64_t rejected[WWTP_REJECT_COUNT];
 	uint64_t points;	/* encoded from accepted messages */
 	uint64_t encode_errors; /* accepted but not encodable (a bug): logged */
 	uint64_t put_errors;	/* encoded but not spooled: logged by the spool */
 	struct wwtp_complain rej_complain[WWTP_REJECT_COUNT];
 	struct wwtp_complain enc_complain;
-	struct wwtp_buf lines; /* Paho's thread only */
+	struct wwtp_complain sig_complain; /* a `signed` point not written */
+	struct wwtp_buf lines;		   /* Paho's thread only */
 };
 
 /* Topic bytes fit for a log line. */
@@ -56,6 +60,29 @@ static void printable_topic(const char *t, size_t n, char *out, size_t size)
 	}
 	out[j] = '\0';
 }
+
+/* A telemetry message stored after lost_after counts as late, not lost
+ * (completeness.h): its `late` point goes with its readings. Only for a
+ * device of the station file, whose name needs no escaping. */
+static int late_point(struct wwtp_ingest *c, const struct wwtp_in_msg *m)
+{
+	int64_t delay = wwtp_now_ms() - m->ts_ms;
+	if (m->kind != WWTP_MSG_TELEMETRY || !m->has_ts || !m->device ||
+	    delay <= (int64_t)c->cfg->lost_after_s * 1000)
+		return 1;
+	const struct wwtp_reg_station *st = wwtp_registry_find(c->reg, m->station);
+	for (size_t i = 0; st && i < st->ndevices; i++)
+		if (strcmp(st->devices[i].name, m->device) == 0)
+			return wwtp_compl_late_line(&c->lines, m->station, m->device, m->seq,
+						    m->ts_ms, delay);
+	return 1;
+}
+
+/* A config_change alert and the id it points to (confchange.h). */
+struct conf_alert {
+	char id[WWTP_CONFCHANGE_ID_MAX];
+	struct wwtp_in_msg a;
+};
 
 static void on_message(const char *topic, size_t tlen, const void *payload, size_t len,
 		       int retained, void *ctx)
@@ -101,17 +128,56 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 
 	wwtp_buf_reset(&c->lines);
 	rc = wwtp_lp_encode(&m, &c->lines, &np);
+	if (rc == 0 && late_point(c, &m) == 0)
+		np++;
+	/* The verified bytes, in the same batch as their points: what
+	 * `wwtp-central verify` checks again later (sigstore.h). */
+	if (rc == 0 && m.verified && m.link > 0) {
+		int src = wwtp_sigstore_line(&c->lines, &m, payload, len);
+		if (src == 0)
+			np++;
+		else
+			wwtp_complain(&c->sig_complain, WWTP_LOG_WARN, MOD,
+				      "the signed bytes of a %s message of %s (link %" PRId64
+				      ", %zu bytes) are not kept: %s; `wwtp-central verify` will "
+				      "name its link as missing",
+				      wwtp_msg_kind_name(m.kind), m.station, m.link, len,
+				      wwtp_strerror(src));
+	}
+	/* A measuring-configuration change raises one alert per change,
+	 * written with the message's points (confchange.h). */
+	struct conf_alert *cca = NULL;
+	size_t ncca = 0;
+	if (rc == 0 && m.kind == WWTP_MSG_CONFIG && m.nchanges &&
+	    !(cca = calloc(m.nchanges, sizeof(*cca))))
+		LOG_ERROR(MOD, "out of memory: the configuration changes of %s raise no alert",
+			  m.station);
+	for (size_t i = 0; cca && i < m.nchanges; i++) {
+		size_t n1 = 0;
+		if (wwtp_confchange_alert(&m, i, cca[ncca].id, &cca[ncca].a) == 0 &&
+		    wwtp_lp_encode(&cca[ncca].a, &c->lines, &n1) == 0) {
+			np += n1;
+			ncca++;
+		}
+	}
 	if (rc == 0)
 		rc = wwtp_writer_put(c->writer, c->lines.data, c->lines.len, np);
 	/* After the writer has it: the monitor asks InfluxDB for it later. */
 	if (rc == 0 && c->stored)
 		c->stored(c->stored_ctx, &m, wwtp_now_ms());
+	for (size_t i = 0; rc == 0 && c->stored && i < ncca; i++)
+		c->stored(c->stored_ctx, &cca[i].a, wwtp_now_ms());
+	if (rc == 0 && ncca)
+		LOG_WARN(MOD, "station %s: measuring configuration changed (%zu settings): %s",
+			 m.station, m.nchanges, m.fingerprint);
 	/* Acknowledged to the station once the spool has synced it. */
 	if (rc == 0 && m.kind != WWTP_MSG_STATUS) {
 		struct wwtp_writer_stats ws;
 		wwtp_writer_get_stats(c->writer, &ws);
-		wwtp_ackpub_note(c->ack, m.station, m.kind == WWTP_MSG_ALERT, m.seq, m.floor,
-				 ws.points_in);
+		/* Config messages are numbered with the alerts. */
+		wwtp_ackpub_note(c->ack, m.station,
+				 m.kind == WWTP_MSG_ALERT || m.kind == WWTP_MSG_CONFIG, m.seq,
+				 m.floor, ws.points_in);
 	}
 	pthread_mutex_lock(&c->lock);
 	if (rc == 0) {
@@ -126,6 +192,7 @@ static void on_message(const char *topic, size_t tlen, const void *payload, size
 		c->put_errors++;
 	}
 	pthread_mutex_unlock(&c->lock);
+	free(cca);
 	wwtp_in_msg_clear(&m);
 }
 
@@ -208,15 +275,16 @@ static void log_summary(struct wwtp_ingest *c, const struct wwtp_writer_stats *w
 	}
 	LOG_INFO(MOD,
 		 "%s: received %" PRIu64 " (telemetry %" PRIu64 ", status %" PRIu64
-		 ", alert %" PRIu64 "); rejected %" PRIu64 "%s%s%s; points accepted %" PRIu64
-		 ", written %" PRIu64 ", queued %" PRIu64 " (%" PRIu64
-		 " segments), dropped %" PRIu64 " (spool %" PRIu64 ", refused by InfluxDB %" PRIu64
-		 "); InfluxDB requests %" PRIu64 ", failed %" PRIu64 "; MQTT %s%s",
+		 ", alert %" PRIu64 ", config %" PRIu64 "); rejected %" PRIu64
+		 "%s%s%s; points accepted %" PRIu64 ", written %" PRIu64 ", queued %" PRIu64
+		 " (%" PRIu64 " segments), dropped %" PRIu64 " (spool %" PRIu64
+		 ", refused by InfluxDB %" PRIu64 "); InfluxDB requests %" PRIu64
+		 ", failed %" PRIu64 "; MQTT %s%s",
 		 when, c->received, c->accepted[WWTP_MSG_TELEMETRY], c->accepted[WWTP_MSG_STATUS],
-		 c->accepted[WWTP_MSG_ALERT], nrej, nrej ? " (" : "", nrej ? rej + 1 : "",
-		 nrej ? ")" : "", c->points, ws->points_written, ws->points_queued,
-		 ws->segments_queued, ws->points_lost + ws->points_refused, ws->points_lost,
-		 ws->points_refused, ws->requests, ws->failures,
+		 c->accepted[WWTP_MSG_ALERT], c->accepted[WWTP_MSG_CONFIG], nrej, nrej ? " (" : "",
+		 nrej ? rej + 1 : "", nrej ? ")" : "", c->points, ws->points_written,
+		 ws->points_queued, ws->segments_queued, ws->points_lost + ws->points_refused,
+		 ws->points_lost, ws->points_refused, ws->requests, ws->failures,
 		 connected ? "connected" : "not connected", internal);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -238,6 +306,7 @@ int wwtp_ingest_start(const struct wwtp_central_cfg *cfg, const struct wwtp_regi
 	for (int i = 0; i < WWTP_REJECT_COUNT; i++)
 		c->rej_complain[i] = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	c->enc_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
+	c->sig_complain = (struct wwtp_complain)WWTP_COMPLAIN_INIT;
 	wwtp_buf_init(&c->lines, LINES_MAX);
 	c->ack = wwtp_ackpub_new(cfg->mqtt.topic_prefix, publish_ack, c);
 	if (!c->ack) {

@@ -225,6 +225,10 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 	wwtp_lp_tag(&p, "kind", m->alert_kind);
 	if (m->param)
 		wwtp_lp_tag(&p, "param", m->param);
+	/* config_change: one alert per setting, so two settings of one
+	 * point changed at once are two points. */
+	if (m->setting)
+		wwtp_lp_tag(&p, "setting", m->setting);
 	wwtp_lp_tag(&p, "station", m->station);
 	if (m->has_window) {
 		snprintf(window, sizeof(window), "%" PRId64, m->window_s);
@@ -241,6 +245,10 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 		wwtp_lp_float(&p, "ratio", m->ratio);
 	if (m->unit)
 		wwtp_lp_str(&p, "unit", m->unit);
+	if (m->from)
+		wwtp_lp_str(&p, "from_value", m->from);
+	if (m->to)
+		wwtp_lp_str(&p, "to_value", m->to);
 	wwtp_lp_int(&p, "start_ms", m->start_ms);
 	if (m->has_end)
 		wwtp_lp_int(&p, "end_ms", m->end_ms);
@@ -251,6 +259,38 @@ static int encode_alert(const struct wwtp_in_msg *m, struct wwtp_buf *out)
 	if (m->link > 0)
 		wwtp_lp_int(&p, "chain", m->link);
 	return wwtp_lp_end(&p, t);
+}
+
+/* One point per change (tags: the setting's device, param, setting), or
+ * one without those tags when nothing changed (the first run): the
+ * station's measuring configuration over time (docs/influxdb-schema.md). */
+static int encode_config_point(const struct wwtp_in_msg *m, const struct wwtp_in_change *c,
+			       struct wwtp_buf *out)
+{
+	struct wwtp_lp p;
+
+	wwtp_lp_begin(&p, out, WWTP_LP_CONFIG);
+	if (c && c->device[0])
+		wwtp_lp_tag(&p, "device", c->device);
+	if (c && c->param)
+		wwtp_lp_tag(&p, "param", c->param);
+	if (c)
+		wwtp_lp_tag(&p, "setting", c->setting);
+	wwtp_lp_tag(&p, "station", m->station);
+	wwtp_lp_str(&p, "fingerprint", m->fingerprint);
+	if (m->previous)
+		wwtp_lp_str(&p, "previous", m->previous);
+	if (c && c->from)
+		wwtp_lp_str(&p, "from_value", c->from);
+	if (c && c->to)
+		wwtp_lp_str(&p, "to_value", c->to);
+	wwtp_lp_int(&p, "changes", (int64_t)m->nchanges + m->more);
+	wwtp_lp_int(&p, "seq", m->seq);
+	if (m->verified)
+		wwtp_lp_int(&p, "verified", 1);
+	if (m->link > 0)
+		wwtp_lp_int(&p, "chain", m->link);
+	return wwtp_lp_end(&p, m->ts_ms);
 }
 
 int wwtp_lp_encode(const struct wwtp_in_msg *m, struct wwtp_buf *out, size_t *npoints)
@@ -273,6 +313,13 @@ int wwtp_lp_encode(const struct wwtp_in_msg *m, struct wwtp_buf *out, size_t *np
 	case WWTP_MSG_ALERT:
 		rc = encode_alert(m, out);
 		*npoints = rc == 0 ? 1 : 0;
+		break;
+	case WWTP_MSG_CONFIG:
+		if (m->nchanges == 0)
+			rc = encode_config_point(m, NULL, out);
+		for (size_t i = 0; i < m->nchanges && rc == 0; i++)
+			rc = encode_config_point(m, &m->changes[i], out);
+		*npoints = rc == 0 ? (m->nchanges ? m->nchanges : 1) : 0;
 		break;
 	default:
 		rc = WWTP_ERR_INVAL;

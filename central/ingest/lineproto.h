@@ -27,6 +27,7 @@
 #define WWTP_LP_READING "reading"
 #define WWTP_LP_ALERT "alert"
 #define WWTP_LP_STATUS "station_status"
+#define WWTP_LP_CONFIG "config"
 
 /* A point under construction. Calls after the first error do nothing; the
  * error comes out of wwtp_lp_end. Tags must all come before the first field. */

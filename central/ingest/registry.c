@@ -66,6 +66,11 @@ int wwtp_registry_add_stations(struct wwtp_registry *r, struct wwtp_station *con
 		/* Checked by the loader: 64 hex digits or nothing. */
 		e.has_key = list[i]->signing.public_key[0] &&
 			    wwtp_sign_pk_parse(list[i]->signing.public_key, e.public_key) == 0;
+		for (size_t d = 0; d < list[i]->ndevices && e.ndevices < WWTP_REG_DEVICES; d++) {
+			memcpy(e.devices[e.ndevices].name, list[i]->devices[d].name,
+			       sizeof(e.devices[0].name));
+			e.devices[e.ndevices++].interval_ms = list[i]->devices[d].interval_ms;
+		}
 		int rc = wwtp_registry_add(r, &e);
 		if (rc != 0)
 			return rc;

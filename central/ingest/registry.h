@@ -13,6 +13,8 @@
 
 struct wwtp_registry;
 
+#define WWTP_REG_DEVICES 32
+
 struct wwtp_reg_station {
 	char id[WWTP_ID_MAX];
 	char name[WWTP_NAME_MAX];
@@ -22,6 +24,13 @@ struct wwtp_reg_station {
 	/* signing.public_key (verify.h): messages must carry its signature. */
 	int has_key;
 	unsigned char public_key[WWTP_SIGN_PK_LEN];
+	/* The devices and their poll periods: what completeness expects
+	 * (completeness.h). The first WWTP_REG_DEVICES of the file. */
+	size_t ndevices;
+	struct {
+		char name[WWTP_ID_MAX];
+		int interval_ms;
+	} devices[WWTP_REG_DEVICES];
 };
 
 struct wwtp_registry *wwtp_registry_new(void);	  /* empty; NULL on NOMEM */

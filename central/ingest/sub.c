@@ -16,7 +16,7 @@
 #include "../../util/paho_lib.h"
 
 #define SUB_MOD "mqtt"
-#define SUB_NTOPICS 3
+#define SUB_NTOPICS 4
 
 struct wwtp_sub {
 	MQTTAsync client;
@@ -181,7 +181,7 @@ static void on_disconnect_failed(void *ctx, MQTTAsync_failureData *resp)
 
 struct wwtp_sub *wwtp_sub_new(const struct wwtp_mqtt_cfg *cfg, wwtp_sub_msg_cb cb, void *ctx)
 {
-	static const char *const leaves[SUB_NTOPICS] = {"telemetry", "status", "alert"};
+	static const char *const leaves[SUB_NTOPICS] = {"telemetry", "status", "alert", "config"};
 	pthread_condattr_t ca;
 	struct wwtp_sub *s = calloc(1, sizeof(*s));
 

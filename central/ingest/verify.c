@@ -230,6 +230,19 @@ void wwtp_verify_resume(struct wwtp_verify *v, const char *station, uint64_t las
 	}
 }
 
+void wwtp_verify_resume_hash(struct wwtp_verify *v, const char *station, uint64_t link,
+			     const unsigned char hash[WWTP_SIGN_HASH_LEN])
+{
+	const struct wwtp_reg_station *r = wwtp_registry_find(v->reg, station);
+	if (!r || !r->has_key)
+		return;
+	struct vstation *s = &v->st[r - wwtp_registry_get(v->reg, 0)];
+	if (s->hash_unknown && s->last == link && link > 0) {
+		memcpy(s->hash, hash, sizeof(s->hash));
+		s->hash_unknown = 0;
+	}
+}
+
 size_t wwtp_verify_unsigned(const struct wwtp_verify *v, void (*fn)(const char *station, void *ctx),
 			    void *ctx)
 {

@@ -6,13 +6,15 @@
  * Pure: no clock of its own, no I/O, no logging (evidence.c logs, counts
  * and raises the alerts); not thread-safe (the MQTT thread only). State
  * lives in memory; at start evidence.c gives back each station's highest
- * stored link (wwtp_verify_resume), without its hash. */
+ * stored link (wwtp_verify_resume) and, when its bytes are kept, its hash
+ * (wwtp_verify_resume_hash). */
 #ifndef WWTP_CENTRAL_VERIFY_H
 #define WWTP_CENTRAL_VERIFY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../util/sign.h"
 #include "registry.h"
 
 /* Open gaps kept per station; beyond that the oldest is reported at once. */
@@ -69,6 +71,14 @@ int wwtp_verify_message(struct wwtp_verify *v, const char *station, const char *
  * The highest of several calls counts. Ignored for an unknown station
  * or once links have been seen. */
 void wwtp_verify_resume(struct wwtp_verify *v, const char *station, uint64_t last);
+
+/* The hash of link `link` of station, from its bytes kept in InfluxDB
+ * (sigstore.h) and checked against the station's key by the caller: when
+ * link is the position wwtp_verify_resume gave and no link has been seen
+ * yet, the next link's prev is checked against it after all. Ignored
+ * otherwise. */
+void wwtp_verify_resume_hash(struct wwtp_verify *v, const char *station, uint64_t link,
+			     const unsigned char hash[WWTP_SIGN_HASH_LEN]);
 
 /* How many stations have a key, and the ids of those without (for the
  * warning at start): calls fn for each. */

@@ -113,7 +113,8 @@ static void copy(char *dst, size_t n, const char *src)
 static int same_subject(const struct wwtp_alert_rec *a, const struct wwtp_alert_rec *b)
 {
 	return a->window_s == b->window_s && strcmp(a->kind, b->kind) == 0 &&
-	       strcmp(a->device, b->device) == 0 && strcmp(a->param, b->param) == 0;
+	       strcmp(a->setting, b->setting) == 0 && strcmp(a->device, b->device) == 0 &&
+	       strcmp(a->param, b->param) == 0;
 }
 
 static void supersede(struct station_alerts *s, struct wwtp_alert_rec *r)
@@ -160,6 +161,11 @@ int wwtp_alerts_add(struct wwtp_alerts *a, const struct wwtp_alert_in *e)
 		copy(r->param, sizeof(r->param), e->param);
 		copy(r->unit, sizeof(r->unit), e->unit);
 		copy(r->suspect, sizeof(r->suspect), e->suspect);
+		copy(r->setting, sizeof(r->setting), e->setting);
+		copy(r->from, sizeof(r->from), e->from);
+		copy(r->to, sizeof(r->to), e->to);
+		r->has_from = e->from != NULL;
+		r->has_to = e->to != NULL;
 		r->window_s = e->window_s;
 		r->value = r->limit = r->ratio = r->end_value = r->end_ratio = NAN;
 		r->start_ms = e->start_ms;

@@ -27,9 +27,10 @@ struct wwtp_alert_in {
 	const char *id, *station, *kind;
 	const char *device, *param, *unit; /* NULL when absent */
 	const char *suspect;		   /* suspect_data: the check failed; NULL when absent */
-	int raised;			   /* 1 raise, 0 clear */
-	int window_s;			   /* 0 when absent */
-	double value, limit, ratio;	   /* NaN when absent */
+	const char *setting, *from, *to; /* config_change (ingest/confchange.h); NULL when absent */
+	int raised;			 /* 1 raise, 0 clear */
+	int window_s;			 /* 0 when absent */
+	double value, limit, ratio;	 /* NaN when absent */
 	int64_t start_ms;
 	int64_t since_ms; /* 0 when absent */
 	int64_t end_ms;	  /* clears; 0 when absent (then ts_ms) */
@@ -44,6 +45,12 @@ struct wwtp_alert_rec {
 	char param[WWTP_ID_MAX];
 	char unit[WWTP_UNIT_MAX];
 	char suspect[16]; /* suspect_data: "range", "step", "flatline"; "" when not said */
+	/* config_change: the setting and its old and new values as the
+	 * station file writes them; has_from/has_to 0 when it was not there
+	 * before, or is not there now. */
+	char setting[40];
+	char from[96], to[96];
+	int has_from, has_to;
 	int window_s;
 	int has_raise;		     /* the raise was seen (a clear alone makes a record too) */
 	double value, limit, ratio;  /* of the raise; NaN when absent */

@@ -23,7 +23,9 @@ struct wwtp_episodes {
 	size_t n, cap;
 };
 
-/* The policy of central's own forged-data alerts: raised at once. */
+/* The policy of central's own alerts (forged data, a measuring
+ * configuration changed, the analyzer against a laboratory result):
+ * raised at once. */
 static const struct wwtp_alarm_policy forged_policy = {
     .on_delay_s = 0, .off_delay_s = 86400, .rearm_s = 86400};
 
@@ -186,7 +188,9 @@ int wwtp_episodes_build(const struct wwtp_alert_rec *const *recs, size_t n,
 			}
 			a = wwtp_alarm_policy_of(pol, r->kind);
 			/* Forged data (ingest/evidence.h) is news at once. */
-			if (strcmp(r->kind, "forged") == 0)
+			if (strcmp(r->kind, "forged") == 0 ||
+			    strcmp(r->kind, "config_change") == 0 ||
+			    strcmp(r->kind, "lab_mismatch") == 0)
 				a = &forged_policy;
 			x->raw0 = i;
 			x->pub.first = r;

@@ -199,6 +199,9 @@ static void alert_from_msg(const struct wwtp_in_msg *msg, struct wwtp_alert_in *
 	a->param = msg->param;
 	a->unit = msg->unit;
 	a->suspect = msg->suspect;
+	a->setting = msg->setting;
+	a->from = msg->from;
+	a->to = msg->to;
 	a->raised = strcmp(msg->event, "raised") == 0;
 	a->window_s = msg->has_window ? (int)msg->window_s : 0;
 	a->value = msg->has_value ? msg->value : NAN;

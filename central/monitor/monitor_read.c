@@ -171,6 +171,9 @@ static void alert_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
 	a.param = wwtp_query_col_str(columns, row, "param");
 	a.unit = wwtp_query_col_str(columns, row, "unit");
 	a.suspect = wwtp_query_col_str(columns, row, "suspect");
+	a.setting = wwtp_query_col_str(columns, row, "setting");
+	a.from = wwtp_query_col_str(columns, row, "from_value");
+	a.to = wwtp_query_col_str(columns, row, "to_value");
 	if (!ev || !a.station || !wwtp_mon_find(m, a.station))
 		return;
 	a.raised = strcmp(ev, "raised") == 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../model/glossary.h"
+#include "../ingest/confchange.h"
 
 const char *wwtp_words_num(double v, int decimals, char *buf, size_t n)
 {
@@ -159,6 +160,42 @@ static void windows_text(const struct wwtp_episode *p, char *buf, size_t n)
 	}
 }
 
+/* "Thay đổi cấu hình đo: COD (outlet): hệ số (scale) 1 → 0,5" (confchange.h). */
+static void words_config(const struct wwtp_episode *p, char *out, size_t n)
+{
+	const struct wwtp_alert_rec *s = p->shown;
+	char one[280];
+	wwtp_confchange_words("vi", s->station, s->device, s->param, s->setting,
+			      s->has_from ? s->from : NULL, s->has_to ? s->to : NULL, one,
+			      sizeof one);
+	if (p->count > 1)
+		snprintf(out, n, "Thay đổi cấu hình đo: %s (%u thay đổi)", one, p->count);
+	else
+		snprintf(out, n, "Thay đổi cấu hình đo: %s", one);
+}
+
+/* "Thiết bị đo COD lệch kết quả phòng thí nghiệm: thiết bị đo 52,3 mg/L,
+ * phòng thí nghiệm 40 mg/L (lệch +30,8%)" (ingest/labsample.h: value the
+ * analyzer's mean, limit the laboratory's value). */
+static void words_lab(const struct wwtp_episode *p, const char *what, const char *u, char *out,
+		      size_t n)
+{
+	const struct wwtp_alert_rec *s = p->shown;
+	char a[32], b[32], c[64] = "", d[32];
+	if (isfinite(s->ratio))
+		snprintf(c, sizeof c, " (lệch %s%s%%)", s->ratio >= 1 ? "+" : "",
+			 wwtp_words_num((s->ratio - 1) * 100, 1, d, sizeof d));
+	snprintf(out, n,
+		 "Thiết bị đo %s lệch kết quả phòng thí nghiệm: thiết bị đo %s %s, phòng thí "
+		 "nghiệm %s %s%s",
+		 what, wwtp_words_num(s->value, 2, a, sizeof a), u,
+		 wwtp_words_num(s->limit, 2, b, sizeof b), u, c);
+	if (p->count > 1) {
+		size_t l = strlen(out);
+		snprintf(out + l, n - l, " (%u mẫu)", p->count);
+	}
+}
+
 void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 {
 	const struct wwtp_alert_rec *s = p->shown;
@@ -213,6 +250,10 @@ void wwtp_words_alert(const struct wwtp_episode *p, char *out, size_t n)
 		    : strcmp(sus, "step") == 0 ? "nhảy vọt bất thường"
 					       : "không đổi, ngoài khoảng đo hoặc nhảy vọt";
 		snprintf(out, n, "Số liệu %s bất thường (%s): %s", what, how, dur);
+	} else if (strcmp(kind, "config_change") == 0) { /* ingest/confchange.h */
+		words_config(p, out, n);
+	} else if (strcmp(kind, "lab_mismatch") == 0) { /* ingest/labsample.h */
+		words_lab(p, what, u, out, n);
 	} else if (strcmp(kind, "forged") == 0) { /* ingest/evidence.h */
 		snprintf(out, n,
 			 "Dữ liệu giả mạo hoặc bị sửa: tin nhắn mang danh trạm %s không có "

@@ -106,6 +106,10 @@ static const char *kind_phrase(const char *kind)
 		return "thiết bị đo báo lỗi";
 	if (strcmp(kind, "calibration") == 0)
 		return "đang hiệu chuẩn";
+	if (strcmp(kind, "config_change") == 0) /* ingest/confchange.h */
+		return "có thay đổi cấu hình đo";
+	if (strcmp(kind, "lab_mismatch") == 0) /* ingest/labsample.h */
+		return "thiết bị đo lệch kết quả phòng thí nghiệm";
 	return NULL;
 }
 
@@ -154,6 +158,10 @@ void wwtp_notify_event_text(const struct wwtp_nevent *e, char *out, size_t n)
 		wwtp_notify_number(e->value * 100, pc, sizeof(pc));
 		snprintf(detail, sizeof(detail), " - chỉ có %s%% số liệu%s%s", pc,
 			 win[0] ? " " : "", win);
+	} else if (strcmp(e->kind, "lab_mismatch") == 0 && isfinite(e->value) &&
+		   isfinite(e->limit)) { /* value the analyzer's, limit the laboratory's */
+		snprintf(detail, sizeof(detail), " - thiết bị đo %s %s, phòng thí nghiệm %s %s", v,
+			 u, l, u);
 	} else if (e->device[0] && e->param[0]) {
 		snprintf(detail, sizeof(detail), " (thiết bị %s)", e->device);
 	}

@@ -60,7 +60,10 @@ static void model_free(struct wwtp_report_station *m)
 	free(m->info);
 	free(m->hours);
 	free(m->alerts);
+	free(m->conf);
+	free(m->lab);
 	free(m->res.p);
+	wwtp_compl_clear(&m->compl );
 	memset(m, 0, sizeof(*m));
 }
 
@@ -99,6 +102,12 @@ static int model_init(struct wwtp_report_station *m, const struct wwtp_station *
 	memset(m, 0, sizeof(*m));
 	snprintf(m->id, sizeof m->id, "%s", st->id);
 	snprintf(m->name, sizeof m->name, "%s", st->name);
+	for (size_t d = 0; d < st->ndevices && m->dev.ndevices < WWTP_REG_DEVICES; d++) {
+		snprintf(m->dev.devices[m->dev.ndevices].name, sizeof m->dev.devices[0].name, "%s",
+			 st->devices[d].name);
+		m->dev.devices[m->dev.ndevices++].interval_ms = st->devices[d].interval_ms;
+	}
+	snprintf(m->dev.id, sizeof m->dev.id, "%s", st->id);
 	snprintf(m->district, sizeof m->district, "%s", st->district);
 	m->plan_review = st->plan_review;
 	m->design_m3d = st->design_flow_m3d > 0 ? st->design_flow_m3d : 0;
@@ -222,6 +231,29 @@ struct query_pool {
 	char err[512];
 };
 
+/* The days of the period summed, with every gap (completeness.h). */
+static int month_completeness(struct wwtp_influx **ix, const struct wwtp_central_cfg *cfg,
+			      const struct wwtp_report_period *p, struct wwtp_report_station *s,
+			      char *err, size_t errlen)
+{
+	int64_t now = wwtp_now_ms();
+	for (int64_t d = p->start_ms; d < p->until_ms; d += 86400000LL) {
+		struct wwtp_compl c;
+		int rc = wwtp_compl_day(ix, &cfg->influx, &s->dev, d, now, cfg->lost_after_s, &c,
+					err, errlen);
+		if (rc != 0)
+			return rc == WWTP_ERR_NOMEM ? rc : WWTP_ERR_CONN;
+		rc = wwtp_compl_add(&s->compl, &c);
+		wwtp_compl_clear(&c);
+		if (rc != 0)
+			return rc;
+	}
+	/* The document has room for some: the longest. */
+	wwtp_compl_sort_longest(&s->compl );
+	s->has_compl = 1;
+	return 0;
+}
+
 static void *query_worker(void *arg)
 {
 	struct query_pool *qp = arg;
@@ -258,6 +290,8 @@ static void *query_worker(void *arg)
 		rc = wwtp_report_query_station(ix, p, s, &answer, err, sizeof err);
 		if (rc == WWTP_ERR_PROTO)
 			rc = WWTP_ERR_CONN; /* InfluxDB answered, but not with data */
+		if (rc == 0)
+			rc = month_completeness(&ix, qp->cfg, p, s, err, sizeof err);
 		if (rc == 0)
 			rc = wwtp_report_compute(p, &qp->cfg->flags, s->min_availability, s->params,
 						 s->nparams, s->design_m3d, s->hours, s->alerts,

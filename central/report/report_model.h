@@ -10,6 +10,8 @@
 
 #include "../../model/station.h"
 #include "../flags/hourly.h"
+#include "../ingest/completeness.h"
+#include "../ingest/labsample.h"
 #include "report_stats.h"
 
 /* What the regulation says of a parameter, for the tables. */
@@ -39,6 +41,26 @@ enum wwtp_report_kf_basis {
 	WWTP_KF_DESIGN, /* from the design flow F */
 };
 
+/* A measuring-configuration change of the period (measurement config,
+ * docs/influxdb-schema.md): when the collector started with it, and what. */
+struct wwtp_report_conf {
+	int64_t t_ms;
+	char device[WWTP_ID_MAX], param[WWTP_ID_MAX];
+	char setting[40];
+	char from[96], to[96];
+	int has_from, has_to;
+};
+
+/* A laboratory sample of the period and its comparison with the analyzer
+ * (measurement sample, docs/influxdb-schema.md; ingest/labsample.h). */
+struct wwtp_report_lab {
+	int64_t t_ms; /* taken */
+	char param[WWTP_ID_MAX], unit[WWTP_UNIT_MAX];
+	char laboratory[WWTP_LAB_TEXT_MAX], reference[WWTP_LAB_TEXT_MAX];
+	double value, mean, diff, rel_pct; /* NaN when none */
+	int verdict;			   /* enum wwtp_lab_verdict */
+};
+
 struct wwtp_report_station {
 	char id[WWTP_ID_MAX];
 	char name[WWTP_NAME_MAX];
@@ -64,6 +86,17 @@ struct wwtp_report_station {
 	struct wwtp_report_alert *alerts; /* exceedance and range alerts */
 	size_t nalerts, alerts_cap;
 	struct wwtp_report_result res; /* res.p: nparams */
+	/* Completeness over the judged days (completeness.h): its devices and
+	 * poll periods, and the sum of the days with every gap. */
+	struct wwtp_reg_station dev;
+	int has_compl;
+	struct wwtp_compl compl ;
+	/* The measuring-configuration changes of the period, oldest first. */
+	struct wwtp_report_conf *conf;
+	size_t nconf;
+	/* The laboratory samples taken in the period, oldest first. */
+	struct wwtp_report_lab *lab;
+	size_t nlab;
 };
 
 #endif

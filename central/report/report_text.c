@@ -170,6 +170,32 @@ static const char *const texts[RT_COUNT][2] = {
     [RT_D_FAULT] = {"do thiết bị lỗi", "instrument fault"},
     [RT_D_OTHER] = {"do hiệu chuẩn, bảo trì hoặc thiếu số liệu hợp lệ",
 		    "calibration, maintenance or too few valid readings"},
+    [RT_C_LINE] = {"Lần đọc: mất %s/%s lần đọc (%s %%); %s lần đọc đến muộn",
+		   "Polls: %s of %s lost (%s %%); %s arrived late"},
+    [RT_C_GAPS] = {"Các khoảng mất số liệu, dài nhất trước (thiết bị, giờ Hà Nội, số lần đọc)",
+		   "Gaps, longest first (instrument, Hanoi time, polls)"},
+    [RT_C_MORE] = {"và %zu khoảng ngắn hơn", "and %zu shorter"},
+    [RT_C_FLEET] = {"Lần đọc của các trạm: mất %s/%s lần đọc (%s %%)",
+		    "Polls of the plants: %s of %s lost (%s %%)"},
+    [RT_C_SHORT] = {"mất %s/%s lần đọc (%s %%)", "%s of %s polls lost (%s %%)"},
+    [RT_CONF_TITLE] = {"Thay đổi cấu hình đo trong kỳ (giờ Hà Nội, khi bộ thu thập khởi động lại)",
+		       "Measuring-configuration changes in the period (Hanoi time, when the "
+		       "collector restarted)"},
+    [RT_LAB_TITLE] = {"So sánh với kết quả phòng thí nghiệm (mẫu đơn, giờ Hà Nội)",
+		      "Comparison with laboratory results (grab samples, Hanoi time)"},
+    [RT_LAB_HEAD] = {"Thời điểm lấy mẫu|Thông số|Phòng thí nghiệm|Số phiếu kết quả|Kết quả phòng "
+		     "thí nghiệm|Thiết bị đo (trung bình)|Chênh lệch|Đánh giá",
+		     "Taken|Parameter|Laboratory|Reference|Laboratory result|Analyzer "
+		     "(mean)|Difference|Verdict"},
+    [RT_LAB_AGREE] = {"Phù hợp", "Agrees"},
+    [RT_LAB_DISAGREE] = {"Không phù hợp", "Disagrees"},
+    [RT_LAB_NO_DATA] = {"Không có số liệu thiết bị đo", "No analyzer data"},
+    [RT_LAB_NOTE] = {"Thiết bị đo: trung bình các giá trị hợp lệ trong khoảng thời gian quanh "
+		     "thời điểm lấy mẫu; phù hợp khi chênh lệch không quá sai số cho phép do "
+		     "đơn vị vận hành hệ thống đặt (không phải mức của quy chuẩn).",
+		     "Analyzer: the mean of its valid readings in a window around the time "
+		     "taken; it agrees when the difference is within the tolerance the "
+		     "system's operator set (not a regulation's figure)."},
     [RT_FLEET_COUNTS] = {"Tổng số trạm: %zu; đạt quy chuẩn: %zu; không đạt: %zu; không đủ số liệu "
 			 "để đánh giá: %zu; chưa đánh giá (chưa có giới hạn): %zu",
 			 "Plants: %zu; met the regulation: %zu; not met: %zu; insufficient "

@@ -121,6 +121,18 @@ enum wwtp_report_txt {
 	RT_D_NODATA,
 	RT_D_FAULT,
 	RT_D_OTHER,
+	RT_C_LINE, /* completeness: lost, expected, percent, late (strings) */
+	RT_C_GAPS,
+	RT_C_MORE,     /* %zu more gaps */
+	RT_C_FLEET,    /* the fleet's polls: lost, expected, percent (strings) */
+	RT_C_SHORT,    /* a plant's polls in the fleet table: lost, expected, percent */
+	RT_CONF_TITLE, /* the configuration changes of the period */
+	RT_LAB_TITLE,  /* the laboratory comparisons of the period */
+	RT_LAB_HEAD,   /* the table's header row, cells split by '|' */
+	RT_LAB_AGREE,
+	RT_LAB_DISAGREE,
+	RT_LAB_NO_DATA,
+	RT_LAB_NOTE,	 /* "%s": the tolerance words */
 	RT_FLEET_COUNTS, /* total, met, not met, insufficient, not judged (%zu) */
 	RT_SRC_DATA,
 	RT_SRC_REG, /* code, title, issued by, file */

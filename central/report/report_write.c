@@ -3,8 +3,10 @@
 #include "report_write.h"
 
 #include "../../model/glossary.h"
+#include "../ingest/confchange.h"
 #include "../monitor/words.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -758,6 +760,133 @@ static void station_data_table(struct w *w, const struct wwtp_report_station *st
 	ws(w, "</tbody></table>\n");
 }
 
+#define COMPL_GAPS_SHOWN 50
+
+/* "mất 12/8.640 lần đọc (0,14 %)" in the words of `key` (RT_C_FLEET, RT_C_SHORT). */
+static void compl_short(struct w *w, int key, int64_t lost, int64_t expected)
+{
+	char l[40], e[40], pc[16];
+	wwtp_compl_pct(lost, expected, pc, sizeof pc);
+	if (w->lang != WWTP_LANG_VI)
+		*strchr(pc, ',') = '.';
+	wf(w, T(w, key), num_grouped(l, sizeof l, w->lang, (double)lost),
+	   num_grouped(e, sizeof e, w->lang, (double)expected), pc);
+}
+
+/* "mất 12/8.640 lần đọc (0,14 %)" and the gaps' times (completeness.h). */
+static void station_completeness(struct w *w, const struct wwtp_report_station *st)
+{
+	const struct wwtp_compl *c = &st->compl ;
+	char l[40], e[40], pc[16], lt[40], a[32], b[32];
+	if (!st->has_compl)
+		return;
+	wwtp_compl_pct(c->lost, c->expected, pc, sizeof pc);
+	if (w->lang != WWTP_LANG_VI)
+		*strchr(pc, ',') = '.';
+	ws(w, "<p class=\"compl\">");
+	wf(w, T(w, RT_C_LINE), num_grouped(l, sizeof l, w->lang, (double)c->lost),
+	   num_grouped(e, sizeof e, w->lang, (double)c->expected), pc,
+	   num_grouped(lt, sizeof lt, w->lang, (double)c->late));
+	ws(w, "</p>\n");
+	if (!c->ngaps)
+		return;
+	wf(w, "<p>%s:</p>\n<ul class=\"gaps\">\n", T(w, RT_C_GAPS));
+	for (size_t i = 0; i < c->ngaps && i < COMPL_GAPS_SHOWN; i++) {
+		const struct wwtp_compl_gap *g = &c->gaps[i];
+		local_time(a, sizeof a, g->from_ms);
+		local_time(b, sizeof b, g->to_ms);
+		ws(w, "<li>");
+		if (g->device[0]) {
+			wesc(w, g->device);
+			ws(w, ": ");
+		}
+		if (g->n == 1)
+			wf(w, "%s (1)</li>\n", a);
+		else
+			wf(w, "%s – %s (%s)</li>\n", a, b,
+			   num_grouped(l, sizeof l, w->lang, (double)g->n));
+	}
+	if (c->ngaps > COMPL_GAPS_SHOWN) {
+		ws(w, "<li>");
+		wf(w, T(w, RT_C_MORE), c->ngaps - COMPL_GAPS_SHOWN);
+		ws(w, "</li>\n");
+	}
+	ws(w, "</ul>\n");
+}
+
+/* The measuring-configuration changes of the period (ingest/confchange.h):
+ * "01/03/2026 08:15: COD (outlet): hệ số (scale) 1 → 0,5". Nothing when
+ * there was none. */
+static void station_conf(struct w *w, const struct wwtp_report_station *st)
+{
+	char t[32], one[320];
+	if (!st->nconf)
+		return;
+	wf(w, "<p>%s:</p>\n<ul class=\"conf\">\n", T(w, RT_CONF_TITLE));
+	for (size_t i = 0; i < st->nconf; i++) {
+		const struct wwtp_report_conf *c = &st->conf[i];
+		wwtp_confchange_words(w->lang == WWTP_LANG_VI ? "vi" : "en", st->id, c->device,
+				      c->param, c->setting, c->has_from ? c->from : NULL,
+				      c->has_to ? c->to : NULL, one, sizeof one);
+		wf(w, "<li>%s: ", local_time(t, sizeof t, c->t_ms));
+		wesc(w, one);
+		ws(w, "</li>\n");
+	}
+	ws(w, "</ul>\n");
+}
+
+/* The laboratory samples of the period against the analyzer
+ * (ingest/labsample.h): one row each. Nothing when there was none. */
+static void station_lab(struct w *w, const struct wwtp_report_station *st)
+{
+	static const int verdicts[] = {RT_LAB_NO_DATA, RT_LAB_AGREE, RT_LAB_DISAGREE};
+	char t[32], a[32], b[32], c[32], d[32], head[512];
+	if (!st->nlab)
+		return;
+	wf(w, "<p>%s:</p>\n<table class=\"lab\">\n<thead><tr>", T(w, RT_LAB_TITLE));
+	snprintf(head, sizeof head, "%s", T(w, RT_LAB_HEAD));
+	for (char *cell = head, *bar; cell; cell = bar ? bar + 1 : NULL) {
+		if ((bar = strchr(cell, '|')) != NULL)
+			*bar = '\0';
+		ws(w, "<th>");
+		wesc(w, cell);
+		ws(w, "</th>");
+	}
+	ws(w, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < st->nlab; i++) {
+		const struct wwtp_report_lab *l = &st->lab[i];
+		int pi = wwtp_flag_param_find(st->params, st->nparams, l->param);
+		int v = l->verdict >= 0 && l->verdict < 3 ? l->verdict : 0;
+		wf(w, "<tr class=\"lab %s\"><td class=\"l\">%s</td><td class=\"l\">",
+		   v == WWTP_LAB_DISAGREE ? "bad"
+		   : v == WWTP_LAB_AGREE  ? "ok"
+					  : "warn",
+		   local_time(t, sizeof t, l->t_ms));
+		wesc(w, pi >= 0 ? param_label(w->lang, st, (size_t)pi) : l->param);
+		if (l->unit[0]) {
+			ws(w, " (");
+			wesc(w, l->unit);
+			ws(w, ")");
+		}
+		ws(w, "</td><td class=\"l\">");
+		wesc(w, l->laboratory);
+		ws(w, "</td><td class=\"l\">");
+		wesc(w, l->reference);
+		wf(w, "</td><td>%s</td><td>%s</td>",
+		   num(a, sizeof a, w->lang, l->value, prec_for(l->value)),
+		   num(b, sizeof b, w->lang, l->mean, prec_for(l->mean)));
+		if (isfinite(l->diff) && isfinite(l->rel_pct))
+			wf(w, "<td>%s%s (%s%s %%)</td>", l->diff > 0 ? "+" : "",
+			   num(c, sizeof c, w->lang, l->diff, prec_for(l->diff)),
+			   l->rel_pct > 0 ? "+" : "", num(d, sizeof d, w->lang, l->rel_pct, 1));
+		else
+			wf(w, "<td>%s%s</td>", l->diff > 0 ? "+" : "",
+			   num(c, sizeof c, w->lang, l->diff, prec_for(l->diff)));
+		wf(w, "<td class=\"l\">%s</td></tr>\n", T(w, verdicts[v]));
+	}
+	wf(w, "</tbody>\n</table>\n<p class=\"small\">%s</p>\n", T(w, RT_LAB_NOTE));
+}
+
 static void station_flag(struct w *w, const struct wwtp_report_station *st)
 {
 	const struct wwtp_report_result *r = &st->res;
@@ -976,6 +1105,9 @@ int wwtp_report_doc_station(const struct wwtp_report_period *p,
 		section(&w, &sec, RT_S_DATA);
 		station_data_table(&w, st, p);
 	}
+	station_completeness(&w, st);
+	station_conf(&w, st);
+	station_lab(&w, st);
 	section(&w, &sec, RT_S_FLAG);
 	station_flag(&w, st);
 	doc_signature(&w, doc);
@@ -1170,8 +1302,21 @@ int wwtp_report_doc_fleet(const struct wwtp_report_period *p,
 	   T(&w, RT_FLEET_TOTAL), cnt[0], n,
 	   fmt_pct(a, sizeof a, lang, n ? (double)cnt[0] / (double)n : NAN));
 	wesc(&w, line);
-	wf(&w, "<br>%s<br>%s: %zu/%zu</div>\n", T(&w, RT_FLEET_TARGET), T(&w, RT_FLEET_FLAGGED),
-	   flagged, n);
+	wf(&w, "<br>%s<br>%s: %zu/%zu", T(&w, RT_FLEET_TARGET), T(&w, RT_FLEET_FLAGGED), flagged,
+	   n);
+	int64_t ce = 0, cl = 0;
+	size_t ncompl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (st[i]->has_compl) {
+			ce += st[i]->compl .expected;
+			cl += st[i]->compl .lost;
+			ncompl++;
+		}
+	if (ncompl) {
+		ws(&w, "<br>");
+		compl_short(&w, RT_C_FLEET, cl, ce);
+	}
+	ws(&w, "</div>\n");
 	fleet_chart(&w, st, n);
 	section(&w, &sec, RT_S_STATIONS);
 	wf(&w,
@@ -1204,6 +1349,11 @@ int wwtp_report_doc_fleet(const struct wwtp_report_period *p,
 		   fmt_pct(a, sizeof a, lang, s->res.worst_availability), lost);
 		if (lost)
 			wf(&w, "<br><span class=\"small\">%zu / %zu / %zu</span>", nd, fa, ot);
+		if (s->has_compl) {
+			ws(&w, "<br><span class=\"small compl\">");
+			compl_short(&w, RT_C_SHORT, s->compl .lost, s->compl .expected);
+			ws(&w, "</span>");
+		}
 		ws(&w, "</td><td>");
 		if (s->res.vol_out.method != WWTP_VOL_NONE)
 			wf(&w, "%s m³", num_grouped(b, sizeof b, lang, s->res.vol_out.m3));
@@ -1332,7 +1482,8 @@ int wwtp_report_csv_stations(const struct wwtp_report_period *p,
 	ws(&w, "month,station,name,district,plan_review,regulation,column,kq,kf,design_flow_m3d,"
 	       "verdict,params_limited,params_not_met,params_insufficient,worst_availability,"
 	       "flagged,reasons,volume_out_m3,volume_out_method,volume_out_hours,volume_in_m3,"
-	       "volume_in_method,capacity_use\r\n");
+	       "volume_in_method,capacity_use,polls_expected,polls_received,polls_lost,"
+	       "polls_late\r\n");
 	for (size_t j = 0; j < n; j++) {
 		const struct wwtp_report_station *s = st[j];
 		char reasons[WWTP_FLAG_REASONS_MAX * (WWTP_ID_MAX + 20)];
@@ -1370,6 +1521,11 @@ int wwtp_report_csv_stations(const struct wwtp_report_period *p,
 		cnum(&w, vi->m3);
 		cstr(&w, how[vi->method >= 0 && vi->method < 3 ? vi->method : 0]);
 		cnum(&w, vo->capacity_use);
+		if (s->has_compl)
+			wf(&w, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, s->compl .expected,
+			   s->compl .received, s->compl .lost, s->compl .late);
+		else
+			ws(&w, ",,,,");
 		ws(&w, "\r\n");
 	}
 	return w.rc;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../config/config.h"
 #include "../ingest/influx.h"
 #include "api.h"
 
@@ -38,6 +39,9 @@ struct wwtp_api {
 	/* One InfluxDB client for the series route; requests take turns. */
 	pthread_mutex_t ix_lock;
 	struct wwtp_influx *ix;
+	const struct wwtp_registry *reg;
+	int lost_after_s;
+	struct wwtp_central_lab lab;
 };
 
 /* ---- answers (api.c) ---- */
@@ -99,6 +103,9 @@ void wwtp_api_route_logout(struct wwtp_api *a, const struct wwtp_api_request *q,
 			   const struct wwtp_principal *who, struct wwtp_api_response *r);
 void wwtp_api_route_me(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
 		       const struct wwtp_principal *who, struct wwtp_api_response *r);
+/* GET and POST /api/stations/{id}/samples (api_samples.c). */
+void wwtp_api_route_samples(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			    const struct wwtp_principal *who, struct wwtp_api_response *r);
 /* GET / and /api: what there is to read (api.c, from the table). */
 void wwtp_api_route_index(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
 			  const struct wwtp_principal *who, struct wwtp_api_response *r);

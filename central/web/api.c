@@ -35,6 +35,12 @@ struct wwtp_api *wwtp_api_new(const struct wwtp_api_opts *o)
 	a->health_ctx = o->health_ctx;
 	a->auth = o->auth;
 	a->acks = o->auth ? o->acks : NULL;
+	a->reg = o->reg;
+	a->lost_after_s = o->lost_after_s > 0 ? o->lost_after_s : 3600;
+	if (o->lab)
+		a->lab = *o->lab;
+	else
+		a->lab = (struct wwtp_central_lab){.window_s = 1800, .tolerance_pct = 20};
 	pthread_mutex_init(&a->ix_lock, NULL);
 	return a;
 }

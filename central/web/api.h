@@ -7,7 +7,10 @@
  *   GET /api/stations/{id}
  *   GET /api/stations/{id}/params
  *   GET /api/stations/{id}/series?param=&from=&to=&every=
+ *   GET /api/stations/{id}/completeness?from=&to=
  *   GET /api/alerts?station=&kind=&state=&param=&from=&to=&limit=
+ *   GET /api/stations/{id}/samples?from=&to=
+ *   POST /api/stations/{id}/samples        operators; a laboratory result
  *   POST /api/alerts/{id}/ack             operators; body {"comment": "..."}
  *   POST /api/session, DELETE /api/session, GET /api/me     log-in, log-out
  *
@@ -29,6 +32,7 @@
 #include "acks.h"
 #include "auth.h"
 #include "../config/config.h"
+#include "../ingest/registry.h"
 #include "../monitor/monitor.h"
 
 #define WWTP_API_ARGS_MAX 16
@@ -49,6 +53,12 @@ struct wwtp_api_opts {
 	 * gives one. */
 	struct wwtp_auth *auth;
 	struct wwtp_acks *acks; /* with auth */
+	/* For completeness: the stations' devices; NULL: 503 there. */
+	const struct wwtp_registry *reg;
+	int lost_after_s;
+	/* Laboratory samples (ingest/labsample.h); NULL: the defaults
+	 * (window 1800 s, 20 %, no absolute tolerance). */
+	const struct wwtp_central_lab *lab;
 };
 
 /* NULL on NOMEM. The monitor (and auth, acks) must outlive the API. */

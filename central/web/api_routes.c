@@ -17,7 +17,10 @@
 #include "../../util/err.h"
 #include "../../util/log.h"
 #include "../../util/timeutil.h"
+#include "../ingest/completeness.h"
 #include "../ingest/evidence.h"
+#include "../ingest/confchange.h"
+#include "../ingest/labsample.h"
 #include "../ingest/query.h"
 #include "../../model/glossary.h"
 #include "alerts_csv.h"
@@ -132,6 +135,100 @@ static void route_params(struct wwtp_api *a, const struct wwtp_api_request *q, c
 	api_finish(r, 200, o);
 }
 
+#define HANOI_MS (7 * 3600 * 1000LL)
+#define DAY_MS (86400 * 1000LL)
+#define COMPL_DAYS_MAX 62
+
+static int64_t hanoi_day(int64_t ms)
+{
+	int64_t t = ms + HANOI_MS;
+	return (t - ((t % DAY_MS) + DAY_MS) % DAY_MS) - HANOI_MS;
+}
+
+static json_t *gap_json(const struct wwtp_compl_gap *g)
+{
+	char f[32], t[32];
+	wwtp_format_utc(g->from_ms, f, sizeof(f));
+	wwtp_format_utc(g->to_ms, t, sizeof(t));
+	return json_pack("{s:s,s:s,s:s,s:I,s:i,s:b,s:b}", "device", g->device, "from", f, "to", t,
+			 "n", (json_int_t)g->n, "interval_ms", g->interval_ms, "starts_day",
+			 g->from_start, "ends_day", g->to_end);
+}
+
+/* Polls expected, stored, lost and late per Hanoi day (completeness.h). */
+static void route_completeness(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			       const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	(void)who;
+	static const char *const known[] = {"from", "to", NULL};
+	int64_t from, to;
+	char e[80], why[320] = "", pct[16];
+
+	if (api_check_args(q, known, r) != 0)
+		return;
+	const struct wwtp_reg_station *st = a->reg ? wwtp_registry_find(a->reg, id) : NULL;
+	if (!st) {
+		api_echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	if (!a->have_influx) {
+		api_error(r, 503, "no InfluxDB to read from");
+		return;
+	}
+	if (api_time_arg(q, "to", q->now_ms, &to, r) != 0 ||
+	    api_time_arg(q, "from", to - 6 * DAY_MS, &from, r) != 0)
+		return;
+	from = hanoi_day(from);
+	if (to <= from || (to - from) > COMPL_DAYS_MAX * DAY_MS) {
+		api_error(r, 400, "from must be before to, at most %d days apart", COMPL_DAYS_MAX);
+		return;
+	}
+	json_t *days = json_array(), *o = json_object();
+	int64_t te = 0, tr = 0, tl = 0, tlate = 0;
+	for (int64_t d = from; d < to; d += DAY_MS) {
+		struct wwtp_compl c;
+		char day[32];
+		pthread_mutex_lock(&a->ix_lock);
+		int rc = wwtp_compl_day(&a->ix, &a->influx, st, d, q->now_ms, a->lost_after_s, &c,
+					why, sizeof(why));
+		pthread_mutex_unlock(&a->ix_lock);
+		if (rc != 0) {
+			json_decref(days);
+			json_decref(o);
+			api_echo(why, e, sizeof(e));
+			LOG_WARN(API_MOD, "completeness query failed: %s", why);
+			api_error(r, 502, "InfluxDB: %s", e);
+			return;
+		}
+		json_t *gaps = json_array();
+		for (size_t i = 0; i < c.ngaps; i++)
+			json_array_append_new(gaps, gap_json(&c.gaps[i]));
+		wwtp_format_utc(d + HANOI_MS, day, sizeof(day));
+		day[10] = '\0';
+		wwtp_compl_pct(c.lost, c.expected, pct, sizeof(pct));
+		json_array_append_new(
+		    days, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:o}", "day", day, "expected",
+				    (json_int_t)c.expected, "received", (json_int_t)c.received,
+				    "lost", (json_int_t)c.lost, "late", (json_int_t)c.late,
+				    "lost_pct", pct, "gaps", gaps));
+		te += c.expected;
+		tr += c.received;
+		tl += c.lost;
+		tlate += c.late;
+		wwtp_compl_clear(&c);
+	}
+	wwtp_compl_pct(tl, te, pct, sizeof(pct));
+	json_object_set_new(o, "station", json_string(st->id));
+	json_object_set_new(o, "lost_after_s", json_integer(a->lost_after_s));
+	json_object_set_new(o, "days", days);
+	json_object_set_new(o, "total",
+			    json_pack("{s:I,s:I,s:I,s:I,s:s}", "expected", (json_int_t)te,
+				      "received", (json_int_t)tr, "lost", (json_int_t)tl, "late",
+				      (json_int_t)tlate, "lost_pct", pct));
+	api_finish(r, 200, o);
+}
+
 /* The alerts a query of /api/alerts or /api/alerts.csv asks for, with
  * their acknowledgements; *total: how many matched. NULL with a 4xx/500
  * answer in r. */
@@ -177,14 +274,18 @@ static json_t *alerts_query(struct wwtp_api *a, const struct wwtp_api_request *q
 		int k = 0;
 		while (k < WWTP_ALERT_KINDS && strcmp(wwtp_alert_kind_name(k), v) != 0)
 			k++;
-		/* Central raises one kind of its own: forged or altered data. */
-		if (k == WWTP_ALERT_KINDS && strcmp(v, WWTP_ALERT_KIND_FORGED) != 0) {
-			char list[192] = "";
+		/* Central raises kinds of its own: forged or altered data, a
+		 * measuring configuration changed, the analyzer against a
+		 * laboratory result. */
+		if (k == WWTP_ALERT_KINDS && strcmp(v, WWTP_ALERT_KIND_FORGED) != 0 &&
+		    strcmp(v, WWTP_ALERT_KIND_CONFIG) != 0 && strcmp(v, WWTP_ALERT_KIND_LAB) != 0) {
+			char list[256] = "";
 			for (int i = 0; i < WWTP_ALERT_KINDS; i++)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, ",
 					 wwtp_alert_kind_name(i));
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s",
-				 WWTP_ALERT_KIND_FORGED);
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s, %s, %s",
+				 WWTP_ALERT_KIND_FORGED, WWTP_ALERT_KIND_CONFIG,
+				 WWTP_ALERT_KIND_LAB);
 			api_echo(v, e, sizeof(e));
 			api_error(r, 400, "kind '%s' is not one of %s", e, list);
 			return NULL;
@@ -613,6 +714,72 @@ static void route_ack(struct wwtp_api *a, const struct wwtp_api_request *q, cons
  * bytes but '/'), "{id+}" for one or more bytes of any kind (alert ids
  * hold ':'). Adding a route is one handler above and one row here (docs/api.md).
  * The table is read by api.c. */
+/* One stored configuration change (ingest/confchange.h) into the array. */
+static void conf_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
+{
+	json_t *list = ctx, *o;
+	const char *set = wwtp_query_tag(tags, columns, row, "setting"),
+		   *dev = wwtp_query_tag(tags, columns, row, "device"),
+		   *par = wwtp_query_tag(tags, columns, row, "param"),
+		   *st = wwtp_query_tag(tags, columns, row, "station"),
+		   *from = wwtp_query_col_str(columns, row, "from_value"),
+		   *to = wwtp_query_col_str(columns, row, "to_value"),
+		   *fp = wwtp_query_col_str(columns, row, "fingerprint");
+	double t = wwtp_query_col_num(columns, row, "time", NAN);
+	char ts[32], vi[320];
+	if (!set || !st || !(t > 0 && t < 1e13))
+		return;
+	wwtp_format_utc((int64_t)t, ts, sizeof(ts));
+	wwtp_confchange_words("vi", st, dev, par, set, from, to, vi, sizeof(vi));
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s?,s:s?,s:s?,s:s}", "time", ts, "station", st,
+		      "device", dev, "param", par, "setting", set, "from", from, "to", to,
+		      "fingerprint", fp, "text_vi", vi);
+	if (o)
+		json_array_append_new(list, o);
+}
+
+/* The station's measuring-configuration changes (docs/api.md), newest
+ * first, from the config measurement. */
+static void route_config(struct wwtp_api *a, const struct wwtp_api_request *q, const char *id,
+			 const struct wwtp_principal *who, struct wwtp_api_response *r)
+{
+	(void)who;
+	static const char *const known[] = {"from", "to", NULL};
+	int64_t from, to;
+	char e[80];
+	struct wwtp_buf ql;
+
+	if (api_check_args(q, known, r) != 0)
+		return;
+	if (!a->reg || !wwtp_registry_find(a->reg, id)) {
+		api_echo(id, e, sizeof(e));
+		api_error(r, 404, "no station '%s'", e);
+		return;
+	}
+	if (api_time_arg(q, "to", q->now_ms, &to, r) != 0 ||
+	    api_time_arg(q, "from", to - 366 * DAY_MS, &from, r) != 0)
+		return;
+	if (to <= from) {
+		api_error(r, 400, "from must be before to");
+		return;
+	}
+	wwtp_buf_init(&ql, 1024);
+	int bad = wwtp_buf_adds(&ql, "SELECT * FROM config WHERE station=") ||
+		  wwtp_query_str(&ql, id) ||
+		  wwtp_buf_printf(&ql,
+				  " AND setting =~ /./ AND time >= %" PRId64
+				  "ms AND time < %" PRId64 "ms ORDER BY time DESC LIMIT 1000",
+				  from, to);
+	json_t *doc = series_query(a, bad ? NULL : ql.data, r);
+	wwtp_buf_free(&ql);
+	if (!doc)
+		return;
+	json_t *list = json_array();
+	wwtp_query_each_row(doc, 0, conf_row, list);
+	json_decref(doc);
+	api_finish(r, 200, json_pack("{s:s,s:o}", "station", id, "changes", list));
+}
+
 const struct api_route wwtp_api_routes[] = {
     {"/", M_GET, "GET, HEAD", wwtp_api_route_index, NULL},
     {"/api", M_GET, "GET, HEAD", wwtp_api_route_index, NULL},
@@ -620,7 +787,13 @@ const struct api_route wwtp_api_routes[] = {
     {"/api/stations", M_GET, "GET, HEAD", route_stations, "/api/stations"},
     {"/api/stations/{id}", M_GET, "GET, HEAD", route_stations, "/api/stations/{id}"},
     {"/api/stations/{id}/params", M_GET, "GET, HEAD", route_params, "/api/stations/{id}/params"},
+    {"/api/stations/{id}/completeness", M_GET, "GET, HEAD", route_completeness,
+     "/api/stations/{id}/completeness?from=&to="},
     {"/api/stations/{id}/flags", M_GET, "GET, HEAD", route_flags, "/api/stations/{id}/flags"},
+    {"/api/stations/{id}/config", M_GET, "GET, HEAD", route_config,
+     "/api/stations/{id}/config?from=&to="},
+    {"/api/stations/{id}/samples", M_GET | M_POST, "GET, HEAD, POST", wwtp_api_route_samples,
+     "/api/stations/{id}/samples?from=&to=, POST /api/stations/{id}/samples"},
     {"/api/stations/{id}/series", M_GET, "GET, HEAD", route_series,
      "/api/stations/{id}/series?param=&from=&to=&every="},
     {"/api/stations/{id}/series.csv", M_GET, "GET, HEAD", wwtp_api_route_series_csv,

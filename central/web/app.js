@@ -32,6 +32,19 @@ const T = {
     limit: 'Giới hạn', no_limit: 'không có giới hạn', no_data: 'Không có dữ liệu',
     mean: 'trung bình', within: 'đạt', hours_judged: 'giờ được đánh giá',
     station_alerts: 'Cảnh báo của trạm', availability_title: 'Tính sẵn có của dữ liệu',
+    lab_title: 'So sánh với kết quả phòng thí nghiệm', lab_none: 'Chưa có kết quả phòng thí nghiệm nào được nhập.',
+    lab_missing: 'Máy chủ chưa đọc được các kết quả phòng thí nghiệm (GET /api/stations/{id}/samples).',
+    lab_taken: 'Thời điểm lấy mẫu', lab_param: 'Thông số', lab_value: 'Kết quả phòng thí nghiệm', lab_analyzer: 'Thiết bị đo (trung bình)',
+    lab_diff: 'Chênh lệch', lab_verdict: 'Đánh giá', lab_lab: 'Phòng thí nghiệm', lab_ref: 'Số phiếu kết quả', lab_by: 'Người nhập',
+    v_agree: 'Phù hợp', v_disagree: 'Không phù hợp', v_no_data: 'Không có số liệu thiết bị đo',
+    lab_hint: 'Thiết bị đo: trung bình các giá trị hợp lệ trong {m} phút trước và sau thời điểm lấy mẫu; phù hợp khi chênh lệch không quá {p} % kết quả phòng thí nghiệm (sai số do đơn vị vận hành hệ thống đặt, không phải mức của quy chuẩn).',
+    lab_add: 'Nhập kết quả phòng thí nghiệm', lab_send: 'Lưu kết quả', lab_taken_hint: 'giờ Hà Nội',
+    lab_denied: 'Chỉ người vận hành được nhập kết quả phòng thí nghiệm.', lab_short: 'thiết bị đo {a} · phòng thí nghiệm {l}',
+    conf_title: 'Thay đổi cấu hình đo (12 tháng gần nhất)', conf_none: 'Không có thay đổi cấu hình đo.', conf_missing: 'Máy chủ chưa đọc được lịch sử cấu hình (GET /api/stations/{id}/config).',
+    compl_title: 'Số lần đọc theo ngày (7 ngày gần nhất)', compl_day: 'Ngày', compl_expected: 'Dự kiến', compl_received: 'Nhận được',
+    compl_lost: 'Mất', compl_late: 'Đến muộn', compl_gaps: 'Khoảng mất số liệu dài nhất (thiết bị, giờ Hà Nội, số lần đọc)', compl_total: 'Cộng',
+    compl_line: 'mất {l}/{e} lần đọc ({p} %)', compl_hint: 'Một lần đọc chưa về sau {m} phút kể từ giờ đọc được tính là mất; về sau đó thì tính là đến muộn.',
+    compl_missing: 'Máy chủ chưa tính được số lần đọc (GET /api/stations/{id}/completeness).', compl_more: 'và {n} khoảng ngắn hơn',
     avail_worst: 'Thấp nhất (giờ có trung bình hợp lệ)', faults_worst: 'Thiết bị lỗi (cao nhất)',
     window: 'Cửa sổ đánh giá', hours: 'giờ', hours_with_data: 'Giờ có dữ liệu trong 30 ngày',
     alerts_title: 'Danh sách cảnh báo', f_station: 'Trạm', f_state: 'Trạng thái', f_param: 'Thông số',
@@ -40,7 +53,7 @@ const T = {
     c_station: 'Trạm', c_param: 'Thông số', c_kind: 'Loại', c_start: 'Bắt đầu', c_state: 'Trạng thái',
     c_value: 'Giá trị / giới hạn', c_ack: 'Xác nhận',
     k_exceedance: 'Vượt giới hạn', k_range: 'Ngoài khoảng', k_availability: 'Thiếu dữ liệu',
-    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối', k_suspect_data: 'Số liệu bất thường', k_forged: 'Dữ liệu giả mạo hoặc bị sửa',
+    k_fault: 'Thiết bị lỗi', k_calibration: 'Hiệu chuẩn', k_offline: 'Mất kết nối', k_suspect_data: 'Số liệu bất thường', k_forged: 'Dữ liệu giả mạo hoặc bị sửa', k_config_change: 'Thay đổi cấu hình đo', k_lab_mismatch: 'Thiết bị đo lệch kết quả phòng thí nghiệm',
     state_open: 'đang mở', state_closed: 'đã đóng', closed_at: 'đóng lúc',
     ack: 'Xác nhận', ack_by: '{user} lúc {time}', ack_comment: 'Ghi chú (bắt buộc)',
     ack_send: 'Gửi xác nhận', cancel: 'Huỷ', ack_done: 'Đã xác nhận cảnh báo.',
@@ -98,6 +111,19 @@ const T = {
     limit: 'Limit', no_limit: 'no limit', no_data: 'No data',
     mean: 'mean', within: 'within', hours_judged: 'hours judged',
     station_alerts: 'Alerts of this station', availability_title: 'Data availability',
+    lab_title: 'Laboratory comparisons', lab_none: 'No laboratory result recorded.',
+    lab_missing: 'The server cannot read the laboratory results (GET /api/stations/{id}/samples).',
+    lab_taken: 'Taken', lab_param: 'Parameter', lab_value: 'Laboratory result', lab_analyzer: 'Analyzer (mean)',
+    lab_diff: 'Difference', lab_verdict: 'Verdict', lab_lab: 'Laboratory', lab_ref: 'Reference', lab_by: 'Recorded by',
+    v_agree: 'Agrees', v_disagree: 'Disagrees', v_no_data: 'No analyzer data',
+    lab_hint: 'Analyzer: the mean of its valid readings {m} minutes either side of the time taken; it agrees when the difference is within {p} % of the laboratory result (a tolerance the system operator set, not a regulation figure).',
+    lab_add: 'Record a laboratory result', lab_send: 'Save', lab_taken_hint: 'Hanoi time',
+    lab_denied: 'Only operators record laboratory results.', lab_short: 'analyzer {a} · laboratory {l}',
+    conf_title: 'Measuring-configuration changes (last 12 months)', conf_none: 'No measuring-configuration change.', conf_missing: 'The server cannot read the configuration history (GET /api/stations/{id}/config).',
+    compl_title: 'Polls per day (last 7 days)', compl_day: 'Day', compl_expected: 'Expected', compl_received: 'Received',
+    compl_lost: 'Lost', compl_late: 'Late', compl_gaps: 'Longest gaps (instrument, Hanoi time, polls)', compl_total: 'Total',
+    compl_line: '{l} of {e} polls lost ({p} %)', compl_hint: 'A poll not received {m} minutes after its time counts as lost; received later, as late.',
+    compl_missing: 'The server cannot count the polls yet (GET /api/stations/{id}/completeness).', compl_more: 'and {n} shorter',
     avail_worst: 'Lowest (hours with a valid mean)', faults_worst: 'Instrument in fault (highest)',
     window: 'Evaluation window', hours: 'hours', hours_with_data: 'Hours with data in 30 days',
     alerts_title: 'Alerts', f_station: 'Station', f_state: 'State', f_param: 'Parameter',
@@ -106,7 +132,7 @@ const T = {
     c_station: 'Station', c_param: 'Parameter', c_kind: 'Kind', c_start: 'Start', c_state: 'State',
     c_value: 'Value / limit', c_ack: 'Acknowledgement',
     k_exceedance: 'Exceedance', k_range: 'Out of range', k_availability: 'Missing data',
-    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline', k_suspect_data: 'Suspect data', k_forged: 'Forged or altered data',
+    k_fault: 'Instrument fault', k_calibration: 'Calibration', k_offline: 'Offline', k_suspect_data: 'Suspect data', k_forged: 'Forged or altered data', k_config_change: 'Measuring configuration changed', k_lab_mismatch: 'Analyzer disagrees with the laboratory',
     state_open: 'open', state_closed: 'closed', closed_at: 'closed at',
     ack: 'Acknowledge', ack_by: '{user} at {time}', ack_comment: 'Comment (required)',
     ack_send: 'Send', cancel: 'Cancel', ack_done: 'Alert acknowledged.',
@@ -407,6 +433,10 @@ function ratioOf(a) {
 }
 function valueText(a) {
   /* a fault's or an outage's value is some reading of the device, not what is wrong */
+  if (a.kind === 'lab_mismatch' && a.value !== undefined && a.limit !== undefined) {
+    const u = a.unit ? ' ' + a.unit : '';
+    return t('lab_short', {a: `${fmtNum(a.value)}${u}`, l: `${fmtNum(a.limit)}${u}`});
+  }
   if (a.value === undefined || !['exceedance', 'range', 'availability'].includes(a.kind)) return '–';
   /* the API gives a share's percentages (value_unit '%'); else a share of 0…1 */
   if (a.value_unit === '%') return `${fmtNum(a.value_pct)}% / ${fmtNum(a.limit_pct)}%`;
@@ -562,10 +592,120 @@ function flagHistory(list) {
       rs.length ? h('ul', {class: 'reasons'}, rs.map((x) => h('li', {}, x))) : null);
   }));
 }
+/* Polls expected, received, lost and late per day (docs/api.md, completeness). */
+function complTable(c) {
+  if (!c) return h('p', {class: 'hint'}, t('compl_missing'));
+  const int = (n) => Number(n).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB');
+  const pc = (s) => (lang === 'vi' ? s : s.replace(',', '.'));
+  const gapText = (g) => (g.device ? `${g.device}: ` : '') +
+    (g.n === 1 ? `${fmtTime(g.from)} (1)` : `${fmtTime(g.from)} – ${fmtTime(g.to)} (${int(g.n)})`);
+  /* the gaps under the table, not in it: a column of times does not fit a phone;
+     the longest of the week first, since thousands of short ones say less than one long one */
+  /* a device silent across midnight is one gap: the days' pieces are joined */
+  const joined = [];
+  for (const g of c.days.flatMap((d) => d.gaps)) {
+    let prev = null; /* the device's latest piece (findLast is missing on older phones' browsers) */
+    for (const p of joined) if (p.device === g.device) prev = p;
+    /* the day's first poll keeps the device's phase, an empty day counts from
+       midnight: the pieces meet one to two intervals apart (docs/api.md) */
+    const apart = prev ? Date.parse(g.from) - Date.parse(prev.to) : 0;
+    if (prev && prev.ends_day && g.starts_day && g.interval_ms === prev.interval_ms &&
+        apart > 0 && apart < 2 * g.interval_ms) {
+      prev.to = g.to;
+      prev.ends_day = g.ends_day;
+      prev.n += g.n;
+    } else {
+      joined.push({...g});
+    }
+  }
+  const all = joined.sort((a, b) => b.n - a.n || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const gaps = all.slice(0, 10).map((g) => h('li', {}, gapText(g)));
+  if (all.length > 10) gaps.push(h('li', {}, t('compl_more', {n: int(all.length - 10)})));
+  const days = c.days.slice().reverse();
+  return h('div', {},
+    h('p', {id: 'completeness-total'}, h('strong', {}, t('compl_line', {l: int(c.total.lost), e: int(c.total.expected), p: pc(c.total.lost_pct)}))),
+    h('div', {class: 'table-wrap'}, h('table', {class: 'compl'},
+      h('thead', {}, h('tr', {}, ...['compl_day', 'compl_expected', 'compl_received', 'compl_lost', 'compl_late'].map((k) => h('th', {}, t(k))))),
+      h('tbody', {}, days.map((d) => h('tr', {'data-day': d.day},
+        h('td', {}, `${d.day.slice(8, 10)}/${d.day.slice(5, 7)}`, h('span', {class: 'year'}, `/${d.day.slice(0, 4)}`)), h('td', {class: 'num'}, int(d.expected)), h('td', {class: 'num'}, int(d.received)),
+        h('td', {class: 'num'}, d.lost ? h('span', {class: 'warn'}, `${int(d.lost)} `, h('span', {class: 'pct'}, `(${pc(d.lost_pct)} %)`)) : '0'),
+        h('td', {class: 'num'}, int(d.late))))))),
+    gaps.length ? h('p', {}, t('compl_gaps')) : null,
+    gaps.length ? h('ul', {class: 'gaps', id: 'completeness-gaps'}, gaps) : null,
+    h('p', {class: 'hint'}, t('compl_hint', {m: Math.round(c.lost_after_s / 60)})));
+}
+/* The measuring-configuration changes, newest first (docs/api.md, config). */
+function confList(c) {
+  if (!c) return h('p', {class: 'hint'}, t('conf_missing'));
+  if (!c.changes.length) return h('p', {class: 'none'}, t('conf_none'));
+  const en = (x) => `${x.param ? `${pname(x.param)} (${x.device || x.station})` : x.device ? `device ${x.device}` : `station ${x.station}`}: ` +
+    `${x.setting} ${x.from ?? '(none)'} → ${x.to ?? '(none)'}`;
+  return h('ul', {class: 'gaps', id: 'config-changes'},
+    c.changes.map((x) => h('li', {'data-setting': x.setting}, `${fmtTime(x.time)}: ${lang === 'vi' ? x.text_vi : en(x)}`)));
+}
+/* The laboratory results and their comparison with the analyzer, newest
+ * first (docs/api.md, "Laboratory samples"). */
+function labTable(l) {
+  if (!l) return h('p', {class: 'hint'}, t('lab_missing'));
+  if (!l.samples.length) return h('p', {class: 'none'}, t('lab_none'));
+  const u = (x) => (x.unit ? ' ' + x.unit : '');
+  const signed = (v) => (v > 0 ? '+' : '') + fmtNum(v);
+  const s0 = l.samples[0];
+  return h('div', {},
+    h('div', {class: 'table-wrap'}, h('table', {class: 'alerts', id: 'lab-samples'},
+      h('thead', {}, h('tr', {}, ['lab_taken', 'lab_param', 'lab_value', 'lab_analyzer', 'lab_diff', 'lab_verdict', 'lab_lab', 'lab_ref', 'lab_by'].map((k) => h('th', {}, t(k))))),
+      h('tbody', {}, l.samples.map((x) => h('tr', {'data-verdict': x.verdict, class: x.verdict === 'disagree' ? 'open' : 'closed'},
+        h('td', {'data-label': t('lab_taken')}, fmtTime(x.taken)),
+        h('td', {'data-label': t('lab_param')}, pname(x.param)),
+        h('td', {'data-label': t('lab_value'), class: 'num'}, `${fmtNum(x.value)}${u(x)}`),
+        h('td', {'data-label': t('lab_analyzer'), class: 'num'}, x.analyzer_mean === null ? '–' : `${fmtNum(x.analyzer_mean)}${u(x)}`,
+          x.analyzer_n ? h('span', {class: 'hint'}, ` (n = ${x.analyzer_n})`) : null),
+        h('td', {'data-label': t('lab_diff'), class: 'num'}, x.difference === null ? '–'
+          : `${signed(x.difference)}${u(x)}` + (x.relative_pct === null ? '' : ` (${signed(x.relative_pct)} %)`)),
+        h('td', {'data-label': t('lab_verdict')}, h('span', {class: `badge ${x.verdict === 'disagree' ? 'flag-yes' : x.verdict === 'agree' ? 'flag-no' : ''}`}, t('v_' + x.verdict))),
+        h('td', {'data-label': t('lab_lab')}, x.laboratory),
+        h('td', {'data-label': t('lab_ref')}, x.reference),
+        h('td', {'data-label': t('lab_by')}, x.recorded_by || '–')))))),
+    h('p', {class: 'hint'}, t('lab_hint', {m: Math.round(s0.window_s / 60), p: fmtNum(s0.tolerance_pct)})));
+}
+/* The form for a laboratory result (inspectors and operators) (POST /api/stations/{id}/samples).
+ * The time is typed in Hanoi time and sent in UTC. */
+function openLab(btn, id, params) {
+  stopPolling(); /* the form must not be redrawn under the user's fingers */
+  const msg = h('p', {class: 'error', role: 'alert'});
+  const param = h('select', {id: 'lab-param', required: true}, params.map((p) => h('option', {value: p.param}, `${pname(p.param)}${p.unit ? ' (' + p.unit + ')' : ''}`)));
+  const value = h('input', {id: 'lab-value', type: 'number', step: 'any', required: true});
+  const now = fmtMs(Date.now());
+  const taken = h('input', {id: 'lab-taken', type: 'datetime-local', required: true,
+    value: `${now.slice(6, 10)}-${now.slice(3, 5)}-${now.slice(0, 2)}T${now.slice(11, 16)}`});
+  const labo = h('input', {id: 'lab-laboratory', maxlength: 128, required: true});
+  const ref = h('input', {id: 'lab-reference', maxlength: 128, required: true});
+  const form = h('form', {class: 'ack-form', id: 'lab-form'},
+    h('label', {}, t('lab_param'), ' ', param), ' ',
+    h('label', {}, t('lab_value'), ' ', value), ' ',
+    h('label', {}, `${t('lab_taken')} (${t('lab_taken_hint')})`, ' ', taken), ' ',
+    h('label', {}, t('lab_lab'), ' ', labo), ' ',
+    h('label', {}, t('lab_ref'), ' ', ref),
+    h('div', {}, h('button', {type: 'submit', class: 'primary', id: 'lab-submit'}, t('lab_send')), ' ',
+      h('button', {type: 'button', onclick: () => route()}, t('cancel'))), msg);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const ms = Date.parse(taken.value + ':00Z') - HANOI_MS;
+    try {
+      await api('POST', `/api/stations/${encodeURIComponent(id)}/samples`, {param: param.value, value: Number(value.value),
+        taken: isNaN(ms) ? taken.value : new Date(ms).toISOString(), laboratory: labo.value.trim(), reference: ref.value.trim()});
+      route();
+    } catch (e) {
+      msg.textContent = e.status === 403 ? t('lab_denied') : t('error', {e: e.message});
+    }
+  });
+  btn.replaceWith(form);
+  value.focus();
+}
 function stationView(id) {
   const root = h('section', {id: 'station', 'data-station': id});
   $('#view').replaceChildren(root);
-  let params = null, showAll = false, flags;
+  let params = null, showAll = false, flags, compl, complAt = 0, conf, lab;
   const charts = h('div', {class: 'charts', id: 'charts'});
   const avail = h('div', {id: 'availability'});
   const hoursWithData = {};
@@ -598,6 +738,12 @@ function stationView(id) {
     if (!params) params = await paramsOf(id);
     if (flags === undefined) {
       flags = await api('GET', `/api/stations/${encodeURIComponent(id)}/flags`).catch((e) => (e.status === 404 || e.status === 405 ? null : undefined));
+    }
+    if (Date.now() - complAt > 60000) {
+      complAt = Date.now();
+      compl = await api('GET', `/api/stations/${encodeURIComponent(id)}/completeness`).catch(() => null);
+      conf = await api('GET', `/api/stations/${encodeURIComponent(id)}/config`).catch(() => null);
+      lab = await api('GET', `/api/stations/${encodeURIComponent(id)}/samples`).catch(() => null);
     }
     const open = await api('GET', `/api/alerts?station=${encodeURIComponent(id)}&state=open&order=page&limit=500`);
     /* the latest 10 closed, and "show all" only when there are more */
@@ -637,8 +783,13 @@ function stationView(id) {
       h('h2', {}, t('flag_history')),
       h('div', {id: 'flag-history'}, flags === null ? h('p', {class: 'hint'}, t('flag_history_missing')) : flagHistory(flags)),
       h('h2', {}, t('params_title')), charts,
-      h('h2', {}, t('history')), h('div', {id: 'alert-history'}, alertTable(past, false)), toggle,
-      h('h2', {}, t('availability_title')), avail);
+      h('h2', {}, t('history')), h('div', {id: 'alert-history'}, alertTable(past, false)), toggle || '',
+      h('h2', {}, t('availability_title')), avail,
+      h('h2', {}, t('compl_title')), h('div', {id: 'completeness'}, complTable(compl)),
+      h('h2', {}, t('conf_title')), h('div', {id: 'config'}, confList(conf)),
+      h('h2', {}, t('lab_title')), h('div', {id: 'lab'}, labTable(lab),
+        state.me && params && params.length /* inspectors and operators record */
+          ? h('button', {type: 'button', class: 'ack-btn', id: 'lab-add', onclick: (ev) => openLab(ev.target, id, params)}, t('lab_add')) : null));
     if (Date.now() - state.chartsAt > 60000) {
       state.chartsAt = Date.now();
       await drawCharts(st);
@@ -657,7 +808,7 @@ function ackCell(a) {
   return h('button', {type: 'button', class: 'ack-btn', 'data-alert': a.id, onclick: (ev) => openAck(ev.target, a)}, t('ack'));
 }
 function openAck(btn, a) {
-  stopPolling(); /* the form must not be redrawn under the operator's fingers */
+  stopPolling(); /* the form must not be redrawn under the user's fingers */
   const msg = h('p', {class: 'error', role: 'alert'});
   const ta = h('textarea', {id: 'ack-comment', maxlength: 1000, rows: 2, required: true, placeholder: t('ack_comment')});
   const form = h('form', {class: 'ack-form', id: 'ack-form'}, ta,
@@ -722,7 +873,7 @@ function alertsView(params) {
     if (!stations) {
       stations = await api('GET', '/api/stations');
       state.names = Object.fromEntries(stations.map((x) => [x.id, x.name]));
-      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline', 'suspect_data', 'forged'];
+      const kinds = ['exceedance', 'range', 'availability', 'fault', 'calibration', 'offline', 'suspect_data', 'forged', 'config_change', 'lab_mismatch'];
       form.replaceChildren(
         h('label', {}, t('f_station'), sel('station', [['', t('f_all')], ...stations.map((x) => [x.id, x.name])], params.get('station'))),
         h('label', {}, t('f_state'), sel('state', [['', t('s_all')], ['open', t('s_open')], ['unacked', t('s_unacked')],

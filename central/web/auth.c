@@ -239,11 +239,12 @@ int wwtp_auth_new(const struct wwtp_auth_cfg *cfg, struct wwtp_auth **out)
 		return WWTP_ERR_NOMEM;
 	a->path = strdup(cfg->accounts_file);
 	a->sess = calloc(AUTH_SESSIONS_MAX, sizeof(*a->sess));
-	struct wwtp_rl_cfg rc_cfg = {.free_failures = cfg->max_failures,
-				     .base_ms = 1000,
-				     .max_ms = (int64_t)cfg->lockout_max_s * 1000,
-				     .forget_ms = 2 * (int64_t)cfg->lockout_max_s * 1000 + 60000,
-				     .slots = 4096};
+	struct wwtp_rl_cfg rc_cfg = {
+	    .free_failures = cfg->max_failures,
+	    .base_ms = 1000 * (int64_t)(cfg->first_wait_s > 0 ? cfg->first_wait_s : 1),
+	    .max_ms = (int64_t)cfg->lockout_max_s * 1000,
+	    .forget_ms = 2 * (int64_t)cfg->lockout_max_s * 1000 + 60000,
+	    .slots = 4096};
 	a->rl = wwtp_rl_new(&rc_cfg);
 	/* An address may hold several people (a NAT): more room. */
 	rc_cfg.free_failures *= 3;

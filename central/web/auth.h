@@ -40,6 +40,7 @@ struct wwtp_auth_cfg {
 	int session_max_s;  /* a session ends this long after log-in in any case */
 	int max_failures;   /* failed log-ins per user or address before waits */
 	int lockout_max_s;  /* the longest wait */
+	int first_wait_s;   /* the first wait, doubling after; 0: 1 s */
 };
 
 struct wwtp_principal {

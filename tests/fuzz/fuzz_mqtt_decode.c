@@ -10,13 +10,19 @@
  * with one reason and a text fit for a log line; what is accepted keeps the
  * documented syntax and bounds; and every accepted message becomes line
  * protocol, one point per reading (a message the decoder accepts but the
- * writer cannot write would sit in the spool for ever). */
+ * writer cannot write would sit in the spool for ever). Before that, the
+ * "eval" cut (evalcut.h) on the payload: when it cuts, jansson takes the
+ * cut document exactly when it takes the whole, and they read the same
+ * apart from the "eval" members. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../central/ingest/confchange.h"
 #include "../../central/ingest/decode.h"
+#include "../../central/ingest/evalcut.h"
 #include "../../central/ingest/lineproto.h"
 #include "../../central/ingest/registry.h"
 #include "../../payload/payload.h"
@@ -123,6 +129,21 @@ static void check_accepted(const struct wwtp_in_msg *m, int kind, const char *st
 		check_num(m->has_ratio, m->ratio);
 		FUZZ_ASSERT(!m->has_window || m->window_s >= 0);
 		break;
+	case WWTP_MSG_CONFIG:
+		FUZZ_ASSERT(m->has_ts && m->seq >= 0 && m->more >= 0);
+		FUZZ_ASSERT(m->fingerprint && strlen(m->fingerprint) == 64);
+		FUZZ_ASSERT(!m->previous || strlen(m->previous) == 64);
+		FUZZ_ASSERT(m->nchanges <= WWTP_DECODE_MAX_CHANGES);
+		FUZZ_ASSERT(m->nchanges == 0 || m->changes);
+		for (size_t i = 0; i < m->nchanges; i++) {
+			const struct wwtp_in_change *c = &m->changes[i];
+			FUZZ_ASSERT(c->device && (!c->device[0] || all_in(c->device, cs_name, WWTP_ID_MAX)));
+			FUZZ_ASSERT(!c->param || all_in(c->param, cs_param, WWTP_ID_MAX));
+			FUZZ_ASSERT(c->setting && c->setting[0] && printable(c->setting));
+			FUZZ_ASSERT(!c->from || printable(c->from));
+			FUZZ_ASSERT(!c->to || printable(c->to));
+		}
+		break;
 	default:
 		FUZZ_ASSERT(!"a message kind");
 	}
@@ -138,10 +159,63 @@ static void check_encoded(const struct wwtp_in_msg *m)
 	wwtp_buf_init(&b, 1 << 24);
 	int rc = wwtp_lp_encode(m, &b, &np);
 	FUZZ_ASSERT(rc == 0);
-	FUZZ_ASSERT(np == (m->kind == WWTP_MSG_TELEMETRY ? m->nreadings : 1));
+	FUZZ_ASSERT(np == (m->kind == WWTP_MSG_TELEMETRY			? m->nreadings
+			   : m->kind == WWTP_MSG_CONFIG && m->nchanges > 0 ? m->nchanges
+									   : 1));
+	/* Each change of a config message: one alert point (confchange.h). */
+	for (size_t i = 0; m->kind == WWTP_MSG_CONFIG && i < m->nchanges; i++) {
+		char id[WWTP_CONFCHANGE_ID_MAX];
+		struct wwtp_in_msg a;
+		size_t n1 = 0;
+		FUZZ_ASSERT(wwtp_confchange_alert(m, i, id, &a) == 0);
+		FUZZ_ASSERT(wwtp_lp_encode(&a, &b, &n1) == 0 && n1 == 1);
+		np += n1;
+	}
 	for (size_t i = 0; i < b.len; i++)
 		lines += b.data[i] == '\n';
 	FUZZ_ASSERT(lines == np && b.len > 0 && b.data[b.len - 1] == '\n');
+	wwtp_buf_free(&b);
+}
+
+/* Every "eval" member removed, at any depth (what evalcut.h's output is
+ * to equal). */
+static void drop_eval(json_t *j)
+{
+	size_t i;
+	json_t *v;
+	const char *k;
+	if (json_is_object(j)) {
+		json_object_del(j, "eval");
+		json_object_foreach(j, k, v) drop_eval(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) drop_eval(v);
+	}
+}
+
+/* evalcut.h's promise: when it cuts, jansson takes the cut document exactly
+ * when it takes the whole, and both read the same apart from "eval". */
+static void check_evalcut(const uint8_t *p, size_t n)
+{
+	struct wwtp_buf b;
+	json_error_t e;
+
+	wwtp_buf_init(&b, WWTP_PAYLOAD_MAX);
+	int rc = wwtp_evalcut((const char *)p, n, &b);
+	FUZZ_ASSERT(rc == 0 || rc == 1);
+	if (rc == 1) {
+		FUZZ_ASSERT(b.len <= n);
+		json_t *whole = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &e);
+		json_t *part = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &e);
+		FUZZ_ASSERT((whole != NULL) == (part != NULL));
+		if (whole) {
+			drop_eval(whole);
+			FUZZ_ASSERT(json_equal(whole, part));
+		}
+		json_decref(whole);
+		json_decref(part);
+	} else {
+		FUZZ_ASSERT(b.len == 0);
+	}
 	wwtp_buf_free(&b);
 }
 
@@ -161,6 +235,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *topic = fuzz_strndup(data, tlen);
 	uint8_t *body = (uint8_t *)fuzz_strndup(payload, plen);
 
+	if (plen <= WWTP_PAYLOAD_MAX)
+		check_evalcut(body, plen);
 	int rc = wwtp_decode(topic, tlen, "wwtp", body, plen, reg, NOW_MS, &m, &why);
 	if (rc == 0) {
 		/* What the topic says, worked out here from the bytes. */
@@ -172,6 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kind = strcmp(slash + 1, "telemetry") == 0 ? WWTP_MSG_TELEMETRY
 		       : strcmp(slash + 1, "status") == 0  ? WWTP_MSG_STATUS
 		       : strcmp(slash + 1, "alert") == 0   ? WWTP_MSG_ALERT
+		       : strcmp(slash + 1, "config") == 0  ? WWTP_MSG_CONFIG
 							   : 0;
 		check_accepted(&m, kind, station);
 		check_encoded(&m);

@@ -8,7 +8,8 @@
 #     are not stored as the station's data, and raise one `forged` alert;
 #  3. messages deleted from the gateway's store before they were sent show
 #     up as a chain gap with their seq range, although central was
-#     restarted meanwhile (it reads the chain's position back from InfluxDB).
+#     restarted meanwhile (it reads the chain's position back from InfluxDB,
+#     and the hash of the last link from its kept bytes).
 # With the refusal broken on purpose (evidence.c admitting everything),
 # part 2 fails.
 . "$(dirname "$0")/../lib/common.sh"
@@ -145,6 +146,8 @@ log "deleted telemetry seq $FROM..$TO from the store"
 start_mosquitto "$MQTT_PORT"
 start_central central2 10
 check "central read the chain's position back" grep -q 'chain positions of signed stations read back from InfluxDB ([1-9]' "$T/central2.log"
+check "... and the hash of its last link, from the kept bytes" \
+	grep -q 'and the hash of the last link of 1 station(s)' "$T/central2.log"
 start_collector
 q_gap="SELECT seq_from, seq_to FROM chain WHERE station='$ST' AND event='gap'"
 check "the deleted messages appear as a chain gap" \

@@ -150,6 +150,21 @@ check "the flag's history is on the page (raised dd/mm/yyyy HH:MM, with reasons)
 	'return Array.from(document.querySelectorAll("#flag-history li[data-raised]")).map(e => e.innerText.replace(/\s+/g, " "))')
 if ! grep -Eq '\byen-nghia\b|volume_in|turbidity|flow_out' "$T/station.txt"; then ok "no slug or raw key on the station page"; else
 	not_ok "no slug or raw key on the station page" "$(grep -Eo '.{30}(yen-nghia|volume_in|turbidity|flow_out).{10}' "$T/station.txt" | head -3)"; fi
+# Completeness: the week's figure, then the longest gaps, each naming its
+# instrument, longest first, a device silent across midnight as one gap.
+until_js 'return !!document.querySelector("#completeness-total")' $((15 * SLOW)) >/dev/null
+check "the polls lost of expected are said (mất X/Y lần đọc (p %))" jq -e 'test("^mất [0-9.]+/[0-9.]+ lần đọc \\([0-9]+,[0-9]{2} %\\)$")' <(js \
+	'return document.querySelector("#completeness-total").innerText.trim()')
+js 'return Array.from(document.querySelectorAll("#completeness-gaps li")).map(e => e.innerText.trim())' >"$T/gaps.json"
+cat >"$T/gaps.jq" <<'EOF'
+[.[] | capture("^(?<d>[a-z0-9_.-]+): (?<f>[0-9/]+ [0-9:]+)( – (?<t>[0-9/]+ [0-9:]+))? \\((?<n>[0-9.]+)\\)$")] as $g
+| def day(s): s[0:10] | split("/") | reverse | join("-") + "T00:00:00Z" | fromdate;
+  ($g | length) >= 1 and ($g | length) >= (length - 1)
+  and ([$g[].n | gsub("[.]"; "") | tonumber] as $n | $n == ($n | sort | reverse))
+  and all($g[]; . as $x | (($x.f | endswith(" 00:00")) | not)
+      or ([$g[] | select(.d == $x.d and .t != null and (.t | endswith(" 23:59")) and day(.t) + 86400 == day($x.f))] | length) == 0)
+EOF
+check "the gaps name their instrument, longest first, one across midnight" jq -e -f "$T/gaps.jq" "$T/gaps.json"
 NCLOSED=$(curl -s -u "$USER_I:$PASS_I" "${URL}api/alerts?station=yen-nghia&state=closed&limit=1000" | jq length)
 n1=$(js 'return document.querySelectorAll("#alert-history tr[data-alert]").length')
 if [ "$NCLOSED" -gt 10 ]; then

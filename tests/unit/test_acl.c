@@ -109,6 +109,7 @@ static void test_grants(void **state)
 	assert_non_null(strstr(conf.data, "acl_file /etc/mosquitto/acl\n"));
 	/* The central side's queue must not drop readings the gateways let go. */
 	assert_non_null(strstr(conf.data, "\nmax_queued_messages 0\n"));
+	assert_non_null(strstr(conf.data, "\nmax_inflight_messages 0\n"));
 	assert_non_null(strstr(conf.data, "listener 8883\n"));
 	assert_non_null(strstr(conf.data, "require_certificate true\n"));
 	assert_non_null(strstr(conf.data, "use_identity_as_username true\n"));

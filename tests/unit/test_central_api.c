@@ -599,6 +599,16 @@ static void test_route_table(void **state)
 	json_decref(doc);
 	/* {id} is one path segment. */
 	json_decref(expect(f, "/api/stations/yen-nghia/params/x", NULL, 404));
+	/* Completeness needs the registry, which these tests do not give. */
+	json_decref(expect(f, "/api/stations/yen-nghia/completeness", NULL, 404));
+	/* Laboratory samples: a known station, but no InfluxDB here (503);
+	 * an unknown station, unknown arguments, bad times; a lab_mismatch
+	 * filter is a kind the alerts know. */
+	json_decref(expect(f, "/api/stations/yen-nghia/samples", NULL, 503));
+	json_decref(expect(f, "/api/stations/nowhere/samples", NULL, 404));
+	json_decref(expect(f, "/api/stations/yen-nghia/samples", "param=cod", 400));
+	json_decref(expect(f, "/api/stations/yen-nghia/samples", "from=yesterday", 400));
+	json_decref(expect(f, "/api/alerts", "kind=lab_mismatch", 200));
 }
 
 static void test_index(void **state)
@@ -606,7 +616,8 @@ static void test_index(void **state)
 	struct fx *f = *state;
 	json_t *doc = expect(f, "/", NULL, 200);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "wwtp-central");
-	assert_true(json_array_size(json_object_get(doc, "routes")) == 14);
+	assert_true(json_array_size(json_object_get(doc, "routes")) ==
+		    17); /* with completeness, config, samples */
 	json_decref(doc);
 	json_decref(expect(f, "/api", NULL, 200));
 }

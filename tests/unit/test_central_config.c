@@ -165,6 +165,33 @@ static void test_flags_group(void **state)
 	assert_true(cfg.flags.fault_max == 0.20); /* the rest: defaults */
 }
 
+/* The lab group (ingest/labsample.h): the defaults without it, what is
+ * given with it, unknown keys and out-of-range values refused. */
+static void test_lab_group(void **state)
+{
+	struct wwtp_central_cfg cfg;
+	(void)state;
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR), &cfg, NULL), 0);
+	assert_int_equal(cfg.lab.window_s, 1800);
+	assert_true(cfg.lab.tolerance_pct == 20.0);
+	assert_true(cfg.lab.tolerance_abs == 0.0);
+	assert_int_equal(
+	    wwtp_central_config_load(write_cfg(MIN_MQTT MIN_INFLUX MIN_DIR
+					       "lab = { window_s = 900; tolerance_pct = 15; "
+					       "tolerance_abs = 0.5; };\n"),
+				     &cfg, NULL),
+	    0);
+	assert_int_equal(cfg.lab.window_s, 900);
+	assert_true(cfg.lab.tolerance_pct == 15.0);
+	assert_true(cfg.lab.tolerance_abs == 0.5);
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "lab = { tolerance = 10; };\n", 4,
+		     "unknown key 'tolerance' in lab");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "lab = { window_s = 10; };\n", 4, "window_s");
+	expect_error(MIN_MQTT MIN_INFLUX MIN_DIR "lab = { tolerance_pct = -1.0; };\n", 4,
+		     "tolerance_pct");
+}
+
 /* The alarms group: per kind, what is given over the kind's defaults;
  * unknown kinds and keys refused; no on-delay for exceedances. */
 static void test_alarms_group(void **state)
@@ -467,7 +494,7 @@ int main(void)
 	    cmocka_unit_test(test_flags_group),	 cmocka_unit_test(test_alarms_group),
 	    cmocka_unit_test(test_v2),		 cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_mqtt_tls),	 cmocka_unit_test(test_notify),
-	    cmocka_unit_test(test_report_group),
+	    cmocka_unit_test(test_report_group), cmocka_unit_test(test_lab_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

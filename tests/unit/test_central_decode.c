@@ -10,12 +10,16 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../central/ingest/confchange.h"
 #include "../../central/ingest/decode.h"
+#include "../../central/ingest/evalcut.h"
 #include "../../central/ingest/registry.h"
 #include "../../util/err.h"
 #include "../../payload/payload.h"
@@ -603,6 +607,281 @@ static void test_garbage(void **state)
 	assert_true(accepted > 0);
 }
 
+/* The config message (docs/mqtt.md, "Config"): decoded with its changes;
+ * a change of the station's own settings has device ""; a change of a
+ * point gives rise to one config_change alert (confchange.h). */
+#define CFG_TOPIC "wwtp/thanh-thuy/config"
+#define FP64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_config(void **state)
+{
+	struct wwtp_in_msg m, a;
+	struct wwtp_reject_info why;
+	char id[WWTP_CONFCHANGE_ID_MAX];
+	(void)state;
+	assert_int_equal(
+	    decode(CFG_TOPIC,
+		   "{\"v\":1,\"station\":\"thanh-thuy\",\"ts\":\"2026-01-31T17:00:00.000Z\","
+		   "\"seq\":5,\"fingerprint\":\"" FP64 "\",\"previous\":\"" FP64 "\",\"changes\":["
+		   "{\"device\":\"outlet\",\"param\":\"cod\",\"setting\":\"scale\",\"from\":\"1\","
+		   "\"to\":\"0.5\"},{\"device\":\"\",\"setting\":\"evaluation.min_availability\","
+		   "\"from\":\"0.75\",\"to\":\"0.8\"},{\"device\":\"flow\",\"setting\":\"device\","
+		   "\"from\":\"defined\",\"to\":null}],\"floor\":4}",
+		   &m, &why),
+	    0);
+	assert_int_equal(m.kind, WWTP_MSG_CONFIG);
+	assert_string_equal(wwtp_msg_kind_name(m.kind), "config");
+	assert_int_equal(m.seq, 5);
+	assert_int_equal(m.floor, 4);
+	assert_string_equal(m.fingerprint, FP64);
+	assert_string_equal(m.previous, FP64);
+	assert_int_equal(m.nchanges, 3);
+	assert_string_equal(m.changes[0].param, "cod");
+	assert_string_equal(m.changes[0].from, "1");
+	assert_string_equal(m.changes[0].to, "0.5");
+	assert_string_equal(m.changes[1].device, "");
+	assert_null(m.changes[1].param);
+	assert_null(m.changes[2].to);
+	assert_int_equal(wwtp_confchange_alert(&m, 0, id, &a), 0);
+	assert_int_equal(a.kind, WWTP_MSG_ALERT);
+	assert_string_equal(a.alert_kind, "config_change");
+	assert_string_equal(a.event, "raised");
+	assert_string_equal(a.alert_device, "outlet");
+	assert_string_equal(a.param, "cod");
+	assert_string_equal(a.setting, "scale");
+	assert_string_equal(a.from, "1");
+	assert_string_equal(a.to, "0.5");
+	assert_string_equal(a.id, "thanh-thuy:config:5:1");
+	assert_int_equal(a.start_ms, m.ts_ms);
+	assert_int_equal(wwtp_confchange_alert(&m, 1, id, &a), 0);
+	assert_null(a.alert_device);
+	assert_int_equal(wwtp_confchange_alert(&m, 3, id, &a), WWTP_ERR_INVAL);
+	wwtp_in_msg_clear(&m);
+
+	/* The first run: previous null, no changes. */
+	assert_int_equal(
+	    decode(CFG_TOPIC,
+		   "{\"v\":1,\"station\":\"thanh-thuy\",\"ts\":\"2026-01-31T17:00:00.000Z\","
+		   "\"seq\":1,\"fingerprint\":\"" FP64 "\",\"previous\":null,\"changes\":[]}",
+		   &m, &why),
+	    0);
+	assert_null(m.previous);
+	assert_int_equal(m.nchanges, 0);
+	wwtp_in_msg_clear(&m);
+
+	/* Refused: a fingerprint that is not 64 hex digits; no changes array. */
+	assert_int_equal(
+	    decode(CFG_TOPIC,
+		   "{\"v\":1,\"station\":\"thanh-thuy\",\"ts\":\"2026-01-31T17:00:00.000Z\","
+		   "\"seq\":1,\"fingerprint\":\"abc\",\"changes\":[]}",
+		   &m, &why),
+	    WWTP_ERR_INVAL);
+	assert_int_equal(why.reason, WWTP_REJECT_BAD_FIELD);
+	assert_int_equal(
+	    decode(CFG_TOPIC,
+		   "{\"v\":1,\"station\":\"thanh-thuy\",\"ts\":\"2026-01-31T17:00:00.000Z\","
+		   "\"seq\":1,\"fingerprint\":\"" FP64 "\"}",
+		   &m, &why),
+	    WWTP_ERR_INVAL);
+	assert_int_equal(why.reason, WWTP_REJECT_BAD_FIELD);
+}
+
+/* ---- "eval" cut before parsing (evalcut.h) ---- */
+
+/* A reading's eval as the collector writes it, and a telemetry payload
+ * whose readings carry eval objects: with `e1`, `e2` put in as they are. */
+#define EVAL_OK                                                                                    \
+	"{\"limit\":{\"max\":135},\"windows\":[{\"s\":3600,\"avg\":59.46,\"n\":1,"                 \
+	"\"avail\":0.0003,\"judged\":false},{\"s\":86400,\"avg\":null,\"n\":0}]}"
+#define TEL_EVAL(e1, e2)                                                                           \
+	"{\"v\":1,\"station\":\"thanh-thuy\",\"device\":\"outlet-analyzer\","                      \
+	"\"ts\":\"2026-01-31T17:00:00.000Z\",\"seq\":41,\"readings\":["                            \
+	"{\"param\":\"cod\",\"value\":42.1,\"eval\":" e1 ",\"unit\":\"mg/L\",\"status\":\"ok\"},"  \
+	"{\"eval\":" e2 ",\"param\":\"nh4\",\"value\":-0.5,\"unit\":\"mg/L\",\"status\":\"ok\"}]}"
+
+/* wwtp_evalcut on `in`: its answer, and the output when it cut. */
+static int cut(const char *in, char *out, size_t size)
+{
+	struct wwtp_buf b;
+	wwtp_buf_init(&b, 1 << 20);
+	int rc = wwtp_evalcut(in, strlen(in), &b);
+	out[0] = '\0';
+	if (rc == 1)
+		snprintf(out, size, "%s", b.data);
+	else
+		assert_int_equal(b.len, 0);
+	wwtp_buf_free(&b);
+	return rc;
+}
+
+static void test_eval_cut(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"{\"a\":1,\"eval\":{\"x\":[1,2,{\"y\":\"z\"}]},\"b\":2}", "{\"a\":1,\"b\":2}"},
+	    {"{\"a\":1,\"eval\":3}", "{\"a\":1}"},
+	    {"{\"eval\":1, \"a\":2}", "{ \"a\":2}"},
+	    {" { \"eval\" : [ ] } ", " {  } "},
+	    {"[{\"eval\":{},\"p\":1},{\"p\":2,\"eval\":\"x\"},{\"q\":{\"eval\":null}}]",
+	     "[{\"p\":1},{\"p\":2},{\"q\":{}}]"},
+	    /* quotes, backslashes, braces and the key itself inside strings */
+	    {"{\"s\":\"\\\"eval\\\":{\",\"eval\":{\"t\":\"he said \\\"}\\\", \\\\\\\"eval\\\":\","
+	     "\"u\":\"\\u00e9\\ud83d\\ude00 caf\xc3\xa9 }]\"},\"n\":\"eval\"}",
+	     "{\"s\":\"\\\"eval\\\":{\",\"n\":\"eval\"}"},
+	    /* an "eval" key inside a cut value is cut with it */
+	    {"{\"eval\":{\"eval\":1}}", "{}"},
+	};
+	char out[512];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(cut(cases[i].in, out, sizeof(out)), 1);
+		assert_string_equal(out, cases[i].out);
+		json_error_t e;
+		json_t *j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+		assert_non_null(j);
+		json_decref(j);
+	}
+	/* Nothing to cut: the original is parsed. */
+	assert_int_equal(cut("{\"a\":1}", out, sizeof(out)), 0);
+	assert_int_equal(cut("{\"evaluation\":1}", out, sizeof(out)), 0);
+	assert_int_equal(cut("{\"a\":\"\\\"eval\\\"\"}", out, sizeof(out)), 0);
+	/* Anything it does not judge itself goes to jansson whole. */
+	static const char *const whole[] = {
+	    "{\"ev\\u0061l\":1,\"eval\":2}", /* a key with escapes */
+	    "{\"eval\":1,\"eval\":2}",	     /* twice in one object */
+	    "{\"eval\":{\"a\":tru}}",
+	    "{\"eval\":{\"a\":1,}}",
+	    "{\"eval\":[1,]}",
+	    "{\"eval\":\"\x01\"}",
+	    "{\"eval\":\"\\ud800\"}",
+	    "{\"eval\":\"\\udc00\"}",
+	    "{\"eval\":\"\\u0000\"}",
+	    "{\"eval\":\"\\x\"}",
+	    "{\"eval\":\"\xc0\xaf\"}",
+	    "{\"eval\":\"\xed\xa0\x80\"}",
+	    "{\"eval\":\"\xf4\x90\x80\x80\"}",
+	    "{\"eval\":\"\xe2\x82\"}",
+	    "{\"eval\":{\"a\":1,\"a\":2}}",
+	    "{\"eval\":01}",
+	    "{\"eval\":1.}",
+	    "{\"eval\":-}",
+	    "{\"eval\":1e400}",
+	    "{\"eval\":99999999999999999999}",
+	    "{\"eval\":1} x",
+	    "{\"eval\":1",
+	    "{\"eval\":\"abc",
+	    "{\"eval\" 1}",
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{\"eval\":1}"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		assert_int_equal(cut(whole[i], out, sizeof(out)), 0);
+}
+
+/* Decoding with eval: the readings as without it; an eval jansson would
+ * refuse still makes the payload bad_json. */
+static void test_eval_skipped(void **state)
+{
+	struct wwtp_in_msg m;
+	struct wwtp_reject_info why;
+	(void)state;
+
+	assert_int_equal(decode(TEL_TOPIC, TEL_EVAL(EVAL_OK, "{\"s\":\"\\\"}{\"}"), &m, &why), 0);
+	assert_int_equal(m.nreadings, 2);
+	assert_string_equal(m.readings[0].param, "cod");
+	assert_true(m.readings[0].value == 42.1);
+	assert_string_equal(m.readings[0].unit, "mg/L");
+	assert_string_equal(m.readings[1].param, "nh4");
+	assert_true(m.readings[1].value == -0.5);
+	assert_int_equal(m.seq, 41);
+	wwtp_in_msg_clear(&m);
+
+	static const char *const bad[] = {
+	    TEL_EVAL("{\"a\":tru}", "1"),      TEL_EVAL("1", "{\"a\":1,\"a\":2}"),
+	    TEL_EVAL("\"\\ud800\"", "1"),      TEL_EVAL("1e999", "1"),
+	    TEL_EVAL("{\"x\":\"\x01\"}", "1"), TEL_EVAL("[1,]", "1"),
+	    TEL_EVAL("1,\"eval\":2", "1"),
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(decode(TEL_TOPIC, bad[i], &m, &why), WWTP_ERR_INVAL);
+		assert_int_equal(why.reason, WWTP_REJECT_BAD_JSON);
+	}
+	/* Deeper than the scanner follows: jansson reads it whole, and takes it. */
+	assert_int_equal(
+	    decode(TEL_TOPIC,
+		   TEL_EVAL("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+			    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+			    "1"),
+		   &m, &why),
+	    0);
+	wwtp_in_msg_clear(&m);
+}
+
+/* Removes every "eval" member, at any depth: what the cut should equal. */
+static void drop_eval(json_t *j)
+{
+	size_t i;
+	json_t *v;
+	const char *k;
+	if (json_is_object(j)) {
+		json_object_del(j, "eval");
+		json_object_foreach(j, k, v) drop_eval(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) drop_eval(v);
+	}
+}
+
+/* Mutated payloads with eval: whenever the scanner cuts, jansson takes the
+ * cut document exactly when it takes the whole, and they read the same
+ * apart from eval. */
+static void test_eval_cut_differential(void **state)
+{
+	static const char *const seeds[] = {
+	    TEL_EVAL(EVAL_OK, "{\"s\":\"\\\"}{\\\\\",\"t\":[true,false,null,-0.5e-3]}"),
+	    "{\"eval\":{\"a\":[{\"b\":\"\\u00e9\\ud83d\\ude00\"}]},\"x\":{\"eval\":1,\"y\":2}}",
+	};
+	static const char alphabet[] = "{}[]\":,0123456789.eE+-tfnul\\ \x01\xff\xc3\xa9";
+	char buf[1024];
+	size_t cuts = 0, same = 0;
+	(void)state;
+
+	for (int it = 0; it < 40000; it++) {
+		const char *s = seeds[it % 2];
+		size_t n = strlen(s);
+		memcpy(buf, s, n);
+		int edits = 1 + (int)(next_rand() % 2);
+		for (int e = 0; e < edits && n > 0; e++) {
+			size_t at = next_rand() % n;
+			if (next_rand() % 4 == 0)
+				memmove(buf + at, buf + at + 1, n-- - at - 1);
+			else
+				buf[at] = alphabet[next_rand() % (sizeof(alphabet) - 1)];
+		}
+		struct wwtp_buf b;
+		json_error_t e;
+		wwtp_buf_init(&b, sizeof(buf));
+		int rc = wwtp_evalcut(buf, n, &b);
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 1) {
+			cuts++;
+			json_t *whole = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &e);
+			json_t *part = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &e);
+			assert_int_equal(whole != NULL, part != NULL);
+			if (whole) {
+				drop_eval(whole);
+				assert_true(json_equal(whole, part));
+				same++;
+			}
+			json_decref(whole);
+			json_decref(part);
+		}
+		wwtp_buf_free(&b);
+	}
+	assert_true(cuts > 0 && same > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +897,10 @@ int main(void)
 	    cmocka_unit_test(test_garbage),
 	    cmocka_unit_test(test_reason_text_is_one_line),
 	    cmocka_unit_test(test_suspect),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_eval_cut),
+	    cmocka_unit_test(test_eval_skipped),
+	    cmocka_unit_test(test_eval_cut_differential),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -235,6 +235,38 @@ static void test_resumed_after_central_restart(void **state)
 	assert_true(o.broken == 0);
 }
 
+/* With the hash of the last stored link read back too (its kept bytes),
+ * the first link after the restart is checked against it. */
+static void test_resumed_with_hash(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	unsigned char h5[WWTP_SIGN_HASH_LEN], wrong[WWTP_SIGN_HASH_LEN];
+
+	for (uint64_t l = 1; l <= 5; l++)
+		gateway(f, l, (int64_t)l, 0, &o);
+	memcpy(h5, f->head, sizeof(h5));
+	memset(wrong, 7, sizeof(wrong));
+	wwtp_verify_resume(f->v, "signed", 5);
+	wwtp_verify_resume_hash(f->v, "signed", 4, wrong); /* not the position: ignored */
+	wwtp_verify_resume_hash(f->v, "plain", 5, wrong);  /* no key: ignored */
+	wwtp_verify_resume_hash(f->v, "signed", 5, wrong);
+	/* Link 6 follows the real link 5, not what was read back. */
+	gateway(f, 6, 6, 1, &o);
+	assert_int_equal(o.verdict, WWTP_VERIFY_OK);
+	assert_true(o.broken == 6);
+	/* Again, with the right hash: nothing to say. */
+	wwtp_verify_free(f->v);
+	f->v = wwtp_verify_new(f->reg);
+	assert_non_null(f->v);
+	memcpy(f->head, h5, sizeof(h5));
+	wwtp_verify_resume(f->v, "signed", 5);
+	wwtp_verify_resume_hash(f->v, "signed", 5, h5);
+	gateway(f, 6, 6, 1, &o);
+	assert_true(o.broken == 0);
+	assert_int_equal(o.ngaps, 0);
+}
+
 static void noted(const char *station, void *ctx)
 {
 	assert_string_equal(station, "plain");
@@ -259,6 +291,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_many_gaps_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsigned_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resumed_after_central_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resumed_with_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,12 +104,100 @@ static void test_alert(void **state)
 	    out, "COD vượt quy chuẩn: TB 1 giờ, 1 ngày 208 mg/L, gấp 1,54 lần (Cmax 135 mg/L)");
 }
 
+/* A measuring-configuration change (ingest/confchange.h) as an inspector
+ * reads it: the param's name, the device, the setting in Vietnamese with
+ * the file's key, the values with the decimal comma. */
+static void test_config_change(void **state)
+{
+	struct wwtp_alert_rec raw;
+	struct wwtp_episode p;
+	char out[320];
+	(void)state;
+	memset(&raw, 0, sizeof raw);
+	memset(&p, 0, sizeof p);
+	snprintf(raw.kind, sizeof raw.kind, "config_change");
+	snprintf(raw.station, sizeof raw.station, "thanh-thuy");
+	snprintf(raw.device, sizeof raw.device, "outlet");
+	snprintf(raw.param, sizeof raw.param, "cod");
+	snprintf(raw.setting, sizeof raw.setting, "scale");
+	snprintf(raw.from, sizeof raw.from, "1");
+	snprintf(raw.to, sizeof raw.to, "0.5");
+	raw.has_from = raw.has_to = 1;
+	raw.value = raw.limit = raw.ratio = NAN;
+	p.first = p.shown = &raw;
+	p.subject = "cod";
+	p.count = 1;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thay đổi cấu hình đo: COD (outlet): hệ số (scale) 1 → 0,5");
+
+	snprintf(raw.setting, sizeof raw.setting, "plausible.max");
+	snprintf(raw.from, sizeof raw.from, "5000");
+	snprintf(raw.to, sizeof raw.to, "2000.25");
+	p.count = 2;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thay đổi cấu hình đo: COD (outlet): giới hạn đo trên "
+				 "(plausible.max) 5.000 → 2.000,25 (2 thay đổi)");
+
+	/* A device's own setting; a text value; a point removed. */
+	raw.param[0] = '\0';
+	snprintf(raw.setting, sizeof raw.setting, "status");
+	snprintf(raw.from, sizeof raw.from, "none");
+	snprintf(raw.to, sizeof raw.to, "holding 2 value calibrating=1 fault=2");
+	p.count = 1;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thay đổi cấu hình đo: thiết bị outlet: thanh ghi trạng thái "
+				 "(status) none → holding 2 value calibrating=1 fault=2");
+	snprintf(raw.param, sizeof raw.param, "nh4");
+	snprintf(raw.setting, sizeof raw.setting, "point");
+	raw.has_to = 0;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out,
+			    "Thay đổi cấu hình đo: Amoni (tính theo N) (outlet): điểm đo bị bỏ");
+}
+
+/* The analyzer against a laboratory result (ingest/labsample.h): value
+ * the analyzer's mean, limit the laboratory's value, ratio of the two. */
+static void test_lab_mismatch(void **state)
+{
+	struct wwtp_alert_rec raw;
+	struct wwtp_episode p;
+	char out[320];
+	(void)state;
+	memset(&raw, 0, sizeof raw);
+	memset(&p, 0, sizeof p);
+	snprintf(raw.kind, sizeof raw.kind, "lab_mismatch");
+	snprintf(raw.station, sizeof raw.station, "thanh-thuy");
+	snprintf(raw.param, sizeof raw.param, "cod");
+	snprintf(raw.unit, sizeof raw.unit, "mg/L");
+	raw.value = 80;
+	raw.limit = 50;
+	raw.ratio = 1.6;
+	p.first = p.shown = &raw;
+	p.subject = "cod";
+	p.count = 1;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thiết bị đo COD lệch kết quả phòng thí nghiệm: thiết bị đo 80 "
+				 "mg/L, phòng thí nghiệm 50 mg/L (lệch +60%)");
+	raw.value = 41.25;
+	raw.ratio = 41.25 / 50;
+	p.count = 2;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thiết bị đo COD lệch kết quả phòng thí nghiệm: thiết bị đo 41,25 "
+				 "mg/L, phòng thí nghiệm 50 mg/L (lệch -17,5%) (2 mẫu)");
+	raw.limit = 0; /* a laboratory zero: no ratio */
+	raw.ratio = NAN;
+	p.count = 1;
+	wwtp_words_alert(&p, out, sizeof out);
+	assert_string_equal(out, "Thiết bị đo COD lệch kết quả phòng thí nghiệm: thiết bị đo 41,25 "
+				 "mg/L, phòng thí nghiệm 0 mg/L");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_reason),
-	    cmocka_unit_test(test_alert),
+	    cmocka_unit_test(test_numbers),	 cmocka_unit_test(test_reason),
+	    cmocka_unit_test(test_alert),	 cmocka_unit_test(test_config_change),
+	    cmocka_unit_test(test_lab_mismatch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

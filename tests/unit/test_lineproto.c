@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../central/ingest/confchange.h"
 #include "../../central/ingest/lineproto.h"
 #include "../../util/err.h"
 #include "../../payload/payload.h"
@@ -409,6 +410,63 @@ static void test_alert(void **state)
 				    "id=\"x\",start_ms=1000i 1000\n");
 }
 
+/* A config message: one point per change (its device, param and setting
+ * as tags), or one without them when it lists none; the config_change
+ * alert of a change carries the setting as a tag and the values. */
+static void test_config(void **state)
+{
+	struct wwtp_in_change ch[2] = {
+	    {.device = "outlet", .param = "cod", .setting = "scale", .from = "1", .to = "0.5"},
+	    {.device = "",
+	     .param = NULL,
+	     .setting = "evaluation.fault_after",
+	     .from = "3",
+	     .to = NULL},
+	};
+	struct wwtp_in_msg m, a;
+	char id[WWTP_CONFCHANGE_ID_MAX];
+	size_t np;
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.kind = WWTP_MSG_CONFIG;
+	m.station = "thanh-thuy";
+	m.has_ts = 1;
+	m.ts_ms = 1769878800000LL;
+	m.seq = 7;
+	m.fingerprint = "ab";
+	m.previous = "cd";
+	m.changes = ch;
+	m.nchanges = 2;
+	m.verified = 1;
+	m.link = 40;
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_lp_encode(&m, &b, &np), 0);
+	assert_int_equal(np, 2);
+	assert_string_equal(text(),
+			    "config,device=outlet,param=cod,setting=scale,station=thanh-thuy "
+			    "fingerprint=\"ab\",previous=\"cd\",from_value=\"1\",to_value=\"0.5\","
+			    "changes=2i,seq=7i,verified=1i,chain=40i 1769878800000\n"
+			    "config,setting=evaluation.fault_after,station=thanh-thuy "
+			    "fingerprint=\"ab\",previous=\"cd\",from_value=\"3\",changes=2i,seq=7i,"
+			    "verified=1i,chain=40i 1769878800000\n");
+	assert_int_equal(wwtp_confchange_alert(&m, 0, id, &a), 0);
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_lp_encode(&a, &b, &np), 0);
+	assert_string_equal(text(), "alert,device=outlet,event=raised,kind=config_change,param=cod,"
+				    "setting=scale,station=thanh-thuy id=\"thanh-thuy:config:7:1\","
+				    "from_value=\"1\",to_value=\"0.5\",start_ms=1769878800000i,"
+				    "verified=1i 1769878800000\n");
+	/* The first run: no change, one point. */
+	m.nchanges = 0;
+	m.previous = NULL;
+	wwtp_buf_reset(&b);
+	assert_int_equal(wwtp_lp_encode(&m, &b, &np), 0);
+	assert_int_equal(np, 1);
+	assert_string_equal(text(),
+			    "config,station=thanh-thuy fingerprint=\"ab\",changes=0i,seq=7i,"
+			    "verified=1i,chain=40i 1769878800000\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +474,7 @@ int main(void)
 	    cmocka_unit_test(test_refusals),  cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_telemetry), cmocka_unit_test(test_all_or_nothing),
 	    cmocka_unit_test(test_status),    cmocka_unit_test(test_alert),
+	    cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,6 +116,22 @@ static void test_event_text(void **state)
 	assert_string_equal(
 	    out, "Trạm S: COD thiết bị đo báo lỗi (thiết bị cod-analyzer), từ 03/12/2026 "
 		 "14:00");
+	/* A measuring-configuration change (ingest/confchange.h). */
+	e = ev("s", "Trạm S", "config_change", 1);
+	e.window_s = 0;
+	wwtp_notify_event_text(&e, out, sizeof(out));
+	assert_string_equal(out, "Trạm S: COD có thay đổi cấu hình đo (thiết bị cod-analyzer), từ "
+				 "03/12/2026 14:00");
+	/* The analyzer against a laboratory result (ingest/labsample.h):
+	 * value the analyzer's, limit the laboratory's; medium. */
+	e = ev("s", "Trạm S", "lab_mismatch", 1);
+	e.window_s = 0;
+	e.value = 80;
+	e.limit = 50;
+	wwtp_notify_event_text(&e, out, sizeof(out));
+	assert_string_equal(out, "Trạm S: COD thiết bị đo lệch kết quả phòng thí nghiệm - thiết bị "
+				 "đo 80 mg/L, phòng thí nghiệm 50 mg/L, từ 03/12/2026 14:00");
+	assert_int_equal(e.priority, WWTP_PRIO_MEDIUM);
 }
 
 static void test_subject(void **state)

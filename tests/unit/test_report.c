@@ -19,6 +19,7 @@
 #include "../../central/flags/hourly.h"
 #include "../../central/ingest/influx.h"
 #include "../../central/ingest/query.h"
+#include "../../central/ingest/confchange.h"
 #include "../../central/report/report_query.h"
 #include "../../central/report/report_stats.h"
 #include "../../central/report/schedule.h"
@@ -596,7 +597,24 @@ static void test_parse_answer(void **state)
 	    "[1790830800000,\"d\",\"raised\",\"a2\",\"range\",\"ph\",1.1,1790830800000,"
 	    "\"thanh-thuy\",\"3600\"]]}]},"
 	    "{\"statement_id\":4,\"series\":[{\"name\":\"alert\",\"columns\":[\"time\",\"end_ms\","
-	    "\"id\"],\"values\":[[1790829000000,1790829000000,\"a1\"]]}]}]}";
+	    "\"id\"],\"values\":[[1790829000000,1790829000000,\"a1\"]]}]},"
+	    /* The configuration changes: a point's scale, a device removed. */
+	    "{\"statement_id\":5,\"series\":[{\"name\":\"config\",\"columns\":[\"time\","
+	    "\"changes\",\"device\",\"fingerprint\",\"from_value\",\"param\",\"setting\","
+	    "\"to_value\"],\"values\":[[1790823600000,2,\"outlet\",\"ab\",\"1\",\"cod\","
+	    "\"scale\",\"0.5\"],[1790823600000,2,\"flow\",\"ab\",\"defined\",null,\"device\","
+	    "null]]}]},"
+	    /* The laboratory samples: one disagreeing, one without analyzer
+	     * data, one of a verdict this version does not know (left out). */
+	    "{\"statement_id\":6,\"series\":[{\"name\":\"sample\",\"columns\":[\"time\","
+	    "\"analyzer_mean\",\"difference\",\"laboratory\",\"param\",\"reference\","
+	    "\"relative_pct\",\"station\",\"unit\",\"value\",\"verdict\"],\"values\":["
+	    "[1790823600000,80,30,\"Vilas 123\",\"cod\",\"KQ 88\",60,\"thanh-thuy\","
+	    "\"mg/L\",50,\"disagree\"],"
+	    "[1790830800000,null,null,\"Lab\",\"cod\",\"R2\",null,\"thanh-thuy\",\"mg/L\","
+	    "48,\"no_data\"],"
+	    "[1790834400000,null,null,\"Lab\",\"cod\",\"R3\",null,\"thanh-thuy\",\"mg/L\","
+	    "48,\"maybe\"]]}]}]}";
 
 	assert_int_equal(wwtp_report_parse_answer(json, strlen(json), &f->p, st, err, sizeof err),
 			 0);
@@ -614,6 +632,30 @@ static void test_parse_answer(void **state)
 	assert_int_equal(st->alerts[0].end_ms, 1790829000000LL); /* paired by id: 1.5 h */
 	assert_int_equal(st->alerts[0].window_s, 3600);
 	assert_int_equal(st->alerts[1].end_ms, 0); /* still open */
+	assert_int_equal(st->nconf, 2);
+	assert_int_equal(st->conf[0].t_ms, 1790823600000LL);
+	assert_string_equal(st->conf[0].param, "cod");
+	assert_string_equal(st->conf[0].setting, "scale");
+	assert_true(st->conf[0].has_from && st->conf[0].has_to);
+	assert_string_equal(st->conf[0].to, "0.5");
+	assert_string_equal(st->conf[1].param, "");
+	assert_int_equal(st->conf[1].has_to, 0);
+	char words[200];
+	wwtp_confchange_words("vi", "thanh-thuy", st->conf[0].device, st->conf[0].param,
+			      st->conf[0].setting, st->conf[0].from, st->conf[0].to, words,
+			      sizeof words);
+	assert_string_equal(words, "COD (outlet): hệ số (scale) 1 → 0,5");
+	wwtp_confchange_words("en", "thanh-thuy", st->conf[1].device, NULL, st->conf[1].setting,
+			      st->conf[1].from, NULL, words, sizeof words);
+	assert_string_equal(words, "device flow: device removed");
+	assert_int_equal(st->nlab, 2);
+	assert_int_equal(st->lab[0].t_ms, 1790823600000LL);
+	assert_string_equal(st->lab[0].laboratory, "Vilas 123");
+	assert_string_equal(st->lab[0].reference, "KQ 88");
+	assert_int_equal(st->lab[0].verdict, WWTP_LAB_DISAGREE);
+	assert_true(st->lab[0].value == 50 && st->lab[0].mean == 80 && st->lab[0].rel_pct == 60);
+	assert_int_equal(st->lab[1].verdict, WWTP_LAB_NO_DATA);
+	assert_true(isnan(st->lab[1].mean) && isnan(st->lab[1].diff));
 
 	const char *e1 = "{\"results\":[{\"statement_id\":0,\"error\":\"database not found: x\"}]}";
 	assert_int_equal(wwtp_report_parse_answer(e1, strlen(e1), &f->p, st, err, sizeof err),
@@ -628,6 +670,10 @@ static void test_parse_answer(void **state)
 	assert_int_equal(wwtp_report_parse_answer(e2, strlen(e2), &f->p, st, err, sizeof err), 0);
 	assert_int_equal(st->hours[0].polls, 0);
 	assert_int_equal(st->nalerts, 0);
+	assert_int_equal(st->nconf, 0);
+	assert_int_equal(st->nlab, 0);
+	free(st->conf);
+	free(st->lab);
 	free(st->alerts);
 	free(st->info);
 	free(st);
@@ -714,9 +760,40 @@ static void test_documents(void **state)
 	st->res = f->res;
 	snprintf(st->info[P_COD].name_vi, sizeof st->info[P_COD].name_vi, "COD");
 	const struct wwtp_report_station *l[] = {st};
+	/* Two laboratory samples: the table, in the office's words. */
+	struct wwtp_report_lab lab[2] = {{.t_ms = OCT_START + 3600000LL,
+					  .param = "cod",
+					  .unit = "mg/L",
+					  .laboratory = "Vilas <123>",
+					  .reference = "KQ 88/2026",
+					  .value = 50,
+					  .mean = 80,
+					  .diff = 30,
+					  .rel_pct = 60,
+					  .verdict = WWTP_LAB_DISAGREE},
+					 {.t_ms = OCT_START + 7200000LL,
+					  .param = "cod",
+					  .unit = "mg/L",
+					  .laboratory = "PTN",
+					  .reference = "R2",
+					  .value = 48,
+					  .mean = NAN,
+					  .diff = NAN,
+					  .rel_pct = NAN,
+					  .verdict = WWTP_LAB_NO_DATA}};
+	st->lab = lab;
+	st->nlab = 2;
 
 	wwtp_buf_init(&b, 4 << 20);
 	assert_int_equal(wwtp_report_html_station(&f->p, st, WWTP_LANG_VI, OCT_START, &b), 0);
+	assert_non_null(strstr(b.data, "So sánh với kết quả phòng thí nghiệm"));
+	assert_non_null(strstr(b.data, "<tr class=\"lab bad\"><td class=\"l\">01/10/2026 01:00</td>"
+				       "<td class=\"l\">COD (mg/L)</td><td class=\"l\">Vilas "
+				       "&lt;123&gt;</td><td class=\"l\">KQ 88/2026</td><td>50</td>"
+				       "<td>80</td><td>+30 (+60 %)</td><td class=\"l\">Không phù "
+				       "hợp</td></tr>"));
+	assert_non_null(strstr(b.data, "<td>48</td><td>—</td><td>—</td><td class=\"l\">Không "
+				       "có số liệu thiết bị đo</td>"));
 	assert_non_null(strstr(b.data, "<html lang=\"vi\">"));
 	assert_non_null(strstr(b.data, "Kết quả các thông số theo quy chuẩn"));
 	/* The administrative document (Nghị định 30/2020/NĐ-CP). */
@@ -768,6 +845,8 @@ static void test_documents(void **state)
 	assert_int_equal(wwtp_report_html_station(&f->p, st, WWTP_LANG_VI, OCT_START, &b),
 			 WWTP_ERR_FULL);
 	wwtp_buf_free(&b);
+	st->lab = NULL;
+	st->nlab = 0;
 	free(st->info);
 	free(st);
 	free(f->hours);
