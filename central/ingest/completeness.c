@@ -226,11 +226,44 @@ static int station_where(struct wwtp_buf *q, const char *station, int64_t from, 
 	return rc;
 }
 
+static void first_row(void *ctx, json_t *tags, json_t *columns, json_t *row)
+{
+	(void)tags;
+	int64_t *first = ctx;
+	json_t *v = wwtp_query_col(columns, row, "time");
+	if (json_is_integer(v) && (int64_t)json_integer_value(v) < *first)
+		*first = (int64_t)json_integer_value(v);
+}
+
+int wwtp_compl_first(struct wwtp_influx **ix, const struct wwtp_central_influx *cfg,
+		     const struct wwtp_reg_station *st, int64_t before_ms, int64_t *first_ms,
+		     char *why, size_t n)
+{
+	struct wwtp_buf q;
+	json_t *doc = NULL;
+
+	*first_ms = INT64_MAX;
+	wwtp_buf_init(&q, 512);
+	/* first() of the whole past: InfluxDB reads each series' earliest
+	 * block, not the data. */
+	int rc = wwtp_buf_adds(&q, "SELECT first(\"seq\") FROM \"reading\" WHERE \"station\" = ");
+	if (rc == 0)
+		rc = wwtp_query_str(&q, st->id);
+	if (rc == 0)
+		rc = wwtp_buf_printf(&q, " AND time < %" PRId64 "ms", before_ms);
+	rc = rc == 0 ? run(ix, cfg, &q, &doc, why, n) : WWTP_ERR_NOMEM;
+	if (rc == 0)
+		wwtp_query_each_row(doc, 0, first_row, first_ms);
+	json_decref(doc);
+	wwtp_buf_free(&q);
+	return rc < 0 ? rc : 0;
+}
+
 int wwtp_compl_day(struct wwtp_influx **ix, const struct wwtp_central_influx *cfg,
 		   const struct wwtp_reg_station *st, int64_t day_ms, int64_t now_ms,
-		   int lost_after_s, struct wwtp_compl *c, char *why, size_t n)
+		   int64_t since_ms, int lost_after_s, struct wwtp_compl *c, char *why, size_t n)
 {
-	const int64_t from = day_ms, to = day_ms + 86400000;
+	const int64_t from = since_ms > day_ms ? since_ms : day_ms, to = day_ms + 86400000;
 	int64_t judged = now_ms - (int64_t)lost_after_s * 1000;
 	struct dev_counts d;
 	struct wwtp_buf q;
@@ -243,7 +276,7 @@ int wwtp_compl_day(struct wwtp_influx **ix, const struct wwtp_central_influx *cf
 	if (judged > to)
 		judged = to;
 	if (judged <= from)
-		return 0; /* nothing judged yet */
+		return 0; /* nothing judged yet, or the record starts later */
 	wwtp_buf_init(&q, 4096);
 	rc = wwtp_buf_adds(&q, "SELECT count(\"seq\") FROM \"reading\"");
 	if (rc == 0)

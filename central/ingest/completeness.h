@@ -49,11 +49,22 @@ struct wwtp_compl {
 int wwtp_compl_count(int64_t from_ms, int64_t to_ms, int64_t judged_to_ms, int interval_ms,
 		     const int64_t *t, size_t n, struct wwtp_compl *c);
 
-/* The station's day [day_ms, day_ms + 24 h) as of now_ms, from InfluxDB.
+/* When the station's record starts: the time of the first reading stored
+ * for it before before_ms, or INT64_MAX when there is none. Nothing is
+ * expected of a station before it: a cluster connected on the 15th has not
+ * lost the polls of the 1st to the 14th (its gateway did not exist).
+ * 0, WWTP_ERR_CONN (why says) or WWTP_ERR_NOMEM. */
+int wwtp_compl_first(struct wwtp_influx **ix, const struct wwtp_central_influx *cfg,
+		     const struct wwtp_reg_station *st, int64_t before_ms, int64_t *first_ms,
+		     char *why, size_t n);
+
+/* The station's day [day_ms, day_ms + 24 h) as of now_ms, from InfluxDB,
+ * counted from since_ms on when that is later than the day's start (the
+ * record's start, wwtp_compl_first; INT64_MIN: the whole day).
  * 0, WWTP_ERR_CONN (why says) or WWTP_ERR_NOMEM. */
 int wwtp_compl_day(struct wwtp_influx **ix, const struct wwtp_central_influx *cfg,
 		   const struct wwtp_reg_station *st, int64_t day_ms, int64_t now_ms,
-		   int lost_after_s, struct wwtp_compl *c, char *why, size_t n);
+		   int64_t since_ms, int lost_after_s, struct wwtp_compl *c, char *why, size_t n);
 
 /* The `late` point of a telemetry message stored delay_ms after its poll
  * (more than lost_after): its time is the poll's, so a repeat overwrites it.

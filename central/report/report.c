@@ -236,11 +236,15 @@ static int month_completeness(struct wwtp_influx **ix, const struct wwtp_central
 			      const struct wwtp_report_period *p, struct wwtp_report_station *s,
 			      char *err, size_t errlen)
 {
-	int64_t now = wwtp_now_ms();
+	int64_t now = wwtp_now_ms(), first;
+	int rc = wwtp_compl_first(ix, &cfg->influx, &s->dev, p->until_ms < now ? p->until_ms : now,
+				  &first, err, errlen);
+	if (rc != 0)
+		return rc == WWTP_ERR_NOMEM ? rc : WWTP_ERR_CONN;
 	for (int64_t d = p->start_ms; d < p->until_ms; d += 86400000LL) {
 		struct wwtp_compl c;
-		int rc = wwtp_compl_day(ix, &cfg->influx, &s->dev, d, now, cfg->lost_after_s, &c,
-					err, errlen);
+		rc = wwtp_compl_day(ix, &cfg->influx, &s->dev, d, now, first, cfg->lost_after_s, &c,
+				    err, errlen);
 		if (rc != 0)
 			return rc == WWTP_ERR_NOMEM ? rc : WWTP_ERR_CONN;
 		rc = wwtp_compl_add(&s->compl, &c);

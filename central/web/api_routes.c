@@ -185,13 +185,18 @@ static void route_completeness(struct wwtp_api *a, const struct wwtp_api_request
 		return;
 	}
 	json_t *days = json_array(), *o = json_object();
-	int64_t te = 0, tr = 0, tl = 0, tlate = 0;
+	int64_t te = 0, tr = 0, tl = 0, tlate = 0, first = INT64_MAX;
+	pthread_mutex_lock(&a->ix_lock);
+	int frc = wwtp_compl_first(&a->ix, &a->influx, st, to < q->now_ms ? to : q->now_ms, &first,
+				   why, sizeof(why));
+	pthread_mutex_unlock(&a->ix_lock);
 	for (int64_t d = from; d < to; d += DAY_MS) {
 		struct wwtp_compl c;
 		char day[32];
 		pthread_mutex_lock(&a->ix_lock);
-		int rc = wwtp_compl_day(&a->ix, &a->influx, st, d, q->now_ms, a->lost_after_s, &c,
-					why, sizeof(why));
+		int rc = frc ? frc
+			     : wwtp_compl_day(&a->ix, &a->influx, st, d, q->now_ms, first,
+					      a->lost_after_s, &c, why, sizeof(why));
 		pthread_mutex_unlock(&a->ix_lock);
 		if (rc != 0) {
 			json_decref(days);
@@ -221,6 +226,13 @@ static void route_completeness(struct wwtp_api *a, const struct wwtp_api_request
 	wwtp_compl_pct(tl, te, pct, sizeof(pct));
 	json_object_set_new(o, "station", json_string(st->id));
 	json_object_set_new(o, "lost_after_s", json_integer(a->lost_after_s));
+	if (first == INT64_MAX) {
+		json_object_set_new(o, "records_from", json_null());
+	} else {
+		char f[32];
+		wwtp_format_utc(first, f, sizeof(f));
+		json_object_set_new(o, "records_from", json_string(f));
+	}
 	json_object_set_new(o, "days", days);
 	json_object_set_new(o, "total",
 			    json_pack("{s:I,s:I,s:I,s:I,s:s}", "expected", (json_int_t)te,

@@ -45,6 +45,7 @@ const T = {
     compl_lost: 'Mất', compl_late: 'Đến muộn', compl_gaps: 'Khoảng mất số liệu dài nhất (thiết bị, giờ Hà Nội, số lần đọc)', compl_total: 'Cộng',
     compl_line: 'mất {l}/{e} lần đọc ({p} %)', compl_hint: 'Một lần đọc chưa về sau {m} phút kể từ giờ đọc được tính là mất; về sau đó thì tính là đến muộn.',
     compl_missing: 'Máy chủ chưa tính được số lần đọc (GET /api/stations/{id}/completeness).', compl_more: 'và {n} khoảng ngắn hơn',
+    compl_since: 'Số liệu của trạm bắt đầu từ {t}: trước đó không tính là mất.', compl_never: 'Trạm chưa gửi số liệu nào.',
     avail_worst: 'Thấp nhất (giờ có trung bình hợp lệ)', faults_worst: 'Thiết bị lỗi (cao nhất)',
     window: 'Cửa sổ đánh giá', hours: 'giờ', hours_with_data: 'Giờ có dữ liệu trong 30 ngày',
     alerts_title: 'Danh sách cảnh báo', f_station: 'Trạm', f_state: 'Trạng thái', f_param: 'Thông số',
@@ -124,6 +125,7 @@ const T = {
     compl_lost: 'Lost', compl_late: 'Late', compl_gaps: 'Longest gaps (instrument, Hanoi time, polls)', compl_total: 'Total',
     compl_line: '{l} of {e} polls lost ({p} %)', compl_hint: 'A poll not received {m} minutes after its time counts as lost; received later, as late.',
     compl_missing: 'The server cannot count the polls yet (GET /api/stations/{id}/completeness).', compl_more: 'and {n} shorter',
+    compl_since: 'The station\'s record starts at {t}: nothing before it counts as lost.', compl_never: 'The station has sent no data yet.',
     avail_worst: 'Lowest (hours with a valid mean)', faults_worst: 'Instrument in fault (highest)',
     window: 'Evaluation window', hours: 'hours', hours_with_data: 'Hours with data in 30 days',
     alerts_title: 'Alerts', f_station: 'Station', f_state: 'State', f_param: 'Parameter',
@@ -622,14 +624,21 @@ function complTable(c) {
   const gaps = all.slice(0, 10).map((g) => h('li', {}, gapText(g)));
   if (all.length > 10) gaps.push(h('li', {}, t('compl_more', {n: int(all.length - 10)})));
   const days = c.days.slice().reverse();
+  /* a day wholly before the station's first stored reading expects nothing (docs/api.md) */
+  const before = (d) => !c.records_from || Date.parse(`${d.day}T00:00:00+07:00`) + 86400000 <= Date.parse(c.records_from);
+  const since = c.records_from && days.some(before) ? t('compl_since', {t: fmtTime(c.records_from)}) : null;
   return h('div', {},
     h('p', {id: 'completeness-total'}, h('strong', {}, t('compl_line', {l: int(c.total.lost), e: int(c.total.expected), p: pc(c.total.lost_pct)}))),
     h('div', {class: 'table-wrap'}, h('table', {class: 'compl'},
       h('thead', {}, h('tr', {}, ...['compl_day', 'compl_expected', 'compl_received', 'compl_lost', 'compl_late'].map((k) => h('th', {}, t(k))))),
-      h('tbody', {}, days.map((d) => h('tr', {'data-day': d.day},
-        h('td', {}, `${d.day.slice(8, 10)}/${d.day.slice(5, 7)}`, h('span', {class: 'year'}, `/${d.day.slice(0, 4)}`)), h('td', {class: 'num'}, int(d.expected)), h('td', {class: 'num'}, int(d.received)),
-        h('td', {class: 'num'}, d.lost ? h('span', {class: 'warn'}, `${int(d.lost)} `, h('span', {class: 'pct'}, `(${pc(d.lost_pct)} %)`)) : '0'),
-        h('td', {class: 'num'}, int(d.late))))))),
+      h('tbody', {}, days.map((d) => h('tr', {'data-day': d.day, class: before(d) ? 'none' : null},
+        h('td', {}, `${d.day.slice(8, 10)}/${d.day.slice(5, 7)}`, h('span', {class: 'year'}, `/${d.day.slice(0, 4)}`)),
+        ...(before(d) ? [0, 1, 2, 3].map(() => h('td', {class: 'num'}, '–')) : [
+          h('td', {class: 'num'}, int(d.expected)), h('td', {class: 'num'}, int(d.received)),
+          h('td', {class: 'num'}, d.lost ? h('span', {class: 'warn'}, `${int(d.lost)} `, h('span', {class: 'pct'}, `(${pc(d.lost_pct)} %)`)) : '0'),
+          h('td', {class: 'num'}, int(d.late))])))))),
+    since ? h('p', {class: 'hint', id: 'completeness-since'}, since) : null,
+    c.records_from ? null : h('p', {class: 'hint', id: 'completeness-since'}, t('compl_never')),
     gaps.length ? h('p', {}, t('compl_gaps')) : null,
     gaps.length ? h('ul', {class: 'gaps', id: 'completeness-gaps'}, gaps) : null,
     h('p', {class: 'hint'}, t('compl_hint', {m: Math.round(c.lost_after_s / 60)})));

@@ -66,6 +66,11 @@ check "the gaps' times are the missing polls'" jq -e --arg a "$(iso $((DAY0 + 5 
 	--arg b "$(iso $((DAY0 + 7 * 3600)))" --arg c "$(iso $((DAY0 + 20 * 3600)))" \
 	'.days[0].gaps[0] == {"device": "meter", "from": $a, "to": $b, "n": 3, "interval_ms": 3600000, "starts_day": false, "ends_day": false} and .days[0].gaps[1] == {"device": "meter", "from": $c, "to": $c, "n": 1, "interval_ms": 3600000, "starts_day": false, "ends_day": false}' "$T/c1.json"
 check "every one of them arrived late (two days after its poll)" jq -e '.days[0].late == 20 and .total.late == 20' "$T/c1.json"
+# The day before the station's first reading expects nothing: the record
+# starts with its first poll (a cluster connected that day lost nothing before).
+api "/api/stations/$ST/completeness?from=$((FROM - 86400000))&to=$TO" >"$T/c0.json"
+check "the record starts at the first poll: nothing expected the day before" jq -e --arg a "$(iso "$DAY0")" \
+	'.records_from == $a and (.days | length) == 2 and .days[0].expected == 0 and .days[0].lost == 0 and .days[1].expected == 24 and .total.expected == 24 and .total.lost == 4' "$T/c0.json"
 
 # The withheld slot 20 arrives now: it fills its place and is late too.
 msg 20 | mosquitto_pub -h 127.0.0.1 -p "$MQTT_PORT" -q 1 -t "wwtp/$ST/telemetry" -l
@@ -92,15 +97,17 @@ check "an unknown parameter is 400 ($n)" [ "$n" = 400 ]
 # ---- the monthly report of the plant ----
 MONTH=${DAYSTR:0:7}
 MSTART=$(($(date -u -d "${MONTH}-01T00:00:00+07:00" +%s)))
-# Hourly polls expected from the month's start up to what is judged (now -
-# lost_after), the month's end at most; the report takes its own "now".
+# Hourly polls expected from the record's start (the first poll, DAY0, or
+# the month's start when later) up to what is judged (now - lost_after), the
+# month's end at most; the report takes its own "now".
+RSTART=$((DAY0 > MSTART ? DAY0 : MSTART))
 expect_at() {
 	local end=$(($1 - 600)) mend
 	mend=$(date -u -d "$(date -u -d "@$((MSTART + 25200))" +%Y-%m-01) + 1 month" +%s)
 	mend=$((mend - 25200))
 	[ "$end" -gt "$mend" ] && end=$mend
 	# Per Hanoi day, whole hours: the days are whole hours, so one division.
-	echo $(((end - MSTART) / 3600))
+	echo $(((end - RSTART) / 3600))
 }
 E1=$(expect_at "$(date -u +%s)")
 "$CENTRAL" report -c "$T/central.cfg" --month "$MONTH" --station "$ST" --out "$T/rep" --no-pdf >"$T/rep.out" 2>"$T/rep.log"
@@ -119,13 +126,12 @@ check "it says 21 late" grep -q '; 21 lần đọc đến muộn' <<<"$line"
 G=$(date -u -d "@$((DAY0 + 25200 + 5 * 3600))" +'%d/%m/%Y %H:%M')
 G2=$(date -u -d "@$((DAY0 + 25200 + 7 * 3600))" +'%d/%m/%Y %H:%M')
 check "it lists the device's gap $G – $G2 (3) in Hanoi time" grep -q "<li>meter: $G – $G2 (3)</li>" "$HTML"
-# The days of the month before DAY0 hold nothing: one gap, from the month's
-# first poll to the last before DAY0.
+# The days of the month before DAY0, before the station's first reading,
+# expect nothing: no gap before DAY0.
 if [ "$DAY0" -gt "$MSTART" ]; then
 	F=$(date -u -d "@$((MSTART + 25200))" +'%d/%m/%Y %H:%M')
-	F2=$(date -u -d "@$((DAY0 + 25200 - 3600))" +'%d/%m/%Y %H:%M')
-	check "the days before DAY0 are one gap: $F – $F2" \
-		grep -q "<li>meter: $F – $F2 ($(((DAY0 - MSTART) / 3600)))</li>" "$HTML"
+	check "the days before the first reading are no gap (none starts $F)" \
+		bash -c "! grep -q '<li>meter: $F' '$HTML' && ! grep -q '<li>meter: [0-9/]* [0-9:]* – $(date -u -d "@$((DAY0 + 25200 - 3600))" +'%d/%m/%Y %H:%M') ' '$HTML'"
 fi
 # Nothing after DAY0 either: yesterday and today, one gap across midnight
 # (when both are in the report's month), not one per day.
