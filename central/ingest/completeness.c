@@ -246,7 +246,8 @@ int wwtp_compl_first(struct wwtp_influx **ix, const struct wwtp_central_influx *
 	wwtp_buf_init(&q, 512);
 	/* first() of the whole past: InfluxDB reads each series' earliest
 	 * block, not the data. */
-	int rc = wwtp_buf_adds(&q, "SELECT first(\"seq\") FROM \"reading\" WHERE \"station\" = ");
+	int rc =
+	    wwtp_buf_adds(&q, "SELECT first(\"status\") FROM \"reading\" WHERE \"station\" = ");
 	if (rc == 0)
 		rc = wwtp_query_str(&q, st->id);
 	if (rc == 0)
@@ -278,7 +279,7 @@ int wwtp_compl_day(struct wwtp_influx **ix, const struct wwtp_central_influx *cf
 	if (judged <= from)
 		return 0; /* nothing judged yet, or the record starts later */
 	wwtp_buf_init(&q, 4096);
-	rc = wwtp_buf_adds(&q, "SELECT count(\"seq\") FROM \"reading\"");
+	rc = wwtp_buf_adds(&q, "SELECT count(\"status\") FROM \"reading\"");
 	if (rc == 0)
 		rc = station_where(&q, st->id, from, judged);
 	if (rc == 0)
@@ -302,7 +303,7 @@ int wwtp_compl_day(struct wwtp_influx **ix, const struct wwtp_central_influx *cf
 		struct times ts = {NULL, 0, 0, 0};
 		if (d.best[i] > 0) {
 			wwtp_buf_reset(&q);
-			rc = wwtp_buf_adds(&q, "SELECT \"seq\" FROM \"reading\"");
+			rc = wwtp_buf_adds(&q, "SELECT \"status\" FROM \"reading\"");
 			if (rc == 0)
 				rc = station_where(&q, st->id, from, judged);
 			if (rc == 0)
