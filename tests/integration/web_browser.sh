@@ -263,6 +263,32 @@ wd POST /url "$(jq -n --arg u "${URL}#/alerts?station=yen-nghia&state=acked" '{u
 check "the page shows the acknowledgement" until_js "return /$USER_O/.test(document.querySelector('tr[data-alert=\"$AID\"]')?.textContent || '')" 10
 shot ack-desktop
 
+# ---- 4b. the operator records a laboratory result through the form ----
+# COD of 1 mg/L taken now (the form's default time) against yen-nghia's
+# analyzer, which reads about 230 mg/L in its failed-aeration scenario: the
+# comparison disagrees and raises the lab_mismatch alert (docs/api.md).
+wd POST /url "$(jq -n --arg u "${URL}#/station/yen-nghia" '{url: $u}')" >/dev/null
+until_js 'return !!document.querySelector("#lab-add")' $((15 * SLOW)) >/dev/null
+REF="PT-$(date -u +%s)"
+if click '#lab-add' && until_js 'return !!document.querySelector("#lab-form")' 10 >/dev/null &&
+	js 'const s = document.querySelector("#lab-param"); s.value = "cod"; return s.value' | grep -q cod &&
+	type_in '#lab-value' 1 && type_in '#lab-laboratory' 'Trung tâm Quan trắc Hà Nội' && type_in '#lab-reference' "$REF" &&
+	click '#lab-submit' && until_js 'return !!document.querySelector("#lab-samples tr[data-verdict]")' $((15 * SLOW)) >/dev/null; then
+	ok "the operator records a laboratory result through the station page's form"
+else
+	not_ok "the operator records a laboratory result through the station page's form" "$(js 'return (document.querySelector("#lab-form") || document.querySelector("#view")).innerText' | head -c 300)"
+fi
+curl -s -u "$USER_I:$PASS_I" "${URL}api/stations/yen-nghia/samples" >"$T/samples.json"
+check "the API holds it: COD 1 mg/L from the operator, the analyzer's mean, disagree, with its alert" jq -e --arg r "$REF" --arg u "$USER_O" \
+	'[.samples[] | select(.reference == $r)] | length == 1 and (.[0] | .param == "cod" and .value == 1 and .recorded_by == $u and .analyzer_n > 0 and .analyzer_mean > 1 and .verdict == "disagree" and (.alert | type) == "string")' "$T/samples.json"
+check "the page's row says the same: disagree, the difference, the laboratory" jq -e --arg r "$REF" \
+	'.verdict == "disagree" and (.text | test("Trung tâm Quan trắc Hà Nội")) and (.text | test("\\+[0-9.,]+ mg/L"))' <(js \
+	"const r = Array.from(document.querySelectorAll('#lab-samples tbody tr')).find(e => e.textContent.includes('$REF')); return r ? {verdict: r.dataset.verdict, text: r.innerText} : {}")
+check "the lab_mismatch alert is open for yen-nghia's COD" jq -e 'map(select(.kind == "lab_mismatch" and .param == "cod")) | length == 1' <(curl -s \
+	-u "$USER_I:$PASS_I" "${URL}api/alerts?station=yen-nghia&kind=lab_mismatch&state=open")
+js 'document.querySelector("#lab-samples").scrollIntoView(); return true' >/dev/null
+shot station-lab-desktop-vi
+
 # ---- the archive of the documents the demo made on schedule ----
 # The demo asks for last month's documents today, 200 s after its start
 # (docs/report.md, "On schedule"): listed by /api/reports, each archived
