@@ -172,81 +172,84 @@ static int read_alerts(json_t *results, struct wwtp_report_station *st)
 	return rc;
 }
 
+/* A row reader's station and its first error (the rows go on: a row
+ * callback cannot stop wwtp_query_each_row). */
+struct rows_ctx {
+	struct wwtp_report_station *st;
+	int rc;
+};
+
 /* The sixth statement: the configuration changes (docs/influxdb-schema.md,
  * config), in time order as InfluxDB gives them. */
-static int read_conf(json_t *results, struct wwtp_report_station *st)
+static void conf_row(void *ctx, json_t *tags, json_t *cols, json_t *row)
 {
-	json_t *series = json_object_get(json_array_get(results, 5), "series");
-	for (size_t k = 0; json_is_array(series) && k < json_array_size(series); k++) {
-		json_t *s = json_array_get(series, k), *tags = json_object_get(s, "tags");
-		json_t *cols = json_object_get(s, "columns"), *vals = json_object_get(s, "values");
-		for (size_t r = 0; json_is_array(vals) && r < json_array_size(vals); r++) {
-			json_t *row = json_array_get(vals, r);
-			const char *dev = wwtp_query_tag(tags, cols, row, "device"),
-				   *par = wwtp_query_tag(tags, cols, row, "param"),
-				   *set = wwtp_query_tag(tags, cols, row, "setting"),
-				   *from = wwtp_query_col_str(cols, row, "from_value"),
-				   *to = wwtp_query_col_str(cols, row, "to_value");
-			double t = wwtp_query_col_num(cols, row, "time", NAN);
-			if (!set || !(t > 0 && t < MS_MAX))
-				continue;
-			struct wwtp_report_conf *n =
-			    realloc(st->conf, (st->nconf + 1) * sizeof(*n));
-			if (!n)
-				return WWTP_ERR_NOMEM;
-			st->conf = n;
-			struct wwtp_report_conf *c = &st->conf[st->nconf++];
-			memset(c, 0, sizeof(*c));
-			c->t_ms = (int64_t)t;
-			snprintf(c->device, sizeof c->device, "%s", dev ? dev : "");
-			snprintf(c->param, sizeof c->param, "%s", par ? par : "");
-			snprintf(c->setting, sizeof c->setting, "%s", set);
-			snprintf(c->from, sizeof c->from, "%s", from ? from : "");
-			snprintf(c->to, sizeof c->to, "%s", to ? to : "");
-			c->has_from = from != NULL;
-			c->has_to = to != NULL;
-		}
+	struct rows_ctx *x = ctx;
+	struct wwtp_report_station *st = x->st;
+	const char *dev = wwtp_query_tag(tags, cols, row, "device"),
+		   *par = wwtp_query_tag(tags, cols, row, "param"),
+		   *set = wwtp_query_tag(tags, cols, row, "setting"),
+		   *from = wwtp_query_col_str(cols, row, "from_value"),
+		   *to = wwtp_query_col_str(cols, row, "to_value");
+	double t = wwtp_query_col_num(cols, row, "time", NAN);
+	if (x->rc || !set || !(t > 0 && t < MS_MAX))
+		return;
+	struct wwtp_report_conf *n = realloc(st->conf, (st->nconf + 1) * sizeof(*n));
+	if (!n) {
+		x->rc = WWTP_ERR_NOMEM;
+		return;
 	}
-	return 0;
+	st->conf = n;
+	struct wwtp_report_conf *c = &st->conf[st->nconf++];
+	memset(c, 0, sizeof(*c));
+	c->t_ms = (int64_t)t;
+	snprintf(c->device, sizeof c->device, "%s", dev ? dev : "");
+	snprintf(c->param, sizeof c->param, "%s", par ? par : "");
+	snprintf(c->setting, sizeof c->setting, "%s", set);
+	snprintf(c->from, sizeof c->from, "%s", from ? from : "");
+	snprintf(c->to, sizeof c->to, "%s", to ? to : "");
+	c->has_from = from != NULL;
+	c->has_to = to != NULL;
 }
 
 /* The seventh statement: the laboratory samples (docs/influxdb-schema.md,
  * sample), in time order as InfluxDB gives them. */
-static int read_lab(json_t *results, struct wwtp_report_station *st)
+static void lab_row(void *ctx, json_t *tags, json_t *cols, json_t *row)
 {
-	json_t *series = json_object_get(json_array_get(results, 6), "series");
-	for (size_t k = 0; json_is_array(series) && k < json_array_size(series); k++) {
-		json_t *s = json_array_get(series, k), *tags = json_object_get(s, "tags");
-		json_t *cols = json_object_get(s, "columns"), *vals = json_object_get(s, "values");
-		for (size_t r = 0; json_is_array(vals) && r < json_array_size(vals); r++) {
-			json_t *row = json_array_get(vals, r);
-			const char *par = wwtp_query_tag(tags, cols, row, "param"),
-				   *unit = wwtp_query_col_str(cols, row, "unit"),
-				   *lab = wwtp_query_col_str(cols, row, "laboratory"),
-				   *ref = wwtp_query_col_str(cols, row, "reference");
-			double t = wwtp_query_col_num(cols, row, "time", NAN);
-			int v = wwtp_lab_verdict_parse(wwtp_query_col_str(cols, row, "verdict"));
-			if (!par || !(t > 0 && t < MS_MAX) || v < 0)
-				continue;
-			struct wwtp_report_lab *n = realloc(st->lab, (st->nlab + 1) * sizeof(*n));
-			if (!n)
-				return WWTP_ERR_NOMEM;
-			st->lab = n;
-			struct wwtp_report_lab *l = &st->lab[st->nlab++];
-			memset(l, 0, sizeof(*l));
-			l->t_ms = (int64_t)t;
-			snprintf(l->param, sizeof l->param, "%s", par);
-			snprintf(l->unit, sizeof l->unit, "%s", unit ? unit : "");
-			snprintf(l->laboratory, sizeof l->laboratory, "%s", lab ? lab : "");
-			snprintf(l->reference, sizeof l->reference, "%s", ref ? ref : "");
-			l->value = wwtp_query_col_num(cols, row, "value", NAN);
-			l->mean = wwtp_query_col_num(cols, row, "analyzer_mean", NAN);
-			l->diff = wwtp_query_col_num(cols, row, "difference", NAN);
-			l->rel_pct = wwtp_query_col_num(cols, row, "relative_pct", NAN);
-			l->verdict = v;
-		}
+	struct rows_ctx *x = ctx;
+	struct wwtp_report_station *st = x->st;
+	const char *par = wwtp_query_tag(tags, cols, row, "param"),
+		   *unit = wwtp_query_col_str(cols, row, "unit"),
+		   *lab = wwtp_query_col_str(cols, row, "laboratory"),
+		   *ref = wwtp_query_col_str(cols, row, "reference");
+	double t = wwtp_query_col_num(cols, row, "time", NAN);
+	int v = wwtp_lab_verdict_parse(wwtp_query_col_str(cols, row, "verdict"));
+	if (x->rc || !par || !(t > 0 && t < MS_MAX) || v < 0)
+		return;
+	struct wwtp_report_lab *n = realloc(st->lab, (st->nlab + 1) * sizeof(*n));
+	if (!n) {
+		x->rc = WWTP_ERR_NOMEM;
+		return;
 	}
-	return 0;
+	st->lab = n;
+	struct wwtp_report_lab *l = &st->lab[st->nlab++];
+	memset(l, 0, sizeof(*l));
+	l->t_ms = (int64_t)t;
+	snprintf(l->param, sizeof l->param, "%s", par);
+	snprintf(l->unit, sizeof l->unit, "%s", unit ? unit : "");
+	snprintf(l->laboratory, sizeof l->laboratory, "%s", lab ? lab : "");
+	snprintf(l->reference, sizeof l->reference, "%s", ref ? ref : "");
+	l->value = wwtp_query_col_num(cols, row, "value", NAN);
+	l->mean = wwtp_query_col_num(cols, row, "analyzer_mean", NAN);
+	l->diff = wwtp_query_col_num(cols, row, "difference", NAN);
+	l->rel_pct = wwtp_query_col_num(cols, row, "relative_pct", NAN);
+	l->verdict = v;
+}
+
+static int read_rows(json_t *doc, size_t i, wwtp_query_row_fn fn, struct wwtp_report_station *st)
+{
+	struct rows_ctx x = {st, 0};
+	wwtp_query_each_row(doc, i, fn, &x);
+	return x.rc;
 }
 
 int wwtp_report_parse_answer(const char *json, size_t len, const struct wwtp_report_period *p,
@@ -308,10 +311,10 @@ int wwtp_report_parse_answer(const char *json, size_t len, const struct wwtp_rep
 		rc = read_alerts(results, st);
 	st->nconf = 0;
 	if (rc == 0 && json_array_size(results) >= 6)
-		rc = read_conf(results, st);
+		rc = read_rows(doc, 5, conf_row, st);
 	st->nlab = 0;
 	if (rc == 0 && json_array_size(results) >= 7)
-		rc = read_lab(results, st);
+		rc = read_rows(doc, 6, lab_row, st);
 	json_decref(doc);
 	return rc;
 }
