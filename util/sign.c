@@ -33,13 +33,17 @@ void wwtp_sign_pk_text(const unsigned char pk[WWTP_SIGN_PK_LEN], char out[WWTP_S
 	sodium_bin2hex(out, WWTP_SIGN_PK_TEXT, pk, WWTP_SIGN_PK_LEN);
 }
 
-/* Exactly n bytes of hex digits into n / 2 bytes. */
-static int hex_exact(const char *s, size_t n, unsigned char *out)
+/* Exactly n bytes of hex digits into n / 2 bytes. The wire form takes
+ * lowercase only, as the signer writes it: were "AB" read as "ab", a
+ * signature could be rewritten byte by byte and still check OK. A public
+ * key typed into a station file may be in either case. */
+static int hex_exact(const char *s, size_t n, int any_case, unsigned char *out)
 {
 	size_t got = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		      (any_case && c >= 'A' && c <= 'F')))
 			return WWTP_ERR_INVAL;
 	}
 	if (sodium_hex2bin(out, n / 2, s, n, NULL, &got, NULL) != 0 || got != n / 2)
@@ -51,7 +55,26 @@ int wwtp_sign_pk_parse(const char *s, unsigned char pk[WWTP_SIGN_PK_LEN])
 {
 	if (!s || strlen(s) != 2 * WWTP_SIGN_PK_LEN)
 		return WWTP_ERR_INVAL;
-	return hex_exact(s, 2 * WWTP_SIGN_PK_LEN, pk);
+	return hex_exact(s, 2 * WWTP_SIGN_PK_LEN, 1, pk);
+}
+
+/* Whether the bytes w[0..end) finish with a chain member's head and its
+ * digits (at most 20); *digits and *nd say where they are. */
+static int ends_with_chain(const char *w, size_t end, const char **digits, size_t *nd)
+{
+	static const char chain_head[] = ",\"chain\":";
+	const char *d = w + end;
+	size_t k = 0;
+	while (d > w && d[-1] >= '0' && d[-1] <= '9' && k < 20) {
+		d--;
+		k++;
+	}
+	if (k == 0 || (size_t)(d - w) < sizeof(chain_head) ||
+	    memcmp(d - (sizeof(chain_head) - 1), chain_head, sizeof(chain_head) - 1) != 0)
+		return 0;
+	*digits = d;
+	*nd = k;
+	return 1;
 }
 
 int wwtp_sign_message(struct wwtp_buf *b, const unsigned char sk[WWTP_SIGN_SK_LEN], uint64_t chain,
@@ -66,6 +89,12 @@ int wwtp_sign_message(struct wwtp_buf *b, const unsigned char sk[WWTP_SIGN_SK_LE
 	int rc;
 
 	if (b->len < 2 || b->data[b->len - 1] != '}' || b->data[0] != '{')
+		return WWTP_ERR_INVAL;
+	/* Without a link, an object whose own last member is "chain" would
+	 * read back as a link (wwtp_sign_parse_link cannot tell them apart). */
+	const char *digits;
+	size_t nd;
+	if (chain == 0 && ends_with_chain(b->data, b->len - 1, &digits, &nd))
 		return WWTP_ERR_INVAL;
 	sodium_bin2hex(hex, sizeof(hex), prev ? prev : zero, WWTP_SIGN_HASH_LEN);
 	b->len--;
@@ -104,7 +133,7 @@ static int find_sig(const char *w, size_t len, unsigned char sig[crypto_sign_ed2
 	if (memcmp(t, sig_head, sizeof(sig_head) - 1) != 0 || t[WWTP_SIGN_SUFFIX_LEN - 2] != '"' ||
 	    t[WWTP_SIGN_SUFFIX_LEN - 1] != '}')
 		return 0;
-	return hex_exact(t + sizeof(sig_head) - 1, 2 * crypto_sign_ed25519_BYTES, sig) == 0;
+	return hex_exact(t + sizeof(sig_head) - 1, 2 * crypto_sign_ed25519_BYTES, 0, sig) == 0;
 }
 
 int wwtp_sign_signed_bytes(const char *w, size_t len, struct wwtp_buf *out)
@@ -149,7 +178,6 @@ int wwtp_sign_parse_link(const char *w, size_t len, uint64_t *chain,
 			 unsigned char prev[WWTP_SIGN_HASH_LEN])
 {
 	static const char prev_head[] = ",\"prev\":\"";
-	static const char chain_head[] = ",\"chain\":";
 	const size_t plen = sizeof(prev_head) - 1 + 2 * WWTP_SIGN_HASH_LEN + 1;
 
 	*chain = 0;
@@ -157,21 +185,14 @@ int wwtp_sign_parse_link(const char *w, size_t len, uint64_t *chain,
 		return WWTP_ERR_INVAL;
 	const char *p = w + len - WWTP_SIGN_SUFFIX_LEN - plen;
 	if (memcmp(p, prev_head, sizeof(prev_head) - 1) != 0 || p[plen - 1] != '"' ||
-	    hex_exact(p + sizeof(prev_head) - 1, 2 * WWTP_SIGN_HASH_LEN, prev) != 0)
+	    hex_exact(p + sizeof(prev_head) - 1, 2 * WWTP_SIGN_HASH_LEN, 0, prev) != 0)
 		return WWTP_ERR_INVAL;
-	/* Digits back from p, then the chain member's head. */
-	const char *d = p;
+	/* No chain member (a side signature, perhaps after "seq":5): the
+	 * signer never side-signs an object that ends with one. */
+	const char *d;
+	size_t nd;
 	uint64_t v = 0;
-	size_t nd = 0;
-	while (d > w && d[-1] >= '0' && d[-1] <= '9' && nd < 20) {
-		d--;
-		nd++;
-	}
-	if (nd == 0)
-		return 0; /* no chain member: a side signature */
-	/* Digits of another member (a side signature after "seq":5). */
-	if ((size_t)(d - w) < sizeof(chain_head) ||
-	    memcmp(d - (sizeof(chain_head) - 1), chain_head, sizeof(chain_head) - 1) != 0)
+	if (!ends_with_chain(w, (size_t)(p - w), &d, &nd))
 		return 0;
 	for (size_t i = 0; i < nd; i++) {
 		uint64_t digit = (uint64_t)(d[i] - '0');

@@ -49,8 +49,9 @@ int wwtp_sign_pk_parse(const char *s, unsigned char pk[WWTP_SIGN_PK_LEN]);
 /* Turns the JSON object in b into its signed wire form (above). chain 0
  * adds no "chain" member; prev NULL means 32 zero bytes (the first link).
  * hash, when not NULL, gets the SHA-256 of the signed bytes: the next
- * link's prev. 0, or WWTP_ERR_INVAL (b is not an object) / WWTP_ERR_NOMEM;
- * b is unchanged on error. */
+ * link's prev. 0, or WWTP_ERR_INVAL (b is not an object, or chain is 0 and
+ * the object's last member is "chain", which would read back as a link) /
+ * WWTP_ERR_NOMEM; b is unchanged on error. */
 int wwtp_sign_message(struct wwtp_buf *b, const unsigned char sk[WWTP_SIGN_SK_LEN], uint64_t chain,
 		      const unsigned char prev[WWTP_SIGN_HASH_LEN],
 		      unsigned char hash[WWTP_SIGN_HASH_LEN]);

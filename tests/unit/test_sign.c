@@ -69,6 +69,13 @@ static void test_every_edit_is_seen(void **state)
 	assert_int_equal(wwtp_sign_check(b.data, b.len, pk, NULL, NULL), WWTP_SIGN_OK);
 	/* A byte added in front, or cut off the end. */
 	assert_int_not_equal(wwtp_sign_check(b.data, b.len - 1, pk, NULL, NULL), WWTP_SIGN_OK);
+	/* A hex letter of the signature in the other case names the same
+	 * bytes, but the message is not the one signed (found by fuzz_sign). */
+	size_t k = b.len - 3;
+	while (!(b.data[k] >= 'a' && b.data[k] <= 'f'))
+		k--;
+	b.data[k] = (char)(b.data[k] - 'a' + 'A');
+	assert_int_not_equal(wwtp_sign_check(b.data, b.len, pk, NULL, NULL), WWTP_SIGN_OK);
 	wwtp_buf_free(&b);
 }
 
@@ -170,6 +177,16 @@ static void test_link_read_back(void **state)
 	assert_int_equal(wwtp_sign_message(&b, sk, 0, prev, NULL), 0);
 	assert_int_equal(wwtp_sign_parse_link(b.data, b.len, &chain, got), 0);
 	assert_true(chain == 0);
+	wwtp_buf_free(&b);
+	/* A side signature over an object whose last member is its own
+	 * "chain" would read back as link 5: refused, the bytes left as they
+	 * were (found by fuzz_sign). Linked, the same object is fine. */
+	msg(&b, "{\"seq\":5,\"chain\":5}");
+	assert_int_equal(wwtp_sign_message(&b, sk, 0, prev, NULL), WWTP_ERR_INVAL);
+	assert_string_equal(b.data, "{\"seq\":5,\"chain\":5}");
+	assert_int_equal(wwtp_sign_message(&b, sk, 6, prev, NULL), 0);
+	assert_int_equal(wwtp_sign_parse_link(b.data, b.len, &chain, got), 0);
+	assert_true(chain == 6);
 	wwtp_buf_free(&b);
 	/* Too short, or an unsigned message. */
 	assert_int_equal(wwtp_sign_parse_link("{}", 2, &chain, got), WWTP_ERR_INVAL);
