@@ -10,9 +10,10 @@
 struct vstation {
 	uint64_t last; /* highest link seen; 0: none yet */
 	unsigned char hash[WWTP_SIGN_HASH_LEN];
-	int hash_unknown;   /* last was read back at start, not seen */
-	int last_telemetry; /* the message of link `last` */
-	int64_t last_seq;
+	int hash_unknown; /* last was read back at start, not seen */
+	/* The telemetry with the highest link seen since start (0: none). */
+	uint64_t tel_link;
+	int64_t tel_seq;
 	size_t ngaps;
 	struct wwtp_chain_gap gaps[WWTP_VERIFY_MAX_GAPS];
 };
@@ -64,8 +65,15 @@ void wwtp_verify_free(struct wwtp_verify *v)
 
 static void report(struct wwtp_verify_out *out, const struct wwtp_chain_gap *g)
 {
-	if (out->ngaps < sizeof(out->gaps) / sizeof(out->gaps[0]))
-		out->gaps[out->ngaps++] = *g;
+	if (out->ngaps >= sizeof(out->gaps) / sizeof(out->gaps[0]))
+		return;
+	struct wwtp_chain_gap *o = &out->gaps[out->ngaps++];
+	*o = *g;
+	o->seq_from = o->seq_to = 0;
+	if (g->seq_lo > 0 && g->seq_hi > g->seq_lo + 1) {
+		o->seq_from = g->seq_lo + 1;
+		o->seq_to = g->seq_hi - 1;
+	}
 }
 
 static void drop_gap(struct vstation *s, size_t i)
@@ -74,15 +82,20 @@ static void drop_gap(struct vstation *s, size_t i)
 	s->ngaps--;
 }
 
-/* Opens links from..to as a gap (the oldest goes out, reported, when full). */
+/* Opens links from..to as a gap (the oldest goes out, reported, when full).
+ * Its telemetry neighbours: on the left the last telemetry seen, unless
+ * another hole lies between; on the right this message if telemetry (else
+ * the next new telemetry, in chain_step). Messages may come out of order
+ * (a reconnected gateway sends new ones before its backlog), so either may
+ * be learned later, as the hole is filled from its ends (fill). */
 static void open_gap(struct vstation *s, struct wwtp_verify_out *out, uint64_t from, uint64_t to,
 		     int telemetry, int64_t seq, int64_t now_ms)
 {
 	struct wwtp_chain_gap g = {.from = from, .to = to, .seen_ms = now_ms};
-	if (s->last_telemetry && telemetry && seq > s->last_seq + 1) {
-		g.seq_from = s->last_seq + 1;
-		g.seq_to = seq - 1;
-	}
+	if (s->tel_link > 0 && (s->ngaps == 0 || s->gaps[s->ngaps - 1].to < s->tel_link))
+		g.seq_lo = s->tel_seq;
+	if (telemetry)
+		g.seq_hi = seq;
 	/* Everything in it is older than this message: once the station's
 	 * floor reaches this seq, none of it can still come. */
 	if (telemetry)
@@ -100,28 +113,27 @@ static void fill(struct vstation *s, struct wwtp_verify_out *out, uint64_t link,
 {
 	for (size_t i = 0; i < s->ngaps; i++) {
 		struct wwtp_chain_gap *g = &s->gaps[i];
-		int ranged = g->seq_to > 0 && telemetry;
 		if (link < g->from || link > g->to)
 			continue;
 		if (g->from == g->to) {
 			drop_gap(s, i);
 		} else if (link == g->from) {
 			g->from++;
-			if (ranged)
-				g->seq_from = seq + 1;
+			if (telemetry)
+				g->seq_lo = seq;
 		} else if (link == g->to) {
 			g->to--;
-			if (ranged)
-				g->seq_to = seq - 1;
+			if (telemetry)
+				g->seq_hi = seq;
 		} else {
+			/* Each part's neighbour on this side is this message if
+			 * telemetry, else unknown (it lies in the other part). */
 			struct wwtp_chain_gap right = *g;
 			size_t at = i + 1;
 			right.from = link + 1;
 			g->to = link - 1;
-			if (ranged) {
-				right.seq_from = seq + 1;
-				g->seq_to = seq - 1;
-			}
+			right.seq_lo = telemetry ? seq : 0;
+			g->seq_hi = telemetry ? seq : 0;
 			if (s->ngaps == WWTP_VERIFY_MAX_GAPS) {
 				report(out, &s->gaps[0]);
 				drop_gap(s, 0);
@@ -174,11 +186,15 @@ static void chain_step(struct vstation *s, struct wwtp_verify_out *out, uint64_t
 			out->broken = link;
 		if (s->last > 0 && link > s->last + 1)
 			open_gap(s, out, s->last + 1, link - 1, telemetry, seq, now_ms);
+		else if (telemetry && s->ngaps > 0 && s->gaps[s->ngaps - 1].seq_hi == 0)
+			s->gaps[s->ngaps - 1].seq_hi = seq; /* the last hole's right side */
 		s->last = link;
 		memcpy(s->hash, hash, sizeof(s->hash));
 		s->hash_unknown = 0;
-		s->last_telemetry = telemetry;
-		s->last_seq = seq;
+		if (telemetry) {
+			s->tel_link = link;
+			s->tel_seq = seq;
+		}
 	} else {
 		fill(s, out, link, telemetry, seq); /* late, or a repeat */
 	}

@@ -29,11 +29,15 @@ enum wwtp_verify_verdict {
 const char *wwtp_verify_verdict_name(int v); /* "unsigned", "verified", "missing", "bad" */
 
 /* A hole in the chain: links from..to never arrived. seq_from..seq_to is
- * the telemetry seq range they held when both ends are telemetry (else
- * 0..0: the links are all that is known). */
+ * the telemetry seq range they held, when the telemetry next to the hole
+ * on both sides is known and telemetry is missing (else 0..0: the links
+ * are all that is known). */
 struct wwtp_chain_gap {
 	uint64_t from, to;
 	int64_t seq_from, seq_to;
+	/* The seq of the nearest telemetry before and after the hole, 0 while
+	 * unknown (no other hole between): seq_from..seq_to come from them. */
+	int64_t seq_lo, seq_hi;
 	int64_t final_floor; /* 0 until known: reported once a floor reaches it */
 	int64_t seen_ms;     /* when it was found */
 };
