@@ -11,7 +11,8 @@ struct vstation {
 	uint64_t last; /* highest link seen; 0: none yet */
 	unsigned char hash[WWTP_SIGN_HASH_LEN];
 	int hash_unknown; /* last was read back at start, not seen */
-	/* The telemetry with the highest link seen since start (0: none). */
+	/* The telemetry with the highest link seen since start, in whatever
+	 * order (0: none). */
 	uint64_t tel_link;
 	int64_t tel_seq;
 	size_t ngaps;
@@ -83,7 +84,7 @@ static void drop_gap(struct vstation *s, size_t i)
 }
 
 /* Opens links from..to as a gap (the oldest goes out, reported, when full).
- * Its telemetry neighbours: on the left the last telemetry seen, unless
+ * Its telemetry neighbours: on the left the highest telemetry seen, unless
  * another hole lies between; on the right this message if telemetry (else
  * the next new telemetry, in chain_step). Messages may come out of order
  * (a reconnected gateway sends new ones before its backlog), so either may
@@ -149,13 +150,15 @@ static void fill(struct vstation *s, struct wwtp_verify_out *out, uint64_t link,
 }
 
 /* Gaps the station's floor has passed: final, reported and forgotten. */
-static void settle(struct vstation *s, struct wwtp_verify_out *out, int telemetry, int64_t seq,
-		   int64_t floor)
+static void settle(struct vstation *s, struct wwtp_verify_out *out, uint64_t link, int telemetry,
+		   int64_t seq, int64_t floor)
 {
 	for (size_t i = 0; i < s->ngaps;) {
 		struct wwtp_chain_gap *g = &s->gaps[i];
-		if (g->final_floor == 0 && telemetry && seq > 0)
-			g->final_floor = seq; /* the first telemetry after it */
+		/* Only telemetry after the hole bounds what it held: a late one
+		 * from before it (a backlog) says nothing of it. */
+		if (g->final_floor == 0 && telemetry && seq > 0 && link > g->to)
+			g->final_floor = seq;
 		if (telemetry && g->final_floor > 0 && floor >= g->final_floor) {
 			report(out, g);
 			drop_gap(s, i);
@@ -186,19 +189,20 @@ static void chain_step(struct vstation *s, struct wwtp_verify_out *out, uint64_t
 			out->broken = link;
 		if (s->last > 0 && link > s->last + 1)
 			open_gap(s, out, s->last + 1, link - 1, telemetry, seq, now_ms);
-		else if (telemetry && s->ngaps > 0 && s->gaps[s->ngaps - 1].seq_hi == 0)
+		else if (telemetry && s->ngaps > 0 && s->gaps[s->ngaps - 1].seq_hi == 0 &&
+			 s->tel_link < s->gaps[s->ngaps - 1].from)
 			s->gaps[s->ngaps - 1].seq_hi = seq; /* the last hole's right side */
 		s->last = link;
 		memcpy(s->hash, hash, sizeof(s->hash));
 		s->hash_unknown = 0;
-		if (telemetry) {
-			s->tel_link = link;
-			s->tel_seq = seq;
-		}
 	} else {
 		fill(s, out, link, telemetry, seq); /* late, or a repeat */
 	}
-	settle(s, out, telemetry, seq, floor);
+	if (telemetry && link > s->tel_link) {
+		s->tel_link = link;
+		s->tel_seq = seq;
+	}
+	settle(s, out, link, telemetry, seq, floor);
 }
 
 int wwtp_verify_message(struct wwtp_verify *v, const char *station, const char *payload, size_t len,

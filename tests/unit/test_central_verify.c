@@ -376,6 +376,102 @@ static void test_gap_without_telemetry_has_no_range(void **state)
 	assert_int_equal(o.gaps[0].seq_to, 0);
 }
 
+/* The telemetry next to a hole is the highest seen, whatever order it
+ * came in: here link 3 fills an earlier hole before links 5..6 are lost. */
+static void test_gap_range_after_a_filled_hole(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	struct held m[8];
+
+	for (int i = 1; i <= 2; i++) {
+		make(f, &m[i], (uint64_t)i, i, 1);
+		deliver(f, &m[i], i, &o);
+	}
+	make(f, &m[3], 3, 3, 1);
+	make(f, &m[4], 4, 1, 0); /* an alert, sent before reading 3 */
+	deliver(f, &m[4], 3, &o);
+	deliver(f, &m[3], 3, &o);
+	make(f, &m[5], 5, 4, 1); /* lost, with 6 */
+	make(f, &m[6], 6, 5, 1);
+	wwtp_buf_free(&m[5].b);
+	wwtp_buf_free(&m[6].b);
+	make(f, &m[7], 7, 6, 1);
+	deliver(f, &m[7], 6, &o);
+	assert_int_equal(o.ngaps, 1);
+	assert_true(o.gaps[0].from == 5 && o.gaps[0].to == 6);
+	assert_int_equal(o.gaps[0].seq_from, 4);
+	assert_int_equal(o.gaps[0].seq_to, 5);
+}
+
+/* A hole split by a late alert: its left part's right neighbour is not
+ * the next new reading (readings came between, filling the right part),
+ * so it gets no range rather than a wrong one. */
+static void test_split_gap_gets_no_wrong_range(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	struct held m[8];
+
+	make(f, &m[1], 1, 1, 1);
+	deliver(f, &m[1], 1, &o);
+	make(f, &m[2], 2, 2, 1); /* lost */
+	make(f, &m[3], 3, 1, 0); /* an alert */
+	make(f, &m[4], 4, 3, 1);
+	make(f, &m[5], 5, 4, 1);
+	make(f, &m[6], 6, 2, 0); /* an alert */
+	wwtp_buf_free(&m[2].b);
+	int order[] = {6, 3, 4, 5};
+	for (size_t k = 0; k < 4; k++) {
+		deliver(f, &m[order[k]], 2, &o);
+		assert_int_equal(o.ngaps, 0);
+	}
+	make(f, &m[7], 7, 5, 1);
+	deliver(f, &m[7], 5, &o);
+	assert_int_equal(o.ngaps, 1);
+	assert_true(o.gaps[0].from == 2 && o.gaps[0].to == 2);
+	assert_true((o.gaps[0].seq_from == 0 && o.gaps[0].seq_to == 0) ||
+		    (o.gaps[0].seq_from == 2 && o.gaps[0].seq_to == 2));
+}
+
+/* A backlog delivered with its real floors (each message's own seq, the
+ * lowest the gateway still holds) after a live configuration message: a
+ * reading from before the hole must not make it final while its links are
+ * still on their way; only the two deleted ones end up a gap. */
+static void test_backlog_does_not_close_hole_early(void **state)
+{
+	struct fx *f = *state;
+	struct wwtp_verify_out o;
+	struct held m[12];
+	size_t gaps = 0;
+
+	for (int i = 1; i <= 3; i++) {
+		make(f, &m[i], (uint64_t)i, i, 1);
+		wwtp_buf_free(&m[i].b);
+	}
+	wwtp_verify_resume(f->v, "signed", 3);
+	for (int i = 4; i <= 9; i++)
+		make(f, &m[i], (uint64_t)i, i, 1);
+	wwtp_buf_free(&m[6].b);
+	wwtp_buf_free(&m[7].b);
+	make(f, &m[10], 10, 2, 0);
+	make(f, &m[11], 11, 10, 1);
+	deliver(f, &m[10], 4, &o);
+	int backlog[] = {4, 5, 8, 9};
+	for (size_t k = 0; k < 4; k++) {
+		int i = backlog[k];
+		deliver(f, &m[i], i, &o);
+		for (size_t g = 0; g < o.ngaps; g++, gaps++) {
+			assert_true(o.gaps[g].from == 6 && o.gaps[g].to == 7);
+			assert_int_equal(o.gaps[g].seq_from, 6);
+			assert_int_equal(o.gaps[g].seq_to, 7);
+		}
+	}
+	deliver(f, &m[11], 10, &o);
+	gaps += o.ngaps;
+	assert_int_equal(gaps, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +486,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gap_range_when_backlog_comes_after, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_gap_without_telemetry_has_no_range, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_gap_range_after_a_filled_hole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_split_gap_gets_no_wrong_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backlog_does_not_close_hole_early, setup,
 					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
