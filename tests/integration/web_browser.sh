@@ -85,7 +85,21 @@ js() { # js SCRIPT [ARGS-JSON]: runs SCRIPT in the page, its result as JSON
 }
 el() { wd POST /element "$(jq -n --arg v "$1" '{using: "css selector", value: $v}')" | jq -r '.["element-6066-11e4-a52e-4f735466cecf"] // empty'; }
 type_in() { local e; e=$(el "$1") && [ -n "$e" ] && wd POST "/element/$e/value" "$(jq -n --arg t "$2" '{text: $t}')" >/dev/null; }
-click() { local e; e=$(el "$1") && [ -n "$e" ] && wd POST "/element/$e/click" '{}' >/dev/null; }
+# click SELECTOR: clicks it. The overview is drawn again every 5 s: on a slow
+# machine the element found may be replaced before the click reaches it
+# (WebDriver answers "stale element reference"), so it is found again.
+click() {
+	local e i out
+	for ((i = 0; i < 5; i++)); do
+		e=$(el "$1")
+		[ -n "$e" ] || return 1
+		out=$(wd POST "/element/$e/click" '{}')
+		jq -e 'type == "object" and has("error")' <<<"$out" >/dev/null || return 0
+		log "click $1: $(jq -r .error <<<"$out"), again"
+		sleep 0.2
+	done
+	return 1
+}
 # until_js SCRIPT SECONDS: waits until SCRIPT returns true.
 until_js() {
 	local i
